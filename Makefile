@@ -1,0 +1,38 @@
+# The two commands of the README's quick start: `make run` and `make test`.
+# Both create the virtual environment and install the project on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DB := data/processed/uptake.duckdb
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test build chromium clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+build: $(VENV)/.installed
+	$(PY) -m etl build --db $(DB)
+
+run: build
+	$(PY) app.py --db $(DB)
+
+# Browser tests need Debian's Chromium; install it when missing rather than skipping them.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Browser tests need $(CHROMIUM): run 'sudo apt-get install -y chromium' and try again." >&2; exit 1; \
+	  fi; \
+	fi
+
+test: $(VENV)/.installed chromium
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) data/processed/*.duckdb

@@ -1,0 +1,101 @@
+"""The only module that touches DuckDB. Read-only; reopens when the file is rebuilt.
+
+The ETL swaps a new database in with an atomic rename, so a changed inode or mtime means a new
+build: the next query opens it, and queries already running finish on the old file.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+ENGLAND = "E92000001"
+
+
+class WarehouseUnavailable(RuntimeError):
+    """No database to read: says how to build one."""
+
+
+class Warehouse:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    def _current_connection(self) -> duckdb.DuckDBPyConnection:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError as error:
+            raise WarehouseUnavailable(
+                f"No database at {self.path}. Build it with `python -m etl build` "
+                "(or `make run`), then reload this page.") from error
+        stamp = (stat.st_ino, stat.st_mtime_ns)
+        with self._lock:
+            if self._connection is None or stamp != self._stamp:
+                if self._connection is not None:
+                    self._connection.close()
+                self._connection = duckdb.connect(str(self.path), read_only=True)
+                self._stamp = stamp
+            return self._connection
+
+    def query(self, sql: str, parameters: list | tuple = ()) -> pd.DataFrame:
+        # A cursor is a per-call connection sharing the database: safe across server threads.
+        cursor = self._current_connection().cursor()
+        try:
+            return cursor.execute(sql, list(parameters)).fetch_df()
+        finally:
+            cursor.close()
+
+
+def latest_period(warehouse: Warehouse, measure_id: str, region_code: str) -> str | None:
+    frame = warehouse.query(
+        "SELECT max(period) AS period FROM observations "
+        "WHERE measure_id = ? AND region_code = ? AND area_type = 'council'",
+        [measure_id, region_code])
+    return None if frame.empty or pd.isna(frame.at[0, "period"]) else frame.at[0, "period"]
+
+
+def breakdowns(warehouse: Warehouse, measure_id: str, period: str, region_code: str) -> pd.DataFrame:
+    """Age band x client group pairs with council values in the region, in a stable order."""
+    return warehouse.query(
+        "SELECT DISTINCT age_band, client_group FROM observations "
+        "WHERE measure_id = ? AND period = ? AND region_code = ? AND area_type = 'council' "
+        "ORDER BY (age_band = 'all' AND client_group = 'all') DESC, age_band, client_group",
+        [measure_id, period, region_code])
+
+
+def region_comparison(warehouse: Warehouse, measure_id: str, period: str, age_band: str,
+                      client_group: str, region_code: str) -> pd.DataFrame:
+    """Councils of a region, then the region and England, for one measure and breakdown."""
+    return warehouse.query(
+        """
+        SELECT area_code, area_name, area_type, value, numerator, denominator, value_status,
+               note, source_id, source_file, value_cell
+        FROM observations
+        WHERE measure_id = ? AND period = ? AND age_band = ? AND client_group = ?
+          AND ((area_type = 'council' AND region_code = ?) OR area_code IN (?, ?))
+        ORDER BY area_type = 'council' DESC, value DESC NULLS LAST, area_name
+        """,
+        [measure_id, period, age_band, client_group, region_code, region_code, ENGLAND])
+
+
+def area_name(warehouse: Warehouse, area_code: str) -> str | None:
+    frame = warehouse.query("SELECT area_name FROM areas WHERE area_code = ?", [area_code])
+    return None if frame.empty else frame.at[0, "area_name"]
+
+
+def sources(warehouse: Warehouse, source_ids: list[str]) -> pd.DataFrame:
+    if not source_ids:
+        return pd.DataFrame(columns=["source_id", "title", "publisher", "cites", "licence"])
+    placeholders = ", ".join("?" for _ in source_ids)
+    return warehouse.query(
+        f"SELECT source_id, title, publisher, cites, licence, period FROM sources "
+        f"WHERE source_id IN ({placeholders}) ORDER BY source_id", source_ids)
+
+
+def measure(warehouse: Warehouse, measure_id: str) -> dict | None:
+    frame = warehouse.query("SELECT * FROM measures WHERE measure_id = ?", [measure_id])
+    return None if frame.empty else frame.iloc[0].to_dict()

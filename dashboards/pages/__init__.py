@@ -1,0 +1,1 @@
+"""One module per URL; each exposes `layout(**query)` and registers its callbacks."""

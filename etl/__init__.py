@@ -1,0 +1,1 @@
+"""ETL for the self-directed support uptake warehouse: raw publications -> DuckDB."""

@@ -1,0 +1,40 @@
+"""Command line: `python -m etl build [--raw DIR]... [--db PATH] [--strict]`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from .build import DEFAULT_DB, build
+from .errors import BuildError, SourceError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_parser = commands.add_parser("build", help="build the DuckDB warehouse from raw files")
+    build_parser.add_argument("--raw", action="append", type=Path,
+                              help="folder of raw publications (repeatable; default data/raw)")
+    build_parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="database to write")
+    build_parser.add_argument("--strict", action="store_true",
+                              help="fail on any file no layout recognises")
+    build_parser.add_argument("--quiet", action="store_true", help="no per-file progress")
+    args = parser.parse_args(argv)
+
+    console = Console(stderr=True, quiet=args.quiet)
+    try:
+        report = build(args.raw or [Path("data/raw")], args.db, strict=args.strict, console=console)
+    except (SourceError, BuildError) as error:
+        print(f"Build failed: {error}", file=sys.stderr)
+        return 1
+    warnings = [c for c in report.checks if c.severity == "warning" and not c.passed]
+    console.print(f"Built {args.db}: {sum(s['rows'] for s in report.sources)} rows from "
+                  f"{len(report.sources)} files; {len(report.unrecognised)} unrecognised; "
+                  f"{len(warnings)} warning checks with findings (see build_report.md).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""Build the warehouse: find raw files, recognise, extract, transform, load, check, swap in.
+
+The database is written to a temporary file beside the target and moved into place only after
+every error-level check passes, so a failed or interrupted build never touches the database
+the app is serving.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from rich.console import Console
+
+from .areas import AreaResolver, load_reference
+from .checks import CheckResult, run_checks
+from .detect import Match, detect_layout
+from .errors import BuildError, SourceError
+from .extract import extract
+from .readers import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, read_file
+from .registry import load_layouts
+from .transform import FACT_COLUMNS, Transformer
+
+SCHEMA = Path(__file__).parent / "warehouse" / "schema.sql"
+DEFAULT_DB = Path("data/processed/uptake.duckdb")
+READABLE_SUFFIXES = CSV_SUFFIXES | SPREADSHEET_SUFFIXES
+
+
+@dataclass
+class LoadedSource:
+    source_id: str
+    file_label: str
+    layout_id: str
+    sha256: str
+    meta: dict[str, str]
+    rows: pd.DataFrame
+
+
+@dataclass
+class BuildReport:
+    sources: list[dict] = field(default_factory=list)
+    unrecognised: list[dict] = field(default_factory=list)
+    duplicates_skipped: list[str] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "sources": self.sources,
+            "unrecognised_files": self.unrecognised,
+            "duplicate_files_skipped": self.duplicates_skipped,
+            "checks": [{"name": c.name, "severity": c.severity, "what": c.what,
+                        "offending_rows": len(c.offending),
+                        "examples": json.loads(c.offending.head(20).to_json(orient="records"))}
+                       for c in self.checks],
+        }
+
+    def to_markdown(self) -> str:
+        lines = ["# Build report", "", "## Sources", "", "| source | layout | rows |", "|---|---|---|"]
+        lines += [f"| {s['file']} | {s['layout_id']} | {s['rows']} |" for s in self.sources]
+        lines += ["", "## Unrecognised files", ""]
+        lines += [f"- {u['file']}: {u['reason']}" for u in self.unrecognised] or ["None."]
+        lines += ["", "## Checks", "", "| check | severity | offending rows | what |", "|---|---|---|---|"]
+        lines += [f"| {c.name} | {c.severity} | {len(c.offending)} | {c.what} |" for c in self.checks]
+        for check in self.checks:
+            if not check.passed:
+                lines += ["", f"### {check.name} ({check.severity})", "",
+                          _markdown_table(check.offending.head(20))]
+        return "\n".join(lines) + "\n"
+
+
+def _markdown_table(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |"
+            for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover(raw_dirs: list[Path]) -> list[tuple[Path, Path]]:
+    """(raw dir, file) pairs for every readable file, in a stable order."""
+    found = []
+    for raw_dir in raw_dirs:
+        if not raw_dir.is_dir():
+            raise BuildError(f"raw folder {raw_dir} does not exist; pass --raw with a folder of "
+                             "downloaded publications.")
+        for path in sorted(raw_dir.rglob("*")):
+            if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES \
+                    and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts):
+                found.append((raw_dir, path))
+    return found
+
+
+def _source_id(path: Path, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_")
+    source_id, suffix = base, 2
+    while source_id in taken:
+        source_id, suffix = f"{base}_{suffix}", suffix + 1
+    return source_id
+
+
+def load_file(path: Path, file_label: str, layouts, transformer: Transformer,
+              source_id: str) -> LoadedSource | str:
+    """The file's rows, or the reason no layout recognised it."""
+    sheets = read_file(path, file_label)
+    match = detect_layout(sheets, layouts)
+    if not isinstance(match, Match):
+        if match.closest is None:
+            return "no known layout's headers appear in it"
+        return (f"closest layout '{match.closest.layout_id}' ({match.score:.0%} of its signature), "
+                f"missing headers: {', '.join(match.missing)}")
+    meta = match.sheet.meta
+    rounding_key = match.layout.rounding.get("counts_to_meta")
+    rounded_to = float(meta[rounding_key]) if rounding_key and rounding_key in meta else \
+        match.layout.rounding.get("counts_to")
+    raws = extract(match, file_label)
+    rows = transformer.rows(raws, source_id=source_id, file_label=file_label,
+                            counts_rounded_to=rounded_to)
+    return LoadedSource(source_id=source_id, file_label=file_label, layout_id=match.layout.layout_id,
+                        sha256="", meta={**match.layout.source, **meta}, rows=rows)
+
+
+def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[CheckResult]:
+    connection = duckdb.connect(str(path))
+    try:
+        connection.execute(SCHEMA.read_text(encoding="utf-8"))
+        for table, frame in (("areas", reference.areas), ("area_aliases", reference.aliases),
+                             ("area_changes", reference.changes), ("measures", reference.measures)):
+            columns = ", ".join(f'NULLIF("{c}", \'\')' for c in frame.columns)
+            connection.register("incoming", frame)
+            connection.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) "
+                               f"SELECT {columns} FROM incoming")
+            connection.unregister("incoming")
+        facts = pd.concat([source.rows for source in loaded], ignore_index=True) if loaded \
+            else pd.DataFrame(columns=FACT_COLUMNS)
+        facts = facts.sort_values(["source_id", "source_row", "measure_id", "age_band",
+                                   "client_group"], kind="stable")
+        connection.register("incoming", facts)
+        connection.execute(f"INSERT INTO facts ({', '.join(FACT_COLUMNS)}) "
+                           f"SELECT {', '.join(FACT_COLUMNS)} FROM incoming")
+        connection.unregister("incoming")
+        connection.executemany(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(s.source_id, s.file_label, s.layout_id, s.meta.get("title"), s.meta.get("publisher"),
+              s.meta.get("cites"), s.meta.get("period"), s.meta.get("licence"),
+              s.meta.get("transcription"), s.sha256, len(s.rows)) for s in loaded])
+        build_id = hashlib.sha256("".join(sorted(s.sha256 for s in loaded)).encode()).hexdigest()[:16]
+        connection.executemany("INSERT INTO build_info VALUES (?, ?)",
+                               [("build_id", build_id), ("sources", str(len(loaded)))])
+        results = run_checks(connection)
+        connection.execute("CHECKPOINT")
+        return results
+    finally:
+        connection.close()
+
+
+def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = False,
+          console: Console | None = None) -> BuildReport:
+    console = console or Console(stderr=True, quiet=True)
+    layouts = load_layouts()
+    reference = load_reference()
+    transformer = Transformer(AreaResolver(reference), reference.measures)
+    report = BuildReport()
+    loaded: list[LoadedSource] = []
+    seen_hashes: dict[str, str] = {}
+    taken_ids: set[str] = set()
+    for raw_dir, path in discover(raw_dirs):
+        file_label = str(path)
+        digest = sha256_of(path)
+        if digest in seen_hashes:
+            report.duplicates_skipped.append(f"{file_label} (same bytes as {seen_hashes[digest]})")
+            continue
+        seen_hashes[digest] = file_label
+        source_id = _source_id(path, taken_ids)
+        outcome = load_file(path, file_label, layouts, transformer, source_id)
+        if isinstance(outcome, str):
+            report.unrecognised.append({"file": file_label, "reason": outcome})
+            console.print(f"[yellow]not recognised[/] {file_label}: {outcome}")
+            if strict:
+                raise SourceError(f"is not a known layout: {outcome}.", file=file_label,
+                                  hint="Add a layout to etl/registry/layouts/ or remove the file.")
+            continue
+        outcome.sha256 = digest
+        taken_ids.add(source_id)
+        loaded.append(outcome)
+        report.sources.append({"source_id": source_id, "file": file_label,
+                               "layout_id": outcome.layout_id, "rows": len(outcome.rows),
+                               "sha256": digest})
+        console.print(f"loaded {file_label} as {outcome.layout_id}: {len(outcome.rows)} rows")
+    if not loaded:
+        raise BuildError(f"no recognised publications in {', '.join(map(str, raw_dirs))}.")
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
+    temporary.unlink(missing_ok=True)
+    try:
+        report.checks = _write_database(temporary, loaded, reference)
+        failed = [c for c in report.checks if c.severity == "error" and not c.passed]
+        if failed:
+            details = "\n".join(f"  {c.name}: {c.what}; {len(c.offending)} rows, first: "
+                                f"{c.offending.head(3).to_dict(orient='records')}" for c in failed)
+            raise BuildError(f"data checks failed; the existing database was left as it was:\n{details}")
+        os.replace(temporary, db_path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    db_path.with_name("build_report.json").write_text(json.dumps(report.to_json(), indent=2),
+                                                     encoding="utf-8")
+    db_path.with_name("build_report.md").write_text(report.to_markdown(), encoding="utf-8")
+    return report

@@ -1,0 +1,90 @@
+"""One generic reader per file kind: every file becomes sheets of text cells with locations.
+
+Layouts (etl/registry) then find headers and columns in these grids by content, so nothing
+here knows about any publication.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SourceError
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+CSV_SUFFIXES = {".csv", ".txt"}
+
+
+@dataclass
+class Sheet:
+    """A grid of cells; rows[i] is row number first_row_number + i in the file."""
+    name: str | None
+    rows: list[list[object]]
+    first_row_number: int = 1
+    meta: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+
+
+def decode_text(raw: bytes, file_label: str) -> tuple[str, str]:
+    """Decode CSV bytes: BOM, else UTF-8, else Windows-1252 (older HSCIC files)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as error:
+        raise SourceError(
+            f"is neither UTF-8 nor Windows-1252 text (byte {error.start}).",
+            file=file_label, hint="Save it as UTF-8 CSV and build again.") from error
+
+
+def read_csv(path: Path, file_label: str) -> list[Sheet]:
+    text, encoding = decode_text(path.read_bytes(), file_label)
+    lines = text.splitlines()
+    meta: dict[str, str] = {}
+    skipped = 0
+    # A header block of "# key: value" lines names the publication a bundled file cites.
+    while skipped < len(lines) and lines[skipped].startswith("#"):
+        key, _, value = lines[skipped][1:].partition(":")
+        if value:
+            meta[key.strip().lower()] = value.strip()
+        skipped += 1
+    rows = [list(row) for row in csv.reader(io.StringIO("\n".join(lines[skipped:])))]
+    return [Sheet(name=None, rows=rows, first_row_number=skipped + 1, meta=meta, encoding=encoding)]
+
+
+def read_workbook(path: Path, file_label: str, sheet_names: list[str] | None = None) -> list[Sheet]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises its own types for corrupt or mislabelled files
+        raise SourceError(f"cannot be opened as a spreadsheet ({error}).", file=file_label,
+                          hint="Check the download completed; re-fetch the file.") from error
+    wanted = workbook.sheet_names if sheet_names is None else [
+        name for name in workbook.sheet_names if name in sheet_names]
+    return [Sheet(name=name, rows=workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in wanted]
+
+
+def read_file(path: Path, file_label: str, sheet_names: list[str] | None = None) -> list[Sheet]:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return read_csv(path, file_label)
+    if suffix in SPREADSHEET_SUFFIXES:
+        return read_workbook(path, file_label, sheet_names)
+    raise SourceError(f"has a file type ({suffix or 'none'}) the ETL does not read.",
+                      file=file_label, hint="Supported: .csv, .xlsx, .xls, .ods.")
+
+
+def cell_text(value: object) -> str:
+    """A cell as text, integers without a trailing .0, for matching headers and labels."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())

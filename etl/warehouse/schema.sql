@@ -1,0 +1,106 @@
+-- The warehouse contract (../shared/DESIGN.md): extend, never rename.
+CREATE TABLE sources (
+    source_id     VARCHAR PRIMARY KEY,
+    file_name     VARCHAR NOT NULL,
+    layout_id     VARCHAR NOT NULL,
+    title         VARCHAR,
+    publisher     VARCHAR,
+    cites         VARCHAR,
+    period        VARCHAR,
+    licence       VARCHAR,
+    transcription VARCHAR,
+    sha256        VARCHAR NOT NULL,
+    rows_loaded   INTEGER NOT NULL
+);
+
+CREATE TABLE areas (
+    area_code     VARCHAR PRIMARY KEY,
+    area_name     VARCHAR NOT NULL,
+    area_type     VARCHAR NOT NULL,
+    council_type  VARCHAR,
+    region_code   VARCHAR,
+    cassr_code    VARCHAR,
+    first_period  VARCHAR,
+    last_period   VARCHAR,
+    notes         VARCHAR
+);
+
+CREATE TABLE area_aliases (alias VARCHAR NOT NULL, area_code VARCHAR NOT NULL);
+
+CREATE TABLE area_changes (
+    effective_date DATE,
+    kind           VARCHAR NOT NULL,
+    old_codes      VARCHAR,
+    new_codes      VARCHAR,
+    note           VARCHAR
+);
+
+CREATE TABLE measures (
+    measure_id  VARCHAR PRIMARY KEY,
+    label       VARCHAR NOT NULL,
+    unit        VARCHAR NOT NULL,
+    polarity    VARCHAR NOT NULL,
+    ascof_codes VARCHAR,
+    definition  VARCHAR
+);
+
+-- One row per area x period x measure x breakdown, with the cell it came from.
+CREATE TABLE facts (
+    area_code        VARCHAR NOT NULL,
+    period           VARCHAR NOT NULL,
+    measure_id       VARCHAR NOT NULL,
+    age_band         VARCHAR NOT NULL,
+    client_group     VARCHAR NOT NULL,
+    numerator        DOUBLE,
+    denominator      DOUBLE,
+    value            DOUBLE,
+    value_status     VARCHAR NOT NULL,
+    counts_check     VARCHAR,
+    note             VARCHAR,
+    source_id        VARCHAR NOT NULL,
+    source_file      VARCHAR NOT NULL,
+    source_sheet     VARCHAR,
+    source_row       INTEGER NOT NULL,
+    value_cell       VARCHAR,
+    numerator_cell   VARCHAR,
+    denominator_cell VARCHAR
+);
+
+-- Breaks that charts must not join across (definition changes, area mergers and splits).
+CREATE TABLE series_breaks (
+    measure_id VARCHAR,
+    area_code  VARCHAR,
+    period     VARCHAR NOT NULL,
+    kind       VARCHAR NOT NULL,
+    note       VARCHAR NOT NULL
+);
+
+CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+CREATE VIEW observations AS
+SELECT
+    f.area_code,
+    a.area_name,
+    a.area_type,
+    CASE WHEN a.area_type = 'region' THEN a.area_code ELSE NULLIF(a.region_code, '') END AS region_code,
+    f.period,
+    f.measure_id,
+    f.age_band,
+    f.client_group,
+    f.numerator,
+    f.denominator,
+    f.value,
+    f.value_status,
+    f.source_id,
+    f.note,
+    m.unit,
+    f.counts_check,
+    f.source_file,
+    f.source_sheet,
+    f.source_row,
+    f.value_cell,
+    f.numerator_cell,
+    f.denominator_cell
+FROM facts AS f
+JOIN areas AS a USING (area_code)
+JOIN measures AS m USING (measure_id);
