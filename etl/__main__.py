@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     build_parser.add_argument("--quiet", action="store_true", help="no per-file progress")
     args = parser.parse_args(argv)
 
-    console = Console(stderr=True, quiet=args.quiet)
+    console = Console(stderr=True, quiet=args.quiet, soft_wrap=True)
     try:
         report = build(args.raw or [Path("data/raw")], args.db, strict=args.strict, console=console)
     except (SourceError, BuildError) as error:

@@ -71,8 +71,8 @@ def compare_panel(period: str, key: str) -> tuple[list, str]:
         ], className="chart"),
         comparison_table(pd.concat([councils, references]), caption=f"Data: {what}",
                          count_label=count_label, base_label=base_label),
-        html.P(f"\u2020 The published percentage differs from its counts: see the note. "
-               "Counts are rounded to the nearest 5.", className="footnote"),
+        html.P("\u2020 This value has a note in the table: a difference from its own counts, "
+               "or how it was printed. Counts are rounded to the nearest 5.", className="footnote"),
         source_line(db.sources(warehouse(), sorted(set(rows["source_id"])))),
     ], query
 
