@@ -13,6 +13,7 @@ from ..figures import describe_ranking, ranked_bars
 from ..labels import breakdown_key, breakdown_label, parse_breakdown_key
 
 PATH = "/"
+TITLE = "Compare councils: self-directed support uptake"
 MEASURE_ID = "sds_users"
 REGION_CODE = "E12000001"   # North East: the region the source report tabulated
 

@@ -37,3 +37,4 @@ def test_description_names_extremes_and_comparators():
 def test_breakdown_labels():
     assert breakdown_label("all", "all") == "All adults (18+)"
     assert breakdown_label("18-64", "mental_health") == "Adults aged 18-64, mental health"
+
