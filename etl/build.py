@@ -17,14 +17,14 @@ import duckdb
 import pandas as pd
 from rich.console import Console
 
-from .areas import AreaResolver, load_reference
+from .areas import AreaResolver, ReferenceTables, load_reference
 from .checks import CheckResult, run_checks
-from .detect import Match, detect_layout
+from .detect import detect_layouts
 from .errors import BuildError, SourceError
-from .extract import extract
+from .extract import SheetExtractor
 from .readers import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, read_file
-from .registry import load_layouts
-from .transform import FACT_COLUMNS, Transformer
+from .registry import Layout, load_layouts, map_key
+from .transform import FACT_COLUMNS, Assembler
 
 SCHEMA = Path(__file__).parent / "warehouse" / "schema.sql"
 DEFAULT_DB = Path("data/processed/uptake.duckdb")
@@ -35,10 +35,11 @@ READABLE_SUFFIXES = CSV_SUFFIXES | SPREADSHEET_SUFFIXES
 class LoadedSource:
     source_id: str
     file_label: str
-    layout_id: str
+    layout_id: str          # layouts of every recognised sheet, comma-separated
     sha256: str
     meta: dict[str, str]
     rows: pd.DataFrame
+    ignored: dict[str, int]
 
 
 @dataclass
@@ -111,25 +112,56 @@ def _source_id(path: Path, taken: set[str]) -> str:
     return source_id
 
 
-def load_file(path: Path, file_label: str, layouts, transformer: Transformer,
-              source_id: str) -> LoadedSource | str:
+@dataclass
+class Pipeline:
+    """What every file is read with: layouts and reference data, loaded once per build."""
+    layouts: list[Layout]
+    reference: ReferenceTables
+    resolver: AreaResolver
+    crosswalk: dict[str, str]
+    measure_units: dict[str, str]
+
+    @classmethod
+    def load(cls) -> "Pipeline":
+        reference = load_reference()
+        crosswalk = {map_key(label): group for label, group in
+                     zip(reference.client_groups["source_label"], reference.client_groups["client_group"])}
+        units = dict(zip(reference.measures["measure_id"], reference.measures["unit"]))
+        return cls(load_layouts(), reference, AreaResolver(reference), crosswalk, units)
+
+
+def _rounding(layout: Layout, meta: dict[str, str]) -> float | str | None:
+    config = layout.section("rounding")
+    if config.get("counts_to_meta") in meta:
+        return float(meta[config["counts_to_meta"]])
+    return config.get("counts_to")
+
+
+def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -> LoadedSource | str:
     """The file's rows, or the reason no layout recognised it."""
     sheets = read_file(path, file_label)
-    match = detect_layout(sheets, layouts)
-    if not isinstance(match, Match):
-        if match.closest is None:
+    matches, closest = detect_layouts(sheets, pipeline.layouts)
+    if not matches:
+        if closest.closest is None:
             return "no known layout's headers appear in it"
-        return (f"closest layout '{match.closest.layout_id}' ({match.score:.0%} of its signature), "
-                f"missing headers: {', '.join(match.missing)}")
-    meta = match.sheet.meta
-    rounding_key = match.layout.rounding.get("counts_to_meta")
-    rounded_to = float(meta[rounding_key]) if rounding_key and rounding_key in meta else \
-        match.layout.rounding.get("counts_to")
-    raws = extract(match, file_label)
-    rows = transformer.rows(raws, source_id=source_id, file_label=file_label,
-                            counts_rounded_to=rounded_to)
-    return LoadedSource(source_id=source_id, file_label=file_label, layout_id=match.layout.layout_id,
-                        sha256="", meta={**match.layout.source, **meta}, rows=rows)
+        return (f"closest layout '{closest.closest.layout_id}' ({closest.score:.0%} of its "
+                f"signature), missing: {', '.join(closest.missing)}")
+    frames, ignored, meta = [], {}, {}
+    for match in matches:
+        extraction = SheetExtractor(match, file_label, path, pipeline.resolver, pipeline.crosswalk,
+                                    pipeline.measure_units).extract()
+        assembler = Assembler(pipeline.measure_units, markers=match.layout.section("markers"),
+                              suppressed_as=match.layout.config.get("suppressed_in_sums"),
+                              counts_rounded_to=_rounding(match.layout, match.sheet.meta))
+        frames.append(assembler.rows(extraction.cells, source_id=source_id, file_label=file_label))
+        for reason, count in extraction.ignored.items():
+            ignored[f"{match.sheet.name or 'csv'}: {reason}"] = count
+        meta = {**match.layout.section("source"), **match.sheet.meta, **meta}
+    rows = pd.concat(frames, ignore_index=True)
+    meta.setdefault("period", ", ".join(sorted(set(rows["period"]))))
+    return LoadedSource(source_id=source_id, file_label=file_label,
+                        layout_id=", ".join(dict.fromkeys(m.layout.layout_id for m in matches)),
+                        sha256="", meta=meta, rows=rows, ignored=ignored)
 
 
 def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[CheckResult]:
@@ -137,7 +169,9 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[C
     try:
         connection.execute(SCHEMA.read_text(encoding="utf-8"))
         for table, frame in (("areas", reference.areas), ("area_aliases", reference.aliases),
-                             ("area_changes", reference.changes), ("measures", reference.measures)):
+                             ("area_changes", reference.changes), ("measures", reference.measures),
+                             ("client_groups", reference.client_groups),
+                             ("series_breaks", reference.series_breaks)):
             columns = ", ".join(f'NULLIF("{c}", \'\')' for c in frame.columns)
             connection.register("incoming", frame)
             connection.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) "
@@ -169,9 +203,7 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[C
 def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = False,
           console: Console | None = None) -> BuildReport:
     console = console or Console(stderr=True, quiet=True)
-    layouts = load_layouts()
-    reference = load_reference()
-    transformer = Transformer(AreaResolver(reference), reference.measures)
+    pipeline = Pipeline.load()
     report = BuildReport()
     loaded: list[LoadedSource] = []
     seen_hashes: dict[str, str] = {}
@@ -184,7 +216,7 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
             continue
         seen_hashes[digest] = file_label
         source_id = _source_id(path, taken_ids)
-        outcome = load_file(path, file_label, layouts, transformer, source_id)
+        outcome = load_file(path, file_label, pipeline, source_id)
         if isinstance(outcome, str):
             report.unrecognised.append({"file": file_label, "reason": outcome})
             console.print(f"[yellow]not recognised[/] {file_label}: {outcome}")
@@ -197,7 +229,8 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
         loaded.append(outcome)
         report.sources.append({"source_id": source_id, "file": file_label,
                                "layout_id": outcome.layout_id, "rows": len(outcome.rows),
-                               "sha256": digest})
+                               "periods": sorted(set(outcome.rows["period"])),
+                               "ignored": outcome.ignored, "sha256": digest})
         console.print(f"loaded {file_label} as {outcome.layout_id}: {len(outcome.rows)} rows")
     if not loaded:
         raise BuildError(f"no recognised publications in {', '.join(map(str, raw_dirs))}.")
@@ -206,7 +239,7 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
     temporary = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     temporary.unlink(missing_ok=True)
     try:
-        report.checks = _write_database(temporary, loaded, reference)
+        report.checks = _write_database(temporary, loaded, pipeline.reference)
         failed = [c for c in report.checks if c.severity == "error" and not c.passed]
         if failed:
             details = "\n".join(f"  {c.name}: {c.what}; {len(c.offending)} rows, first: "

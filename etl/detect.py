@@ -1,4 +1,8 @@
-"""Recognise a file's layout from its content: the header cells each layout's signature names."""
+"""Recognise layouts from content: each layout's signature headers, title and sheet name.
+
+A workbook may hold several recognised tables (SALT has T37, T38 and T39), so detection
+returns every (layout, sheet) match; a sheet matches at most one layout.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +14,7 @@ _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": 
 
 
 def normalise_header(text: object) -> str:
-    """Headers match ignoring case, spacing and the kind of dash a publication printed."""
+    """Headers match ignoring case, spacing and line breaks and the kind of dash printed."""
     return " ".join(cell_text(text).translate(_DASHES).casefold().split())
 
 
@@ -18,32 +22,48 @@ def normalise_header(text: object) -> str:
 class Match:
     layout: Layout
     sheet: Sheet
-    header_index: int          # index into sheet.rows
+    header_index: int          # index into sheet.rows of the signature row
 
 
 @dataclass
 class NoMatch:
     closest: Layout | None
-    missing: list[str]         # signature headers of the closest layout not found
+    missing: list[str]         # what the closest layout looked for and did not find
     score: float
 
 
-def _score_row(row: list[object], signature: tuple[str, ...]) -> tuple[float, list[str]]:
+def _missing_headers(row: list[object], signature: tuple[str, ...]) -> list[str]:
     present = {normalise_header(cell) for cell in row}
-    missing = [header for header in signature if normalise_header(header) not in present]
-    return 1 - len(missing) / len(signature), missing
+    return [header for header in signature if normalise_header(header) not in present]
 
 
-def detect_layout(sheets: list[Sheet], layouts: list[Layout]) -> Match | NoMatch:
-    best = NoMatch(closest=None, missing=[], score=0.0)
-    for layout in layouts:
-        for sheet in sheets:
-            if layout.sheets and sheet.name not in layout.sheets:
-                continue
-            for index, row in enumerate(sheet.rows[: layout.header_search_rows]):
-                score, missing = _score_row(row, layout.signature)
-                if score == 1:
-                    return Match(layout=layout, sheet=sheet, header_index=index)
-                if score > best.score:
-                    best = NoMatch(closest=layout, missing=missing, score=score)
-    return best
+def _title_found(layout: Layout, rows_above: list[list[object]]) -> bool:
+    pattern = layout.title_pattern
+    return pattern is None or any(pattern.search(cell_text(cell))
+                                  for row in rows_above for cell in row if cell)
+
+
+def detect_layouts(sheets: list[Sheet], layouts: list[Layout]) -> tuple[list[Match], NoMatch]:
+    matches: list[Match] = []
+    closest = NoMatch(closest=None, missing=[], score=0.0)
+    for sheet in sheets:
+        candidates = [l for l in layouts
+                      if l.sheet_pattern is None or l.sheet_pattern.search(sheet.name or "")]
+        if not candidates:
+            continue
+        head = sheet.head(max(l.header_search_rows for l in candidates))
+        for layout in candidates:
+            found = None
+            for index, row in enumerate(head[: layout.header_search_rows]):
+                missing = _missing_headers(row, layout.signature)
+                if not missing and _title_found(layout, head[:index]):
+                    found = index
+                    break
+                score = 1 - len(missing) / len(layout.signature) - (0 if missing else 0.01)
+                if score > closest.score:
+                    closest = NoMatch(layout, missing or [f"title like /{layout.title_pattern.pattern}/"
+                                                          if layout.title_pattern else "?"], score)
+            if found is not None:
+                matches.append(Match(layout, sheet, found))
+                break
+    return matches, closest

@@ -1,128 +1,395 @@
-"""Apply a recognised layout to a sheet: text cells -> raw observations with their locations.
+"""Apply a recognised layout to a sheet: cells -> contributions to observations.
 
-Nothing is parsed or resolved here (transform.py does that), so every record still carries the
-text exactly as published and the cell it came from.
+Each Cell says which observation (area, period, measure, age band, client group) it feeds and
+in which role (numerator, denominator or value), with the text as published and its location.
+transform.py sums and pivots them; nothing is parsed here beyond what finds rows and columns.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
 
+from .areas import GSS_CODE, AreaResolver
 from .detect import Match, normalise_header
 from .errors import SourceError, cell_ref
+from .periods import normalise_period
 from .readers import cell_text
+from .registry import map_key
+from .values import ValueParseError, parse_value
+
+ROLES = ("numerator", "denominator", "value")
+_MID_YEAR = re.compile(r"\bmid-(\d{4})\b", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 
 
-@dataclass
-class RawObservation:
-    area_label: str
-    period_text: str
+class Cell(NamedTuple):
+    area_code: str
+    period: str
     measure_id: str
     age_band: str
     client_group: str
-    value_text: object
-    numerator_text: object
-    denominator_text: object
-    unit: str | None
-    transcription_note: str | None
+    role: str
+    raw: object
     sheet: str | None
     row_number: int
-    area_cell: str
-    value_cell: str | None
-    numerator_cell: str | None
-    denominator_cell: str | None
+    column_index: int
+    note: str | None
 
 
-def _column_index(header: list[object], wanted: str, *, file_label: str, sheet: str | None,
-                  row_number: int) -> int:
-    target = normalise_header(wanted)
-    for index, cell in enumerate(header):
-        if normalise_header(cell) == target:
-            return index
-    raise SourceError(f"has no column headed '{wanted}' in its header row.", file=file_label,
-                      sheet=sheet, row=row_number,
-                      hint="The layout may have changed: compare the header with the registry.")
+@dataclass
+class Extraction:
+    cells: list[Cell] = field(default_factory=list)
+    # What the layout chose not to load, by reason, so nothing is dropped silently.
+    ignored: Counter = field(default_factory=Counter)
 
 
-def _period_from_meta(match: Match, file_label: str) -> str:
-    key = match.layout.period["meta"]
-    if key not in match.sheet.meta:
-        raise SourceError(f"has no '# {key}: ...' line in its header block.", file=file_label,
-                          row=1, hint=f"Add a line like '# {key}: 2011-12' above the table.")
-    return match.sheet.meta[key]
+def combined_headers(rows: list[list[object]], header_index: int, above: int, filled: int) -> list[str]:
+    """One normalised header per column from the signature row and the `above` rows over it.
+
+    The top `filled` rows of the block are spans (merged cells) carried rightwards.
+    """
+    block = rows[max(header_index - above, 0): header_index + 1]
+    width = max((len(row) for row in block), default=0)
+    texts = []
+    for position, row in enumerate(block):
+        cells = [normalise_header(row[j]) if j < len(row) else "" for j in range(width)]
+        if position < filled:
+            carried = ""
+            for j, text in enumerate(cells):
+                carried = text or carried
+                cells[j] = carried
+        texts.append(cells)
+    return [" | ".join(t[j] for t in texts if t[j]) for j in range(width)]
 
 
-def extract(match: Match, file_label: str) -> list[RawObservation]:
-    layout, sheet = match.layout, match.sheet
-    header = sheet.rows[match.header_index]
-    header_row_number = sheet.first_row_number + match.header_index
+def file_period(match: Match, file_path: Path) -> str | None:
+    """The period a whole sheet is about: its header block, title, or the file's name."""
+    config, sheet = match.layout.section("period"), match.sheet
+    if "meta" in config:
+        return normalise_period(sheet.meta.get(config["meta"]))
+    title_cells = [cell_text(c) for row in sheet.rows[: match.header_index] for c in row if c]
+    if config.get("title_mid_year"):
+        for text in title_cells:
+            found = _MID_YEAR.search(text)
+            if found:  # mid-year Y falls in financial year Y to Y+1
+                start = int(found.group(1))
+                return f"{start}-{(start + 1) % 100:02d}"
+    if config.get("title"):
+        for text in title_cells:
+            period = normalise_period(text)
+            if period:
+                return period
+    if config.get("filename"):
+        period = normalise_period(file_path.stem)
+        if period:
+            return period
+        years = _YEAR.findall(file_path.stem)
+        if len(years) == 1 and config.get("filename_year_is_end"):
+            end = int(years[0])
+            return f"{end - 1}-{end % 100:02d}"
+    return None
 
-    def index_of(role: str) -> int | None:
-        if role not in layout.columns:
-            return None
-        return _column_index(header, layout.columns[role], file_label=file_label,
-                             sheet=sheet.name, row_number=header_row_number)
 
-    area_index = index_of("area")
-    note_index = index_of("note")
-    period_from_file = _period_from_meta(match, file_label) if "meta" in layout.period else None
-    group_columns = [
-        (group, {role: index_of_header(header, getattr(group, role), file_label, sheet.name,
-                                       header_row_number)
-                 for role in ("value", "numerator", "denominator", "note")})
-        for group in layout.groups]
-    long_columns = {role: index_of(role) for role in
-                    ("period", "measure_id", "age_band", "client_group", "value",
-                     "numerator", "denominator", "unit")} if layout.shape == "long" else {}
-    if layout.shape not in ("wide", "long"):
-        raise ValueError(f"{layout.path}: unknown shape '{layout.shape}'.")
+def _looks_numeric(value: object) -> bool:
+    try:
+        return parse_value(value)[0] is not None
+    except ValueParseError:
+        return False
 
-    def cell(row: list[object], index: int | None) -> object:
-        return row[index] if index is not None and index < len(row) else None
 
-    observations: list[RawObservation] = []
-    for offset, row in enumerate(sheet.rows[match.header_index + 1:], start=1):
-        row_number = header_row_number + offset
-        area_label = cell_text(cell(row, area_index))
-        if not area_label:
-            continue  # blank separator rows between tables
-        common = dict(area_label=area_label, transcription_note=cell_text(cell(row, note_index)) or None,
-                      sheet=sheet.name, row_number=row_number,
-                      area_cell=cell_ref(row_number, area_index))
-        if layout.shape == "wide":
-            for group, columns in group_columns:
-                group_note = cell_text(cell(row, columns["note"])) or None
-                observations.append(RawObservation(
-                    **{**common, "transcription_note": group_note or common["transcription_note"]},
-                    period_text=period_from_file, measure_id=group.measure_id,
-                    age_band=group.age_band, client_group=group.client_group, unit=None,
-                    **_cells(row, row_number, columns, cell)))
+class SheetExtractor:
+    def __init__(self, match: Match, file_label: str, file_path: Path, resolver: AreaResolver,
+                 crosswalk: dict[str, str], measure_units: dict[str, str]):
+        self.layout, self.sheet, self.file_label = match.layout, match.sheet, file_label
+        self.resolver, self.crosswalk, self.measure_units = resolver, crosswalk, measure_units
+        self.rows = self.sheet.rows
+        self.header_index = match.header_index
+        self.header_row_number = self.sheet.first_row_number + match.header_index
+        signature = self.layout.section("signature")
+        above = int(signature.get("header_rows_above", 0))
+        self.headers = combined_headers(self.rows, self.header_index, above,
+                                        int(signature.get("header_rows_filled", above)))
+        header_row = self.rows[self.header_index]
+        self.plain_headers = [normalise_header(c) for c in header_row] + \
+            [""] * (len(self.headers) - len(header_row))
+        self.period = file_period(match, file_path)
+        self.title_text = " ".join(cell_text(c) for row in self.rows[: self.header_index]
+                                   for c in row if c)
+        self.result = Extraction()
+
+    # -- locating ---------------------------------------------------------------------------
+    def fail(self, message: str, *, row: int | None = None, column: int | None = None,
+             hint: str | None = None) -> SourceError:
+        return SourceError(message, file=self.file_label, sheet=self.sheet.name,
+                           row=row if row is not None else self.header_row_number,
+                           cell=cell_ref(row, column) if row is not None and column is not None else None,
+                           hint=hint)
+
+    def column(self, header: str) -> int:
+        target = normalise_header(header)
+        for index, (combined, plain) in enumerate(zip(self.headers, self.plain_headers)):
+            if target in (combined, plain):
+                return index
+        raise self.fail(f"has no column headed '{header}'.",
+                        hint="The publication's layout may have changed: compare its header "
+                             f"with {self.layout.path.name} in etl/registry/layouts.")
+
+    def _map(self, name: str, value: object, *, row: int, column: int, ignore: bool = False) -> str | None:
+        if name == "crosswalk":
+            mapping = self.crosswalk
+            where = "etl/reference/client_groups.csv"
         else:
-            observations.append(RawObservation(
-                **common,
-                period_text=period_from_file or cell_text(cell(row, long_columns["period"])),
-                measure_id=cell_text(cell(row, long_columns["measure_id"])),
-                age_band=cell_text(cell(row, long_columns["age_band"])),
-                client_group=cell_text(cell(row, long_columns["client_group"])),
-                unit=cell_text(cell(row, long_columns["unit"])) or None,
-                **_cells(row, row_number, long_columns, cell)))
-    return observations
+            mapping = self.layout.value_map(name)
+            where = f"[maps.{name}] in {self.layout.path.name}"
+        found = mapping.get(map_key(value))
+        if found is None and not ignore:
+            raise self.fail(f"'{cell_text(value)}' has no entry in {where}.", row=row, column=column,
+                            hint="Add it there if the publication introduced a new label.")
+        return found
 
+    # -- rows ---------------------------------------------------------------------------------
+    def _row_filters(self):
+        config = self.layout.section("rows")
+        keep = {self.column(h): {map_key(v) for v in values}
+                for h, values in config.get("keep_where", {}).items()}
+        skip = {self.column(h): {map_key(v) for v in values}
+                for h, values in config.get("skip_where", {}).items()}
+        return keep, skip
 
-def _cells(row, row_number, columns, cell) -> dict[str, object]:
-    """The value, numerator and denominator texts of one observation and their cell refs."""
-    result: dict[str, object] = {}
-    for role in ("value", "numerator", "denominator"):
-        result[f"{role}_text"] = cell(row, columns[role])
-        result[f"{role}_cell"] = _ref(row_number, columns[role])
-    return result
+    def data_rows(self):
+        """(row number, row) for each data row, with keep/skip filters applied."""
+        keep, skip = self._row_filters()
+        for offset, row in enumerate(self.rows[self.header_index + 1:], start=1):
+            if not any(cell_text(c) for c in row):
+                continue
+            values = lambda index: map_key(row[index] if index < len(row) else "")
+            if any(values(i) not in allowed for i, allowed in keep.items()):
+                self.result.ignored[f"rows outside {self.layout.section('rows')['keep_where']}"] += 1
+                continue
+            if any(values(i) in banned for i, banned in skip.items()):
+                continue
+            yield self.header_row_number + offset, row
 
+    def area_of(self, row: list[object], row_number: int, period: str | None,
+                value_columns: list[int]) -> str | None:
+        """The row's area code, None for rows that are not data (footnotes, council types)."""
+        config = self.layout.section("rows")
+        if "fixed_area" in config:
+            return config["fixed_area"]
+        cell = lambda index: cell_text(row[index]) if index is not None and index < len(row) else ""
+        code = next((cell(i) for i in self._code_columns if GSS_CODE.match(cell(i))), None)
+        keep_codes = config.get("keep_area_codes")
+        if keep_codes and not (code and re.match(keep_codes, code)):
+            return None
+        label = cell(self._label_column)
+        cassr = cell(self._cassr_column) or None
+        pattern = config.get("area_label_pattern")
+        if pattern and label:
+            parts = re.match(pattern, label)
+            if parts:
+                cassr = parts.groupdict().get("cassr") or cassr
+                label = parts.groupdict().get("name") or label
+        if not (code or label or cassr):
+            return None
+        found = self.resolver.resolve(label or None, code=code, cassr=cassr, period=period)
+        if found:
+            return found
+        if not any(_looks_numeric(row[i]) for i in value_columns if i < len(row)):
+            return None  # a footnote, legend or copyright line under the table
+        printed = label or code or cassr
+        close = ", ".join(self.resolver.closest(printed)) or "none close"
+        raise self.fail(f"unknown area '{printed}' (closest known: {close}).", row=row_number,
+                        column=self._label_column if self._label_column is not None else 0,
+                        hint="Add the spelling to etl/reference/area_aliases.csv.")
 
-def index_of_header(header: list[object], wanted: str | None, file_label: str,
-                    sheet: str | None, row_number: int) -> int | None:
-    if wanted is None:
-        return None
-    return _column_index(header, wanted, file_label=file_label, sheet=sheet, row_number=row_number)
+    def _prepare_area_columns(self) -> None:
+        config = self.layout.section("rows")
+        self._code_columns = [self.column(h) for h in config.get("area_code_columns", [])]
+        name = config.get("area_name_column")
+        self._label_column = self.column(name) if name else config.get("area_label_column_index")
+        self._cassr_column = config.get("area_cassr_column_index")
+        if "area_cassr_column" in config:
+            self._cassr_column = self.column(config["area_cassr_column"])
 
+    def _cell(self, area: str, period: str, dims: tuple[str, str, str], role: str, row: list,
+              row_number: int, column: int, note: str | None) -> None:
+        raw = row[column] if column < len(row) else None
+        self.result.cells.append(Cell(area, period, *dims, role, raw, self.sheet.name, row_number,
+                                      column, note))
 
-def _ref(row_number: int, index: int | None) -> str | None:
-    return None if index is None else cell_ref(row_number, index)
+    def _require_period(self, period: str | None, row_number: int) -> str:
+        if period is None:
+            raise self.fail("has no period: none in its header block, title or file name.",
+                            row=row_number,
+                            hint="Name the file with its financial year (e.g. 2021-22) or add a "
+                                 "period column.")
+        return period
+
+    # -- shapes -----------------------------------------------------------------------------
+    def extract(self) -> Extraction:
+        self._prepare_area_columns()
+        {"wide": self._wide, "long": self._long, "columns": self._columns}[self.layout.shape]()
+        return self.result
+
+    def _wide(self) -> None:
+        groups = []
+        for group in self.layout.config.get("groups", []):
+            columns = {role: self.column(group[role]) for role in ROLES if role in group}
+            note = self.column(group["note"]) if "note" in group else None
+            groups.append(((group["measure_id"], group["age_band"], group["client_group"]),
+                           columns, note))
+        value_columns = [c for _, columns, _ in groups for c in columns.values()]
+        for row_number, row in self.data_rows():
+            period = self._require_period(self.period, row_number)
+            area = self.area_of(row, row_number, period, value_columns)
+            if area is None:
+                continue
+            for dims, columns, note_column in groups:
+                note = cell_text(row[note_column]) if note_column is not None and note_column < len(row) else ""
+                for role, column in columns.items():
+                    self._cell(area, period, dims, role, row, row_number, column, note or None)
+
+    def _dimension(self, spec, row: list, row_number: int) -> str | None:
+        """A fixed value, or a column's value through an optional map (None: ignore the row)."""
+        if isinstance(spec, str):
+            return spec
+        column = self.column(spec["column"])
+        value = row[column] if column < len(row) else None
+        if "map" not in spec:
+            return cell_text(value)
+        found = self._map(spec["map"], value, row=row_number, column=column,
+                          ignore=spec.get("ignore_unmapped", False))
+        if found is None:
+            self.result.ignored[f"{spec['column']} = {cell_text(value)}"] += 1
+        return found
+
+    def _long(self) -> None:
+        config = self.layout.section("long")
+        period_column = self.column(self.layout.section("period")["column"]) \
+            if "column" in self.layout.section("period") else None
+        note_column = self.column(config["note"]) if "note" in config else None
+        unit_column = self.column(config["unit"]) if "unit" in config else None
+        if "role" in config:  # one role per row, named in a column (Numerator / Outcome ...)
+            value_column = self.column(config["value"])
+            role_columns = None
+        else:
+            role_columns = {role: self.column(config[role]) for role in ROLES if role in config}
+        for row_number, row in self.data_rows():
+            period = self.period
+            if period_column is not None:
+                period = normalise_period(row[period_column]) or period
+            period = self._require_period(period, row_number)
+            columns = role_columns or {"value": value_column}
+            area = self.area_of(row, row_number, period, list(columns.values()))
+            if area is None:
+                continue
+            dims = tuple(self._dimension(config[d], row, row_number)
+                         for d in ("measure_id", "age_band", "client_group"))
+            if None in dims:
+                continue
+            note = cell_text(row[note_column]) if note_column is not None else ""
+            if unit_column is not None:
+                self._check_unit(dims[0], cell_text(row[unit_column]), row_number, unit_column)
+            if role_columns is None:
+                role = self._dimension(config["role"], row, row_number)
+                if role is not None:
+                    self._cell(area, period, dims, role, row, row_number, value_column, note or None)
+            else:
+                for role, column in role_columns.items():
+                    self._cell(area, period, dims, role, row, row_number, column, note or None)
+
+    def _check_unit(self, measure_id: str, unit: str, row_number: int, column: int) -> None:
+        expected = self.measure_units.get(measure_id)
+        if expected is None:
+            raise self.fail(f"unknown measure '{measure_id}' (known: "
+                            f"{', '.join(sorted(self.measure_units))}).", row=row_number, column=column)
+        if unit != expected:
+            raise self.fail(f"unit '{unit or '(blank)'}' does not match measure '{measure_id}', "
+                            f"which is in '{expected}'.", row=row_number, column=column,
+                            hint=f"Write '{expected}' in the unit column.")
+
+    def _columns(self) -> None:
+        plans = self._column_plans()
+        row_dims = self.layout.section("rows").get("dims", {})
+        dim_columns = {name: self.column(spec["column"]) for name, spec in row_dims.items()}
+        carried: dict[str, object] = {}
+        value_columns = [column for column, _ in plans]
+        for row_number, row in self.data_rows():
+            values = {}
+            for name, spec in row_dims.items():
+                column = dim_columns[name]
+                raw = row[column] if column < len(row) else None
+                if cell_text(raw):
+                    carried[name] = raw
+                elif spec.get("fill_down"):
+                    raw = carried.get(name)
+                values[name] = self._map(spec["map"], raw, row=row_number, column=column)
+            areas: dict[str, str | None] = {}  # per period: a column group may name its year
+            for column, contributions in plans:
+                for period, measure_id, age_band, client_group, role, note in contributions:
+                    period = self._require_period(period or self.period, row_number)
+                    if period not in areas:
+                        areas[period] = self.area_of(row, row_number, period, value_columns)
+                    if areas[period] is None:
+                        continue
+                    dims = tuple(values.get(v[5:], v) if v.startswith("$row:") else v
+                                 for v in (measure_id, age_band, client_group))
+                    self._cell(areas[period], period, dims, role, row, row_number, column, note)
+
+    def _column_plans(self) -> list[tuple[int, list[tuple]]]:
+        """For each column some rule matches: what its cells contribute to."""
+        rules = [(re.compile(rule["header"], re.IGNORECASE), rule)
+                 for rule in self.layout.config.get("column_rules", [])]
+        title_measure = None
+        for pattern, measure_id in self.layout.config.get("measure_from_title", {}).items():
+            if re.search(pattern, self.title_text, re.IGNORECASE):
+                title_measure = measure_id
+                break
+        header_notes = self.layout.section("rows").get("header_notes", {})
+        plans, unmatched = [], 0
+        for column, header in enumerate(self.headers):
+            for pattern, rule in rules:
+                found = pattern.fullmatch(header)
+                if found:
+                    plans.append((column, self._contributions(rule, found, column, title_measure,
+                                                              header, header_notes)))
+                    break
+            else:
+                unmatched += bool(header)
+        if not plans:
+            raise self.fail("no column matches the layout's column rules.",
+                            hint=f"Compare the header with {self.layout.path.name}.")
+        self.result.ignored["columns no rule loads"] += unmatched
+        return plans
+
+    def _contributions(self, rule: dict, found: re.Match, column: int, title_measure: str | None,
+                       header: str, header_notes: dict[str, str]) -> list[tuple]:
+        def resolve(token: str) -> str:
+            if token == "$title":
+                if title_measure is None:
+                    raise self.fail("the table's title names no measure in measure_from_title.")
+                return title_measure
+            if token.startswith("$crosswalk:"):
+                return self._map("crosswalk", found.group(token[11:]), row=self.header_row_number,
+                                 column=column)
+            if token.startswith("$") and not token.startswith("$row:"):
+                group = found.group(token[1:])
+                if token[1:] in self.layout.section("maps"):
+                    return self._map(token[1:], group, row=self.header_row_number, column=column)
+                return group
+            return token
+
+        notes = [note for text, note in header_notes.items() if text.casefold() in header]
+        note = " ".join(notes) or None
+        period = resolve(rule["period"]) if "period" in rule else None
+        if period is not None:
+            period = normalise_period(period)
+        contributes = rule.get("contributes", [[rule.get("measure_id"), rule.get("role", "value")]])
+        return [(period, resolve(measure_id), resolve(age_band), resolve(client_group),
+                 resolve(role), note)
+                for measure_id, role in contributes
+                for age_band in rule.get("age_bands", ["all"])
+                for client_group in rule.get("client_groups", ["all"])]

@@ -1,12 +1,13 @@
-"""Raw observations -> typed, resolved warehouse rows. Every failure names its cell."""
+"""Cells -> warehouse rows: group by observation, sum and pivot roles, derive, note. Pure."""
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
 
 import pandas as pd
 
-from .areas import AreaResolver
-from .errors import SourceError
-from .extract import RawObservation
-from .periods import normalise_period
+from .errors import SourceError, cell_ref
+from .extract import Cell
 from .quality import consistency_note, ratio_range
 from .values import ValueParseError, parse_value
 
@@ -16,13 +17,75 @@ FACT_COLUMNS = [
     "source_file", "source_sheet", "source_row", "value_cell", "numerator_cell",
     "denominator_cell",
 ]
+# Statuses that stop a sum: a total with an unknown part is unknown.
+_BLOCKING = ("missing", "not_applicable", "suppressed")
 
 
-def _decimals(text: object) -> int:
-    """Decimal places as printed: '19' -> 0, '10.7' -> 1; spreadsheet numbers count as 1."""
-    if isinstance(text, str) and "." in text:
-        return len(text.strip().rsplit(".", 1)[1])
-    return 0 if isinstance(text, str) else 1
+@dataclass(frozen=True)
+class Part:
+    number: float | None
+    status: str
+    ref: str
+    decimals: int
+
+
+@dataclass(frozen=True)
+class RoleValue:
+    number: float | None
+    status: str | None
+    refs: str | None
+    decimals: int
+    note: str | None
+
+
+def _decimals(raw: object) -> int:
+    """Decimal places as printed: '19' -> 0, '10.7' -> 1; spreadsheet floats count as 1."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        return len(text.rsplit(".", 1)[1]) if "." in text else 0
+    if isinstance(raw, float) and not raw.is_integer():
+        return 1
+    return 0
+
+
+def compact_refs(refs: list[str]) -> str:
+    """'C5, D5, E5, G5' -> 'C5:E5, G5': runs of adjacent cells in a row become ranges."""
+    def split(ref: str) -> tuple[int, int, str]:
+        letters = ref.rstrip("0123456789")
+        column = 0
+        for letter in letters:
+            column = column * 26 + ord(letter) - 64
+        return int(ref[len(letters):]), column, ref
+    ordered = sorted(split(r) for r in set(refs))
+    runs: list[list[tuple[int, int, str]]] = []
+    for item in ordered:
+        if runs and runs[-1][-1][0] == item[0] and runs[-1][-1][1] + 1 == item[1]:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return ", ".join(run[0][2] if len(run) == 1 else f"{run[0][2]}:{run[-1][2]}" for run in runs)
+
+
+def combine(parts: list[Part], suppressed_as: float | None) -> RoleValue:
+    """One role's value: a single cell as published, or a derived sum of several."""
+    if not parts:
+        return RoleValue(None, None, None, 0, None)
+    refs = compact_refs([p.ref for p in parts])
+    if len(parts) == 1:
+        part = parts[0]
+        return RoleValue(part.number, part.status, refs, part.decimals, None)
+    total, suppressed = 0.0, 0
+    for part in parts:
+        if part.status == "published":
+            total += part.number
+        elif part.status == "suppressed" and suppressed_as is not None:
+            total += suppressed_as
+            suppressed += 1
+        elif part.status in _BLOCKING:
+            return RoleValue(None, part.status, refs, 0, None)
+    note = (f"{suppressed} suppressed cell{'s' if suppressed > 1 else ''} counted as "
+            f"{suppressed_as:g} (the middle of the suppressed range)." if suppressed else None)
+    return RoleValue(total, "derived", refs, 0, note)
 
 
 def counts_check(value: float | None, numerator: float | None, denominator: float | None,
@@ -34,66 +97,89 @@ def counts_check(value: float | None, numerator: float | None, denominator: floa
     return "beyond_rounding" if (value + half < low or value - half > high) else "consistent"
 
 
-class Transformer:
-    """Turns one file's raw observations into warehouse rows."""
+def detect_rounding(cells: list[Cell], parsed: dict[int, tuple]) -> float | None:
+    """5 when every count in the file is a multiple of 5 (published rounded), else None."""
+    counts = [parsed[i][0] for i, c in enumerate(cells)
+              if c.role in ("numerator", "denominator") and parsed[i][0] not in (None, 0)]
+    return 5.0 if len(counts) >= 20 and all(n % 5 == 0 for n in counts) else None
 
-    def __init__(self, resolver: AreaResolver, measures: pd.DataFrame):
-        self.resolver = resolver
-        self.measure_units = dict(zip(measures["measure_id"], measures["unit"]))
 
-    def _number(self, text: object, cell: str | None, raw: RawObservation, file_label: str):
+class Assembler:
+    """Turns one sheet's cells into warehouse rows."""
+
+    def __init__(self, measure_units: dict[str, str], *, markers: dict[str, str],
+                 suppressed_as: float | None, counts_rounded_to: float | str | None):
+        self.measure_units = measure_units
+        self.markers = markers
+        self.suppressed_as = suppressed_as
+        self.counts_rounded_to = counts_rounded_to
+
+    def _parse(self, cell: Cell, file_label: str) -> tuple[float | None, str]:
         try:
-            return parse_value(text)
+            return parse_value(cell.raw, self.markers)
         except ValueParseError as error:
-            raise SourceError(f"{error}.", file=file_label, sheet=raw.sheet, row=raw.row_number,
-                              cell=cell, hint="Correct the cell, or add the marker to etl/values.py "
-                              "if the publication uses a new one.") from error
+            raise SourceError(f"{error}.", file=file_label, sheet=cell.sheet, row=cell.row_number,
+                              cell=cell_ref(cell.row_number, cell.column_index),
+                              hint="Correct the cell, or add the marker to the layout's [markers] "
+                                   "if the publication uses a new one.") from error
 
-    def rows(self, raws: list[RawObservation], *, source_id: str, file_label: str,
-             counts_rounded_to: float | None) -> pd.DataFrame:
-        records = []
-        for raw in raws:
-            where = dict(file=file_label, sheet=raw.sheet, row=raw.row_number)
-            area_code = self.resolver.resolve(raw.area_label)
-            if area_code is None:
-                suggestions = ", ".join(self.resolver.closest(raw.area_label)) or "none close"
-                raise SourceError(f"unknown area '{raw.area_label}' (closest known: {suggestions}).",
-                                  cell=raw.area_cell, **where,
-                                  hint="Add the spelling to etl/reference/area_aliases.csv.")
-            period = normalise_period(raw.period_text)
-            if period is None:
-                raise SourceError(f"period '{raw.period_text}' is not a financial year like 2011-12.",
-                                  **where)
-            unit = self.measure_units.get(raw.measure_id)
-            if unit is None:
-                raise SourceError(f"unknown measure '{raw.measure_id}' (known: "
-                                  f"{', '.join(sorted(self.measure_units))}).", **where)
-            if raw.unit and raw.unit != unit:
-                raise SourceError(f"unit '{raw.unit}' does not match measure '{raw.measure_id}', "
-                                  f"which is in '{unit}'.", **where)
-            value, status = self._number(raw.value_text, raw.value_cell, raw, file_label)
-            numerator, _ = self._number(raw.numerator_text, raw.numerator_cell, raw, file_label)
-            denominator, _ = self._number(raw.denominator_text, raw.denominator_cell, raw, file_label)
-            notes = [raw.transcription_note] if raw.transcription_note else []
-            check = None
-            if unit == "percent":
-                if value is None and status == "missing" and numerator is not None and denominator:
-                    value, status = 100 * numerator / denominator, "derived"
-                elif status == "published":
-                    decimals = _decimals(raw.value_text)
-                    check = counts_check(value, numerator, denominator, counts_rounded_to, decimals)
-                    note = consistency_note(value, numerator, denominator, counts_rounded_to,
-                                            decimals)
-                    if note:
-                        notes.append(note)
-            records.append({
-                "area_code": area_code, "period": period, "measure_id": raw.measure_id,
-                "age_band": raw.age_band, "client_group": raw.client_group,
-                "numerator": numerator, "denominator": denominator, "value": value,
-                "value_status": status, "counts_check": check,
-                "note": " ".join(notes) or None, "source_id": source_id,
-                "source_file": file_label, "source_sheet": raw.sheet,
-                "source_row": raw.row_number, "value_cell": raw.value_cell,
-                "numerator_cell": raw.numerator_cell, "denominator_cell": raw.denominator_cell,
-            })
+    def rows(self, cells: list[Cell], *, source_id: str, file_label: str) -> pd.DataFrame:
+        parsed = {i: self._parse(cell, file_label) for i, cell in enumerate(cells)}
+        rounded_to = detect_rounding(cells, parsed) if self.counts_rounded_to == "detect" \
+            else self.counts_rounded_to
+        groups: dict[tuple, dict] = defaultdict(lambda: {"numerator": [], "denominator": [],
+                                                         "value": [], "notes": [], "first": None})
+        for i, cell in enumerate(cells):
+            key = (cell.area_code, cell.period, cell.measure_id, cell.age_band, cell.client_group)
+            group = groups[key]
+            number, status = parsed[i]
+            group[cell.role].append(Part(number, status, cell_ref(cell.row_number, cell.column_index),
+                                         _decimals(cell.raw)))
+            if cell.note and cell.note not in group["notes"]:
+                group["notes"].append(cell.note)
+            if group["first"] is None:
+                group["first"] = cell
+        records = [self._observation(key, group, rounded_to, source_id, file_label)
+                   for key, group in groups.items()]
         return pd.DataFrame.from_records(records, columns=FACT_COLUMNS)
+
+    def _observation(self, key: tuple, group: dict, rounded_to: float | None, source_id: str,
+                     file_label: str) -> dict:
+        area_code, period, measure_id, age_band, client_group = key
+        first: Cell = group["first"]
+        unit = self.measure_units.get(measure_id)
+        if unit is None:
+            raise SourceError(f"unknown measure '{measure_id}' (known: "
+                              f"{', '.join(sorted(self.measure_units))}).", file=file_label,
+                              sheet=first.sheet, row=first.row_number)
+        numerator = combine(group["numerator"], self.suppressed_as)
+        denominator = combine(group["denominator"], self.suppressed_as)
+        value = combine(group["value"], self.suppressed_as)
+        notes = list(group["notes"])
+        number, status = value.number, value.status
+        check = None
+        if unit == "percent" and value.status is None:
+            if numerator.number is not None and denominator.number:
+                number, status = 100 * numerator.number / denominator.number, "derived"
+            else:
+                status = next((s for s in (numerator.status, denominator.status)
+                               if s in _BLOCKING), "missing")
+        elif unit == "percent" and status == "published":
+            check = counts_check(number, numerator.number, denominator.number, rounded_to,
+                                 value.decimals)
+            note = consistency_note(number, numerator.number, denominator.number, rounded_to,
+                                    value.decimals)
+            if note:
+                notes.append(note)
+        notes += [n for n in (numerator.note, denominator.note, value.note) if n]
+        return {
+            "area_code": area_code, "period": period, "measure_id": measure_id,
+            "age_band": age_band, "client_group": client_group,
+            "numerator": numerator.number, "denominator": denominator.number, "value": number,
+            "value_status": status or "missing", "counts_check": check,
+            "note": " ".join(dict.fromkeys(notes)) or None, "source_id": source_id,
+            "source_file": file_label, "source_sheet": first.sheet,
+            "source_row": first.row_number, "value_cell": value.refs,
+            "numerator_cell": numerator.refs, "denominator_cell": denominator.refs,
+        }
+

@@ -1,67 +1,79 @@
 """The registry: every publication layout the ETL reads, described as data (layouts/*.toml).
 
-A layout says how to recognise a file by its content (signature headers), where its period
-comes from, which column holds the area, and how columns become tidy observations. The
-generic code in detect.py and extract.py does the rest.
+A layout says how to recognise a file by its content (signature headers, title, sheet name),
+where its period comes from, how rows name their area, and how cells become observations:
+- shape "wide": fixed column groups, one observation per group per row (a printed table);
+- shape "long": one observation, or one role of one (numerator, denominator, value), per row;
+- shape "columns": rules match each column's header and say what its cells contribute to.
+Generic code in detect.py, extract.py and transform.py does the rest.
 """
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 LAYOUT_DIR = Path(__file__).with_name("layouts")
+SHAPES = {"wide", "long", "columns"}
+TOP_LEVEL_KEYS = {"id", "shape", "description", "signature", "period", "source", "rows",
+                  "markers", "rounding", "groups", "long", "column_rules", "maps",
+                  "header_search_rows", "suppressed_in_sums", "measure_from_title"}
 
 
-@dataclass(frozen=True)
-class ColumnGroup:
-    """Columns of a wide table that together make one observation per data row."""
-    measure_id: str
-    age_band: str
-    client_group: str
-    value: str | None = None
-    numerator: str | None = None
-    denominator: str | None = None
-    note: str | None = None         # a transcription note about these columns only
+def map_key(text: object) -> str:
+    """Keys of value maps ignore case, spacing and punctuation: '1C(1A)' and '1C1A' agree."""
+    return re.sub(r"[^0-9a-z+]+", "", str(text or "").casefold())
 
 
 @dataclass(frozen=True)
 class Layout:
     layout_id: str
-    shape: str                      # "wide" (one row per area) or "long" (one row per observation)
-    signature: tuple[str, ...]      # header cells that must all appear in one row
-    columns: dict[str, str]         # role -> header text (area, note, period, measure_id, ...)
-    period: dict[str, str]          # where the period is read: {"meta": key} or {"column": role}
-    source: dict[str, str]          # default publication metadata when the file carries none
-    groups: tuple[ColumnGroup, ...] = ()
-    rounding: dict[str, object] = field(default_factory=dict)
-    sheets: tuple[str, ...] = ()    # sheet names to look in (workbooks); empty = all
-    header_search_rows: int = 30
-    path: Path | None = None
+    shape: str
+    config: dict
+    path: Path
+
+    def section(self, name: str) -> dict:
+        return self.config.get(name, {})
+
+    @property
+    def signature(self) -> tuple[str, ...]:
+        return tuple(self.section("signature")["header"])
+
+    @property
+    def title_pattern(self) -> re.Pattern | None:
+        pattern = self.section("signature").get("title_pattern")
+        return re.compile(pattern, re.IGNORECASE) if pattern else None
+
+    @property
+    def sheet_pattern(self) -> re.Pattern | None:
+        pattern = self.section("signature").get("sheet_pattern")
+        return re.compile(pattern, re.IGNORECASE) if pattern else None
+
+    @property
+    def header_search_rows(self) -> int:
+        return int(self.config.get("header_search_rows", 30))
+
+    def value_map(self, name: str) -> dict[str, str]:
+        """A map from the [maps] section, keyed by map_key."""
+        return {map_key(k): v for k, v in self.section("maps").get(name, {}).items()}
 
 
-def _layout_from_toml(path: Path) -> Layout:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    try:
-        return Layout(
-            layout_id=data["id"],
-            shape=data["shape"],
-            signature=tuple(data["signature"]["header"]),
-            columns=dict(data.get("columns", {})),
-            period=dict(data["period"]),
-            source=dict(data.get("source", {})),
-            groups=tuple(ColumnGroup(**group) for group in data.get("groups", [])),
-            rounding=dict(data.get("rounding", {})),
-            sheets=tuple(data.get("sheets", ())),
-            header_search_rows=int(data.get("header_search_rows", 30)),
-            path=path,
-        )
-    except (KeyError, TypeError) as error:
-        raise ValueError(f"{path}: layout is missing or misnames a key ({error}).") from error
+def _validate(data: dict, path: Path) -> Layout:
+    unknown = set(data) - TOP_LEVEL_KEYS
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {sorted(unknown)}; known: {sorted(TOP_LEVEL_KEYS)}.")
+    for key in ("id", "shape", "signature", "period"):
+        if key not in data:
+            raise ValueError(f"{path}: layout needs a '{key}'.")
+    if data["shape"] not in SHAPES:
+        raise ValueError(f"{path}: shape '{data['shape']}' is not one of {sorted(SHAPES)}.")
+    return Layout(layout_id=data["id"], shape=data["shape"], config=data, path=path)
 
 
 def load_layouts(directory: Path = LAYOUT_DIR) -> list[Layout]:
-    layouts = [_layout_from_toml(path) for path in sorted(directory.glob("*.toml"))]
+    layouts = [_validate(tomllib.loads(path.read_text(encoding="utf-8")), path)
+               for path in sorted(directory.glob("*.toml"))]
     seen: set[str] = set()
     for layout in layouts:
         if layout.layout_id in seen:

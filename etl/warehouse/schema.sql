@@ -66,13 +66,23 @@ CREATE TABLE facts (
     denominator_cell VARCHAR
 );
 
--- Breaks that charts must not join across (definition changes, area mergers and splits).
+-- Breaks that charts must not join across: definition changes (from etl/reference) here;
+-- area mergers and splits come from area_changes through the view all_series_breaks.
 CREATE TABLE series_breaks (
-    measure_id VARCHAR,
-    area_code  VARCHAR,
+    measure_id VARCHAR NOT NULL,
     period     VARCHAR NOT NULL,
     kind       VARCHAR NOT NULL,
     note       VARCHAR NOT NULL
+);
+
+-- Source labels (RAP client groups, SALT primary support reasons) -> contract client groups.
+CREATE TABLE client_groups (
+    source_label       VARCHAR NOT NULL,
+    client_group       VARCHAR NOT NULL,
+    scheme             VARCHAR NOT NULL,
+    applies_from       VARCHAR,
+    applies_to         VARCHAR,
+    comparability_note VARCHAR
 );
 
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
