@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from .build import DEFAULT_DB, build
+from .fetch import add_fetch_command
 from .errors import BuildError, SourceError
 
 
@@ -21,7 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     build_parser.add_argument("--strict", action="store_true",
                               help="fail on any file no layout recognises")
     build_parser.add_argument("--quiet", action="store_true", help="no per-file progress")
+    add_fetch_command(commands)
     args = parser.parse_args(argv)
+    if args.command == "fetch":
+        return args.func(args)
 
     console = Console(stderr=True, quiet=args.quiet, soft_wrap=True)
     try:

@@ -286,10 +286,14 @@ class SheetExtractor:
             area = self.area_of(row, row_number, period, list(columns.values()))
             if area is None:
                 continue
-            dims = tuple(self._dimension(config[d], row, row_number)
-                         for d in ("measure_id", "age_band", "client_group"))
+            dims = []
+            for dimension in ("measure_id", "age_band", "client_group"):
+                dims.append(self._dimension(config[dimension], row, row_number))
+                if dims[-1] is None:
+                    break  # a measure the layout does not load: its other labels don't matter
             if None in dims:
                 continue
+            dims = tuple(dims)
             note = cell_text(row[note_column]) if note_column is not None else ""
             if unit_column is not None:
                 self._check_unit(dims[0], cell_text(row[unit_column]), row_number, unit_column)
