@@ -27,6 +27,7 @@ from .registry import Layout, load_layouts, map_key
 from .transform import FACT_COLUMNS, Assembler
 
 SCHEMA = Path(__file__).parent / "warehouse" / "schema.sql"
+DERIVE = Path(__file__).parent / "warehouse" / "derive.sql"
 DEFAULT_DB = Path("data/processed/uptake.duckdb")
 READABLE_SUFFIXES = CSV_SUFFIXES | SPREADSHEET_SUFFIXES
 
@@ -190,6 +191,7 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[C
             [(s.source_id, s.file_label, s.layout_id, s.meta.get("title"), s.meta.get("publisher"),
               s.meta.get("cites"), s.meta.get("period"), s.meta.get("licence"),
               s.meta.get("transcription"), s.sha256, len(s.rows)) for s in loaded])
+        connection.execute(DERIVE.read_text(encoding="utf-8"))
         build_id = hashlib.sha256("".join(sorted(s.sha256 for s in loaded)).encode()).hexdigest()[:16]
         connection.executemany("INSERT INTO build_info VALUES (?, ?)",
                                [("build_id", build_id), ("sources", str(len(loaded)))])

@@ -315,22 +315,40 @@ class SheetExtractor:
                             f"which is in '{expected}'.", row=row_number, column=column,
                             hint=f"Write '{expected}' in the unit column.")
 
-    def _columns(self) -> None:
-        plans = self._column_plans()
-        row_dims = self.layout.section("rows").get("dims", {})
-        dim_columns = {name: self.column(spec["column"]) for name, spec in row_dims.items()}
+    def _row_dimensions(self) -> dict[int, dict[str, object]]:
+        """Per row number, the raw labels of [rows.dims] columns, carried down where asked.
+
+        Carrying runs over every row, filtered or not: a band label can sit on a Total row
+        that the layout skips.
+        """
+        specs = self.layout.section("rows").get("dims", {})
+        columns = {name: self.column(spec["column"]) for name, spec in specs.items()}
         carried: dict[str, object] = {}
-        value_columns = [column for column, _ in plans]
-        for row_number, row in self.data_rows():
-            values = {}
-            for name, spec in row_dims.items():
-                column = dim_columns[name]
-                raw = row[column] if column < len(row) else None
+        labels: dict[int, dict[str, object]] = {}
+        for offset, row in enumerate(self.rows[self.header_index + 1:], start=1):
+            current = {}
+            for name, spec in specs.items():
+                raw = row[columns[name]] if columns[name] < len(row) else None
                 if cell_text(raw):
                     carried[name] = raw
                 elif spec.get("fill_down"):
                     raw = carried.get(name)
-                values[name] = self._map(spec["map"], raw, row=row_number, column=column)
+                current[name] = raw
+            labels[self.header_row_number + offset] = current
+        return labels
+
+    def _columns(self) -> None:
+        plans = self._column_plans()
+        specs = self.layout.section("rows").get("dims", {})
+        row_labels = self._row_dimensions() if specs else {}
+        value_columns = [column for column, _ in plans]
+        for row_number, row in self.data_rows():
+            labels = row_labels.get(row_number, {})
+            if any(not cell_text(raw) for raw in labels.values()):
+                continue  # a note or source line under the table, not a data row
+            values = {name: self._map(spec["map"], labels[name], row=row_number,
+                                      column=self.column(spec["column"]))
+                      for name, spec in specs.items()}
             areas: dict[str, str | None] = {}  # per period: a column group may name its year
             for column, contributions in plans:
                 for period, measure_id, age_band, client_group, role, note in contributions:

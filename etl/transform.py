@@ -83,7 +83,7 @@ def combine(parts: list[Part], suppressed_as: float | None) -> RoleValue:
             suppressed += 1
         elif part.status in _BLOCKING:
             return RoleValue(None, part.status, refs, 0, None)
-    note = (f"{suppressed} suppressed cell{'s' if suppressed > 1 else ''} counted as "
+    note = (f"Sums {suppressed} suppressed cell{'s' if suppressed > 1 else ''}, each counted as "
             f"{suppressed_as:g} (the middle of the suppressed range)." if suppressed else None)
     return RoleValue(total, "derived", refs, 0, note)
 
@@ -97,11 +97,20 @@ def counts_check(value: float | None, numerator: float | None, denominator: floa
     return "beyond_rounding" if (value + half < low or value - half > high) else "consistent"
 
 
-def detect_rounding(cells: list[Cell], parsed: dict[int, tuple]) -> float | None:
-    """5 when every count in the file is a multiple of 5 (published rounded), else None."""
-    counts = [parsed[i][0] for i, c in enumerate(cells)
-              if c.role in ("numerator", "denominator") and parsed[i][0] not in (None, 0)]
-    return 5.0 if len(counts) >= 20 and all(n % 5 == 0 for n in counts) else None
+def _tier(area_code: str) -> str:
+    """Publications round councils and aggregates differently (ASCOF 2024-25: only aggregates)."""
+    return "aggregate" if area_code.startswith(("E12", "E92")) else "council"
+
+
+def detect_rounding(cells: list[Cell], parsed: dict[int, tuple]) -> dict[str, float | None]:
+    """Per tier, 5 when every count is a multiple of 5 (published rounded), else None."""
+    counts: dict[str, list[float]] = {"council": [], "aggregate": []}
+    for i, cell in enumerate(cells):
+        number = parsed[i][0]
+        if cell.role in ("numerator", "denominator") and number not in (None, 0):
+            counts[_tier(cell.area_code)].append(number)
+    return {tier: 5.0 if len(found) >= 5 and all(n % 5 == 0 for n in found) else None
+            for tier, found in counts.items()}
 
 
 class Assembler:
@@ -126,7 +135,7 @@ class Assembler:
     def rows(self, cells: list[Cell], *, source_id: str, file_label: str) -> pd.DataFrame:
         parsed = {i: self._parse(cell, file_label) for i, cell in enumerate(cells)}
         rounded_to = detect_rounding(cells, parsed) if self.counts_rounded_to == "detect" \
-            else self.counts_rounded_to
+            else {"council": self.counts_rounded_to, "aggregate": self.counts_rounded_to}
         groups: dict[tuple, dict] = defaultdict(lambda: {"numerator": [], "denominator": [],
                                                          "value": [], "notes": [], "first": None})
         for i, cell in enumerate(cells):
@@ -143,9 +152,10 @@ class Assembler:
                    for key, group in groups.items()]
         return pd.DataFrame.from_records(records, columns=FACT_COLUMNS)
 
-    def _observation(self, key: tuple, group: dict, rounded_to: float | None, source_id: str,
-                     file_label: str) -> dict:
+    def _observation(self, key: tuple, group: dict, rounding: dict[str, float | None],
+                     source_id: str, file_label: str) -> dict:
         area_code, period, measure_id, age_band, client_group = key
+        rounded_to = rounding[_tier(area_code)]
         first: Cell = group["first"]
         unit = self.measure_units.get(measure_id)
         if unit is None:

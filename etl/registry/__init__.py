@@ -16,6 +16,19 @@ from pathlib import Path
 
 LAYOUT_DIR = Path(__file__).with_name("layouts")
 SHAPES = {"wide", "long", "columns"}
+# A key under the wrong [table] in TOML is silently a different key: name what each may hold.
+SECTION_KEYS = {
+    "signature": {"header", "title_pattern", "sheet_pattern", "header_rows_above", "header_rows_filled"},
+    "period": {"meta", "column", "title", "title_mid_year", "filename", "filename_year_is_end",
+               "from_column_groups"},
+    "source": {"title", "publisher", "licence", "cites"},
+    "rows": {"area_code_columns", "area_name_column", "area_label_column_index",
+             "area_label_pattern", "area_cassr_column", "area_cassr_column_index", "fixed_area",
+             "keep_area_codes", "keep_where", "skip_where", "dims", "header_notes"},
+    "rounding": {"counts_to", "counts_to_meta"},
+    "long": {"value", "numerator", "denominator", "role", "measure_id", "age_band",
+             "client_group", "unit", "note"},
+}
 TOP_LEVEL_KEYS = {"id", "shape", "description", "signature", "period", "source", "rows",
                   "markers", "rounding", "groups", "long", "column_rules", "maps",
                   "header_search_rows", "suppressed_in_sums", "measure_from_title"}
@@ -63,6 +76,12 @@ def _validate(data: dict, path: Path) -> Layout:
     unknown = set(data) - TOP_LEVEL_KEYS
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}; known: {sorted(TOP_LEVEL_KEYS)}.")
+    for section, allowed in SECTION_KEYS.items():
+        misplaced = set(data.get(section, {})) - allowed
+        if misplaced:
+            raise ValueError(f"{path}: [{section}] has unknown keys {sorted(misplaced)}; "
+                             f"known: {sorted(allowed)}. (A key written below a [table] header "
+                             "belongs to that table.)")
     for key in ("id", "shape", "signature", "period"):
         if key not in data:
             raise ValueError(f"{path}: layout needs a '{key}'.")

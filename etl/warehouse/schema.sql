@@ -114,3 +114,15 @@ SELECT
 FROM facts AS f
 JOIN areas AS a USING (area_code)
 JOIN measures AS m USING (measure_id);
+
+-- Every break a chart must not join across: definitions (per measure, all areas) and
+-- boundary changes (per area, all measures: a merger or split starts a new series).
+CREATE VIEW all_series_breaks AS
+SELECT measure_id, NULL AS area_code, period, kind, note FROM series_breaks
+UNION ALL
+SELECT NULL AS measure_id, trim(new_code.code) AS area_code,
+       CAST(year(c.effective_date) AS VARCHAR) || '-' ||
+       lpad(CAST((year(c.effective_date) + 1) % 100 AS VARCHAR), 2, '0') AS period,
+       c.kind, c.note
+FROM area_changes AS c, unnest(string_split(c.new_codes, ';')) AS new_code(code)
+WHERE c.kind IN ('merger', 'split');
