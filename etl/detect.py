@@ -6,6 +6,7 @@ returns every (layout, sheet) match; a sheet matches at most one layout.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .readers import Sheet, cell_text
 from .registry import Layout
@@ -13,6 +14,7 @@ from .registry import Layout
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " "})
 
 
+@lru_cache(maxsize=65536)  # the same headers and labels are compared over and over
 def normalise_header(text: object) -> str:
     """Headers match ignoring case, spacing and line breaks and the kind of dash printed."""
     return " ".join(cell_text(text).translate(_DASHES).casefold().split())
@@ -32,8 +34,7 @@ class NoMatch:
     score: float
 
 
-def _missing_headers(row: list[object], signature: tuple[str, ...]) -> list[str]:
-    present = {normalise_header(cell) for cell in row}
+def _missing_headers(present: set[str], signature: tuple[str, ...]) -> list[str]:
     return [header for header in signature if normalise_header(header) not in present]
 
 
@@ -52,10 +53,11 @@ def detect_layouts(sheets: list[Sheet], layouts: list[Layout]) -> tuple[list[Mat
         if not candidates:
             continue
         head = sheet.head(max(l.header_search_rows for l in candidates))
+        present_by_row = [{normalise_header(cell) for cell in row if cell is not None} for row in head]
         for layout in candidates:
             found = None
-            for index, row in enumerate(head[: layout.header_search_rows]):
-                missing = _missing_headers(row, layout.signature)
+            for index, present in enumerate(present_by_row[: layout.header_search_rows]):
+                missing = _missing_headers(present, layout.signature)
                 if not missing and _title_found(layout, head[:index]):
                     found = index
                     break

@@ -119,6 +119,9 @@ class SheetExtractor:
         self.title_text = " ".join(cell_text(c) for row in self.rows[: self.header_index]
                                    for c in row if c)
         self.result = Extraction()
+        self._columns_by_header: dict[str, int] = {}
+        self._resolved: dict[tuple, str | None] = {}
+        self._mappings: dict[str, dict[str, str]] = {"crosswalk": crosswalk}
 
     # -- locating ---------------------------------------------------------------------------
     def fail(self, message: str, *, row: int | None = None, column: int | None = None,
@@ -129,23 +132,24 @@ class SheetExtractor:
                            hint=hint)
 
     def column(self, header: str) -> int:
+        if header in self._columns_by_header:
+            return self._columns_by_header[header]
         target = normalise_header(header)
         for index, (combined, plain) in enumerate(zip(self.headers, self.plain_headers)):
             if target in (combined, plain):
+                self._columns_by_header[header] = index
                 return index
         raise self.fail(f"has no column headed '{header}'.",
                         hint="The publication's layout may have changed: compare its header "
                              f"with {self.layout.path.name} in etl/registry/layouts.")
 
     def _map(self, name: str, value: object, *, row: int, column: int, ignore: bool = False) -> str | None:
-        if name == "crosswalk":
-            mapping = self.crosswalk
-            where = "etl/reference/client_groups.csv"
-        else:
-            mapping = self.layout.value_map(name)
-            where = f"[maps.{name}] in {self.layout.path.name}"
-        found = mapping.get(map_key(value))
+        if name not in self._mappings:
+            self._mappings[name] = self.layout.value_map(name)
+        found = self._mappings[name].get(map_key(value))
         if found is None and not ignore:
+            where = "etl/reference/client_groups.csv" if name == "crosswalk" else \
+                f"[maps.{name}] in {self.layout.path.name}"
             raise self.fail(f"'{cell_text(value)}' has no entry in {where}.", row=row, column=column,
                             hint="Add it there if the publication introduced a new label.")
         return found
@@ -194,7 +198,11 @@ class SheetExtractor:
                 label = parts.groupdict().get("name") or label
         if not (code or label or cassr):
             return None
-        found = self.resolver.resolve(label or None, code=code, cassr=cassr, period=period)
+        key = (code, label, cassr, period)
+        if key not in self._resolved:  # long files repeat each area on hundreds of rows
+            self._resolved[key] = self.resolver.resolve(label or None, code=code, cassr=cassr,
+                                                        period=period)
+        found = self._resolved[key]
         if found:
             return found
         if not any(_looks_numeric(row[i]) for i in value_columns if i < len(row)):
@@ -278,14 +286,12 @@ class SheetExtractor:
         else:
             role_columns = {role: self.column(config[role]) for role in ROLES if role in config}
         for row_number, row in self.data_rows():
-            period = self.period
-            if period_column is not None:
-                period = normalise_period(row[period_column]) or period
-            period = self._require_period(period, row_number)
-            columns = role_columns or {"value": value_column}
-            area = self.area_of(row, row_number, period, list(columns.values()))
-            if area is None:
-                continue
+            # Cheap rejections first: most rows of an all-measures file are other measures.
+            role = None
+            if role_columns is None:
+                role = self._dimension(config["role"], row, row_number)
+                if role is None:
+                    continue
             dims = []
             for dimension in ("measure_id", "age_band", "client_group"):
                 dims.append(self._dimension(config[dimension], row, row_number))
@@ -294,16 +300,19 @@ class SheetExtractor:
             if None in dims:
                 continue
             dims = tuple(dims)
+            period = self.period
+            if period_column is not None:
+                period = normalise_period(row[period_column]) or period
+            period = self._require_period(period, row_number)
+            columns = role_columns or {role: value_column}
+            area = self.area_of(row, row_number, period, list(columns.values()))
+            if area is None:
+                continue
             note = cell_text(row[note_column]) if note_column is not None else ""
             if unit_column is not None:
                 self._check_unit(dims[0], cell_text(row[unit_column]), row_number, unit_column)
-            if role_columns is None:
-                role = self._dimension(config["role"], row, row_number)
-                if role is not None:
-                    self._cell(area, period, dims, role, row, row_number, value_column, note or None)
-            else:
-                for role, column in role_columns.items():
-                    self._cell(area, period, dims, role, row, row_number, column, note or None)
+            for role, column in columns.items():
+                self._cell(area, period, dims, role, row, row_number, column, note or None)
 
     def _check_unit(self, measure_id: str, unit: str, row_number: int, column: int) -> None:
         expected = self.measure_units.get(measure_id)

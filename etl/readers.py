@@ -80,11 +80,15 @@ def read_workbook(path: Path, file_label: str) -> list[Sheet]:
         raise SourceError(f"cannot be opened as a spreadsheet ({error}).", file=file_label,
                           hint="Check the download completed; re-fetch the file.") from error
 
+    parsed: dict[str, object] = {}  # get_sheet_by_name parses the whole sheet: do it once
+
     def loader(name: str):
         def load(count: int | None) -> list[list[object]]:
             try:
+                if name not in parsed:
+                    parsed[name] = workbook.get_sheet_by_name(name)
                 # skip_empty_area=False keeps row numbers equal to the sheet's own.
-                return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=count)
+                return parsed[name].to_python(skip_empty_area=False, nrows=count)
             except Exception as error:
                 raise SourceError(f"sheet cannot be read ({error}).", file=file_label,
                                   sheet=name) from error

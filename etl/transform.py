@@ -25,8 +25,8 @@ _BLOCKING = ("missing", "not_applicable", "suppressed")
 class Part:
     number: float | None
     status: str
-    ref: str
-    decimals: int
+    position: tuple[int, int]   # (row number, 0-based column): formatted only when compacted
+    raw: object
 
 
 @dataclass(frozen=True)
@@ -48,32 +48,26 @@ def _decimals(raw: object) -> int:
     return 0
 
 
-def compact_refs(refs: list[str]) -> str:
-    """'C5, D5, E5, G5' -> 'C5:E5, G5': runs of adjacent cells in a row become ranges."""
-    def split(ref: str) -> tuple[int, int, str]:
-        letters = ref.rstrip("0123456789")
-        column = 0
-        for letter in letters:
-            column = column * 26 + ord(letter) - 64
-        return int(ref[len(letters):]), column, ref
-    ordered = sorted(split(r) for r in set(refs))
-    runs: list[list[tuple[int, int, str]]] = []
-    for item in ordered:
-        if runs and runs[-1][-1][0] == item[0] and runs[-1][-1][1] + 1 == item[1]:
-            runs[-1].append(item)
+def compact_refs(positions: list[tuple[int, int]]) -> str:
+    """[(5, 2), (5, 3), (5, 4), (5, 6)] -> 'C5:E5, G5': adjacent cells in a row become ranges."""
+    runs: list[list[tuple[int, int]]] = []
+    for position in sorted(set(positions)):
+        if runs and runs[-1][-1][0] == position[0] and runs[-1][-1][1] + 1 == position[1]:
+            runs[-1].append(position)
         else:
-            runs.append([item])
-    return ", ".join(run[0][2] if len(run) == 1 else f"{run[0][2]}:{run[-1][2]}" for run in runs)
+            runs.append([position])
+    return ", ".join(cell_ref(*run[0]) if len(run) == 1 else
+                     f"{cell_ref(*run[0])}:{cell_ref(*run[-1])}" for run in runs)
 
 
 def combine(parts: list[Part], suppressed_as: float | None) -> RoleValue:
     """One role's value: a single cell as published, or a derived sum of several."""
     if not parts:
         return RoleValue(None, None, None, 0, None)
-    refs = compact_refs([p.ref for p in parts])
+    refs = compact_refs([p.position for p in parts])
     if len(parts) == 1:
         part = parts[0]
-        return RoleValue(part.number, part.status, refs, part.decimals, None)
+        return RoleValue(part.number, part.status, refs, _decimals(part.raw), None)
     total, suppressed = 0.0, 0
     for part in parts:
         if part.status == "published":
@@ -142,8 +136,8 @@ class Assembler:
             key = (cell.area_code, cell.period, cell.measure_id, cell.age_band, cell.client_group)
             group = groups[key]
             number, status = parsed[i]
-            group[cell.role].append(Part(number, status, cell_ref(cell.row_number, cell.column_index),
-                                         _decimals(cell.raw)))
+            group[cell.role].append(Part(number, status, (cell.row_number, cell.column_index),
+                                         cell.raw))
             if cell.note and cell.note not in group["notes"]:
                 group["notes"].append(cell.note)
             if group["first"] is None:

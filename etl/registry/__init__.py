@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 LAYOUT_DIR = Path(__file__).with_name("layouts")
@@ -34,6 +35,7 @@ TOP_LEVEL_KEYS = {"id", "shape", "description", "signature", "period", "source",
                   "header_search_rows", "suppressed_in_sums", "measure_from_title"}
 
 
+@lru_cache(maxsize=65536)  # labels repeat on every row of a long file
 def map_key(text: object) -> str:
     """Keys of value maps ignore case, spacing and punctuation: '1C(1A)' and '1C1A' agree."""
     return re.sub(r"[^0-9a-z+]+", "", str(text or "").casefold())
