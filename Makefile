@@ -5,8 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB := data/processed/uptake.duckdb
 CHROMIUM := /usr/bin/chromium
+# Where `make run` fetches the real publications from: UPTAKE_MIRROR, else ../shared/realdata
+# when it exists, else the official URLs (the build then uses whatever arrived, at least the
+# bundled figures in data/raw).
+MIRROR := $(or $(UPTAKE_MIRROR),$(wildcard ../shared/realdata))
 
-.PHONY: run test build chromium clean
+.PHONY: run test build chromium clean benchmarks
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +19,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 build: $(VENV)/.installed
-	$(PY) -m etl build --db $(DB)
+	$(PY) -m etl fetch $(if $(MIRROR),--mirror $(MIRROR))
+	$(PY) -m etl build --raw data/raw --db $(DB)
 
 run: build
 	$(PY) app.py --db $(DB)
@@ -36,3 +41,6 @@ test: $(VENV)/.installed chromium
 
 clean:
 	rm -rf $(VENV) data/processed/*.duckdb
+
+benchmarks: $(VENV)/.installed
+	$(PY) benchmarks/build.py

@@ -34,9 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Build failed: {error}", file=sys.stderr)
         return 1
     warnings = [c for c in report.checks if c.severity == "warning" and not c.passed]
+    periods = sorted({p for s in report.sources for p in s["periods"]})
     console.print(f"Built {args.db}: {sum(s['rows'] for s in report.sources)} rows from "
-                  f"{len(report.sources)} files; {len(report.unrecognised)} unrecognised; "
-                  f"{len(warnings)} warning checks with findings (see build_report.md).")
+                  f"{len(report.sources)} files covering {', '.join(periods)}; "
+                  f"{len(report.unrecognised)} unrecognised; {len(warnings)} warning checks "
+                  f"with findings (see {args.db.with_name('build_report.md')}).")
     return 0
 
 

@@ -14,17 +14,29 @@ SHARED = PROJECT.parent / "shared"
 REALDATA = SHARED / "realdata"
 
 
+def copy_bundled(target: Path) -> Path:
+    """The files the project ships in data/raw, without anything fetched into data/raw/downloaded."""
+    target.mkdir(parents=True)
+    for path in RAW.iterdir():
+        if path.is_file():
+            shutil.copy(path, target)
+    return target
+
+
 @pytest.fixture(scope="session")
-def bundled_db(tmp_path_factory) -> Path:
+def bundled_raw(tmp_path_factory) -> Path:
+    return copy_bundled(tmp_path_factory.mktemp("bundled") / "raw")
+
+
+@pytest.fixture(scope="session")
+def bundled_db(bundled_raw) -> Path:
     """The warehouse built from the bundled sources only, as `make run` does offline."""
-    db_path = tmp_path_factory.mktemp("bundled") / "uptake.duckdb"
-    build([RAW], db_path)
+    db_path = bundled_raw.parent / "uptake.duckdb"
+    build([bundled_raw], db_path)
     return db_path
 
 
 @pytest.fixture
 def raw_copy(tmp_path) -> Path:
-    """A private copy of data/raw that a test may break."""
-    target = tmp_path / "raw"
-    shutil.copytree(RAW, target)
-    return target
+    """A private copy of the bundled sources that a test may break."""
+    return copy_bundled(tmp_path / "raw")

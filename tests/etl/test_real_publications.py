@@ -23,11 +23,11 @@ DARLINGTON, CUMBRIA, ST_HELENS = "E06000005", "E10000006", "E08000013"
 
 
 @pytest.fixture(scope="session")
-def full_db(tmp_path_factory):
+def full_db(tmp_path_factory, bundled_raw):
     if not REALDATA.is_dir():
         pytest.fail(f"{REALDATA} is missing: the ETL tests read the shared real publications.")
     db_path = tmp_path_factory.mktemp("full") / "uptake.duckdb"
-    report = build([REALDATA, RAW], db_path)
+    report = build([REALDATA, bundled_raw], db_path)
     return db_path, report
 
 
@@ -374,3 +374,20 @@ def test_building_the_real_data_twice_gives_identical_tables(tmp_path):
     sql = "SELECT * FROM facts ORDER BY ALL"
     with duckdb.connect(str(first), read_only=True) as a, duckdb.connect(str(second), read_only=True) as b:
         assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
+
+
+def test_the_command_line_reports_progress_per_file_and_what_it_built(tmp_path):
+    import subprocess
+    import sys
+    raw = tmp_path / "raw"
+    shutil.copytree(REALDATA / "pssex1", raw)
+    shutil.copy(REALDATA / "reference" / "ascof-r-model_la_lookup.csv", raw)
+    result = subprocess.run([sys.executable, "-m", "etl", "build", "--raw", str(raw), "--db",
+                             str(tmp_path / "uptake.duckdb")], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert sum(line.startswith("loaded ") for line in lines) == 4
+    assert any(line.startswith("not recognised ") and "ascof-r-model_la_lookup.csv" in line for line in lines)
+    assert lines[-1].startswith(f"Built {tmp_path / 'uptake.duckdb'}: 4119 rows from 4 files covering "
+                                "2008-09, 2009-10, 2010-11, 2011-12; 1 unrecognised")

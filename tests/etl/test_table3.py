@@ -112,7 +112,7 @@ def test_sources_table_names_the_publication(bundled_db):
     assert source["cites"].startswith("Adult Social Care Outcomes Framework - England, 2011-12, Final")
     assert source["title"].startswith("Chaos or Empowerment?")
     assert source["rows_loaded"] == 28
-    raw = PROJECT / "data/raw/report2013_table3_north_east_2011_12.csv"
+    raw = bundled_db.parent / "raw" / "report2013_table3_north_east_2011_12.csv"
     assert source["sha256"] == hashlib.sha256(raw.read_bytes()).hexdigest()
 
 
