@@ -205,6 +205,14 @@ def test_ons_population_by_age_band(full_db, period, adults, older):
     assert observation(full_db, DARLINGTON, period, "population", "all")["value"] == adults + older
 
 
+@pytest.mark.parametrize("area, adults, older", [
+    (CUMBRIA, 287211, 118540), (ST_HELENS, 106232, 36455), (NORTH_EAST, 1602413, 514903),
+    (ENGLAND, 33721962, 10030511)], ids=["Cumbria", "St Helens", "North East", "England"])
+def test_ons_mid_2017_population_for_councils_a_region_and_england(full_db, area, adults, older):
+    assert observation(full_db, area, "2017-18", "population", "18-64")["value"] == adults
+    assert observation(full_db, area, "2017-18", "population", "65+")["value"] == older
+
+
 def test_ons_population_has_regions_england_and_no_districts(full_db):
     rows = query(full_db, "SELECT DISTINCT substr(area_code, 1, 3) AS prefix FROM observations "
                           "WHERE measure_id = 'population'")
