@@ -23,9 +23,16 @@ def main(argv: list[str] | None = None) -> int:
                               help="fail on any file no layout recognises")
     build_parser.add_argument("--quiet", action="store_true", help="no per-file progress")
     add_fetch_command(commands)
+    template_parser = commands.add_parser("template", help="write blank analyst import templates")
+    template_parser.add_argument("--out", type=Path, default=Path("data/templates"))
     args = parser.parse_args(argv)
     if args.command == "fetch":
         return args.func(args)
+    if args.command == "template":
+        from .template import write_templates
+        for path in write_templates(args.out):
+            print(f"wrote {path}")
+        return 0
 
     console = Console(stderr=True, quiet=args.quiet, soft_wrap=True)
     try:

@@ -22,7 +22,8 @@ from .checks import CheckResult, run_checks
 from .detect import detect_layouts
 from .errors import BuildError, SourceError
 from .extract import SheetExtractor
-from .readers import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, read_file
+from .intervals import write_intervals_and_gaps
+from .readers import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, cell_text, read_file
 from .registry import Layout, load_layouts, map_key
 from .transform import FACT_COLUMNS, Assembler
 
@@ -121,14 +122,17 @@ class Pipeline:
     resolver: AreaResolver
     crosswalk: dict[str, str]
     measure_units: dict[str, str]
+    note_requirements: dict[str, str]
 
     @classmethod
     def load(cls) -> "Pipeline":
         reference = load_reference()
         crosswalk = {map_key(label): group for label, group in
                      zip(reference.client_groups["source_label"], reference.client_groups["client_group"])}
-        units = dict(zip(reference.measures["measure_id"], reference.measures["unit"]))
-        return cls(load_layouts(), reference, AreaResolver(reference), crosswalk, units)
+        measures = reference.measures
+        units = dict(zip(measures["measure_id"], measures["unit"]))
+        notes = {m: n for m, n in zip(measures["measure_id"], measures["note_must_name"]) if n}
+        return cls(load_layouts(), reference, AreaResolver(reference), crosswalk, units, notes)
 
 
 def _rounding(layout: Layout, meta: dict[str, str]) -> float | str | None:
@@ -136,6 +140,15 @@ def _rounding(layout: Layout, meta: dict[str, str]) -> float | str | None:
     if config.get("counts_to_meta") in meta:
         return float(meta[config["counts_to_meta"]])
     return config.get("counts_to")
+
+
+def _key_value_sheet(sheets, name: str | None) -> dict[str, str]:
+    """Publication metadata kept as field/value rows in a sheet of its own (the template's)."""
+    for sheet in sheets:
+        if name and sheet.name == name:
+            return {cell_text(row[0]).casefold(): cell_text(row[1]) for row in sheet.rows
+                    if len(row) > 1 and cell_text(row[0]) and cell_text(row[1])}
+    return {}
 
 
 def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -> LoadedSource | str:
@@ -150,14 +163,16 @@ def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -
     frames, ignored, meta = [], {}, {}
     for match in matches:
         extraction = SheetExtractor(match, file_label, path, pipeline.resolver, pipeline.crosswalk,
-                                    pipeline.measure_units).extract()
+                                    pipeline.measure_units, pipeline.note_requirements).extract()
+        meta_sheet = match.layout.section("source").get("meta_sheet")
+        sheet_meta = {**match.sheet.meta, **_key_value_sheet(sheets, meta_sheet)}
         assembler = Assembler(pipeline.measure_units, markers=match.layout.section("markers"),
                               suppressed_as=match.layout.config.get("suppressed_in_sums"),
-                              counts_rounded_to=_rounding(match.layout, match.sheet.meta))
+                              counts_rounded_to=_rounding(match.layout, sheet_meta))
         frames.append(assembler.rows(extraction.cells, source_id=source_id, file_label=file_label))
         for reason, count in extraction.ignored.items():
             ignored[f"{match.sheet.name or 'csv'}: {reason}"] = count
-        meta = {**match.layout.section("source"), **match.sheet.meta, **meta}
+        meta = {**match.layout.section("source"), **sheet_meta, **meta}
     rows = pd.concat(frames, ignore_index=True)
     meta.setdefault("period", ", ".join(sorted(set(rows["period"]))))
     return LoadedSource(source_id=source_id, file_label=file_label,
@@ -192,6 +207,7 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[C
               s.meta.get("cites"), s.meta.get("period"), s.meta.get("licence"),
               s.meta.get("transcription"), s.sha256, len(s.rows)) for s in loaded])
         connection.execute(DERIVE.read_text(encoding="utf-8"))
+        write_intervals_and_gaps(connection)
         build_id = hashlib.sha256("".join(sorted(s.sha256 for s in loaded)).encode()).hexdigest()[:16]
         connection.executemany("INSERT INTO build_info VALUES (?, ?)",
                                [("build_id", build_id), ("sources", str(len(loaded)))])

@@ -102,9 +102,11 @@ def _looks_numeric(value: object) -> bool:
 
 class SheetExtractor:
     def __init__(self, match: Match, file_label: str, file_path: Path, resolver: AreaResolver,
-                 crosswalk: dict[str, str], measure_units: dict[str, str]):
+                 crosswalk: dict[str, str], measure_units: dict[str, str],
+                 note_requirements: dict[str, str] | None = None):
         self.layout, self.sheet, self.file_label = match.layout, match.sheet, file_label
         self.resolver, self.crosswalk, self.measure_units = resolver, crosswalk, measure_units
+        self.note_requirements = note_requirements or {}
         self.rows = self.sheet.rows
         self.header_index = match.header_index
         self.header_row_number = self.sheet.first_row_number + match.header_index
@@ -279,6 +281,7 @@ class SheetExtractor:
         period_column = self.column(self.layout.section("period")["column"]) \
             if "column" in self.layout.section("period") else None
         note_column = self.column(config["note"]) if "note" in config else None
+        citation_column = self.column(config["citation"]) if "citation" in config else None
         unit_column = self.column(config["unit"]) if "unit" in config else None
         if "role" in config:  # one role per row, named in a column (Numerator / Outcome ...)
             value_column = self.column(config["value"])
@@ -308,9 +311,16 @@ class SheetExtractor:
             area = self.area_of(row, row_number, period, list(columns.values()))
             if area is None:
                 continue
-            note = cell_text(row[note_column]) if note_column is not None else ""
+            note = cell_text(row[note_column]) if note_column is not None and note_column < len(row) else ""
             if unit_column is not None:
                 self._check_unit(dims[0], cell_text(row[unit_column]), row_number, unit_column)
+            if self.note_requirements.get(dims[0]) and not note:
+                raise self.fail(f"measure '{dims[0]}' needs a note naming "
+                                f"{self.note_requirements[dims[0]]}.", row=row_number,
+                                column=note_column if note_column is not None else 0,
+                                hint="Write it in the note column.")
+            citation = cell_text(row[citation_column]) if citation_column is not None else ""
+            note = " ".join(f"{text.rstrip('.')}." for text in (citation, note) if text)
             for role, column in columns.items():
                 self._cell(area, period, dims, role, row, row_number, column, note or None)
 

@@ -156,6 +156,7 @@ class Assembler:
             raise SourceError(f"unknown measure '{measure_id}' (known: "
                               f"{', '.join(sorted(self.measure_units))}).", file=file_label,
                               sheet=first.sheet, row=first.row_number)
+        where = dict(file=file_label, sheet=first.sheet, row=first.row_number)
         numerator = combine(group["numerator"], self.suppressed_as)
         denominator = combine(group["denominator"], self.suppressed_as)
         value = combine(group["value"], self.suppressed_as)
@@ -168,6 +169,11 @@ class Assembler:
             else:
                 status = next((s for s in (numerator.status, denominator.status)
                                if s in _BLOCKING), "missing")
+        elif unit == "percent" and status == "published" and not 0 <= number <= 100:
+            position = group["value"][0].position
+            raise SourceError(f"percentage {number:g} is outside 0-100.", **where,
+                              cell=cell_ref(*position),
+                              hint="Percentages are written as 0-100 (52.8, not 0.528 or 5280).")
         elif unit == "percent" and status == "published":
             check = counts_check(number, numerator.number, denominator.number, rounded_to,
                                  value.decimals)

@@ -41,7 +41,8 @@ CREATE TABLE measures (
     unit        VARCHAR NOT NULL,
     polarity    VARCHAR NOT NULL,
     ascof_codes VARCHAR,
-    definition  VARCHAR
+    definition  VARCHAR,
+    note_must_name VARCHAR
 );
 
 -- One row per area x period x measure x breakdown, with the cell it came from.
@@ -87,6 +88,23 @@ CREATE TABLE client_groups (
 
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
 
+-- Confidence limits on the value's own scale: Wilson for percentages, exact Poisson for rates.
+CREATE TABLE intervals (
+    area_code VARCHAR NOT NULL, period VARCHAR NOT NULL, measure_id VARCHAR NOT NULL,
+    age_band VARCHAR NOT NULL, client_group VARCHAR NOT NULL,
+    lower_95 DOUBLE, upper_95 DOUBLE, lower_998 DOUBLE, upper_998 DOUBLE,
+    interval_method VARCHAR NOT NULL
+);
+
+-- Each council's and region's gap from England for the same period, measure and breakdown,
+-- in percentage points, with Newcombe's interval of the difference where both have counts.
+CREATE TABLE gaps (
+    area_code VARCHAR NOT NULL, period VARCHAR NOT NULL, measure_id VARCHAR NOT NULL,
+    age_band VARCHAR NOT NULL, client_group VARCHAR NOT NULL,
+    value DOUBLE, england_value DOUBLE, gap DOUBLE, gap_lower_95 DOUBLE, gap_upper_95 DOUBLE,
+    gap_method VARCHAR, compared_with_england VARCHAR
+);
+
 CREATE VIEW observations AS
 SELECT
     f.area_code,
@@ -104,6 +122,11 @@ SELECT
     f.source_id,
     f.note,
     m.unit,
+    i.lower_95,
+    i.upper_95,
+    i.lower_998,
+    i.upper_998,
+    i.interval_method,
     f.counts_check,
     f.source_file,
     f.source_sheet,
@@ -113,7 +136,8 @@ SELECT
     f.denominator_cell
 FROM facts AS f
 JOIN areas AS a USING (area_code)
-JOIN measures AS m USING (measure_id);
+JOIN measures AS m USING (measure_id)
+LEFT JOIN intervals AS i USING (area_code, period, measure_id, age_band, client_group);
 
 -- Every break a chart must not join across: definitions (per measure, all areas) and
 -- boundary changes (per area, all measures: a merger or split starts a new series).

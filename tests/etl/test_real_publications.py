@@ -270,8 +270,8 @@ def test_every_sampled_published_value_is_the_text_of_its_cell(full_db):
                             "WHERE value_status = 'published' AND value_cell NOT LIKE '%:%' "
                             "AND value_cell NOT LIKE '%,%' ORDER BY source_file, value_cell")
     picked = sample.sample(frac=1, random_state=7).groupby("source_file").head(15)
-    # ASCOF (6 files), PSS-EX1 (4), SALT T37 and the two bundled transcriptions.
-    assert picked["source_file"].nunique() == 13
+    # ASCOF (6 files), PSS-EX1 (4), SALT T37 and the three bundled transcriptions.
+    assert picked["source_file"].nunique() == 14
     for source_file, rows in picked.groupby("source_file"):
         sheets = {s.name: s for s in read_file(Path(source_file), source_file)}
         for row in rows.itertuples():
@@ -311,7 +311,7 @@ def test_a_derived_sum_is_the_total_of_its_recorded_cells(full_db):
 
 def test_sources_table_has_publication_metadata_and_hashes(full_db):
     sources = query(full_db, "SELECT * FROM sources ORDER BY file_name")
-    assert len(sources) == 19
+    assert len(sources) == 20
     for row in sources.itertuples():
         assert row.publisher and row.title and row.licence, row.file_name
         path = Path(row.file_name)
@@ -325,7 +325,7 @@ def test_sources_table_has_publication_metadata_and_hashes(full_db):
 def test_build_report_lists_sources_anomalies_and_unrecognised_files(full_db):
     db_path, report = full_db
     document = json.loads((db_path.parent / "build_report.json").read_text())
-    assert len(document["sources"]) == 19
+    assert len(document["sources"]) == 20
     unrecognised = {u["file"].rsplit("/", 1)[-1] for u in document["unrecognised_files"]}
     assert unrecognised == {"ascof-r-model_la_lookup.csv", "ascof-repos_ons_codes.csv"}
     checks = {c["name"]: c for c in document["checks"]}

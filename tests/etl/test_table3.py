@@ -154,7 +154,7 @@ def test_a_non_numeric_count_fails_the_build_and_keeps_the_old_database(raw_copy
     assert "'10,46O' is not a number or a known marker" in message
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        assert connection.execute("SELECT count(*) FROM observations").fetchone()[0] == 31
+        assert connection.execute("SELECT count(*) FROM observations").fetchone()[0] == 38
     assert not list(tmp_path.glob(".uptake.duckdb.tmp-*"))
 
 
@@ -183,6 +183,6 @@ def test_an_unrecognised_file_is_reported_and_others_still_load(raw_copy, tmp_pa
     (raw_copy / "notes.csv").write_text("Local Authority,Something else\nDarlington,1\n")
     report = build([raw_copy], tmp_path / "uptake.duckdb")
     assert [u["file"].endswith("notes.csv") for u in report.unrecognised] == [True]
-    assert len(report.sources) == 2
+    assert len(report.sources) == 3
     with pytest.raises(SourceError, match="is not a known layout"):
         build([raw_copy], tmp_path / "strict.duckdb", strict=True)
