@@ -11,26 +11,36 @@ from .db import Warehouse
 from .routing import Page, render
 
 ASSETS = Path(__file__).with_name("assets")
+# Dash's default page has no language; screen readers need one (WCAG 3.1.1).
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+    <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
+    <body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
+</html>"""
+
+
+def pages() -> list[Page]:
+    from .pages import compare  # each page module registers its callbacks on import
+
+    return [Page(compare.PATH, compare.TITLE, compare.layout)]
 
 
 def create_app(db_path: Path | str) -> dash.Dash:
     """The app for one database file."""
     set_warehouse(Warehouse(db_path))
     app = dash.Dash(__name__, assets_folder=str(ASSETS), title="Self-directed support uptake",
-                    suppress_callback_exceptions=True)
-    from .pages import compare  # registers its callbacks on import
-
-    pages = [Page(path=compare.PATH, title=compare.TITLE, layout=compare.layout)]
+                    suppress_callback_exceptions=True, index_string=INDEX)
+    routes = pages()
     app.layout = html.Div([
-        dcc.Location(id="url", refresh="callback-nav"),
+        dcc.Location(id="url"),
         html.A("Skip to main content", href="#main", className="skip-link"),
-        html.Header(html.P("Self-directed support uptake in England", className="site-name"),
+        html.Header(html.A("Self-directed support uptake in England", href="/", className="site-name"),
                     className="site-header"),
         html.Div(id="page"),
-    ], lang="en")
+    ])
 
     @app.callback(Output("page", "children"), Input("url", "pathname"), State("url", "search"))
     def route(pathname, search):
-        return render(pages, pathname, search)
+        return render(routes, pathname, search)
 
     return app

@@ -50,6 +50,95 @@ class Warehouse:
             cursor.close()
 
 
+OBSERVATION_FILTERS = ("measure_id", "period", "age_band", "client_group", "area_type", "region_code")
+
+
+def observations(warehouse: Warehouse, *, area_codes: list[str] | None = None,
+                 **filters: str | list[str] | None) -> pd.DataFrame:
+    """Observations with their intervals and gap from England, filtered by equality or lists.
+
+    Filters are the columns in OBSERVATION_FILTERS; values are bound as parameters.
+    """
+    clauses, parameters = [], []
+    for column, wanted in filters.items():
+        if column not in OBSERVATION_FILTERS:
+            raise ValueError(f"cannot filter observations by {column!r}")
+        if wanted is None:
+            continue
+        values = wanted if isinstance(wanted, (list, tuple)) else [wanted]
+        clauses.append(f"o.{column} IN ({', '.join('?' for _ in values)})")
+        parameters += list(values)
+    if area_codes is not None:
+        clauses.append(f"o.area_code IN ({', '.join('?' for _ in area_codes) or 'NULL'})")
+        parameters += list(area_codes)
+    where = " AND ".join(clauses) or "TRUE"
+    return warehouse.query(
+        f"""
+        SELECT o.*, g.england_value, g.gap, g.gap_lower_95, g.gap_upper_95, g.gap_method,
+               g.compared_with_england
+        FROM observations AS o
+        LEFT JOIN gaps AS g USING (area_code, period, measure_id, age_band, client_group)
+        WHERE {where}
+        ORDER BY o.area_type = 'council' DESC, o.value DESC NULLS LAST, o.area_name, o.period
+        """, parameters)
+
+
+def catalogue(warehouse: Warehouse) -> pd.DataFrame:
+    """Every (measure, period, age band, client group) with counts of councils and comparators."""
+    return warehouse.query(
+        """
+        SELECT measure_id, period, age_band, client_group,
+               count(*) FILTER (WHERE area_type = 'council' AND value IS NOT NULL) AS councils,
+               bool_or(area_code = 'E92000001' AND value IS NOT NULL) AS has_england
+        FROM observations GROUP BY ALL ORDER BY ALL
+        """)
+
+
+def measures(warehouse: Warehouse) -> pd.DataFrame:
+    return warehouse.query("SELECT * FROM measures ORDER BY measure_id")
+
+
+def areas(warehouse: Warehouse, area_type: str | None = None) -> pd.DataFrame:
+    if area_type is None:
+        return warehouse.query("SELECT * FROM areas ORDER BY area_type, area_name")
+    return warehouse.query("SELECT * FROM areas WHERE area_type = ? ORDER BY area_name", [area_type])
+
+
+def area(warehouse: Warehouse, area_code: str) -> dict | None:
+    frame = warehouse.query("SELECT * FROM areas WHERE area_code = ?", [area_code])
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def series_breaks(warehouse: Warehouse) -> pd.DataFrame:
+    return warehouse.query("SELECT * FROM all_series_breaks ORDER BY period, measure_id, area_code")
+
+
+def all_sources(warehouse: Warehouse) -> pd.DataFrame:
+    return warehouse.query("SELECT * FROM sources ORDER BY file_name")
+
+
+def build_info(warehouse: Warehouse) -> dict[str, str]:
+    frame = warehouse.query("SELECT key, value FROM build_info")
+    return dict(zip(frame["key"], frame["value"]))
+
+
+def population_profile(warehouse: Warehouse) -> pd.DataFrame:
+    """Per council: latest adult population and 65+ share, for finding similar councils."""
+    return warehouse.query(
+        """
+        WITH latest AS (
+            SELECT area_code, max(period) AS period FROM observations
+            WHERE measure_id = 'population' AND area_type = 'council' GROUP BY area_code
+        )
+        SELECT o.area_code, o.area_name, o.region_code, l.period,
+               max(o.value) FILTER (WHERE o.age_band = 'all') AS adults,
+               max(o.value) FILTER (WHERE o.age_band = '65+') AS older
+        FROM observations AS o JOIN latest AS l USING (area_code, period)
+        WHERE o.measure_id = 'population' AND o.client_group = 'all'
+        GROUP BY ALL
+        """)
+
+
 def latest_period(warehouse: Warehouse, measure_id: str, region_code: str) -> str | None:
     frame = warehouse.query(
         "SELECT max(period) AS period FROM observations "

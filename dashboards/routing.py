@@ -9,14 +9,15 @@ from typing import Callable
 
 from dash import html
 
-from .components import message
+from .components import message, page_shell
 
 
 @dataclass(frozen=True)
 class Page:
     path: str
     title: str
-    layout: Callable[..., html.Main]
+    layout: Callable[..., html.Div]
+    prefix: bool = False       # "/area/" serves /area/<code>, passed as `code`
 
 
 def query_parameters(search: str | None) -> dict[str, str]:
@@ -25,10 +26,13 @@ def query_parameters(search: str | None) -> dict[str, str]:
             urllib.parse.parse_qs((search or "").lstrip("?"), keep_blank_values=True).items()}
 
 
-def render(pages: list[Page], pathname: str | None, search: str | None) -> html.Main:
+def render(pages: list[Page], pathname: str | None, search: str | None) -> html.Div:
+    path = pathname or "/"
+    query = query_parameters(search)
     for page in pages:
-        if page.path == (pathname or "/"):
-            return page.layout(**query_parameters(search))
-    return html.Main([html.H1("Page not found"),
-                      message(f"There is no page at {pathname}. "),
-                      html.A("Go to the comparison of councils", href="/")], id="main")
+        if page.prefix and path.startswith(page.path) and len(path) > len(page.path):
+            return page.layout(code=path[len(page.path):], **{k: v for k, v in query.items() if k != "code"})
+        if not page.prefix and page.path == path:
+            return page.layout(**query)
+    return page_shell(path, [html.H1("Page not found"), message(f"There is no page at {path}."),
+                             html.A("Go to the comparison of councils", href="/")])

@@ -40,3 +40,13 @@ def bundled_db(bundled_raw) -> Path:
 def raw_copy(tmp_path) -> Path:
     """A private copy of the bundled sources that a test may break."""
     return copy_bundled(tmp_path / "raw")
+
+
+@pytest.fixture(scope="session")
+def full_db(tmp_path_factory, bundled_raw):
+    """The warehouse built from every real publication in ../shared/realdata plus the bundled files."""
+    if not REALDATA.is_dir():
+        pytest.fail(f"{REALDATA} is missing: the ETL and browser tests read the shared real publications.")
+    db_path = tmp_path_factory.mktemp("full") / "uptake.duckdb"
+    report = build([REALDATA, bundled_raw], db_path)
+    return db_path, report

@@ -1,84 +1,188 @@
-"""Compare (home): councils of a region ranked against the region and England."""
+"""Compare (home): councils ranked for a measure, period and breakdown, within England, a
+region or a council's similar councils, against England and the region."""
 from __future__ import annotations
-
-import urllib.parse
 
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from .. import db
-from ..components import comparison_table, message, source_line
+from ..components import comparison_table, message, page_shell, radio_group, source_line
 from ..context import warehouse
-from ..figures import describe_ranking, ranked_bars
-from ..labels import breakdown_key, breakdown_label, parse_breakdown_key
+from ..figures import NOTE_MARK
+from ..figures.compare import describe_ranking, ranked_bars
+from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
+from ..neighbours import METHOD as NEIGHBOURS_METHOD
+from ..neighbours import nearest_councils
+from ..routing import query_parameters
+from ..state import CompareView, options_for, resolve_compare
 
 PATH = "/"
 TITLE = "Compare councils: self-directed support uptake"
-MEASURE_ID = "sds_users"
-REGION_CODE = "E12000001"   # North East: the region the source report tabulated
+CONTROLS = ["measure", "period", "age_band", "client_group", "scope", "region", "council"]
+SCOPE_LABELS = [("england", "All councils in England"), ("region", "Councils in a region"),
+                ("neighbours", "A council and its 15 most similar councils")]
+METHOD = ("Bars show each council's value with its 95% confidence interval (Wilson score). A "
+          "council is significantly higher or lower than England when England's value lies "
+          "outside that interval; counts rounded to the nearest 5 make intervals approximate.")
 
 
-def _options(period: str) -> list[dict]:
-    pairs = db.breakdowns(warehouse(), MEASURE_ID, period, REGION_CODE)
-    return [{"label": breakdown_label(a, c), "value": breakdown_key(a, c)}
-            for a, c in zip(pairs["age_band"], pairs["client_group"])]
+def _reference_data():
+    wh = warehouse()
+    areas = db.areas(wh)
+    councils = areas[areas["area_type"] == "council"]
+    regions = areas[areas["area_type"] == "region"]
+    return db.catalogue(wh), regions, councils, db.measures(wh).set_index("measure_id")
 
 
-def layout(age_band: str = "all", client_group: str = "all", **_other) -> html.Div:
+def _council_code(name_or_code: str | None, councils: pd.DataFrame) -> str | None:
+    if not name_or_code:
+        return None
+    match = councils[(councils["area_code"] == name_or_code) |
+                     (councils["area_name"].str.casefold() == name_or_code.strip().casefold())]
+    return None if match.empty else match.iloc[0]["area_code"]
+
+
+def _view(query: dict[str, str]):
+    catalogue, regions, councils, measures = _reference_data()
+    query = {**query, "council": _council_code(query.get("council"), councils) or ""}
+    view = resolve_compare(query, catalogue, list(regions["area_code"]), list(councils["area_code"]))
+    return view, catalogue, regions, councils, measures
+
+
+def _controls(view: CompareView, catalogue, regions, councils, measures) -> list:
+    options = options_for(catalogue, view.selection)
+    council_name = councils.set_index("area_code")["area_name"].get(view.council, "")
+    return [
+        radio_group("compare-measure", "Measure",
+                    [(m, measures.at[m, "label"]) for m in options["measure"]], view.selection.measure_id),
+        radio_group("compare-period", "Year (to 31 March)", [(p, p) for p in options["period"]],
+                    view.selection.period),
+        radio_group("compare-age_band", "Age band",
+                    [(a, AGE_BANDS.get(a, a).capitalize()) for a in options["age_band"]], view.selection.age_band),
+        radio_group("compare-client_group", "Client group",
+                    [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in options["client_group"]],
+                    view.selection.client_group),
+        radio_group("compare-scope", "Which councils", SCOPE_LABELS, view.scope),
+        radio_group("compare-region", "Region (for councils in a region)",
+                    list(zip(regions["area_code"], regions["area_name"])), view.region or regions.iloc[0]["area_code"]),
+        html.Div([
+            html.Label("Council (for similar councils)", htmlFor="compare-council"),
+            dcc.Input(id="compare-council", type="text", list="council-names", value=council_name,
+                      debounce=True, autoComplete="off", placeholder="Type a council's name"),
+            html.Datalist(id="council-names", children=[html.Option(value=name) for name in councils["area_name"]]),
+        ], className="control"),
+    ]
+
+
+def layout(**query: str) -> html.Div:
     try:
-        period = db.latest_period(warehouse(), MEASURE_ID, REGION_CODE)
+        view, catalogue, regions, councils, measures = _view(query)
     except db.WarehouseUnavailable as error:
-        return html.Main(message(str(error)), id="main")
-    if period is None:
-        return html.Main(message("No council data has been loaded for this region yet."), id="main")
-    options = _options(period)
-    chosen = breakdown_key(age_band, client_group)
-    if chosen not in {o["value"] for o in options}:
-        chosen = options[0]["value"]
-    return html.Main([
-        html.H1(f"Self-directed support in the {db.area_name(warehouse(), REGION_CODE)}, {period}"),
-        html.P("Percentage of people receiving community-based social care who direct their "
-               "own support (a personal budget or direct payment), by council.", className="lede"),
-        html.Fieldset([
-            html.Legend("Breakdown"),
-            dcc.RadioItems(id="breakdown", options=options, value=chosen,
-                           labelClassName="radio-option", className="radio-group"),
-        ], className="controls"),
-        dcc.Store(id="period", data=period),
-        html.Div(id="compare-panel", **{"aria-live": "polite"}),
-    ], id="main")
+        return page_shell(PATH, [html.H1("Compare councils"), message(str(error))])
+    if view is None:
+        return page_shell(PATH, [html.H1("Compare councils"), message("No council data has been loaded yet.")])
+    return page_shell(PATH, [
+        html.H1("Compare councils: who directs their own support?"),
+        html.P("Percentage of people using long-term community support who receive self-directed "
+               "support (a personal budget or direct payment), and related measures, by council.",
+               className="lede"),
+        html.Form(_controls(view, catalogue, regions, councils, measures), id="compare-controls",
+                  className="controls", **{"aria-label": "Choose what to compare"}),
+        html.Div(compare_panel(view, measures), id="compare-panel", **{"aria-live": "polite"}),
+    ], location_id="compare-url")
 
 
-def compare_panel(period: str, key: str) -> tuple[list, str]:
-    """The chart, its text alternative, table and source line for one breakdown; and the URL query."""
-    age_band, client_group = parse_breakdown_key(key)
-    rows = db.region_comparison(warehouse(), MEASURE_ID, period, age_band, client_group,
-                                REGION_CODE)
-    query = "?" + urllib.parse.urlencode({"age_band": age_band, "client_group": client_group})
+def _with_absent_councils(rows: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
+    """Councils the scope should show but the publication has no row for, listed as missing."""
+    absent = expected[~expected["area_code"].isin(rows["area_code"])]
+    if absent.empty:
+        return rows
+    filler = pd.DataFrame({"area_code": absent["area_code"], "area_name": absent["area_name"],
+                           "area_type": "council", "region_code": absent["region_code"],
+                           "value_status": "missing",
+                           "note": "No figure for this council in the loaded publication for this year."})
+    return pd.concat([rows, filler], ignore_index=True)
+
+
+def _alive(councils: pd.DataFrame, period: str) -> pd.DataFrame:
+    first = councils["first_period"].fillna("0000-00")
+    last = councils["last_period"].fillna("9999-99")
+    return councils[(first <= period) & (period <= last)]
+
+
+def _scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
+    """Rows for the scope, the scope's name, and which areas are reference lines."""
+    wh, s = warehouse(), view.selection
+    everything = db.observations(wh, measure_id=s.measure_id, period=s.period, age_band=s.age_band,
+                                 client_group=s.client_group)
+    councils = db.areas(wh, "council")
+    if view.scope == "region":
+        name = db.area(wh, view.region)["area_name"]
+        chosen = everything[(everything["region_code"] == view.region) | (everything["area_code"] == db.ENGLAND)]
+        expected = _alive(councils, s.period)
+        return _with_absent_councils(chosen, expected[expected["region_code"] == view.region]), \
+            f"councils in {name}", [db.ENGLAND, view.region]
+    if view.scope == "neighbours":
+        alive = set(_alive(councils, s.period)["area_code"])
+        similar = nearest_councils(db.population_profile(wh), view.council, candidates=alive)
+        codes = [view.council, *similar["area_code"]]
+        home = db.area(wh, view.council)
+        chosen = everything[everything["area_code"].isin(codes + [db.ENGLAND, home["region_code"]])]
+        return _with_absent_councils(chosen, councils[councils["area_code"].isin(codes)]), \
+            f"{home['area_name']} and its {len(similar)} most similar councils", [db.ENGLAND, home["region_code"]]
+    chosen = everything[(everything["area_type"] == "council") | (everything["area_code"] == db.ENGLAND)]
+    return _with_absent_councils(chosen, _alive(councils, s.period)), "all councils in England", [db.ENGLAND]
+
+
+def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
+    s = view.selection
+    measure = measures.loc[s.measure_id]
+    rows, scope_name, reference_codes = _scope_rows(view)
     councils = rows[rows["area_type"] == "council"]
-    if councils.empty:
-        return [message(f"No council values for {breakdown_label(age_band, client_group)} "
-                        f"in {period}.")], query
-    references = rows[rows["area_type"] != "council"].sort_values("area_type")  # country first
-    what = f"self-directed support, {breakdown_label(age_band, client_group).lower()}, {period}"
-    figure = ranked_bars(councils, references, value_title="Receiving self-directed support (%)",
-                         title=f"{breakdown_label(age_band, client_group)}, {period}")
-    description = describe_ranking(councils, references, what=what)
-    count_label, base_label = "Receiving SDS", "Receiving community support"
+    references = rows[rows["area_code"].isin(reference_codes)]
+    references = references.set_index("area_code").reindex(reference_codes).dropna(subset=["area_name"]).reset_index()
+    breakdown = breakdown_label(s.age_band, s.client_group)
+    what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}, {scope_name}"
+    if councils["value"].notna().sum() == 0:
+        return [message(f"No council has a value for {what}. Choose another year or breakdown.")]
+    unit = measure["unit"]
+    figure = ranked_bars(councils, references, value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
+                         title=f"{measure['label']}: {breakdown}, {s.period}", polarity=measure["polarity"], unit=unit)
+    description = describe_ranking(councils, references, what=what, unit=unit)
+    extras = [html.P(NEIGHBOURS_METHOD, className="method")] if view.scope == "neighbours" else []
     return [
         html.Figure([
             dcc.Graph(id="compare-chart", figure=figure, config={"displaylogo": False}),
             html.Figcaption(description, id="chart-description"),
         ], className="chart"),
-        comparison_table(pd.concat([councils, references]), caption=f"Data: {what}",
-                         count_label=count_label, base_label=base_label),
-        html.P("\u2020 This value has a note in the table: a difference from its own counts, "
-               "or how it was printed. Counts are rounded to the nearest 5.", className="footnote"),
-        source_line(db.sources(warehouse(), sorted(set(rows["source_id"])))),
-    ], query
+        comparison_table(pd.concat([councils, references[references["area_type"] != "council"]]),
+                         caption=f"Data: {what}", count_label="Numerator", base_label="Denominator",
+                         polarity=measure["polarity"], unit=unit),
+        html.P(f"{NOTE_MARK} This value has a note in the table. " + METHOD, className="footnote method"),
+        *extras,
+        source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna())))),
+    ]
 
 
-@callback(Output("compare-panel", "children"), Output("url", "search"),
-          Input("period", "data"), Input("breakdown", "value"))
-def update_compare(period: str, key: str):
-    return compare_panel(period, key)
+@callback(
+    [Output(f"compare-{name}", "options") for name in ("period", "age_band", "client_group")],
+    [Output(f"compare-{name}", "value") for name in ("measure", "period", "age_band", "client_group", "scope")],
+    Output("compare-panel", "children"), Output("compare-url", "search"),
+    [Input(f"compare-{name}", "value") for name in CONTROLS],
+    prevent_initial_call=True)
+def update_compare(*values):
+    query = dict(zip(CONTROLS, values))
+    view, catalogue, regions, councils, measures = _view(query)
+    options = options_for(catalogue, view.selection)
+    s = view.selection
+    return (
+        [{"label": p, "value": p} for p in options["period"]],
+        [{"label": AGE_BANDS.get(a, a).capitalize(), "value": a} for a in options["age_band"]],
+        [{"label": CLIENT_GROUPS.get(c, c).capitalize(), "value": c} for c in options["client_group"]],
+        s.measure_id, s.period, s.age_band, s.client_group, view.scope,
+        compare_panel(view, measures), view.query())
+
+
+def view_for_url(search: str) -> CompareView | None:
+    """The view a URL shows (for tests and exports)."""
+    return _view(query_parameters(search))[0]

@@ -52,6 +52,26 @@ def live_url(bundled_db):
 
 
 @pytest.fixture(scope="session")
+def full_url(full_db):
+    """The app serving the full real dataset."""
+    process, url = start_app(full_db[0])
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def assert_accessible(page) -> None:
+    """axe-core in the page: no serious or critical violations (WCAG 2.2 AA rules included)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
+    serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: browser tests never skip. Run `make test` (it installs "

@@ -1,11 +1,13 @@
-"""The first page in a real browser: bars, reference lines, table, controls and URL."""
+"""The Compare page in a real browser: bars, intervals, reference lines, table, controls, URL."""
 from __future__ import annotations
 
 import re
 
 from ..etl.test_table3 import TABLE_3
+from .conftest import assert_accessible
 
 COUNCILS = [row for row in TABLE_3 if row[0].startswith(("E06", "E08"))]
+NORTH_EAST_2011 = "/?scope=region&region=E12000001&period=2011-12"
 
 
 def _expected_order(column: int) -> list[tuple[str, float]]:
@@ -13,88 +15,141 @@ def _expected_order(column: int) -> list[tuple[str, float]]:
     return [(row[1], row[column][2]) for row in ranked]
 
 
-def _wait_for_chart(page, first_label: str):
-    page.wait_for_selector("#compare-chart .bars .point")
+def wait_for_chart(page, first_label: str):
     page.wait_for_function(
-        "label => [...document.querySelectorAll('#compare-chart g.ytick text')]"
-        ".some(t => t.textContent === label)", arg=first_label)
+        "label => { const t = [...document.querySelectorAll('#compare-chart g.ytick text')];"
+        " return t.length && t.sort((a, b) => a.getBoundingClientRect().y - b.getBoundingClientRect().y)"
+        "[0].textContent === label; }", arg=first_label)
 
 
-def _bars_top_to_bottom(page) -> list[tuple[str, str]]:
-    """(council, bar label) pairs in screen order, read from the rendered SVG."""
+def bars_top_to_bottom(page) -> list[tuple[str, str]]:
+    """(council, value label) pairs in screen order, read from the rendered SVG."""
     ticks = page.locator("#compare-chart g.ytick text").all()
-    labels = page.locator("#compare-chart .bars .point text").all()
+    labels = page.locator("#compare-chart g.scatterlayer g.textpoint text").all()
     by_position = lambda items: [i.text_content() for i in sorted(items, key=lambda i: i.bounding_box()["y"])]
     return list(zip(by_position(ticks), by_position(labels)))
 
 
-def _table_rows(page) -> list[list[str]]:
+def table_rows(page) -> list[list[str]]:
     rows = page.locator("#compare-table tbody tr").all()
     return [[cell.inner_text() for cell in row.locator("th, td").all()] for row in rows]
 
 
-def test_all_adults_bars_are_ranked_with_reference_lines(page, live_url):
-    page.goto(live_url + "/")
+def references(page) -> list[str]:
+    return sorted(t.text_content() for t in page.locator("#compare-chart g.annotation text").all())
+
+
+def test_north_east_all_adults_bars_intervals_and_reference_lines(page, live_url):
+    page.goto(live_url + NORTH_EAST_2011)
     expected = _expected_order(2)
-    _wait_for_chart(page, expected[0][0])
-    bars = _bars_top_to_bottom(page)
+    wait_for_chart(page, expected[0][0])
+    bars = bars_top_to_bottom(page)
     assert [name for name, _ in bars] == [name for name, _ in expected]
-    assert [label.replace(" \u2020", "") for _, label in bars] == [f"{v:.1f}%" for _, v in expected]
-    assert dict(bars)["Sunderland"] == "64.6% \u2020"  # the note is marked in text, not colour
-    annotations = sorted(t.text_content() for t in page.locator("#compare-chart g.annotation text").all())
-    assert annotations == ["England 43.0%", "North East 43.6%"]
+    assert [label.split(" ")[0] for _, label in bars] == [f"{v:.1f}%" for _, v in expected]
+    # Significance is in the label's symbol, not only the colour; the note in a dagger.
+    assert dict(bars)["Sunderland"] == "64.6% \u25b2 \u2020"
+    assert dict(bars)["Stockton-on-Tees"] == "18.5% \u25bc"
+    assert references(page) == ["England 43.0%", "North East 43.6%"]
     assert page.locator("#compare-chart .shapelayer path").count() == 2
+    assert page.locator("#compare-chart g.errorbar").count() == 12
+    legend = page.locator("#compare-chart g.legend").text_content()
+    assert "\u25b2 better than England" in legend and "\u25bc worse than England" in legend
     assert page.console_errors == []
 
 
 def test_table_rows_equal_the_bars_then_comparators(page, live_url):
-    page.goto(live_url + "/")
+    page.goto(live_url + NORTH_EAST_2011)
     expected = _expected_order(2)
-    _wait_for_chart(page, expected[0][0])
-    rows = _table_rows(page)
-    assert [(r[1], r[3].replace(" \u2020", "")) for r in rows[:12]] == [(n, f"{v:.1f}%") for n, v in expected]
-    assert rows[0][:7] == ["1", "North Tyneside", "E08000022", "67.8%", "2,605", "3,840", "published"]
+    wait_for_chart(page, expected[0][0])
+    rows = table_rows(page)
+    bars = bars_top_to_bottom(page)
+    assert [(r[1], r[3]) for r in rows[:12]] == [(name, label.replace(" \u25b2", "").replace(" \u25bc", "")
+                                                  .replace(" \u25cf", "")) for name, label in bars]
+    assert rows[0][:7] == ["1", "North Tyneside", "E08000022", "67.8%", "66.3 to 69.3", "2,605", "3,840"]
+    assert rows[0][7:9] == ["\u25b2 better than England", "published"]
     assert [r[1] for r in rows[12:]] == ["England", "North East"]
-    assert rows[12][3:6] == ["43.0% \u2020", "605,425", "1,407,190"]
-    assert rows[12][7] == 'Column A printed as "1,407, 190".'
+    assert rows[12][3] == "43.0% \u2020" and rows[12][9] == 'Column A printed as "1,407, 190".'
     source = page.locator("#source-line").inner_text()
     assert "Adult Social Care Outcomes Framework - England, 2011-12, Final" in source
-    assert "Chaos or Empowerment?" in source
 
 
 def test_choosing_mental_health_changes_chart_table_and_url(page, live_url):
-    page.goto(live_url + "/")
-    _wait_for_chart(page, "North Tyneside")
-    group = page.get_by_role("group", name="Breakdown")
-    group.get_by_role("radio", name="Adults aged 18-64, mental health").check()
+    page.goto(live_url + NORTH_EAST_2011)
+    wait_for_chart(page, "North Tyneside")
+    page.get_by_role("group", name="Age band").get_by_role("radio", name="Adults aged 18-64").check()
+    page.get_by_role("group", name="Client group").get_by_role("radio", name="Mental health").check()
     expected = _expected_order(3)
-    page.wait_for_function("() => document.querySelector('#compare-chart .gtitle')"
-                           ".textContent.startsWith('Adults aged 18-64, mental health')")
-    _wait_for_chart(page, expected[0][0])
-    bars = _bars_top_to_bottom(page)
+    wait_for_chart(page, expected[0][0])
+    bars = bars_top_to_bottom(page)
     assert [name for name, _ in bars] == [name for name, _ in expected]
-    assert bars[0] == ("Gateshead", "41.3% \u2020")
-    annotations = sorted(t.text_content() for t in page.locator("#compare-chart g.annotation text").all())
-    assert annotations == ["England 14.6%", "North East 15.3%"]
-    assert re.search(r"\?age_band=18-64&client_group=mental_health$", page.url)
-    darlington = [r for r in _table_rows(page) if r[1] == "Darlington"][0]
-    assert darlington[3] == "19.0% \u2020"
-    assert darlington[7].startswith("Published 19% is further from the counts' ratio (17.7%)")
+    assert bars[0] == ("Gateshead", "41.3% \u25b2 \u2020")
+    assert references(page) == ["England 14.6%", "North East 15.3%"]
+    assert re.search(r"age_band=18-64&client_group=mental_health&scope=region&region=E12000001$", page.url)
+    darlington = [r for r in table_rows(page) if r[1] == "Darlington"][0]
+    assert darlington[3] == "19.0% \u2020" and darlington[7] == "\u25cf similar to England"
+    assert darlington[9].startswith("Published 19% is further from the counts' ratio (17.7%)")
     assert page.console_errors == []
 
 
 def test_a_saved_url_restores_the_view(page, live_url):
-    page.goto(live_url + "/?age_band=18-64&client_group=mental_health")
-    _wait_for_chart(page, "Gateshead")
-    assert page.get_by_role("radio", name="Adults aged 18-64, mental health").is_checked()
-    assert _bars_top_to_bottom(page)[0] == ("Gateshead", "41.3% \u2020")
-    description = page.locator("#chart-description").inner_text()
-    assert description.startswith("Bar chart of self-directed support, adults aged 18-64, "
-                                  "mental health, 2011-12 for 12 councils. Highest: Gateshead (41.3%)")
+    page.goto(live_url + NORTH_EAST_2011 + "&age_band=18-64&client_group=mental_health")
+    wait_for_chart(page, "Gateshead")
+    assert page.get_by_role("radio", name="Adults aged 18-64").is_checked()
+    assert page.get_by_role("radio", name="Mental health").is_checked()
+    assert bars_top_to_bottom(page)[0] == ("Gateshead", "41.3% \u25b2 \u2020")
+    assert page.locator("#chart-description").inner_text().startswith(
+        "Bar chart of adults receiving self-directed support, adults aged 18-64, mental health, 2011-12, "
+        "councils in North East for 12 councils. Highest: Gateshead (41.3%)")
 
 
-def test_an_unknown_breakdown_in_the_url_falls_back_to_all_adults(page, live_url):
-    page.goto(live_url + "/?age_band=99&client_group=<script>")
-    _wait_for_chart(page, "North Tyneside")
+def test_unknown_values_in_the_url_fall_back_to_valid_ones(page, live_url):
+    page.goto(live_url + "/?age_band=99&client_group=<script>&scope=nowhere&period=1900-01")
+    wait_for_chart(page, "North Tyneside")
     assert page.get_by_role("radio", name="All adults (18+)").is_checked()
+    assert page.get_by_role("radio", name="All councils in England").is_checked()
     assert page.console_errors == []
+
+
+def test_full_data_every_control_changes_chart_and_url_and_the_page_is_accessible(page, full_url):
+    page.goto(full_url + "/")
+    page.wait_for_selector("#compare-chart g.ytick text")
+    assert page.get_by_role("radio", name="2024-25").is_checked()
+    assert len(bars_top_to_bottom(page)) > 140          # all councils in England
+    assert_accessible(page)
+    steps = [("Year (to 31 March)", "2020-21", "period=2020-21"),
+             ("Measure", "Adults receiving direct payments", "measure=dp_users"),
+             ("Age band", "People aged 65 and over", "age_band=65%2B"),
+             ("Which councils", "Councils in a region", "scope=region"),
+             ("Region (for councils in a region)", "North West", "region=E12000002")]
+    for legend, option, in_url in steps:
+        before = page.locator("#chart-description").inner_text()
+        page.get_by_role("group", name=legend).get_by_role("radio", name=option, exact=True).check()
+        page.wait_for_function("before => document.querySelector('#chart-description').innerText !== before",
+                               arg=before)
+        assert in_url in page.url, (legend, page.url)
+    assert "adults receiving direct payments, people aged 65 and over, 2020-21, councils in North West" in \
+        page.locator("#chart-description").inner_text()
+    assert references(page)[1].startswith("North West ")
+    rows = table_rows(page)
+    assert [r[1] for r in rows if r[0]] == [name for name, _ in bars_top_to_bottom(page)]
+    saved = page.url
+    page.goto(saved)
+    page.wait_for_selector("#compare-chart g.ytick text")
+    assert page.get_by_role("radio", name="North West").is_checked()
+    assert page.get_by_role("radio", name="People aged 65 and over").is_checked()
+    assert page.console_errors == []
+
+
+def test_full_data_similar_councils(page, full_url):
+    page.goto(full_url + "/?scope=neighbours&council=E06000005&period=2020-21")
+    page.wait_for_selector("#compare-chart g.ytick text")
+    names = [name for name, _ in bars_top_to_bottom(page)]
+    assert "Darlington" in names
+    councils = [r for r in table_rows(page) if r[2].startswith(("E06", "E08", "E09", "E10"))]
+    assert len(councils) == 16                     # a council with no figure is listed, not dropped
+    absent = [r for r in councils if r[3].startswith("no data")]
+    assert len(names) + len(absent) == 16
+    assert all(r[8] == "missing" and r[9].startswith("No figure for this council") for r in absent)
+    assert "15 closest on adult population" in page.locator("main").inner_text()
+    assert page.get_by_label("Council (for similar councils)").input_value() == "Darlington"
+    assert_accessible(page)

@@ -15,7 +15,7 @@ from etl.intervals import gap_rows, interval_rows
 from etl.registry import map_key
 from etl.template import write_templates
 
-from .test_real_publications import ENGLAND, full_db, observation, query  # noqa: F401  (fixture)
+from .test_real_publications import ENGLAND, observation, query
 
 # Each source label, as printed, and the client group it must mean.
 CROSSWALK = {

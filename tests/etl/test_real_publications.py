@@ -22,15 +22,6 @@ ENGLAND, NORTH_EAST = "E92000001", "E12000001"
 DARLINGTON, CUMBRIA, ST_HELENS = "E06000005", "E10000006", "E08000013"
 
 
-@pytest.fixture(scope="session")
-def full_db(tmp_path_factory, bundled_raw):
-    if not REALDATA.is_dir():
-        pytest.fail(f"{REALDATA} is missing: the ETL tests read the shared real publications.")
-    db_path = tmp_path_factory.mktemp("full") / "uptake.duckdb"
-    report = build([REALDATA, bundled_raw], db_path)
-    return db_path, report
-
-
 def observation(full_db, area_code, period, measure_id, age_band="all", client_group="all"):
     with duckdb.connect(str(full_db[0]), read_only=True) as connection:
         rows = connection.execute(

@@ -1,0 +1,62 @@
+"""Pure builders: DataFrame in, Plotly figure or text out. No database, no Dash.
+
+Shared here: value formatting and how significance against England is shown: colour from a
+colour-blind-safe palette (Okabe-Ito), always together with a symbol and words.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14, "color": "#1a1a1a"}
+BAR_COLOUR = "#1d4f91"        # dark blue: 8.6:1 against white, distinct in greyscale
+NOTE_MARK = "\u2020"          # dagger: this value has a data-quality note in the table
+REFERENCE_STYLES = [          # line style and weight carry the meaning, not colour alone
+    {"dash": "dash", "color": "#1a1a1a"},
+    {"dash": "dot", "color": "#6b2c00"},
+]
+
+# (words, colour, symbol) by comparison with England and the measure's polarity. Colours are
+# at least 3:1 against white (WCAG 1.4.11); the symbol and words carry the meaning too.
+_BETTER = ("#0072B2", "\u25b2")    # blue, up triangle
+_WORSE = ("#B35200", "\u25bc")     # dark orange, down triangle
+_SIMILAR = ("#767676", "\u25cf")   # grey, circle
+_NOT_COMPARED = ("#8C8C8C", "\u25cb")
+
+
+def significance_style(compared: object, polarity: str) -> tuple[str, str, str]:
+    """('better than England', colour, symbol) for one area's comparison."""
+    if compared == "similar":
+        return ("similar to England", *_SIMILAR)
+    if compared in ("higher", "lower"):
+        if polarity == "higher_is_better":
+            return ("better than England", *_BETTER) if compared == "higher" else ("worse than England", *_WORSE)
+        if polarity == "lower_is_better":
+            return ("better than England", *_BETTER) if compared == "lower" else ("worse than England", *_WORSE)
+        return (f"{compared} than England", *(_BETTER if compared == "higher" else _WORSE))
+    return ("not compared (no counts)", *_NOT_COMPARED)
+
+
+def is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def format_value(value: object, unit: str = "percent") -> str:
+    if is_missing(value):
+        return "no data"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "gbp_per_head":
+        return f"\u00a3{value:,.2f}"
+    if unit == "rate_per_100000":
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
+
+
+def format_percent(value: object) -> str:
+    return format_value(value, "percent")
+
+
+def axis_suffix(unit: str) -> str:
+    return "%" if unit == "percent" else ""

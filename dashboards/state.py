@@ -1,0 +1,110 @@
+"""What a page shows, resolved from its URL query against the data that exists. Pure.
+
+Invalid or missing parameters fall back to the nearest valid choice, so any URL renders a
+view and a copied URL restores exactly the view it was copied from.
+"""
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+SCOPES = ("england", "region", "neighbours")
+DEFAULT_MEASURE = "sds_users"
+# Uptake first, then counts and context, as a reader meets them.
+MEASURE_ORDER = ["sds_users", "dp_users", "sds_carers", "dp_carers", "pb_eligible", "dp_recipients",
+                 "dp_recipients_rate", "dp_carer_recipients", "lts_clients", "mh_investment_per_head",
+                 "population", "pb_target"]
+
+
+def measure_order(measure_id: str) -> tuple[int, str]:
+    return (MEASURE_ORDER.index(measure_id) if measure_id in MEASURE_ORDER else len(MEASURE_ORDER), measure_id)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A measure, period and breakdown that the data has council values for."""
+    measure_id: str
+    period: str
+    age_band: str
+    client_group: str
+
+
+def _pick(wanted: str | None, available: list[str], preferred: list[str]) -> str:
+    if wanted in available:
+        return wanted
+    for choice in preferred:
+        if choice in available:
+            return choice
+    return available[0]
+
+
+def resolve_selection(query: dict[str, str], catalogue: pd.DataFrame,
+                      measure_ids: list[str] | None = None) -> Selection | None:
+    """The selection the query asks for, corrected to one with council data; None if no data."""
+    rows = catalogue[catalogue["councils"] > 0]
+    if measure_ids is not None:
+        rows = rows[rows["measure_id"].isin(measure_ids)]
+    if rows.empty:
+        return None
+    measure = _pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
+    rows = rows[rows["measure_id"] == measure]
+    periods = sorted(set(rows["period"]))
+    period = _pick(query.get("period"), periods, [periods[-1]])
+    rows = rows[rows["period"] == period]
+    age_band = _pick(query.get("age_band"), sorted(set(rows["age_band"])), ["all"])
+    rows = rows[rows["age_band"] == age_band]
+    client_group = _pick(query.get("client_group"), sorted(set(rows["client_group"])), ["all"])
+    return Selection(measure, period, age_band, client_group)
+
+
+def options_for(catalogue: pd.DataFrame, selection: Selection) -> dict[str, list[str]]:
+    """The choices each control offers given the others, in display order."""
+    rows = catalogue[catalogue["councils"] > 0]
+    measure_rows = rows[rows["measure_id"] == selection.measure_id]
+    period_rows = measure_rows[measure_rows["period"] == selection.period]
+    band_rows = period_rows[period_rows["age_band"] == selection.age_band]
+    return {"measure": sorted(set(rows["measure_id"]), key=measure_order), "period": sorted(set(measure_rows["period"])),
+            "age_band": sorted(set(period_rows["age_band"]), key=_age_order),
+            "client_group": sorted(set(band_rows["client_group"]), key=lambda g: (g != "all", g))}
+
+
+def _age_order(band: str) -> int:
+    order = ["all", "18-64", "under-65", "65+", "65-84", "85+"]
+    return order.index(band) if band in order else len(order)
+
+
+@dataclass(frozen=True)
+class CompareView:
+    selection: Selection
+    scope: str
+    region: str | None
+    council: str | None
+
+    def query(self) -> str:
+        values = {"measure": self.selection.measure_id, "period": self.selection.period,
+                  "age_band": self.selection.age_band, "client_group": self.selection.client_group,
+                  "scope": self.scope}
+        if self.scope == "region" and self.region:
+            values["region"] = self.region
+        if self.scope == "neighbours" and self.council:
+            values["council"] = self.council
+        return "?" + urllib.parse.urlencode(values)
+
+
+def resolve_compare(query: dict[str, str], catalogue: pd.DataFrame, regions: list[str],
+                    councils: list[str]) -> CompareView | None:
+    selection = resolve_selection(query, catalogue)
+    if selection is None:
+        return None
+    scope = query.get("scope") if query.get("scope") in SCOPES else "england"
+    region = query.get("region") if query.get("region") in regions else (regions[0] if regions else None)
+    council = query.get("council") if query.get("council") in councils else None
+    if scope == "neighbours" and council is None:
+        scope = "england"
+    return CompareView(selection, scope, region if scope == "region" else None, council)
+
+
+def as_dict(view: CompareView) -> dict:
+    return {**asdict(view.selection), "scope": view.scope, "region": view.region, "council": view.council}

@@ -1,0 +1,81 @@
+"""Pure pieces of the Compare page: URL state, similar councils, the ranked bar figure."""
+import pandas as pd
+import pytest
+
+from dashboards.figures.compare import describe_ranking, ranked_bars
+from dashboards.neighbours import nearest_councils
+from dashboards.state import CompareView, Selection, options_for, resolve_compare, resolve_selection
+
+CATALOGUE = pd.DataFrame({
+    "measure_id": ["sds_users"] * 4 + ["dp_users"],
+    "period": ["2011-12", "2011-12", "2020-21", "2020-21", "2020-21"],
+    "age_band": ["all", "18-64", "all", "65+", "all"],
+    "client_group": ["all", "mental_health", "all", "all", "all"],
+    "councils": [12, 12, 151, 151, 151], "has_england": [True] * 5})
+
+
+def test_a_valid_query_is_kept_and_round_trips_through_the_url():
+    view = resolve_compare({"measure": "sds_users", "period": "2011-12", "age_band": "18-64",
+                            "client_group": "mental_health", "scope": "region", "region": "E12000001"},
+                           CATALOGUE, ["E12000001", "E12000002"], ["E06000005"])
+    assert view == CompareView(Selection("sds_users", "2011-12", "18-64", "mental_health"), "region", "E12000001", None)
+    assert view.query() == ("?measure=sds_users&period=2011-12&age_band=18-64&client_group=mental_health"
+                            "&scope=region&region=E12000001")
+
+
+def test_invalid_values_fall_back_to_the_latest_period_and_all_adults():
+    selection = resolve_selection({"measure": "nonsense", "period": "1999-00", "age_band": "x"}, CATALOGUE)
+    assert selection == Selection("sds_users", "2020-21", "all", "all")
+    view = resolve_compare({"scope": "neighbours", "council": "E09999999"}, CATALOGUE, ["E12000001"], ["E06000005"])
+    assert view.scope == "england"       # similar councils need a council that exists
+
+
+def test_options_depend_on_the_other_choices():
+    options = options_for(CATALOGUE, Selection("sds_users", "2011-12", "18-64", "mental_health"))
+    assert options == {"measure": ["sds_users", "dp_users"], "period": ["2011-12", "2020-21"],
+                       "age_band": ["all", "18-64"], "client_group": ["mental_health"]}
+
+
+def test_similar_councils_prefer_the_same_region_and_existing_councils():
+    profile = pd.DataFrame({
+        "area_code": ["A", "B", "C", "D", "E"], "area_name": list("ABCDE"),
+        "region_code": ["R1", "R1", "R2", "R2", "R1"],
+        "adults": [100_000, 105_000, 100_000, 400_000, 1_000_000], "older": [20_000, 21_000, 20_000, 60_000, 150_000]})
+    nearest = nearest_councils(profile, "A", count=3)
+    assert list(nearest["area_code"]) == ["B", "C", "E"]   # C is as similar as B, but in another region
+    assert list(nearest_councils(profile, "A", count=3, candidates={"C", "D"})["area_code"]) == ["C", "D"]
+    assert nearest_councils(profile, "Z").empty
+
+
+ROWS = pd.DataFrame({
+    "area_name": ["Alpha", "Beta", "Gamma", "Delta"], "value": [10.0, 40.0, None, 25.0],
+    "lower_95": [8.0, 35.0, None, None], "upper_95": [12.0, 45.0, None, None],
+    "compared_with_england": ["lower", "higher", None, None], "note": [None, "a note", None, None]})
+REFERENCES = pd.DataFrame({"area_name": ["England", "North East"], "value": [20.0, 30.0]})
+
+
+def test_bars_are_ranked_grouped_by_comparison_with_intervals_and_labels():
+    figure = ranked_bars(ROWS, REFERENCES, value_title="%", title="t")
+    assert list(figure.layout.yaxis.categoryarray) == ["Alpha", "Delta", "Beta"]
+    bars = {trace.name: trace for trace in figure.data if trace.type == "bar"}
+    assert set(bars) == {"\u25bc worse than England", "\u25cb not compared (no counts)", "\u25b2 better than England"}
+    better = bars["\u25b2 better than England"]
+    assert (list(better.y), list(better.error_x.array), list(better.error_x.arrayminus)) == (["Beta"], [5.0], [5.0])
+    labels = {t.y[0]: (t.x[0], t.text[0]) for t in figure.data if t.type == "scatter"}
+    assert labels["Beta"] == (45.0, "40.0% \u25b2 \u2020")      # past the interval, not on it
+    assert labels["Delta"] == (25.0, "25.0% \u25cb")
+
+
+def test_reference_lines_have_their_own_dash_styles_and_labels():
+    figure = ranked_bars(ROWS, REFERENCES, value_title="%", title="t")
+    lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
+    assert [(line.x0, line.line.dash) for line in lines] == [(20.0, "dash"), (30.0, "dot")]
+    assert [a.text for a in figure.layout.annotations] == ["England 20.0%", "North East 30.0%"]
+
+
+def test_description_names_extremes_comparators_and_significance():
+    text = describe_ranking(ROWS, REFERENCES, what="uptake")
+    assert text == ("Bar chart of uptake for 3 councils. Highest: Beta (40.0%); lowest: Alpha (10.0%). "
+                    "England: 20.0%, with 2 of 3 councils above it. North East: 30.0%, with 1 of 3 "
+                    "councils above it. Compared with England: 1 significantly higher, 1 significantly "
+                    "lower, 0 similar.")
