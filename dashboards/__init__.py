@@ -20,9 +20,11 @@ INDEX = """<!DOCTYPE html>
 
 
 def pages() -> list[Page]:
-    from .pages import compare  # each page module registers its callbacks on import
+    # Each page module registers its callbacks on import.
+    from .pages import client_groups, compare, funnel, map, profile, sources
 
-    return [Page(compare.PATH, compare.TITLE, compare.layout)]
+    return [Page(module.PATH, module.TITLE, module.layout, getattr(module, "PREFIX", False))
+            for module in (compare, profile, funnel, map, client_groups, sources)]
 
 
 def create_app(db_path: Path | str) -> dash.Dash:

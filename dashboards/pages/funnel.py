@@ -1,0 +1,14 @@
+"""Funnel plot page (being built)."""
+from __future__ import annotations
+
+from dash import html
+
+from ..components import message, page_shell
+
+PATH = "/funnel"
+TITLE = "Funnel plot: self-directed support uptake"
+PREFIX = False
+
+
+def layout(**query: str) -> html.Div:
+    return page_shell(PATH, [html.H1("Funnel plot"), message("This page is being built.")])

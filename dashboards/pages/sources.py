@@ -1,0 +1,14 @@
+"""Sources and methods page (being built)."""
+from __future__ import annotations
+
+from dash import html
+
+from ..components import message, page_shell
+
+PATH = "/sources"
+TITLE = "Sources and methods: self-directed support uptake"
+PREFIX = False
+
+
+def layout(**query: str) -> html.Div:
+    return page_shell(PATH, [html.H1("Sources and methods"), message("This page is being built.")])
