@@ -19,7 +19,7 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def pages() -> list[Page]:
+def routes() -> list[Page]:
     # Each page module registers its callbacks on import.
     from .pages import client_groups, compare, funnel, map, profile, sources
 
@@ -32,7 +32,7 @@ def create_app(db_path: Path | str) -> dash.Dash:
     set_warehouse(Warehouse(db_path))
     app = dash.Dash(__name__, assets_folder=str(ASSETS), title="Self-directed support uptake",
                     suppress_callback_exceptions=True, index_string=INDEX)
-    routes = pages()
+    page_routes = routes()
     app.layout = html.Div([
         dcc.Location(id="url"),
         html.A("Skip to main content", href="#main", className="skip-link"),
@@ -43,6 +43,6 @@ def create_app(db_path: Path | str) -> dash.Dash:
 
     @app.callback(Output("page", "children"), Input("url", "pathname"), State("url", "search"))
     def route(pathname, search):
-        return render(routes, pathname, search)
+        return render(page_routes, pathname, search)
 
     return app
