@@ -5,6 +5,7 @@ import pandas as pd
 from dash import dcc, html
 
 from .figures import NOTE_MARK, format_value, is_missing, significance_style
+from .wire import element
 
 NAVIGATION = [("/", "Compare councils"), ("/client-groups", "Client groups"),
               ("/funnel", "Funnel plot"), ("/map", "Map"), ("/sources", "Sources and methods")]
@@ -35,59 +36,65 @@ def _count(value: object) -> str:
     return "" if is_missing(value) else f"{value:,.0f}"
 
 
-def _interval(row) -> str:
-    lower, upper = getattr(row, "lower_95", None), getattr(row, "upper_95", None)
-    if is_missing(lower) or is_missing(upper):
-        return ""
-    return f"{lower:.1f} to {upper:.1f}"
-
-
 def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base_label: str,
                      polarity: str = "higher_is_better", unit: str = "percent",
-                     table_id: str = "compare-table") -> html.Table:
+                     table_id: str = "compare-table") -> dict:
     """Councils ranked by value, then councils without a value (listed, not dropped), then
-    comparators; every row with its interval, counts, comparison, status and note."""
-    head = html.Thead(html.Tr([html.Th(text, scope="col") for text in (
+    comparators; every row with its interval, counts, comparison, status and note.
+
+    Built in Dash's wire form (dashboards/wire.py): it runs inside callbacks for ~150 rows."""
+    head = element("Thead", element("Tr", [element("Th", text, scope="col") for text in (
         "Rank", "Area", "Code", "Value", "95% interval", count_label, base_label,
         "Compared with England", "Status", "Note")]))
     councils = rows[rows["area_type"] == "council"]
     ordered = pd.concat([councils[councils["value"].notna()], councils[councils["value"].isna()],
                          rows[rows["area_type"] != "council"]])
+    columns = ["area_type", "area_code", "area_name", "value", "lower_95", "upper_95", "numerator",
+               "denominator", "compared_with_england", "value_status", "note"]
+    records = ordered.reindex(columns=columns).to_dict("records")
     body, rank = [], 0
-    for row in ordered.itertuples():
-        is_council = row.area_type == "council"
-        has_value = not is_missing(row.value)
+    for row in records:
+        is_council = row["area_type"] == "council"
+        has_value = not is_missing(row["value"])
         rank += is_council and has_value
-        note = row.note if isinstance(row.note, str) else ""
-        compared = getattr(row, "compared_with_england", None)
+        note = row["note"] if isinstance(row["note"], str) else ""
+        compared = row["compared_with_england"]
         words, _, symbol = significance_style(compared, polarity)
-        comparison = "" if row.area_code == "E92000001" or is_missing(compared) else f"{symbol} {words}"
-        name = html.A(row.area_name, href=f"/area/{row.area_code}") if is_council else row.area_name
-        body.append(html.Tr([
-            html.Td(str(rank) if is_council and has_value else ""),
-            html.Th(name, scope="row"),
-            html.Td(row.area_code),
-            html.Td(format_value(row.value, unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
-            html.Td(_interval(row), className="number"),
-            html.Td(_count(row.numerator), className="number"),
-            html.Td(_count(row.denominator), className="number"),
-            html.Td(comparison),
-            html.Td(row.value_status.replace("_", " ")),
-            html.Td(note, className="note"),
+        comparison = "" if row["area_code"] == "E92000001" or is_missing(compared) else f"{symbol} {words}"
+        name = element("A", row["area_name"], href=f"/area/{row['area_code']}") if is_council else row["area_name"]
+        interval = "" if is_missing(row["lower_95"]) or is_missing(row["upper_95"]) else \
+            f"{row['lower_95']:.1f} to {row['upper_95']:.1f}"
+        body.append(element("Tr", [
+            element("Td", str(rank) if is_council and has_value else ""),
+            element("Th", name, scope="row"),
+            element("Td", row["area_code"]),
+            element("Td", format_value(row["value"], unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
+            element("Td", interval, className="number"),
+            element("Td", _count(row["numerator"]), className="number"),
+            element("Td", _count(row["denominator"]), className="number"),
+            element("Td", comparison),
+            element("Td", str(row["value_status"]).replace("_", " ")),
+            element("Td", note, className="note"),
         ], className="council" if is_council else "comparator"))
-    return html.Table([html.Caption(caption), head, html.Tbody(body)], className="data-table", id=table_id)
+    return element("Table", [element("Caption", caption), head, element("Tbody", body)],
+                   className="data-table", id=table_id)
+
+
+def _text(value: object) -> str:
+    return "" if is_missing(value) else str(value)
 
 
 def source_line(source_rows: pd.DataFrame, element_id: str = "source-line") -> html.P:
     parts = []
     for row in source_rows.itertuples():
-        text = row.cites or row.title
-        if row.cites and row.title:
-            text += f", as printed in {row.title}"
-        if row.publisher:
-            text += f" ({row.publisher})"
+        cites, title, publisher = _text(row.cites), _text(row.title), _text(row.publisher)
+        text = cites or title
+        if cites and title:
+            text += f", as printed in {title}"
+        if publisher:
+            text += f" ({publisher})"
         parts.append(text)
-    licence = "; ".join(sorted({r for r in source_rows["licence"] if isinstance(r, str)}))
+    licence = "; ".join(sorted({_text(r) for r in source_rows["licence"] if _text(r)}))
     return html.P([html.Strong("Source: "), "; ".join(dict.fromkeys(parts)) + ".",
                    html.Br(), f"Licence: {licence}." if licence else ""],
                   className="source-line", id=element_id)

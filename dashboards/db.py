@@ -24,6 +24,8 @@ class Warehouse:
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._stamp: tuple[int, int] | None = None
+        self._cache: dict[str, object] = {}
+        self._cache_stamp: tuple[int, int] | None = None
 
     def _current_connection(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -40,6 +42,19 @@ class Warehouse:
                 self._connection = duckdb.connect(str(self.path), read_only=True)
                 self._stamp = stamp
             return self._connection
+
+    def cached(self, key: str, load):
+        """load(self) once per database build: reference data pages read on every callback.
+
+        Keyed by the file's identity, so a rebuilt database is never answered from the old one.
+        """
+        self._current_connection()
+        stamp = self._stamp
+        if self._cache_stamp != stamp:
+            self._cache, self._cache_stamp = {}, stamp
+        if key not in self._cache:
+            self._cache[key] = load(self)
+        return self._cache[key]
 
     def query(self, sql: str, parameters: list | tuple = ()) -> pd.DataFrame:
         # A cursor is a per-call connection sharing the database: safe across server threads.
@@ -74,10 +89,7 @@ def observations(warehouse: Warehouse, *, area_codes: list[str] | None = None,
     where = " AND ".join(clauses) or "TRUE"
     return warehouse.query(
         f"""
-        SELECT o.*, g.england_value, g.gap, g.gap_lower_95, g.gap_upper_95, g.gap_method,
-               g.compared_with_england
-        FROM observations AS o
-        LEFT JOIN gaps AS g USING (area_code, period, measure_id, age_band, client_group)
+        SELECT o.* FROM app_observations AS o
         WHERE {where}
         ORDER BY o.area_type = 'council' DESC, o.value DESC NULLS LAST, o.area_name, o.period
         """, parameters)
@@ -85,28 +97,39 @@ def observations(warehouse: Warehouse, *, area_codes: list[str] | None = None,
 
 def catalogue(warehouse: Warehouse) -> pd.DataFrame:
     """Every (measure, period, age band, client group) with counts of councils and comparators."""
-    return warehouse.query(
+    return warehouse.cached("catalogue", lambda wh: wh.query(
         """
         SELECT measure_id, period, age_band, client_group,
                count(*) FILTER (WHERE area_type = 'council' AND value IS NOT NULL) AS councils,
                bool_or(area_code = 'E92000001' AND value IS NOT NULL) AS has_england
-        FROM observations GROUP BY ALL ORDER BY ALL
-        """)
+        FROM app_observations GROUP BY ALL ORDER BY ALL
+        """))
 
 
 def measures(warehouse: Warehouse) -> pd.DataFrame:
-    return warehouse.query("SELECT * FROM measures ORDER BY measure_id")
+    return warehouse.cached("measures", lambda wh: wh.query("SELECT * FROM measures ORDER BY measure_id"))
 
 
 def areas(warehouse: Warehouse, area_type: str | None = None) -> pd.DataFrame:
+    everything = warehouse.cached("areas", lambda wh: wh.query("SELECT * FROM areas ORDER BY area_type, area_name"))
     if area_type is None:
-        return warehouse.query("SELECT * FROM areas ORDER BY area_type, area_name")
-    return warehouse.query("SELECT * FROM areas WHERE area_type = ? ORDER BY area_name", [area_type])
+        return everything
+    return everything[everything["area_type"] == area_type].sort_values("area_name")
+
+
+def councils_alive(warehouse: Warehouse, period: str) -> pd.DataFrame:
+    """Councils that existed at 31 March of the period's end (first and last periods inclusive)."""
+    def load(wh: Warehouse) -> pd.DataFrame:
+        return wh.query("SELECT * FROM areas WHERE area_type = 'council' AND coalesce(first_period, "
+                        "'0000-00') <= ? AND ? <= coalesce(last_period, '9999-99') ORDER BY area_name",
+                        [period, period])
+    return warehouse.cached(f"councils_alive:{period}", load)
 
 
 def area(warehouse: Warehouse, area_code: str) -> dict | None:
-    frame = warehouse.query("SELECT * FROM areas WHERE area_code = ?", [area_code])
-    return None if frame.empty else frame.iloc[0].to_dict()
+    found = areas(warehouse)
+    found = found[found["area_code"] == area_code]
+    return None if found.empty else found.iloc[0].to_dict()
 
 
 def series_breaks(warehouse: Warehouse) -> pd.DataFrame:
@@ -114,7 +137,7 @@ def series_breaks(warehouse: Warehouse) -> pd.DataFrame:
 
 
 def all_sources(warehouse: Warehouse) -> pd.DataFrame:
-    return warehouse.query("SELECT * FROM sources ORDER BY file_name")
+    return warehouse.cached("sources", lambda wh: wh.query("SELECT * FROM sources ORDER BY file_name"))
 
 
 def build_info(warehouse: Warehouse) -> dict[str, str]:
@@ -124,7 +147,7 @@ def build_info(warehouse: Warehouse) -> dict[str, str]:
 
 def population_profile(warehouse: Warehouse) -> pd.DataFrame:
     """Per council: latest adult population and 65+ share, for finding similar councils."""
-    return warehouse.query(
+    return warehouse.cached("population_profile", lambda wh: wh.query(
         """
         WITH latest AS (
             SELECT area_code, max(period) AS period FROM observations
@@ -136,7 +159,7 @@ def population_profile(warehouse: Warehouse) -> pd.DataFrame:
         FROM observations AS o JOIN latest AS l USING (area_code, period)
         WHERE o.measure_id = 'population' AND o.client_group = 'all'
         GROUP BY ALL
-        """)
+        """))
 
 
 def latest_period(warehouse: Warehouse, measure_id: str, region_code: str) -> str | None:
@@ -177,14 +200,33 @@ def area_name(warehouse: Warehouse, area_code: str) -> str | None:
 
 
 def sources(warehouse: Warehouse, source_ids: list[str]) -> pd.DataFrame:
-    if not source_ids:
-        return pd.DataFrame(columns=["source_id", "title", "publisher", "cites", "licence"])
-    placeholders = ", ".join("?" for _ in source_ids)
-    return warehouse.query(
-        f"SELECT source_id, title, publisher, cites, licence, period FROM sources "
-        f"WHERE source_id IN ({placeholders}) ORDER BY source_id", source_ids)
+    everything = all_sources(warehouse)
+    return everything[everything["source_id"].isin(source_ids)].sort_values("source_id")[
+        ["source_id", "title", "publisher", "cites", "licence", "period"]]
 
 
 def measure(warehouse: Warehouse, measure_id: str) -> dict | None:
     frame = warehouse.query("SELECT * FROM measures WHERE measure_id = ?", [measure_id])
     return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def counted_catalogue(warehouse: Warehouse, unit: str = "percent") -> pd.DataFrame:
+    """Like catalogue(), for measures in one unit, counting only councils with a value and
+    counts (numerator and a positive denominator): the selections a funnel plot can draw."""
+    return warehouse.cached(f"counted_catalogue:{unit}", lambda wh: wh.query(
+        """
+        SELECT o.measure_id, o.period, o.age_band, o.client_group,
+               count(*) FILTER (WHERE o.area_type = 'council' AND o.value IS NOT NULL
+                                AND o.numerator IS NOT NULL AND o.denominator > 0) AS councils,
+               bool_or(o.area_code = 'E92000001' AND o.value IS NOT NULL) AS has_england
+        FROM app_observations AS o JOIN measures AS m USING (measure_id)
+        WHERE m.unit = ?
+        GROUP BY ALL ORDER BY ALL
+        """, [unit]))
+
+
+def area_changes(warehouse: Warehouse) -> pd.DataFrame:
+    """Council code changes (recode, merger, split) with effective date, old and new codes."""
+    return warehouse.query(
+        "SELECT effective_date, kind, old_codes, new_codes, note FROM area_changes "
+        "ORDER BY effective_date, old_codes")

@@ -29,6 +29,7 @@ from .transform import FACT_COLUMNS, Assembler
 
 SCHEMA = Path(__file__).parent / "warehouse" / "schema.sql"
 DERIVE = Path(__file__).parent / "warehouse" / "derive.sql"
+APP_TABLES = Path(__file__).parent / "warehouse" / "app_tables.sql"
 DEFAULT_DB = Path("data/processed/uptake.duckdb")
 READABLE_SUFFIXES = CSV_SUFFIXES | SPREADSHEET_SUFFIXES
 
@@ -208,6 +209,7 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[C
               s.meta.get("transcription"), s.sha256, len(s.rows)) for s in loaded])
         connection.execute(DERIVE.read_text(encoding="utf-8"))
         write_intervals_and_gaps(connection)
+        connection.execute(APP_TABLES.read_text(encoding="utf-8"))
         build_id = hashlib.sha256("".join(sorted(s.sha256 for s in loaded)).encode()).hexdigest()[:16]
         connection.executemany("INSERT INTO build_info VALUES (?, ?)",
                                [("build_id", build_id), ("sources", str(len(loaded)))])

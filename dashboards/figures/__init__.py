@@ -39,7 +39,7 @@ def significance_style(compared: object, polarity: str) -> tuple[str, str, str]:
 
 
 def is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def format_value(value: object, unit: str = "percent") -> str:

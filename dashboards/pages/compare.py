@@ -104,12 +104,6 @@ def _with_absent_councils(rows: pd.DataFrame, expected: pd.DataFrame) -> pd.Data
     return pd.concat([rows, filler], ignore_index=True)
 
 
-def _alive(councils: pd.DataFrame, period: str) -> pd.DataFrame:
-    first = councils["first_period"].fillna("0000-00")
-    last = councils["last_period"].fillna("9999-99")
-    return councils[(first <= period) & (period <= last)]
-
-
 def _scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
     """Rows for the scope, the scope's name, and which areas are reference lines."""
     wh, s = warehouse(), view.selection
@@ -119,11 +113,11 @@ def _scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
     if view.scope == "region":
         name = db.area(wh, view.region)["area_name"]
         chosen = everything[(everything["region_code"] == view.region) | (everything["area_code"] == db.ENGLAND)]
-        expected = _alive(councils, s.period)
+        expected = db.councils_alive(wh, s.period)
         return _with_absent_councils(chosen, expected[expected["region_code"] == view.region]), \
             f"councils in {name}", [db.ENGLAND, view.region]
     if view.scope == "neighbours":
-        alive = set(_alive(councils, s.period)["area_code"])
+        alive = set(db.councils_alive(wh, s.period)["area_code"])
         similar = nearest_councils(db.population_profile(wh), view.council, candidates=alive)
         codes = [view.council, *similar["area_code"]]
         home = db.area(wh, view.council)
@@ -131,7 +125,7 @@ def _scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
         return _with_absent_councils(chosen, councils[councils["area_code"].isin(codes)]), \
             f"{home['area_name']} and its {len(similar)} most similar councils", [db.ENGLAND, home["region_code"]]
     chosen = everything[(everything["area_type"] == "council") | (everything["area_code"] == db.ENGLAND)]
-    return _with_absent_councils(chosen, _alive(councils, s.period)), "all councils in England", [db.ENGLAND]
+    return _with_absent_councils(chosen, db.councils_alive(wh, s.period)), "all councils in England", [db.ENGLAND]
 
 
 def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:

@@ -79,3 +79,10 @@ def test_description_names_extremes_comparators_and_significance():
                     "England: 20.0%, with 2 of 3 councils above it. North East: 30.0%, with 1 of 3 "
                     "councils above it. Compared with England: 1 significantly higher, 1 significantly "
                     "lower, 0 similar.")
+
+
+def test_the_figure_is_valid_plotly_when_validated_in_full():
+    import plotly.graph_objects as go
+    figure = ranked_bars(ROWS, REFERENCES, value_title="%", title="t")
+    validated = go.Figure(figure.to_dict())          # raises on any invalid property
+    assert len(validated.data) == len(figure.data) == 6

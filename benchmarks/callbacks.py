@@ -1,0 +1,93 @@
+"""Server time per dashboard callback over the full real dataset.
+
+For each page callback: the median and 95th percentile time of calling it directly (the work
+the server does per request, without HTTP) over every measure x period x breakdown the data
+has and over councils, printed beside a trivial query on the same DuckDB connection.
+Target (issue 5): every callback's p95 under 50 ms. Prints figures; asserts nothing.
+Usage: python benchmarks/callbacks.py [--db PATH] [--limit N]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from dashboards import create_app, db  # noqa: E402
+from dashboards.context import warehouse  # noqa: E402
+
+
+def compare_calls(catalogue, councils, regions):
+    """update_compare(measure, period, age_band, client_group, scope, region, council)."""
+    selections = catalogue[catalogue["councils"] > 0][["measure_id", "period", "age_band", "client_group"]]
+    for row in selections.itertuples(index=False):
+        yield (*row, "england", None, "")
+        yield (*row, "region", random.choice(regions), "")
+    for council in councils:
+        row = selections.sample(1, random_state=len(council)).iloc[0]
+        yield (*row, "neighbours", None, council)
+
+
+def page_callbacks():
+    """(name, callback, calls) for every page callback that has a benchmark."""
+    from dashboards.pages import compare
+    yield "compare.update_compare", compare.update_compare, compare_calls
+    for module_name in ("profile", "funnel", "map", "client_groups"):
+        module = __import__(f"dashboards.pages.{module_name}", fromlist=["BENCHMARK"])
+        for name, function, calls in getattr(module, "BENCHMARK", []):
+            yield f"{module_name}.{name}", function, calls
+
+
+def timed(function, args) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return (time.perf_counter() - start) * 1000
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="an existing database (default: build one from ../shared/realdata)")
+    parser.add_argument("--limit", type=int, default=0, help="at most N calls per callback (0: all)")
+    args = parser.parse_args()
+    random.seed(1)
+    folder = None
+    if args.db is None:
+        from etl.build import build
+        folder = tempfile.TemporaryDirectory()
+        args.db = Path(folder.name) / "uptake.duckdb"
+        build([PROJECT.parent / "shared" / "realdata", PROJECT / "data" / "raw"], args.db)
+    create_app(args.db)
+    wh = warehouse()
+    catalogue = db.catalogue(wh)
+    councils = list(db.areas(wh, "council")["area_code"])
+    regions = list(db.areas(wh, "region")["area_code"])
+    trivial = [timed(wh.query, ("SELECT 1",)) for _ in range(200)]
+    print(f"trivial query on the same connection: median {statistics.median(trivial):.2f} ms, "
+          f"p95 {percentile(trivial, 0.95):.2f} ms")
+    print(f"{'callback':40} {'calls':>6} {'median ms':>10} {'p95 ms':>8} {'p95/trivial':>12}")
+    for name, function, calls in page_callbacks():
+        cases = list(calls(catalogue, councils, regions))
+        if args.limit:
+            cases = random.sample(cases, min(args.limit, len(cases)))
+        function(*cases[0])  # warm caches once, as a running server would be
+        times = [timed(function, case) for case in cases]
+        p95 = percentile(times, 0.95)
+        print(f"{name:40} {len(times):6d} {statistics.median(times):10.1f} {p95:8.1f} "
+              f"{p95 / statistics.median(trivial):12.0f}x")
+    if folder:
+        folder.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""Maps of councils coloured by value: a hex cartogram and a boundary (choropleth) map. Pure.
+
+Both are plain Plotly scatter polygons on hidden cartesian axes (fill "toself"), one trace per
+council so a click names it; no map library and no tiles, so nothing is fetched from the
+network. The colour scale is one hue from light to dark (luminance falls steadily, so it reads
+in greyscale); councils without a value are hatched grey and named in the legend.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import FONT, NOTE_MARK, format_value, is_missing
+
+# Light to dark blue (ColorBrewer Blues, lightest step dropped): relative luminance
+# 0.81, 0.54, 0.26, 0.16, 0.03, so darker always means higher, in colour or grey.
+COLOURSCALE = [[0.0, "#deebf7"], [0.25, "#9ecae1"], [0.5, "#4292c6"], [0.75, "#2171b5"], [1.0, "#08306b"]]
+OUTLINE = "#505a5f"              # 7:1 on white: every shape's edge is visible (WCAG 1.4.11)
+NO_DATA_FILL = "#f3f2f1"
+NO_DATA_PATTERN = {"shape": "/", "fgcolor": "#6f777b", "bgcolor": NO_DATA_FILL, "size": 7, "solidity": 0.25}
+DARK_TEXT, LIGHT_TEXT = "#1a1a1a", "#ffffff"
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    colour = colour.lstrip("#")
+    return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: int) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def colour_at(fraction: float, scale=COLOURSCALE) -> str:
+    """The scale's colour at 0..1, interpolated in RGB between its stops."""
+    fraction = min(1.0, max(0.0, fraction))
+    for (f0, c0), (f1, c1) in zip(scale, scale[1:]):
+        if fraction <= f1:
+            t = 0.0 if f1 == f0 else (fraction - f0) / (f1 - f0)
+            mixed = [round(a + (b - a) * t) for a, b in zip(_rgb(c0), _rgb(c1))]
+            return "#" + "".join(f"{c:02x}" for c in mixed)
+    return scale[-1][1]
+
+
+def text_colour(fill: str) -> str:
+    return DARK_TEXT if contrast(fill, DARK_TEXT) >= contrast(fill, LIGHT_TEXT) else LIGHT_TEXT
+
+
+def value_range(values, unit: str) -> tuple[float, float]:
+    """The colour scale's ends: the data's range, widened to whole numbers; never empty."""
+    present = [v for v in values if not is_missing(v)]
+    if not present:
+        return 0.0, 1.0
+    low, high = math.floor(min(present)), math.ceil(max(present))
+    if unit == "percent":
+        low, high = max(0, low), min(100, high)
+    return (float(low), float(high if high > low else low + 1))
+
+
+def _short(value: float, unit: str) -> str:
+    """A label that fits in a hex: 52.3 for 52.3%, 1.2k for 1,234."""
+    if unit == "percent":
+        return f"{value:.0f}"
+    if abs(value) >= 10000:
+        return f"{value / 1000:.0f}k"
+    if abs(value) >= 1000:
+        return f"{value / 1000:.1f}k"
+    return f"{value:.0f}"
+
+
+def _title_lines(text: str, width: int = 22) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])
+
+
+def _hover(row: dict, unit: str, words_for) -> str:
+    name = f"{row['area_name']} ({row['area_code']})"
+    if is_missing(row.get("value")):
+        status = row.get("value_status")
+        why = f" ({str(status).replace('_', ' ')})" if isinstance(status, str) and status != "missing" else ""
+        return f"{name}<br>no data{why}<br>Click for the council's profile"
+    note = f" {NOTE_MARK}" if isinstance(row.get("note"), str) and row["note"] else ""
+    compared = words_for(row.get("compared_with_england"))
+    return (f"{name}<br>{format_value(row['value'], unit)}{note}"
+            + (f"<br>{compared}" if compared else "") + "<br>Click for the council's profile")
+
+
+def area_map(units: pd.DataFrame, *, title: str, subtitle: str, colour_title: str, unit: str,
+             kind: str, words_for=lambda compared: "", labels: bool = True) -> go.Figure:
+    """Councils as filled polygons coloured by value.
+
+    `units` has one row per geography unit: geo_code, area_code (the council's code in the
+    warehouse, for the click), area_name, value, value_status, note, compared_with_england,
+    xs, ys (a ring or rings separated by None) and cx, cy (where a label goes). `kind` is
+    "hex" or "boundaries"; labels are drawn only on hexes.
+    """
+    low, high = value_range(units["value"], unit)
+    span = high - low
+    # Big shapes first, so a council inside another (Leicester in Leicestershire) is on top.
+    ordered = units.assign(_size=units["xs"].map(len)).sort_values("_size", ascending=False, kind="stable")
+    traces: list[dict] = []
+    label_x: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
+    label_y: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
+    label_text: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
+    for row in ordered.to_dict("records"):
+        has_value = not is_missing(row.get("value"))
+        trace = {"type": "scatter", "x": row["xs"], "y": row["ys"], "mode": "lines", "fill": "toself",
+                 "line": {"color": OUTLINE, "width": 0.8 if kind == "hex" else 0.6},
+                 "hoveron": "fills", "name": _hover(row, unit, words_for), "showlegend": False,
+                 "customdata": [row["area_code"]], "meta": row["area_code"],
+                 "hoverlabel": {"bgcolor": "white", "bordercolor": OUTLINE, "font": {"color": DARK_TEXT}}}
+        if has_value:
+            fill = colour_at((row["value"] - low) / span)
+            trace["fillcolor"] = fill
+            if labels:
+                ink = text_colour(fill)
+                label_x[ink].append(row["cx"])
+                label_y[ink].append(row["cy"])
+                label_text[ink].append(_short(row["value"], unit))
+        else:
+            trace["fillcolor"] = NO_DATA_FILL
+            trace["fillpattern"] = NO_DATA_PATTERN
+        traces.append(trace)
+    for ink in (DARK_TEXT, LIGHT_TEXT):
+        if label_text[ink]:
+            traces.append({"type": "scatter", "x": label_x[ink], "y": label_y[ink], "text": label_text[ink],
+                           "mode": "text", "textfont": {"color": ink, "size": 10}, "hoverinfo": "skip",
+                           "showlegend": False, "name": "value labels"})
+    anchor_x = units["cx"].iloc[0] if len(units) else 0
+    anchor_y = units["cy"].iloc[0] if len(units) else 0
+    # One invisible point carries the colour bar (Plotly draws bars only for traces).
+    traces.append({"type": "scatter", "x": [anchor_x], "y": [anchor_y], "mode": "markers", "hoverinfo": "skip",
+                   "showlegend": False, "name": "colour scale",
+                   "marker": {"size": 1, "opacity": 0, "color": [low], "cmin": low, "cmax": high,
+                              "colorscale": COLOURSCALE, "showscale": True,
+                              "colorbar": {"title": {"text": _title_lines(colour_title), "side": "top"},
+                                           "ticksuffix": "%" if unit == "percent" else "",
+                                           "outlinecolor": OUTLINE, "outlinewidth": 1, "len": 0.6,
+                                           "thickness": 18, "x": 1.0, "y": 0.98, "yanchor": "top"}}})
+    if (units["value"].isna()).any():
+        # A legend swatch for the hatching: a trace with no points.
+        traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines", "fill": "toself",
+                       "fillcolor": NO_DATA_FILL, "fillpattern": NO_DATA_PATTERN,
+                       "line": {"color": OUTLINE, "width": 0.8}, "name": "No data (hatched)",
+                       "showlegend": True, "hoverinfo": "skip"})
+    xs = [x for row in units["xs"] for x in row if x is not None]
+    ys = [y for row in units["ys"] for y in row if y is not None]
+    width = (max(xs) - min(xs)) if xs else 1
+    height = (max(ys) - min(ys)) if ys else 1
+    pad = 0.02 * max(width, height)
+    layout = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "subtitle": {"text": subtitle}},
+        "xaxis": {"visible": False, "range": [min(xs, default=0) - pad, max(xs, default=1) + pad]},
+        "yaxis": {"visible": False, "scaleanchor": "x", "scaleratio": 1,
+                  "range": [min(ys, default=0) - pad, max(ys, default=1) + pad]},
+        "height": 860, "margin": {"l": 10, "r": 10, "t": 90, "b": 40},
+        "plot_bgcolor": "white", "paper_bgcolor": "white", "font": FONT, "hovermode": "closest",
+        "legend": {"orientation": "h", "x": 0, "y": 0, "yanchor": "top"}, "dragmode": False,
+    }
+    return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def hex_units(hexmap, placed: pd.DataFrame) -> pd.DataFrame:
+    """One row per hex with its council's values (placed: geo_code -> the council's row)."""
+    rows = []
+    by_geo = placed.set_index("geo_code").to_dict("index") if not placed.empty else {}
+    for code, cell in hexmap.hexes.items():
+        xs, ys = zip(*cell.corners)
+        data = by_geo.get(code, {})
+        rows.append({"geo_code": code, "area_code": data.get("area_code", code),
+                     "area_name": data.get("area_name", cell.name), "value": data.get("value"),
+                     "value_status": data.get("value_status", "missing"), "note": data.get("note"),
+                     "compared_with_england": data.get("compared_with_england"),
+                     "xs": list(xs), "ys": list(ys), "cx": cell.centre[0], "cy": cell.centre[1]})
+    return _typed(rows)
+
+
+def shape_units(shapes, placed: pd.DataFrame) -> pd.DataFrame:
+    """One row per boundary shape, every ring of it in one trace separated by None."""
+    rows = []
+    by_geo = placed.set_index("geo_code").to_dict("index") if not placed.empty else {}
+    for shape in shapes:
+        xs, ys = [], []
+        for polygon in shape.polygons:
+            for ring in polygon:
+                if xs:
+                    xs.append(None)
+                    ys.append(None)
+                xs.extend(p[0] for p in ring)
+                ys.extend(p[1] for p in ring)
+        data = by_geo.get(shape.code, {})
+        cx, cy = shape.centre
+        rows.append({"geo_code": shape.code, "area_code": data.get("area_code", shape.code),
+                     "area_name": data.get("area_name", shape.name), "value": data.get("value"),
+                     "value_status": data.get("value_status", "missing"), "note": data.get("note"),
+                     "compared_with_england": data.get("compared_with_england"),
+                     "xs": xs, "ys": ys, "cx": cx, "cy": cy})
+    return _typed(rows)
+
+
+def _typed(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["geo_code", "area_code", "area_name", "value", "value_status", "note",
+                                        "compared_with_england", "xs", "ys", "cx", "cy"])
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+    return frame
+
+
+def describe_map(units: pd.DataFrame, *, what: str, drawing: str, unit: str,
+                 england_value: float | None) -> str:
+    """A text alternative: what is drawn, the range, highest and lowest, and against England."""
+    valued = units.dropna(subset=["value"]).sort_values(["value", "area_name"], ascending=[False, True])
+    empty = units[units["value"].isna()]
+    if valued.empty:
+        return f"{drawing} of {what}: no council has a value."
+    top, bottom = valued.iloc[0], valued.iloc[-1]
+    text = (f"{drawing} of {what}, darker for higher values. {len(valued)} councils have a value, from "
+            f"{format_value(bottom['value'], unit)} to {format_value(top['value'], unit)}. "
+            f"Highest: {top['area_name']} ({format_value(top['value'], unit)}). "
+            f"Lowest: {bottom['area_name']} ({format_value(bottom['value'], unit)}).")
+    if england_value is not None and not is_missing(england_value):
+        above = int((valued["value"] > england_value).sum())
+        below = int((valued["value"] < england_value).sum())
+        text += (f" England: {format_value(england_value, unit)}; {above} councils above it and "
+                 f"{below} below.")
+        compared = valued["compared_with_england"].value_counts()
+        if compared.sum():
+            text += (f" Significantly higher than England (95% interval): {int(compared.get('higher', 0))}; "
+                     f"significantly lower: {int(compared.get('lower', 0))}; "
+                     f"similar: {int(compared.get('similar', 0))}.")
+    if len(empty):
+        names = ", ".join(sorted(empty["area_name"]))
+        text += f" No data for {len(empty)}: {names}." if len(empty) <= 12 else \
+            f" No data for {len(empty)} (hatched; listed below the map)."
+    return text

@@ -1,0 +1,287 @@
+"""Council profile figures: a dot chart of the latest figures beside the region and England,
+and trend lines that are never joined across missing years, series breaks or boundary changes.
+
+Each compared area has its own marker shape, colour and legend words (and, in the trend, line
+style), so no comparison rests on colour alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import FONT, NOTE_MARK, format_value, is_missing, significance_style
+from ..labels import breakdown_label
+
+AGE_ORDER = ["all", "18-64", "under-65", "65+", "65-84", "85+"]
+MEASURE_ORDER = ["sds_users", "dp_users", "sds_carers", "dp_carers", "pb_eligible", "dp_recipients",
+                 "dp_recipients_rate", "dp_carer_recipients", "lts_clients", "mh_investment_per_head",
+                 "population", "pb_target"]
+
+
+@dataclass(frozen=True)
+class Role:
+    """How one compared area is drawn."""
+    code: str
+    name: str
+    symbol: str          # Plotly marker symbol
+    glyph: str           # the same shape as text, for legends and tables
+    colour: str
+    dash: str
+
+
+AREA_STYLE = ("circle", "\u25cf", "#1d4f91", "solid")        # dark blue, 8.6:1
+REGION_STYLE = ("diamond", "\u25c6", "#882255", "dash")      # wine, 9:1
+ENGLAND_STYLE = ("square", "\u25a0", "#1a1a1a", "dot")       # near-black
+
+
+def roles(area_code: str, area_name: str, region: tuple[str, str] | None,
+          england: tuple[str, str] | None) -> list[Role]:
+    """The area itself, then its region (if any), then England (unless the area is England)."""
+    chosen = [Role(area_code, area_name, *AREA_STYLE)]
+    if region:
+        chosen.append(Role(region[0], region[1], *REGION_STYLE))
+    if england and england[0] != area_code:
+        chosen.append(Role(england[0], england[1], *ENGLAND_STYLE))
+    return chosen
+
+
+def year_of(period: str) -> int:
+    return int(period[:4])
+
+
+def period_of(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def breakdown_order(measure_id: str, age_band: str, client_group: str) -> tuple:
+    return (MEASURE_ORDER.index(measure_id) if measure_id in MEASURE_ORDER else len(MEASURE_ORDER), measure_id,
+            AGE_ORDER.index(age_band) if age_band in AGE_ORDER else len(AGE_ORDER), age_band,
+            client_group != "all", client_group)
+
+
+def latest_by_breakdown(rows: pd.DataFrame, area_code: str, comparator_codes: list[str]) -> pd.DataFrame:
+    """One row per measure x breakdown the area has: its latest period with a value (else its
+    latest row), with the comparators' values for that same period as `value_<code>` columns."""
+    own = rows[rows["area_code"] == area_code].copy()
+    if own.empty:
+        return own
+    own["_has_value"] = own["value"].notna()
+    own = own.sort_values(["_has_value", "period"])
+    latest = own.groupby(["measure_id", "age_band", "client_group"], as_index=False).tail(1).drop(columns="_has_value")
+    keys = ["measure_id", "period", "age_band", "client_group"]
+    for code in comparator_codes:
+        other = rows[rows["area_code"] == code][keys + ["value"]].rename(columns={"value": f"value_{code}"})
+        latest = latest.merge(other.drop_duplicates(keys), on=keys, how="left")
+    order = [breakdown_order(*key) for key in zip(latest["measure_id"], latest["age_band"], latest["client_group"])]
+    return latest.assign(_order=order).sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def row_label(measure_label: str, age_band: str, client_group: str, period: str) -> str:
+    return f"{measure_label}<br>{breakdown_label(age_band, client_group)}, {period}"
+
+
+def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict[str, str],
+              polarities: dict[str, str], *, title: str) -> go.Figure:
+    """Percentages only: one row per measure x breakdown (latest period), a dot per area, the
+    first area's 95% interval as a whisker, and its comparison with England in words at the right."""
+    shown = latest[latest["value"].notna()]
+    labels = [row_label(measure_labels.get(m, m), a, c, p) for m, a, c, p in
+              zip(shown["measure_id"], shown["age_band"], shown["client_group"], shown["period"])]
+    figure = go.Figure()
+    area = area_roles[0]
+    for position, role in enumerate(area_roles):
+        values = shown["value"] if position == 0 else shown.get(f"value_{role.code}", pd.Series(dtype=float))
+        values = pd.Series(values).reset_index(drop=True)
+        trace = dict(x=values, y=labels, mode="markers", name=f"{role.glyph} {role.name}"
+                     + (" (with 95% interval)" if position == 0 and area.code != "E92000001" else ""),
+                     marker={"symbol": role.symbol, "color": role.colour, "size": 13 if position == 0 else 11,
+                             "line": {"color": "#ffffff", "width": 1}},
+                     customdata=list(shown["period"]),
+                     hovertemplate=f"{role.name} %{{customdata}}: %{{x:.1f}}%<extra></extra>")
+        if position == 0:
+            has = shown["lower_95"].notna() & shown["upper_95"].notna()
+            trace["error_x"] = {"type": "data", "symmetric": False, "color": role.colour, "thickness": 2,
+                                "width": 6,
+                                "array": (shown["upper_95"] - shown["value"]).where(has).tolist(),
+                                "arrayminus": (shown["value"] - shown["lower_95"]).where(has).tolist()}
+        figure.add_trace(go.Scatter(**trace))
+    for label, row in zip(labels, shown.itertuples()):
+        note = f" {NOTE_MARK}" if isinstance(row.note, str) and row.note else ""
+        text = format_value(row.value, "percent") + note
+        if area.code != "E92000001":
+            words, _, symbol = significance_style(getattr(row, "compared_with_england", None),
+                                                  polarities.get(row.measure_id, "higher_is_better"))
+            text += f" {symbol} {words}"
+        figure.add_annotation(x=1.0, xref="paper", xanchor="left", xshift=12, y=label, yref="y", text=text,
+                              showarrow=False, align="left", font={"size": 13, "color": "#1a1a1a"})
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        xaxis={"title": "Percentage", "range": [0, 101], "ticksuffix": "%", "tickvals": list(range(0, 101, 10)),
+               "gridcolor": "#d9d9d9", "zeroline": False},
+        yaxis={"automargin": True, "autorange": "reversed", "tickfont": {"size": 13}},
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        margin={"l": 10, "r": 250, "t": 60, "b": 90}, height=max(320, 58 * len(shown) + 170),
+        plot_bgcolor="white", font=FONT)
+    return figure
+
+
+def describe_dots(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict[str, str],
+                  polarities: dict[str, str]) -> str:
+    """The dot chart in words: every row, every dot, the interval and the comparison."""
+    shown = latest[latest["value"].notna()]
+    names = ", ".join(role.name for role in area_roles)
+    if shown.empty:
+        return f"No percentage figures for {area_roles[0].name}."
+    parts = [f"Dot chart of the latest percentage for each measure and breakdown: {names}."]
+    for row in shown.itertuples():
+        label = f"{measure_labels.get(row.measure_id, row.measure_id)}, {breakdown_label(row.age_band, row.client_group).lower()}, {row.period}"
+        text = f"{area_roles[0].name} {format_value(row.value, 'percent')}"
+        if not is_missing(row.lower_95) and not is_missing(row.upper_95):
+            text += f" (95% interval {row.lower_95:.1f} to {row.upper_95:.1f})"
+        for role in area_roles[1:]:
+            text += f", {role.name} {format_value(getattr(row, f'value_{role.code}', None), 'percent')}"
+        if area_roles[0].code != "E92000001":
+            words = significance_style(getattr(row, "compared_with_england", None),
+                                       polarities.get(row.measure_id, "higher_is_better"))[0]
+            text += f"; {words}"
+        parts.append(f"{label}: {text}.")
+    return " ".join(parts)
+
+
+def applicable_breaks(breaks: pd.DataFrame, measure_id: str, area_code: str) -> pd.DataFrame:
+    """Series breaks for this measure (all areas) and boundary changes of this area."""
+    if breaks is None or breaks.empty:
+        return pd.DataFrame(columns=["measure_id", "area_code", "period", "kind", "note"])
+    measure_ids = breaks["measure_id"] if "measure_id" in breaks else pd.Series(None, index=breaks.index)
+    area_codes = breaks["area_code"] if "area_code" in breaks else pd.Series(None, index=breaks.index)
+    chosen = breaks[((measure_ids == measure_id) & area_codes.isna()) | ((area_codes == area_code) & measure_ids.isna())]
+    return chosen.assign(measure_id=measure_ids, area_code=area_codes).sort_values(["period", "kind"]).reset_index(drop=True)
+
+
+def break_label(row) -> str:
+    return "Boundary change" if isinstance(row.area_code, str) and row.area_code else "Series break"
+
+
+def trend_years(selection: pd.DataFrame, breaks: pd.DataFrame) -> list[int]:
+    """Every financial year from the first to the last with a value, so gaps show."""
+    years = [year_of(p) for p in selection.loc[selection["value"].notna(), "period"]]
+    if not years:
+        return []
+    return list(range(min(years), max(years) + 1))
+
+
+def line_points(selection: pd.DataFrame, area_code: str, years: list[int],
+                break_years: set[int]) -> tuple[list, list, list[str]]:
+    """x, y and period labels for one area: None at every year without a value and at every
+    break (half a year before the break period), so Plotly never joins across either."""
+    own = selection[selection["area_code"] == area_code]
+    values = {year_of(p): v for p, v in zip(own["period"], own["value"]) if not is_missing(v)}
+    xs, ys, labels = [], [], []
+    for year in years:
+        if year in break_years and year != years[0]:
+            xs.append(year - 0.5), ys.append(None), labels.append("")
+        xs.append(year), ys.append(values.get(year)), labels.append(period_of(year))
+    return xs, ys, labels
+
+
+def _interval_arrays(selection: pd.DataFrame, area_code: str, xs: list, ys: list) -> tuple[list, list]:
+    own = selection[selection["area_code"] == area_code]
+    bounds = {year_of(p): (lo, hi) for p, lo, hi in zip(own["period"], own.get("lower_95", []), own.get("upper_95", []))}
+    upper, lower = [], []
+    for x, y in zip(xs, ys):
+        lo, hi = bounds.get(x, (None, None)) if y is not None and float(x).is_integer() else (None, None)
+        upper.append(None if is_missing(hi) else hi - y)
+        lower.append(None if is_missing(lo) else y - lo)
+    return upper, lower
+
+
+def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, title: str,
+                unit: str = "percent", value_title: str = "Percentage") -> go.Figure:
+    """Lines over financial years for each role present in `selection` (one measure and
+    breakdown); breaks from `applicable_breaks`. Counts are drawn for the first area only."""
+    years = trend_years(selection, breaks)
+    figure = go.Figure()
+    if not years:
+        return figure
+    drawn = area_roles if unit == "percent" else area_roles[:1]
+    measure_break_years = {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"]) if not isinstance(a, str)}
+    for position, role in enumerate(drawn):
+        own_breaks = measure_break_years | {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"])
+                                            if a == role.code}
+        xs, ys, labels = line_points(selection, role.code, years, own_breaks)
+        if all(y is None for y in ys):
+            continue
+        trace = dict(x=xs, y=ys, mode="lines+markers", connectgaps=False, name=f"{role.glyph} {role.name}",
+                     line={"color": role.colour, "dash": role.dash, "width": 3 if position == 0 else 2},
+                     marker={"symbol": role.symbol, "color": role.colour, "size": 10 if position == 0 else 9},
+                     customdata=labels,
+                     hovertemplate=f"{role.name} %{{customdata}}: %{{y:,.1f}}"
+                                   + ("%" if unit == "percent" else "") + "<extra></extra>")
+        if position == 0 and unit == "percent":
+            upper, lower = _interval_arrays(selection, role.code, xs, ys)
+            if any(u is not None for u in upper):
+                trace["error_y"] = {"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
+                                    "color": role.colour, "thickness": 1.5, "width": 5}
+        figure.add_trace(go.Scatter(**trace))
+    shown_breaks = breaks[[years[0] < year_of(p) <= years[-1] for p in breaks["period"]]]
+    for index, row in enumerate(shown_breaks.itertuples()):
+        x = year_of(row.period) - 0.5
+        figure.add_vline(x=x, line_dash="longdash", line_color="#505a5f", line_width=1.5)
+        figure.add_annotation(x=x, y=1, yref="paper", yanchor="bottom", xanchor="center", showarrow=False,
+                              text=f"{break_label(row)} {index + 1}", yshift=2 + 18 * (index % 3),
+                              font={"size": 12, "color": "#1a1a1a"}, bgcolor="#ffffff",
+                              hovertext=row.note, name=f"break-{index + 1}")
+    y_axis = {"title": value_title, "gridcolor": "#d9d9d9", "rangemode": "tozero"}
+    if unit == "percent":
+        y_axis.update(range=[0, 101], ticksuffix="%", tickvals=list(range(0, 101, 20)))
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        xaxis={"title": "Year (to 31 March)", "tickvals": years, "ticktext": [period_of(y) for y in years],
+               "range": [years[0] - 0.6, years[-1] + 0.6], "showgrid": False, "zeroline": False},
+        yaxis=y_axis,
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        margin={"l": 10, "r": 20, "t": 60 + 18 * min(len(shown_breaks), 3), "b": 110}, height=460,
+        plot_bgcolor="white", font=FONT)
+    return figure
+
+
+def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, what: str,
+                   unit: str = "percent") -> str:
+    """The trend chart in words: each line's values, the years without figures, every break."""
+    years = trend_years(selection, breaks)
+    if not years:
+        return f"No figures for {what}."
+    drawn = area_roles if unit == "percent" else area_roles[:1]
+    names = ", ".join(role.name for role in drawn)
+    parts = [f"Line chart of {what} for {names}, {period_of(years[0])} to {period_of(years[-1])}."]
+    if unit != "percent":
+        parts.append("A count: only " + area_roles[0].name + " is drawn; other areas are in the table.")
+    with_value = set()
+    for role in drawn:
+        own = selection[(selection["area_code"] == role.code) & selection["value"].notna()].sort_values("period")
+        with_value |= {year_of(p) for p in own["period"]}
+        if own.empty:
+            parts.append(f"{role.name}: no figures.")
+            continue
+        values = ", ".join(f"{p} {format_value(v, unit)}" for p, v in zip(own["period"], own["value"]))
+        parts.append(f"{role.name}: {values}.")
+    gaps = [period_of(y) for y in years if y not in with_value]
+    if gaps:
+        parts.append("No figures for " + ", ".join(gaps) + ": the lines are not joined across these years.")
+    shown_breaks = breaks[[years[0] < year_of(p) <= years[-1] for p in breaks["period"]]]
+    for index, row in enumerate(shown_breaks.itertuples()):
+        parts.append(f"{break_label(row)} {index + 1}, before {row.period} (lines not joined across it): {row.note}")
+    return " ".join(parts)
+
+
+def trend_table_rows(selection: pd.DataFrame, area_roles: list[Role]) -> pd.DataFrame:
+    """One row per period: the first area's figures and each comparator's value beside it."""
+    own = selection[selection["area_code"] == area_roles[0].code]
+    periods = sorted(set(selection.loc[selection["value"].notna(), "period"]) | set(own["period"]))
+    table = pd.DataFrame({"period": periods}).merge(own, on="period", how="left")
+    for role in area_roles[1:]:
+        other = selection[selection["area_code"] == role.code][["period", "value"]].drop_duplicates("period")
+        table = table.merge(other.rename(columns={"value": f"value_{role.code}"}), on="period", how="left")
+    return table
