@@ -229,7 +229,9 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
     seen_hashes: dict[str, str] = {}
     taken_ids: set[str] = set()
     for raw_dir, path in discover(raw_dirs):
-        file_label = str(path)
+        # Provenance names the raw folder and the path inside it, never the server's absolute
+        # path: stable across machines, and says where to look.
+        file_label = (Path(raw_dir.name) / path.relative_to(raw_dir)).as_posix()
         digest = sha256_of(path)
         if digest in seen_hashes:
             report.duplicates_skipped.append(f"{file_label} (same bytes as {seen_hashes[digest]})")

@@ -22,6 +22,12 @@ ENGLAND, NORTH_EAST = "E92000001", "E12000001"
 DARLINGTON, CUMBRIA, ST_HELENS = "E06000005", "E10000006", "E08000013"
 
 
+def located(label: str) -> Path:
+    """The file a provenance label ('realdata/ascof/x.csv', 'raw/y.csv') names."""
+    folder, _, inside = label.partition("/")
+    return {"realdata": REALDATA, "raw": RAW}[folder] / inside
+
+
 def observation(full_db, area_code, period, measure_id, age_band="all", client_group="all"):
     with duckdb.connect(str(full_db[0]), read_only=True) as connection:
         rows = connection.execute(
@@ -264,7 +270,7 @@ def test_every_sampled_published_value_is_the_text_of_its_cell(full_db):
     # ASCOF (6 files), PSS-EX1 (4), SALT T37 and the three bundled transcriptions.
     assert picked["source_file"].nunique() == 14
     for source_file, rows in picked.groupby("source_file"):
-        sheets = {s.name: s for s in read_file(Path(source_file), source_file)}
+        sheets = {s.name: s for s in read_file(located(source_file), source_file)}
         for row in rows.itertuples():
             sheet = sheets[row.source_sheet if isinstance(row.source_sheet, str) else None]
             assert _cells_total(sheet, row.value_cell) == pytest.approx(row.value), \
@@ -295,9 +301,15 @@ def test_a_derived_sum_is_the_total_of_its_recorded_cells(full_db):
                                             (DARLINGTON, "2009-10", "dp_recipients", "65+")]:
         row = observation(full_db, area, period, measure, age_band)
         assert row["value_status"] == "derived"
-        sheets = {s.name: s for s in read_file(Path(row["source_file"]), row["source_file"])}
+        sheets = {s.name: s for s in read_file(located(row["source_file"]), row["source_file"])}
         sheet = sheets[row["source_sheet"] if isinstance(row["source_sheet"], str) else None]
         assert _cells_total(sheet, row["value_cell"]) == row["value"]
+
+
+def test_provenance_names_the_raw_folder_and_path_never_an_absolute_path(full_db):
+    labels = query(full_db, "SELECT DISTINCT source_file FROM facts")["source_file"]
+    assert all(label.startswith(("realdata/", "raw/")) for label in labels), list(labels)[:5]
+    assert "realdata/ascof/ascof_1C_2014_15.csv" in set(labels)
 
 
 def test_sources_table_has_publication_metadata_and_hashes(full_db):
@@ -305,7 +317,7 @@ def test_sources_table_has_publication_metadata_and_hashes(full_db):
     assert len(sources) == 20
     for row in sources.itertuples():
         assert row.publisher and row.title and row.licence, row.file_name
-        path = Path(row.file_name)
+        path = located(row.file_name)
         assert hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256
     salt = sources[sources["file_name"].str.contains("SALT")].iloc[0]
     # In sheet order: T37, T38, T39.

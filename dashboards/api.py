@@ -1,0 +1,266 @@
+"""Stable data URLs under /api/v1/ for researchers: CSV and JSON, codes beside names.
+
+Every parameter is declared once in PARAMETERS; the handlers validate against it and the
+OpenAPI document is generated from it, so the two cannot drift. Unknown parameters or values
+get a 400 that lists the valid ones.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from flask import Blueprint, Response, jsonify, request
+
+from . import db
+from .context import warehouse
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+LICENCE = "Open Government Licence v3.0"
+
+COLUMNS = ["area_code", "area_name", "area_type", "region_code", "period", "measure_id", "age_band",
+           "client_group", "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998",
+           "upper_998", "interval_method", "value_status", "note", "source_id", "source_file",
+           "source_sheet", "value_cell", "numerator_cell", "denominator_cell"]
+NUMERIC = {"numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998"}
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    column: str | None        # the observations column it filters, None for an output option
+    description: str
+    repeatable: bool = True
+
+
+PARAMETERS = [
+    Parameter("measure", "measure_id", "Measure id (see measures.json)."),
+    Parameter("period", "period", "Financial year, e.g. 2020-21 (see periods.json)."),
+    Parameter("area", "area_code", "ONS code of a council, region or England (see areas.json)."),
+    Parameter("region", "region_code", "ONS code of a region: its councils and the region itself."),
+    Parameter("age_band", "age_band", "Age band: all, 18-64, under-65, 65+, 65-84, 85+."),
+    Parameter("client_group", "client_group", "Client group, e.g. all, mental_health."),
+    Parameter("bom", None, "CSV only: 'true' to start the file with a UTF-8 byte order mark for Excel.",
+              repeatable=False),
+]
+BY_NAME = {p.name: p for p in PARAMETERS}
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, valid: list[str] | None = None):
+        super().__init__(message)
+        self.message, self.valid = message, valid
+
+
+@blueprint.errorhandler(BadRequest)
+def _bad_request(error: BadRequest):
+    body = {"error": error.message}
+    if error.valid is not None:
+        body["valid"] = error.valid
+    return jsonify(body), 400
+
+
+@blueprint.errorhandler(db.WarehouseUnavailable)
+def _unavailable(error):
+    return jsonify({"error": str(error)}), 503
+
+
+def valid_values(column: str) -> list[str]:
+    """The values a filter may take: those present in the data (cached per build)."""
+    def load(wh: db.Warehouse) -> dict[str, list[str]]:
+        frame = wh.query("SELECT DISTINCT measure_id, period, area_code, region_code, age_band, "
+                         "client_group FROM app_observations")
+        return {c: sorted(set(frame[c].dropna())) for c in frame.columns}
+    return warehouse().cached("api_valid_values", load)[column]
+
+
+def parse_filters(arguments, allowed: set[str]) -> dict[str, list[str]]:
+    unknown = sorted(set(arguments) - allowed)
+    if unknown:
+        raise BadRequest(f"Unknown parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",
+                         sorted(allowed))
+    filters: dict[str, list[str]] = {}
+    for name in arguments:
+        parameter = BY_NAME[name]
+        values = arguments.getlist(name)
+        if not parameter.repeatable and len(values) > 1:
+            raise BadRequest(f"Parameter {name} may be given once.")
+        if parameter.column is None:
+            continue
+        valid = valid_values(parameter.column)
+        wrong = [v for v in values if v not in valid]
+        if wrong:
+            raise BadRequest(f"Unknown value{'s' if len(wrong) > 1 else ''} for {name}: "
+                             f"{', '.join(repr(w[:60]) for w in wrong[:5])}.", valid)
+        filters[name] = values
+    return filters
+
+
+def observation_rows(filters: dict[str, list[str]]) -> pd.DataFrame:
+    """The rows a query asks for, in a stable order (grain), with the API's columns."""
+    arguments = {BY_NAME[name].column: values for name, values in filters.items()}
+    area_codes = arguments.pop("area_code", None)
+    frame = db.observations(warehouse(), area_codes=area_codes, **arguments)
+    # England first, then regions, then councils, within each measure, period and breakdown.
+    frame = frame.assign(_tier=frame["area_type"].map({"country": 0, "region": 1, "council": 2}))
+    frame = frame.sort_values(["measure_id", "period", "age_band", "client_group", "_tier", "area_code"])
+    return frame.reindex(columns=COLUMNS).reset_index(drop=True)
+
+
+def _number(value) -> str:
+    """Deterministic text: integers without '.0', other numbers to 15 significant digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return format(float(value), ".15g")
+
+
+def safe_text(value) -> str:
+    """A text cell a spreadsheet will show rather than run: formula starts get a quote."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def to_csv(frame: pd.DataFrame, *, bom: bool = False) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(frame.columns)
+    numeric = [column in NUMERIC for column in frame.columns]
+    for row in frame.itertuples(index=False):
+        writer.writerow(_number(v) if is_number else safe_text(v) for v, is_number in zip(row, numeric))
+    return ("\ufeff" if bom else "") + buffer.getvalue()
+
+
+def _json_value(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def to_records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _query_echo(filters: dict[str, list[str]]) -> dict:
+    return {name: values for name, values in filters.items()}
+
+
+@blueprint.get("/observations.csv")
+def observations_csv():
+    filters = parse_filters(request.args, set(BY_NAME))
+    bom = request.args.get("bom", "false").lower()
+    if bom not in ("true", "false", "1", "0"):
+        raise BadRequest("Parameter bom must be true or false.", ["true", "false"])
+    body = to_csv(observation_rows(filters), bom=bom in ("true", "1"))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="observations.csv"'})
+
+
+@blueprint.get("/observations.json")
+def observations_json():
+    filters = parse_filters(request.args, set(BY_NAME) - {"bom"})
+    rows = observation_rows(filters)
+    return jsonify({"query": _query_echo(filters), "count": len(rows), "columns": COLUMNS,
+                    "licence": LICENCE, "build_id": db.build_info(warehouse()).get("build_id"),
+                    "rows": to_records(rows)})
+
+
+def _listing(frame: pd.DataFrame, key: str):
+    parse_filters(request.args, set())
+    return jsonify({key: to_records(frame), "count": len(frame), "licence": LICENCE})
+
+
+@blueprint.get("/measures.json")
+def measures_json():
+    return _listing(db.measures(warehouse()), "measures")
+
+
+@blueprint.get("/areas.json")
+def areas_json():
+    columns = ["area_code", "area_name", "area_type", "council_type", "region_code", "cassr_code",
+               "first_period", "last_period"]
+    return _listing(db.areas(warehouse()).reindex(columns=columns), "areas")
+
+
+@blueprint.get("/periods.json")
+def periods_json():
+    catalogue = db.catalogue(warehouse())
+    periods = catalogue.groupby("period")["measure_id"].agg(lambda m: sorted(set(m))).reset_index()
+    return _listing(periods.rename(columns={"measure_id": "measures"}), "periods")
+
+
+@blueprint.get("/sources.json")
+def sources_json():
+    return _listing(db.all_sources(warehouse()), "sources")
+
+
+@blueprint.get("/openapi.json")
+def openapi_json():
+    parse_filters(request.args, set())
+    return jsonify(openapi_document())
+
+
+def openapi_document() -> dict:
+    """OpenAPI 3 for the endpoints above, generated from PARAMETERS and the data's values."""
+    def parameter(p: Parameter) -> dict:
+        schema = {"type": "string"}
+        if p.column is not None:
+            schema = {"type": "string", "enum": valid_values(p.column)}
+        elif p.name == "bom":
+            schema = {"type": "string", "enum": ["true", "false"]}
+        if p.repeatable:
+            return {"name": p.name, "in": "query", "required": False, "description": p.description,
+                    "schema": {"type": "array", "items": schema}, "style": "form", "explode": True}
+        return {"name": p.name, "in": "query", "required": False, "description": p.description, "schema": schema}
+
+    error = {"description": "Unknown parameter or value; the message lists the valid ones.",
+             "content": {"application/json": {"schema": {
+                 "type": "object", "required": ["error"],
+                 "properties": {"error": {"type": "string"}, "valid": {"type": "array", "items": {"type": "string"}}}}}}}
+    nullable_number = {"type": ["number", "null"]}
+    nullable_string = {"type": ["string", "null"]}
+    row = {"type": "object", "properties": {c: nullable_number if c in NUMERIC else nullable_string for c in COLUMNS}}
+    listing = lambda key: {"200": {"description": f"All {key}.", "content": {"application/json": {"schema": {
+        "type": "object", "required": [key, "count"],
+        "properties": {key: {"type": "array", "items": {"type": "object"}}, "count": {"type": "integer"}}}}}},
+        "400": error}
+    filters = [parameter(p) for p in PARAMETERS if p.name != "bom"]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Self-directed support uptake data", "version": "1",
+                 "description": "Adult social care self-directed support and direct payment uptake in "
+                                "England, by council, year and client group. " + LICENCE + "."},
+        "paths": {
+            "/api/v1/observations.csv": {"get": {
+                "summary": "Observations as CSV", "parameters": filters + [parameter(BY_NAME["bom"])],
+                "responses": {"200": {"description": "Tidy CSV, one row per observation; text cells that "
+                                                     "a spreadsheet would run as a formula start with a quote.",
+                                      "content": {"text/csv": {"schema": {"type": "string"}}}},
+                              "400": error}}},
+            "/api/v1/observations.json": {"get": {
+                "summary": "Observations as JSON", "parameters": filters,
+                "responses": {"200": {"description": "Observations with the query echoed.",
+                                      "content": {"application/json": {"schema": {
+                                          "type": "object", "required": ["count", "rows", "columns"],
+                                          "properties": {"count": {"type": "integer"},
+                                                         "columns": {"type": "array", "items": {"type": "string"}},
+                                                         "rows": {"type": "array", "items": row}}}}}},
+                              "400": error}}},
+            "/api/v1/measures.json": {"get": {"summary": "Measures and definitions", "responses": listing("measures")}},
+            "/api/v1/areas.json": {"get": {"summary": "Councils, regions and England with codes",
+                                           "responses": listing("areas")}},
+            "/api/v1/periods.json": {"get": {"summary": "Periods and the measures each has",
+                                             "responses": listing("periods")}},
+            "/api/v1/sources.json": {"get": {"summary": "Loaded publications with sha256",
+                                             "responses": listing("sources")}},
+        },
+    }
