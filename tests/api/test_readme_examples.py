@@ -1,0 +1,51 @@
+"""The README's curl and pandas examples, run against a live server on the full dataset."""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from ..conftest import PROJECT
+from ..browser.conftest import start_app
+
+README = (PROJECT / "README.md").read_text()
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+@pytest.fixture(scope="module")
+def server(full_db):
+    process, url = start_app(full_db[0])
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_the_readme_curl_example_returns_the_csv_it_promises(server):
+    commands = [b for b in _blocks("sh") if "curl" in b]
+    assert len(commands) == 1
+    if shutil.which("curl") is None:
+        pytest.fail("curl is needed to run the README's example: apt-get install -y curl")
+    command = commands[0].strip().replace("http://127.0.0.1:8050", server)
+    output = subprocess.run(command, shell=True, capture_output=True, text=True, check=True).stdout
+    lines = output.splitlines()
+    assert lines[0].startswith("area_code,area_name,area_type,region_code,period,measure_id")
+    assert [line.split(",")[:2] for line in lines[1:]] == [["E92000001", "England"], ["E06000005", "Darlington"]]
+    assert lines[2].split(",")[10] == "95.8"
+
+
+def test_the_readme_pandas_example_reads_the_north_east_mental_health_figures(server):
+    examples = [b for b in _blocks("python") if "read_csv" in b]
+    assert len(examples) == 1
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(examples[0].replace("http://127.0.0.1:8050", server), {})
+    text = printed.getvalue()
+    first = text.splitlines()[1].split()
+    assert first[1:4] == ["E08000037", "Gateshead", "41.3"]
