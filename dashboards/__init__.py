@@ -32,9 +32,10 @@ def create_app(db_path: Path | str) -> dash.Dash:
     set_warehouse(Warehouse(db_path))
     app = dash.Dash(__name__, assets_folder=str(ASSETS), title="Self-directed support uptake",
                     suppress_callback_exceptions=True, index_string=INDEX)
-    from . import api
+    from . import api, downloads
 
     app.server.register_blueprint(api.blueprint)
+    app.server.register_blueprint(downloads.blueprint)
     app.server.json.sort_keys = False  # columns keep their documented order
     page_routes = routes()
     app.layout = html.Div([

@@ -25,7 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     add_fetch_command(commands)
     template_parser = commands.add_parser("template", help="write blank analyst import templates")
     template_parser.add_argument("--out", type=Path, default=Path("data/templates"))
+    export_parser = commands.add_parser("export", help="write the whole dataset as a zip")
+    export_parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    export_parser.add_argument("--out", type=Path, default=Path("data/processed/uptake-data.zip"))
     args = parser.parse_args(argv)
+    if args.command == "export":
+        from .export import write_bundle
+        if not args.db.exists():
+            print(f"No database at {args.db}: run `python -m etl build` first.", file=sys.stderr)
+            return 1
+        print(f"wrote {write_bundle(args.db, args.out)}")
+        return 0
     if args.command == "fetch":
         return args.func(args)
     if args.command == "template":

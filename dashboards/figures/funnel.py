@@ -110,6 +110,7 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
             continue
         words, symbol, marker, _ = POSITION_STYLES[position]
         colour = position_colour(position, polarity)
+        hollow = marker.endswith("-open")
         customdata = np.column_stack([
             part["area_code"], part["area_name"], [format_value(v, unit) for v in part["value"]],
             [_count(v) for v in part["numerator"]], [_count(v) for v in part["denominator"]],
@@ -117,8 +118,8 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
         figure.add_trace(go.Scatter(
             x=part["denominator"], y=part["value"], mode="markers", name=f"{symbol} {words} ({len(part)})",
             cliponaxis=False, customdata=customdata,
-            marker={"symbol": marker, "color": colour, "size": 10 if "open" in marker else 9,
-                    "line": {"color": colour if "open" in marker else "white", "width": 2 if "open" in marker else 0.5}},
+            marker={"symbol": marker, "color": colour, "size": 10 if hollow else 9,
+                    "line": {"color": colour if hollow else "white", "width": 2 if hollow else 0.5}},
             hovertemplate="<b>%{customdata[1]}</b> (%{customdata[0]})<br>%{customdata[2]}: "
                           "%{customdata[3]} of %{customdata[4]}<br>%{customdata[5]}"
                           "<br>Click to open the council's profile<extra></extra>"))
@@ -174,7 +175,8 @@ def describe_funnel(data: FunnelData, *, what: str, centre_name: str, centre: fl
             shown = "; ".join(names[:8]) + (f"; and {len(names) - 8} more" if len(names) > 8 else "")
             text += f" {label}: {shown}."
     if len(data.not_plotted):
-        text += f" {councils(len(data.not_plotted))} without a value or counts {'is' if len(data.not_plotted) == 1 else 'are'} not plotted."
+        verb = "is" if len(data.not_plotted) == 1 else "are"
+        text += f" {councils(len(data.not_plotted))} without a value or counts {verb} not plotted."
     return text
 
 
@@ -186,7 +188,8 @@ def method_text(data: FunnelData, *, centre_name: str, centre: float, adjusted: 
     spread = result.dispersion
     exact = (f"exact binomial limits around {centre_name}'s value ({format_value(centre, unit)}) for each "
              "denominator, interpolated between the binomial quantiles so they are smooth")
-    reference = "(Spiegelhalter 2005, \u201cFunnel plots for comparing institutional performance\u201d, Statistics in Medicine)"
+    reference = ("(Spiegelhalter 2005, \u201cFunnel plots for comparing institutional performance\u201d, "
+                 "Statistics in Medicine)")
     if np.isnan(spread.phi):
         return f"Limits shown: {exact} {reference}. Too few councils to estimate over-dispersion."
     phi = (f"The councils' z-scores against {centre_name}, winsorised at their 10th and 90th percentiles, "

@@ -1,0 +1,98 @@
+"""The whole dataset as one zip: tidy CSV, Parquet, metadata JSON, a README and a citation.
+
+`python -m etl export [--db PATH] [--out FILE]`; the dashboard serves the same bundle at
+/download/uptake-data.zip. Deterministic for a given database: fixed member timestamps and
+order, so the same build always gives the same bytes.
+"""
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import duckdb
+
+FIXED_TIME = (2000, 1, 1, 0, 0, 0)   # zip member times, so the bundle is reproducible
+LICENCE = "Open Government Licence v3.0"
+COLUMNS = ("area_code, area_name, area_type, region_code, period, measure_id, age_band, client_group, "
+           "numerator, denominator, value, lower_95, upper_95, lower_998, upper_998, interval_method, "
+           "value_status, note, source_id, source_file, source_sheet, value_cell, numerator_cell, "
+           "denominator_cell")
+ORDER = "measure_id, period, age_band, client_group, area_type = 'council', area_type = 'region', area_code"
+
+README = """# Self-directed support uptake in England: the whole dataset
+
+Files:
+- observations.csv: one row per area x period x measure x breakdown (UTF-8, comma separated),
+  with codes beside names, 95% and 99.8% intervals, the value's status and note, and the
+  source file, sheet and cells it came from.
+- observations.parquet: the same table, typed.
+- metadata.json: measures (definitions, units, polarity), series breaks, client-group
+  crosswalk, and every source publication with its sha256, publisher and licence.
+- CITATION.cff: how to cite this dataset.
+
+value_status: published (as printed), derived (computed from published counts), suppressed,
+not_applicable, missing. Intervals are Wilson score intervals for percentages (approximate
+where counts were rounded to the nearest 5) and exact Poisson intervals for rates.
+
+Contains public sector information licensed under the Open Government Licence v3.0.
+"""
+
+
+def _rows(connection, sql: str) -> list[dict]:
+    cursor = connection.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def metadata(connection: duckdb.DuckDBPyConnection) -> dict:
+    build = dict(connection.execute("SELECT key, value FROM build_info").fetchall())
+    return {
+        "title": "Self-directed support and direct payment uptake in English adult social care",
+        "licence": LICENCE, "build_id": build.get("build_id"),
+        "measures": _rows(connection, "SELECT * FROM measures ORDER BY measure_id"),
+        "series_breaks": _rows(connection, "SELECT * FROM all_series_breaks ORDER BY period, measure_id, area_code"),
+        "client_group_crosswalk": _rows(connection, "SELECT * FROM client_groups ORDER BY scheme, source_label"),
+        "sources": _rows(connection, "SELECT * FROM sources ORDER BY source_id"),
+    }
+
+
+def citation(build_id: str | None) -> str:
+    return ("cff-version: 1.2.0\n"
+            "message: If you use this dataset, please cite it as below, and the publications in metadata.json.\n"
+            "title: Self-directed support and direct payment uptake in English adult social care\n"
+            "type: dataset\n"
+            f"version: \"{build_id or 'unknown'}\"\n"
+            f"license-url: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/\n"
+            "authors:\n  - name: The self-directed support uptake dashboard project\n")
+
+
+def bundle_bytes(db_path: Path) -> bytes:
+    connection = duckdb.connect(str(db_path), read_only=True)
+    try:
+        query = f"SELECT {COLUMNS} FROM observations ORDER BY {ORDER}"
+        with tempfile.TemporaryDirectory() as folder:
+            csv_path, parquet_path = Path(folder) / "observations.csv", Path(folder) / "observations.parquet"
+            connection.execute(f"COPY ({query}) TO '{csv_path}' (HEADER, DELIMITER ',')")
+            connection.execute(f"COPY ({query}) TO '{parquet_path}' (FORMAT PARQUET)")
+            meta = metadata(connection)
+            members = [("README.md", README.encode()), ("observations.csv", csv_path.read_bytes()),
+                       ("observations.parquet", parquet_path.read_bytes()),
+                       ("metadata.json", json.dumps(meta, indent=2, default=str).encode()),
+                       ("CITATION.cff", citation(meta["build_id"]).encode())]
+    finally:
+        connection.close()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            archive.writestr(zipfile.ZipInfo(name, date_time=FIXED_TIME), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def write_bundle(db_path: Path, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(bundle_bytes(db_path))
+    return out

@@ -1,0 +1,103 @@
+"""The funnel plot in a real browser on the full dataset: points, limits, controls, URL, click-through."""
+from __future__ import annotations
+
+import re
+
+from .conftest import assert_accessible
+
+POINTS = "#funnel-chart g.scatterlayer path.point"
+
+
+def limit_paths(page) -> list[str]:
+    """The drawn limit lines' SVG paths (99.8%, then 95%): the first two line traces."""
+    return [line.get_attribute("d") for line in page.locator("#funnel-chart g.scatterlayer path.js-line").all()[:2]]
+
+
+def plotted_rows(page) -> list[list[str]]:
+    rows = page.locator("#funnel-table tbody tr.council").all()
+    return [[cell.inner_text() for cell in row.locator("th, td").all()] for row in rows]
+
+
+def wait_for_change(page, selector: str, before: str) -> None:
+    page.wait_for_function(
+        "([s, before]) => { const e = document.querySelector(s); return e && e.innerText !== before; }",
+        arg=[selector, before], timeout=30000)
+
+
+def test_full_data_limits_switch_controls_url_and_saved_view(page, full_url):
+    page.goto(full_url + "/funnel?period=2020-21")
+    page.wait_for_selector(POINTS, timeout=30000)
+    points = page.locator(POINTS).count()
+    rows = plotted_rows(page)
+    plotted = [r for r in rows if not r[5].startswith("Not plotted")]
+    assert 145 <= points <= 152 and points == len(plotted)
+    # Every plotted council's position is in words in the table, and the text alternative counts them.
+    outside = sum(r[5] in ("\u25b2 Above the 99.8% limit", "\u25bc Below the 99.8% limit") for r in plotted)
+    description = page.locator("#funnel-description").inner_text()
+    assert description.startswith(f"Funnel plot of adults receiving self-directed support, all adults (18+), "
+                                  f"2020-21: {points} councils plotted")
+    assert f"Outside the 99.8% limits: {outside} councils" in description
+    assert "England 92.2%" in page.locator("#funnel-chart g.legend").text_content()
+    method = page.locator("#funnel-method").inner_text()
+    assert method.startswith("Limits shown: unadjusted, exact binomial")
+    assert_accessible(page)
+
+    # Adjusted limits: new lines, new method text with phi and tau-squared, new URL.
+    before_lines = limit_paths(page)
+    page.get_by_role("group", name="Limits").get_by_role("radio", name="Adjusted for over-dispersion").check()
+    wait_for_change(page, "#funnel-method", method)
+    adjusted = page.locator("#funnel-method").inner_text()
+    assert adjusted.startswith("Limits shown: adjusted for over-dispersion")
+    assert re.search(r"\u03c6 = \d+\.\d\d from \d+ councils", adjusted)
+    assert re.search(r"\u03c4\u00b2 = 0\.\d{6} \(\u03c4 = \d+\.\d\d percentage points\)", adjusted)
+    assert "limits=adjusted" in page.url
+    after_lines = limit_paths(page)
+    assert len(after_lines) == 2 and after_lines != before_lines
+    adjusted_outside = sum(r[5] in ("\u25b2 Above the 99.8% limit", "\u25bc Below the 99.8% limit")
+                           for r in plotted_rows(page))
+    assert adjusted_outside < outside       # wider limits, fewer councils outside
+
+    # Year and measure: chart, text alternative and URL follow.
+    for legend, option, in_url, title in [
+            ("Year (to 31 March)", "2017-18", "period=2017-18",
+             "Adults receiving self-directed support: All adults (18+), 2017-18"),
+            ("Measure", "Adults receiving direct payments", "measure=dp_users",
+             "Adults receiving direct payments: All adults (18+), 2017-18")]:
+        before = page.locator("#funnel-description").inner_text()
+        page.get_by_role("group", name=legend).get_by_role("radio", name=option, exact=True).check()
+        wait_for_change(page, "#funnel-description", before)
+        assert in_url in page.url, (legend, page.url)
+        page.wait_for_function("t => document.querySelector('#funnel-chart .gtitle').textContent === t", arg=title)
+    assert "England 28.5%" in page.locator("#funnel-chart g.legend").text_content()
+    method = page.locator("#funnel-method").inner_text()
+
+    saved = page.url
+    assert saved.endswith("/funnel?measure=dp_users&period=2017-18&age_band=all&client_group=all&limits=adjusted")
+    page.goto(saved)
+    page.wait_for_selector(POINTS, timeout=30000)
+    assert page.get_by_role("radio", name="Adults receiving direct payments").is_checked()
+    assert page.get_by_role("radio", name="2017-18").is_checked()
+    assert page.get_by_role("radio", name="Adjusted for over-dispersion").is_checked()
+    assert page.locator("#funnel-method").inner_text() == method
+    assert page.console_errors == []
+
+
+def test_clicking_a_council_opens_its_profile(page, full_url):
+    page.goto(full_url + "/funnel?period=2020-21")
+    page.wait_for_selector(POINTS, timeout=30000)
+    # The council with the largest denominator is the rightmost, isolated point.
+    rows = [r for r in plotted_rows(page) if r[4]]
+    largest = max(rows, key=lambda r: int(r[4].replace(",", "")))
+    boxes = [point.bounding_box() for point in page.locator(POINTS).all()]
+    right = max(boxes, key=lambda box: box["x"])
+    x, y = right["x"] + right["width"] / 2, right["y"] + right["height"] / 2
+    page.mouse.move(x, y)
+    page.wait_for_function("name => document.querySelector('#funnel-chart .hoverlayer')"
+                           ".textContent.includes(name)", arg=largest[0])
+    hover = page.locator("#funnel-chart .hoverlayer").text_content()
+    assert f"{largest[0]} ({largest[1]})" in hover and f"{largest[3]} of {largest[4]}" in hover
+    page.mouse.click(x, y)
+    page.wait_for_url(re.compile(r"/area/E\d{8}"), timeout=30000)
+    assert page.url.split("?")[0].endswith(f"/area/{largest[1]}")
+    page.wait_for_function("() => !document.querySelector('#funnel-chart')")
+    assert page.console_errors == []
