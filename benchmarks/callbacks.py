@@ -34,14 +34,25 @@ def compare_calls(catalogue, councils, regions):
         yield (*row, "neighbours", None, council)
 
 
+def selection_rows(catalogue, measures: list[str] | None = None):
+    rows = catalogue[catalogue["councils"] > 0]
+    if measures is not None:
+        rows = rows[rows["measure_id"].isin(measures)]
+    return rows[["measure_id", "period", "age_band", "client_group"]].itertuples(index=False)
+
+
+def funnel_calls(catalogue, councils, regions):
+    """update_funnel(measure, period, age_band, client_group, limits)."""
+    for row in selection_rows(catalogue, ["sds_users", "dp_users", "sds_carers", "dp_carers"]):
+        for limits in ("unadjusted", "adjusted"):
+            yield (*row, limits)
+
+
 def page_callbacks():
-    """(name, callback, calls) for every page callback that has a benchmark."""
-    from dashboards.pages import compare
+    """(name, callback, calls) for every page callback the benchmark covers."""
+    from dashboards.pages import compare, funnel
     yield "compare.update_compare", compare.update_compare, compare_calls
-    for module_name in ("profile", "funnel", "map", "client_groups"):
-        module = __import__(f"dashboards.pages.{module_name}", fromlist=["BENCHMARK"])
-        for name, function, calls in getattr(module, "BENCHMARK", []):
-            yield f"{module_name}.{name}", function, calls
+    yield "funnel.update_funnel", funnel.update_funnel, funnel_calls
 
 
 def timed(function, args) -> float:

@@ -84,26 +84,28 @@ def _count(value: object) -> str:
     return "" if value is None or pd.isna(value) else f"{value:,.0f}"
 
 
-def _limit_trace(grid: pd.DataFrame, level: str, name: str, dash: str, width: float) -> go.Scatter:
-    x = [*grid["denominator"], None, *grid["denominator"]]
-    y = [*grid[f"upper_{level}"], None, *grid[f"lower_{level}"]]
-    return go.Scatter(x=x, y=y, mode="lines", name=name, hoverinfo="skip", connectgaps=False,
-                      line={"color": LINE_COLOUR, "dash": dash, "width": width})
+def _limit_trace(grid: pd.DataFrame, level: str, name: str, dash: str, width: float) -> dict:
+    x = [*grid["denominator"].tolist(), None, *grid["denominator"].tolist()]
+    y = [*grid[f"upper_{level}"].tolist(), None, *grid[f"lower_{level}"].tolist()]
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "name": name, "hoverinfo": "skip",
+            "connectgaps": False, "line": {"color": LINE_COLOUR, "dash": dash, "width": width}}
 
 
 def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: str, value_title: str,
                   denominator_title: str, limits_name: str, polarity: str = "higher_is_better",
                   unit: str = "percent") -> go.Figure:
     """Councils as markers by position, limits at 95% (dashed) and 99.8% (dotted), England as a
-    solid centre line; each marker carries its area code for click-through."""
-    figure = go.Figure()
+    solid centre line; each marker carries its area code for click-through.
+
+    Built from dict traces and wrapped once without per-property validation (it runs inside a
+    callback); the unit tests validate the same figure in full."""
     grid, points = data.grid, data.points
-    figure.add_trace(_limit_trace(grid, "998", "99.8% limits", "dot", 2))
-    figure.add_trace(_limit_trace(grid, "95", "95% limits", "dash", 1.5))
-    x_span = [grid["denominator"].min(), grid["denominator"].max()] if len(grid) else [0, 1]
-    figure.add_trace(go.Scatter(
-        x=x_span, y=[centre, centre], mode="lines", name=f"{centre_name} {format_value(centre, unit)}",
-        hoverinfo="skip", line={"color": CENTRE_COLOUR, "width": 2}))
+    traces = [_limit_trace(grid, "998", "99.8% limits", "dot", 2),
+              _limit_trace(grid, "95", "95% limits", "dash", 1.5)]
+    x_span = [float(grid["denominator"].min()), float(grid["denominator"].max())] if len(grid) else [0, 1]
+    traces.append({"type": "scatter", "x": x_span, "y": [centre, centre], "mode": "lines",
+                   "name": f"{centre_name} {format_value(centre, unit)}", "hoverinfo": "skip",
+                   "line": {"color": CENTRE_COLOUR, "width": 2}})
     for position in funnel_limits.POSITIONS:
         part = points[points["position"] == position]
         if part.empty:
@@ -115,25 +117,25 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
             part["area_code"], part["area_name"], [format_value(v, unit) for v in part["value"]],
             [_count(v) for v in part["numerator"]], [_count(v) for v in part["denominator"]],
             [f"{symbol} {words}"] * len(part)])
-        figure.add_trace(go.Scatter(
-            x=part["denominator"], y=part["value"], mode="markers", name=f"{symbol} {words} ({len(part)})",
-            cliponaxis=False, customdata=customdata,
-            marker={"symbol": marker, "color": colour, "size": 10 if hollow else 9,
-                    "line": {"color": colour if hollow else "white", "width": 2 if hollow else 0.5}},
-            hovertemplate="<b>%{customdata[1]}</b> (%{customdata[0]})<br>%{customdata[2]}: "
-                          "%{customdata[3]} of %{customdata[4]}<br>%{customdata[5]}"
-                          "<br>Click to open the council's profile<extra></extra>"))
-    figure.update_layout(
+        traces.append({
+            "type": "scatter", "x": part["denominator"].tolist(), "y": part["value"].tolist(), "mode": "markers",
+            "name": f"{symbol} {words} ({len(part)})", "cliponaxis": False, "customdata": customdata.tolist(),
+            "marker": {"symbol": marker, "color": colour, "size": 10 if hollow else 9,
+                       "line": {"color": colour if hollow else "white", "width": 2 if hollow else 0.5}},
+            "hovertemplate": "<b>%{customdata[1]}</b> (%{customdata[0]})<br>%{customdata[2]}: "
+                             "%{customdata[3]} of %{customdata[4]}<br>%{customdata[5]}"
+                             "<br>Click to open the council's profile<extra></extra>"})
+    layout = dict(
         title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis={"title": denominator_title, "rangemode": "tozero", "separatethousands": True, "tickformat": ",d",
+        xaxis={"title": {"text": denominator_title}, "rangemode": "tozero", "separatethousands": True, "tickformat": ",d",
                "gridcolor": "#d9d9d9", "zeroline": False},
-        yaxis={"title": value_title, "ticksuffix": axis_suffix(unit), "range": _value_range(points, grid, centre, unit),
+        yaxis={"title": {"text": value_title}, "ticksuffix": axis_suffix(unit), "range": _value_range(points, grid, centre, unit),
                "gridcolor": "#d9d9d9", "zeroline": False},
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
                 "title": {"text": f"{limits_name}:<br>"}},
         margin={"l": 10, "r": 30, "t": 70, "b": 150}, height=640, plot_bgcolor="white", font=FONT,
         hovermode="closest", clickmode="event")
-    return figure
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def _value_range(points: pd.DataFrame, grid: pd.DataFrame, centre: float, unit: str) -> list[float]:

@@ -36,6 +36,11 @@ REGION_STYLE = ("diamond", "\u25c6", "#882255", "dash")      # wine, 9:1
 ENGLAND_STYLE = ("square", "\u25a0", "#1a1a1a", "dot")       # near-black
 
 
+def percent_ticks(step: int) -> dict:
+    ticks = list(range(0, 101, step))
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [f"{t}%" for t in ticks]}
+
+
 def roles(area_code: str, area_name: str, region: tuple[str, str] | None,
           england: tuple[str, str] | None) -> list[Role]:
     """The area itself, then its region (if any), then England (unless the area is England)."""
@@ -91,11 +96,11 @@ def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict
               zip(shown["measure_id"], shown["age_band"], shown["client_group"], shown["period"])]
     figure = go.Figure()
     area = area_roles[0]
-    for position, role in enumerate(area_roles):
+    for position, role in reversed(list(enumerate(area_roles))):
         values = shown["value"] if position == 0 else shown.get(f"value_{role.code}", pd.Series(dtype=float))
         values = pd.Series(values).reset_index(drop=True)
-        trace = dict(x=values, y=labels, mode="markers", name=f"{role.glyph} {role.name}"
-                     + (" (with 95% interval)" if position == 0 and area.code != "E92000001" else ""),
+        trace = dict(x=values, y=labels, mode="markers", name=role.name
+                     + (" (with 95% interval)" if position == 0 and shown["lower_95"].notna().any() else ""),
                      marker={"symbol": role.symbol, "color": role.colour, "size": 13 if position == 0 else 11,
                              "line": {"color": "#ffffff", "width": 1}},
                      customdata=list(shown["period"]),
@@ -118,10 +123,10 @@ def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict
                               showarrow=False, align="left", font={"size": 13, "color": "#1a1a1a"})
     figure.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis={"title": "Percentage", "range": [0, 101], "ticksuffix": "%", "tickvals": list(range(0, 101, 10)),
-               "gridcolor": "#d9d9d9", "zeroline": False},
+        xaxis={"title": "Percentage", "range": [0, 101], **percent_ticks(10), "gridcolor": "#d9d9d9", "zeroline": False},
         yaxis={"automargin": True, "autorange": "reversed", "tickfont": {"size": 13}},
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+                "traceorder": "reversed"},
         margin={"l": 10, "r": 250, "t": 60, "b": 90}, height=max(320, 58 * len(shown) + 170),
         plot_bgcolor="white", font=FONT)
     return figure
@@ -207,13 +212,13 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
         return figure
     drawn = area_roles if unit == "percent" else area_roles[:1]
     measure_break_years = {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"]) if not isinstance(a, str)}
-    for position, role in enumerate(drawn):
+    for position, role in reversed(list(enumerate(drawn))):
         own_breaks = measure_break_years | {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"])
                                             if a == role.code}
         xs, ys, labels = line_points(selection, role.code, years, own_breaks)
         if all(y is None for y in ys):
             continue
-        trace = dict(x=xs, y=ys, mode="lines+markers", connectgaps=False, name=f"{role.glyph} {role.name}",
+        trace = dict(x=xs, y=ys, mode="lines+markers", connectgaps=False, name=role.name,
                      line={"color": role.colour, "dash": role.dash, "width": 3 if position == 0 else 2},
                      marker={"symbol": role.symbol, "color": role.colour, "size": 10 if position == 0 else 9},
                      customdata=labels,
@@ -235,13 +240,14 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
                               hovertext=row.note, name=f"break-{index + 1}")
     y_axis = {"title": value_title, "gridcolor": "#d9d9d9", "rangemode": "tozero"}
     if unit == "percent":
-        y_axis.update(range=[0, 101], ticksuffix="%", tickvals=list(range(0, 101, 20)))
+        y_axis.update(range=[0, 101], **percent_ticks(20))
     figure.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         xaxis={"title": "Year (to 31 March)", "tickvals": years, "ticktext": [period_of(y) for y in years],
                "range": [years[0] - 0.6, years[-1] + 0.6], "showgrid": False, "zeroline": False},
         yaxis=y_axis,
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+                "traceorder": "reversed"},
         margin={"l": 10, "r": 20, "t": 60 + 18 * min(len(shown_breaks), 3), "b": 110}, height=460,
         plot_bgcolor="white", font=FONT)
     return figure

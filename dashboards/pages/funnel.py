@@ -9,6 +9,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html, no_update
 
 from .. import db
+from ..wire import element
 from ..components import message, page_shell, radio_group, source_line
 from ..context import warehouse
 from ..figures import NOTE_MARK, format_value
@@ -139,9 +140,10 @@ def _count(value: object) -> str:
     return "" if value is None or pd.isna(value) else f"{value:,.0f}"
 
 
-def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit: str) -> html.Table:
-    """Plotted councils by position, then councils not plotted, then England."""
-    head = html.Thead(html.Tr([html.Th(text, scope="col") for text in (
+def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit: str) -> dict:
+    """Plotted councils by position, then councils not plotted, then England (in Dash's wire
+    form, dashboards/wire.py: ~150 rows inside a callback)."""
+    head = element("Thead", element("Tr", [element("Th", text, scope="col") for text in (
         "Area", "Code", "Value", "Numerator", "Denominator", "Position relative to the limits", "Status", "Note")]))
     body = []
     listed = [(data.points, None), (data.not_plotted, "not plotted")]
@@ -149,25 +151,25 @@ def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit:
         for row in frame.itertuples():
             note = row.note if isinstance(row.note, str) else ""
             place = position_words(row.position) if fixed is None else f"Not plotted: {row.reason.lower()}"
-            body.append(html.Tr([
-                html.Th(html.A(row.area_name, href=f"/area/{row.area_code}"), scope="row"),
-                html.Td(row.area_code),
-                html.Td(format_value(row.value, unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
-                html.Td(_count(row.numerator), className="number"),
-                html.Td(_count(row.denominator), className="number"),
-                html.Td(place),
-                html.Td(str(row.value_status).replace("_", " ")),
-                html.Td(note, className="note"),
+            body.append(element("Tr", [
+                element("Th", element("A", row.area_name, href=f"/area/{row.area_code}"), scope="row"),
+                element("Td", row.area_code),
+                element("Td", format_value(row.value, unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
+                element("Td", _count(row.numerator), className="number"),
+                element("Td", _count(row.denominator), className="number"),
+                element("Td", place),
+                element("Td", str(row.value_status).replace("_", " ")),
+                element("Td", note, className="note"),
             ], className="council" if fixed is None else "council not-plotted"))
     for row in england.itertuples():
         note = row.note if isinstance(row.note, str) else ""
-        body.append(html.Tr([
-            html.Th(row.area_name, scope="row"), html.Td(row.area_code),
-            html.Td(format_value(row.value, unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
-            html.Td(_count(row.numerator), className="number"), html.Td(_count(row.denominator), className="number"),
-            html.Td("Centre line"), html.Td(str(row.value_status).replace("_", " ")), html.Td(note, className="note"),
+        body.append(element("Tr", [
+            element("Th", row.area_name, scope="row"), element("Td", row.area_code),
+            element("Td", format_value(row.value, unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
+            element("Td", _count(row.numerator), className="number"), element("Td", _count(row.denominator), className="number"),
+            element("Td", "Centre line"), element("Td", str(row.value_status).replace("_", " ")), element("Td", note, className="note"),
         ], className="comparator"))
-    return html.Table([html.Caption(caption), head, html.Tbody(body)], className="data-table", id="funnel-table")
+    return element("Table", [element("Caption", caption), head, element("Tbody", body)], className="data-table", id="funnel-table")
 
 
 def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:

@@ -159,6 +159,9 @@ def test_figure_has_limits_centre_and_a_trace_per_position_with_codes_for_click_
     names = [trace.name for trace in figure.data]
     assert names == ["99.8% limits", "95% limits", "England 50.0%", "\u25b2 Above the 99.8% limit (1)",
                      "\u25cf Within the 95% limits (2)", "\u25bc Below the 99.8% limit (1)"]
+    # Built without per-property validation for speed: validating it in full must pass.
+    import plotly.graph_objects as go
+    assert len(go.Figure(figure.to_dict()).data) == 6
     above = figure.data[3]
     assert above.marker.symbol == "triangle-up" and above.marker.color == "#0072B2"
     assert list(above.customdata[0]) == ["E06000000", "High", "60.0%", "600", "1,000", "\u25b2 Above the 99.8% limit"]
@@ -218,5 +221,6 @@ def test_callback_on_the_full_data_adjusts_limits_and_writes_the_url(full_app):
     # With tau^2 > 0 the lower 99.8% limit at the largest denominator (the trace's last point)
     # is far below the binomial one: about 92.2 - 3.09 * 7.0 = 70.6% against 91.4%.
     assert narrow.y[-1] == pytest.approx(91.4, abs=0.1) and wide.y[-1] == pytest.approx(70.6, abs=0.1)
-    rows = adjusted["panel"][2].children[2].children
-    assert len(rows) >= 151 and rows[-1].children[0].children == "England"
+    rows = adjusted["panel"][2]["props"]["children"][2]["props"]["children"]   # wire-form table body
+    assert len(rows) >= 151 and rows[-1]["props"]["children"][0]["props"]["children"] == "England"
+

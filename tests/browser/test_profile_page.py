@@ -1,0 +1,137 @@
+"""The council profile, /area/<code>, in a real browser on the full dataset: summary, dot chart,
+trend lines broken at missing years, series breaks and boundary changes, URL state, messages."""
+from __future__ import annotations
+
+import re
+
+from .conftest import assert_accessible
+
+DARLINGTON = "/area/E06000005"
+
+# Segments of each trend line, read from Plotly's SVG: one path per unbroken run of points,
+# 'M' then an 'L' per further point ("M" alone is an isolated point, joined to nothing).
+LINE_SEGMENTS = """() => Object.fromEntries([...document.querySelectorAll('#profile-trend g.scatterlayer g.trace')]
+    .map(g => [[...g.querySelectorAll('path.js-line')].map(l => l.style.stroke)[0] || 'none',
+               [...g.querySelectorAll('path.js-line')].map(l => l.getAttribute('d').replace(/[^ML]/g, ''))]))"""
+COUNCIL, REGION, ENGLAND = "rgb(29, 79, 145)", "rgb(136, 34, 85)", "rgb(26, 26, 26)"
+
+
+def wait_for_trend(page):
+    page.wait_for_selector("#profile-trend g.scatterlayer g.trace")
+
+
+def test_darlington_summary_dot_chart_and_accessibility(page, full_url):
+    page.goto(full_url + DARLINGTON)
+    page.wait_for_selector("#profile-dots g.scatterlayer g.trace")
+    wait_for_trend(page)
+    assert page.locator("h1").inner_text() == "Darlington: self-directed support and direct payments"
+    summary = page.locator("#profile-summary").inner_text()
+    assert summary.startswith(
+        "In 2024-25, 95.8% of adults using long-term support in Darlington received self-directed support "
+        "(790 of 825), higher than England (82.4%), significantly. In the same year, 28.8% received direct "
+        "payments (238 of 825), higher than England (24.5%), significantly.")
+    assert "For adults aged 18-64 with mental health needs, 19.0% received self-directed support in 2011-12" in summary
+    # Three marker sets, each its own shape and colour, named in the legend.
+    legend = page.locator("#profile-dots g.legend").text_content()
+    assert legend == "Darlington (with 95% interval)North EastEngland"
+    markers = page.evaluate("""() => [...document.querySelectorAll('#profile-dots g.scatterlayer g.trace')]
+        .map(g => { const p = g.querySelector('path.point'); return [p.getAttribute('d').slice(0, 6), p.style.fill]; })""")
+    assert len({shape for shape, _ in markers}) == 3 and {fill for _, fill in markers} == {COUNCIL, REGION, ENGLAND}
+    assert page.locator("#profile-dots g.errorbar").count() >= 10
+    ticks = sorted(page.locator("#profile-dots g.ytick text").all(), key=lambda t: t.bounding_box()["y"])
+    first_row = ticks[0].text_content()
+    assert first_row == "Adults receiving self-directed supportAll adults (18+), 2024-25"
+    assert "95.8% \u25b2 better than England" in page.locator("#profile-dots g.annotation").all_text_contents()
+    described = page.locator("#profile-dots-description").inner_text()
+    assert ("Adults receiving self-directed support, all adults (18+), 2024-25: Darlington 95.8% (95% interval "
+            "94.2 to 96.9), North East 88.6%, England 82.4%; better than England.") in described
+    # Counts are in the table, not on the percentage axis.
+    assert "People receiving direct payments" not in page.locator("#profile-dots").text_content()
+    counts = page.locator("#profile-counts-table").inner_text()
+    assert "People receiving direct payments (number)" in counts and "320" in counts
+    row = page.locator("#profile-table tbody tr", has_text="2024-25").first.inner_text().split("\t")
+    assert row[:9] == ["All adults (18+)", "2024-25", "95.8%", "94.2 to 96.9", "790", "825",
+                       "\u25b2 better than England", "published", "88.6%"]
+    assert "ASCOF" in page.locator("#profile-sources").inner_text()
+    assert_accessible(page)
+    assert page.console_errors == []
+
+
+def test_trend_measure_changes_chart_and_url_and_a_saved_url_restores_it(page, full_url):
+    page.goto(full_url + DARLINGTON)
+    wait_for_trend(page)
+    assert page.get_by_role("group", name="Measure").get_by_role(
+        "radio", name="Adults receiving self-directed support").is_checked()
+    segments = page.evaluate(LINE_SEGMENTS)
+    # England: 2011-12 alone, 2014-15 to 2017-18, 2020-21 to 2021-22, 2024-25 alone: never
+    # joined across the missing years or the 2014-15 and 2024-25 series breaks.
+    assert segments[ENGLAND] == ["M", "MLLL", "ML", "M"]
+    before = page.locator("#profile-trend-description").inner_text()
+    assert "Series break 1, before 2014-15 (lines not joined across it): ASCOF 1C(1A) from 2014-15" in before
+    page.get_by_role("group", name="Measure").get_by_role("radio", name="Adults receiving direct payments").check()
+    page.wait_for_function("before => document.querySelector('#profile-trend-description').innerText !== before",
+                           arg=before)
+    assert re.search(r"/area/E06000005\?measure=dp_users&age_band=all&client_group=all$", page.url)
+    after = page.locator("#profile-trend-description").inner_text()
+    assert after.startswith("Line chart of adults receiving direct payments, all adults (18+) for Darlington")
+    assert "Darlington: 2014-15 30.4%, 2015-16 30.3%, 2016-17 32.0%, 2017-18 45.5%, 2020-21 36.5%" in after
+    page.get_by_role("group", name="Age band").get_by_role("radio", name="People aged 65 and over").check()
+    page.wait_for_function("() => location.search.includes('age_band=65%2B')")
+    page.wait_for_function("() => document.querySelector('#profile-trend-description').innerText"
+                           ".includes('people aged 65 and over')")
+    saved = page.url
+    page.goto(saved)
+    wait_for_trend(page)
+    assert page.get_by_role("radio", name="Adults receiving direct payments").is_checked()
+    assert page.get_by_role("radio", name="People aged 65 and over").is_checked()
+    assert "Darlington: 2014-15 12.9%" in page.locator("#profile-trend-description").inner_text()
+    assert page.locator("#profile-trend-table tbody tr").first.inner_text().split("\t")[:3] == \
+        ["2014-15", "12.9%", "10.3 to 16.2"]
+    assert page.console_errors == []
+
+
+def test_breaks_between_adjacent_years_and_boundary_changes_are_not_joined(page, full_url):
+    page.goto(full_url + DARLINGTON + "?measure=dp_recipients&age_band=all&client_group=all")
+    wait_for_trend(page)
+    # 2008-09 to 2011-12 are consecutive years, but each is a break: four isolated points.
+    assert page.evaluate(LINE_SEGMENTS)[COUNCIL] == ["M", "M", "M", "M"]
+    assert page.locator("#profile-trend-breaks li").count() == 3
+    assert "The 2009-10 return counted 'direct payments and personal budgets'" in \
+        page.locator("#profile-trend-breaks").inner_text()
+    page.goto(full_url + "/area/E06000058?measure=population&age_band=all&client_group=all")
+    wait_for_trend(page)
+    # BCP's population for 2018-19 sits alone, before the 2019-20 boundary change.
+    assert page.evaluate(LINE_SEGMENTS)[COUNCIL] == ["M", "ML"]
+    annotations = page.locator("#profile-trend g.annotation").all_text_contents()
+    assert annotations == ["Boundary change 1", "Boundary change 2"]
+    described = page.locator("#profile-trend-description").inner_text()
+    assert ("Boundary change 1, before 2019-20 (lines not joined across it): Bournemouth (CASSR 810) and Poole "
+            "(811) unitaries merged") in described
+    assert page.console_errors == []
+
+
+def test_unknown_and_malformed_codes_show_a_message_with_a_way_back(page, full_url):
+    for path, shown in (("/area/E99999999", "E99999999"), ("/area/%3Cscript%3E", "<script>")):
+        page.goto(full_url + path)
+        page.wait_for_selector("#profile-message")
+        assert page.locator("h1").inner_text() == "No such council"
+        assert page.locator("#profile-message").inner_text().startswith(
+            f"There is no council, region or country with the ONS code \u201c{shown}\u201d.")
+        assert page.locator("#profile-back").get_attribute("href") == "/"
+    assert_accessible(page)
+    assert page.console_errors == []
+
+
+def test_compare_table_links_land_on_the_profile(page, full_url):
+    page.goto(full_url + "/?scope=region&region=E12000001")
+    page.wait_for_selector("#compare-table")
+    page.locator("#compare-table").get_by_role("link", name="Darlington", exact=True).click()
+    page.wait_for_selector("#profile-summary")
+    assert page.url == full_url + DARLINGTON
+    assert "95.8% of adults using long-term support in Darlington" in page.locator("#profile-summary").inner_text()
+    page.goto(full_url + "/area/E12000001")
+    page.wait_for_selector("#profile-summary")
+    assert page.locator("#profile-summary").inner_text().startswith(
+        "In 2024-25, 88.6% of adults using long-term support in the North East received self-directed support")
+    assert page.locator("#profile-dots g.legend").text_content() == "North East (with 95% interval)England"
+    assert page.console_errors == []

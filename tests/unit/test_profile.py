@@ -1,0 +1,270 @@
+"""Council profile: the plain-English summary, URL state, latest-by-breakdown, the dot chart and
+trend lines that are never joined across missing years, series breaks or boundary changes."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from dashboards.figures.profile import (applicable_breaks, describe_dots, describe_trend, dot_chart,
+                                        latest_by_breakdown, line_points, roles, trend_chart,
+                                        trend_table_rows)
+from dashboards.summary import summarise
+
+AREA, REGION, ENGLAND = "E06000005", "E12000001", "E92000001"
+COLUMNS = ["area_code", "area_name", "period", "measure_id", "age_band", "client_group", "value",
+           "numerator", "denominator", "value_status", "compared_with_england", "lower_95", "upper_95", "note"]
+
+
+def frame(*rows) -> pd.DataFrame:
+    """Rows as (code, period, measure, age, group, value, num, den, status, compared[, lower, upper, note])."""
+    names = {AREA: "Darlington", REGION: "North East", ENGLAND: "England"}
+    full = []
+    for row in rows:
+        code, period, measure, age, group, value, num, den, status, compared, *rest = row
+        rest += [None] * (3 - len(rest))
+        full.append([code, names.get(code, code), period, measure, age, group, value, num, den, status, compared, *rest])
+    return pd.DataFrame(full, columns=COLUMNS)
+
+
+ENGLAND_2024 = [(ENGLAND, "2024-25", "sds_users", "all", "all", 82.4, 395670, 480105, "published", None),
+                (ENGLAND, "2024-25", "dp_users", "all", "all", 24.5, 117655, 480105, "published", None)]
+
+
+# ---------------------------------------------------------------- summary
+
+def test_summary_higher_with_counts_and_same_year_direct_payments():
+    rows = frame((AREA, "2024-25", "sds_users", "all", "all", 95.8, 790, 825, "published", "higher"),
+                 (AREA, "2024-25", "dp_users", "all", "all", 28.8, 238, 825, "published", "higher"),
+                 *ENGLAND_2024)
+    assert summarise(rows, AREA) == (
+        "In 2024-25, 95.8% of adults using long-term support in Darlington received self-directed support "
+        "(790 of 825), higher than England (82.4%), significantly. In the same year, 28.8% received direct "
+        "payments (238 of 825), higher than England (24.5%), significantly.")
+
+
+def test_summary_similar_lower_and_a_different_year_for_direct_payments():
+    rows = frame((AREA, "2024-25", "sds_users", "all", "all", 83.0, 415, 500, "published", "similar"),
+                 (AREA, "2021-22", "dp_users", "all", "all", 12.04, 1204, 10000, "derived", "lower"),
+                 (ENGLAND, "2021-22", "dp_users", "all", "all", 26.7, 1, 2, "derived", None),
+                 *ENGLAND_2024)
+    assert summarise(rows, AREA) == (
+        "In 2024-25, 83.0% of adults using long-term support in Darlington received self-directed support "
+        "(415 of 500), similar to England (82.4%). In 2021-22, 12.0% of adults using long-term support in "
+        "Darlington received direct payments (1,204 of 10,000), lower than England (26.7%), significantly.")
+
+
+def test_summary_suppressed_latest_falls_back_to_the_latest_published_and_missing_measure_is_said():
+    rows = frame((AREA, "2024-25", "sds_users", "all", "all", None, None, None, "suppressed", None),
+                 (AREA, "2020-21", "sds_users", "all", "all", 98.6, 792, 803, "published", "higher"),
+                 (ENGLAND, "2020-21", "sds_users", "all", "all", 92.2, 1, 2, "published", None),
+                 *ENGLAND_2024)
+    assert summarise(rows, AREA) == (
+        "Darlington's 2024-25 figure for self-directed support was suppressed (too few people to publish "
+        "safely). In 2020-21, 98.6% of adults using long-term support in Darlington received self-directed "
+        "support (792 of 803), higher than England (92.2%), significantly. No direct payments figure for "
+        "all adults has been loaded for Darlington.")
+
+
+def test_summary_only_missing_rows_and_no_counts_to_test():
+    rows = frame((AREA, "2014-15", "sds_users", "all", "all", None, None, None, "missing", None),
+                 (AREA, "2011-12", "dp_users", "all", "all", 12.5, None, None, "published", None),
+                 (ENGLAND, "2011-12", "dp_users", "all", "all", 10.0, None, None, "published", None))
+    assert summarise(rows, AREA) == (
+        "Darlington's 2014-15 figure for self-directed support was not published. In 2011-12, 12.5% of "
+        "adults using long-term support in Darlington received direct payments; England's figure was "
+        "10.0% (no counts to test the difference).")
+
+
+def test_summary_adds_mental_health_percentage_or_count_and_capitalises_regions():
+    base = [(AREA, "2024-25", "sds_users", "all", "all", 95.8, 790, 825, "published", "higher"), *ENGLAND_2024]
+    with_percent = frame(*base, (AREA, "2011-12", "sds_users", "18-64", "mental_health", 19.0, 70, 395, "published", "similar"),
+                         (AREA, "2011-12", "dp_recipients", "18-64", "mental_health", 15.0, None, None, "published", None),
+                         (ENGLAND, "2011-12", "sds_users", "18-64", "mental_health", 14.6, 1, 2, "published", None))
+    text = summarise(with_percent, AREA)
+    assert text.endswith("For adults aged 18-64 with mental health needs, 19.0% received self-directed support "
+                         "in 2011-12 (70 of 395), similar to England (14.6%).")
+    with_count = frame(*base, (AREA, "2011-12", "dp_recipients", "18-64", "mental_health", 15.0, None, None, "published", None))
+    assert summarise(with_count, AREA).endswith(
+        "In 2011-12, 15 adults aged 18-64 with mental health needs in Darlington received direct payments.")
+    assert "mental health" not in summarise(frame(*base), AREA)
+    region = frame((REGION, "2024-25", "sds_users", "all", "all", None, None, None, "suppressed", None))
+    assert summarise(region, REGION, "the North East").startswith("The North East's 2024-25 figure")
+
+
+def test_summary_for_england_makes_no_comparison_and_for_no_rows_says_so():
+    assert summarise(frame(*ENGLAND_2024), ENGLAND) == (
+        "In 2024-25, 82.4% of adults using long-term support in England received self-directed support "
+        "(395,670 of 480,105). In the same year, 24.5% received direct payments (117,655 of 480,105).")
+    assert summarise(frame(*ENGLAND_2024), AREA, "Darlington") == "No figures have been loaded for Darlington."
+
+
+# ---------------------------------------------------------------- URL state
+
+def test_trend_choice_falls_back_and_round_trips():
+    from dashboards.pages.profile import TrendChoice, resolve_trend, trend_options
+
+    available = pd.DataFrame({"measure_id": ["dp_users", "sds_users", "sds_users", "dp_recipients"],
+                              "age_band": ["all", "65+", "18-64", "18-64"],
+                              "client_group": ["all", "all", "mental_health", "physical"]})
+    assert resolve_trend({}, available) == TrendChoice("sds_users", "18-64", "mental_health")
+    choice = resolve_trend({"measure": "dp_recipients", "age_band": "<script>", "client_group": "x"}, available)
+    assert choice == TrendChoice("dp_recipients", "18-64", "physical")
+    assert choice.query() == "?measure=dp_recipients&age_band=18-64&client_group=physical"
+    assert trend_options(available, "sds_users", "65+") == {
+        "measure": ["sds_users", "dp_users", "dp_recipients"], "age_band": ["18-64", "65+"], "client_group": ["all"]}
+    assert resolve_trend({}, available.iloc[0:0]) is None
+
+
+def test_layout_rejects_malformed_codes_without_touching_the_database():
+    from dashboards.pages.profile import layout
+
+    text = str(layout(code="<script>alert(1)</script>"))
+    assert "No such council" in text and "href='/'" in text.replace('"', "'")
+
+
+# ---------------------------------------------------------------- latest and dot chart
+
+ROLES = roles(AREA, "Darlington", (REGION, "North East"), (ENGLAND, "England"))
+LATEST_ROWS = frame(
+    (AREA, "2021-22", "sds_users", "all", "all", 96.8, 760, 785, "derived", "higher", 95.3, 97.8),
+    (AREA, "2024-25", "sds_users", "all", "all", 95.8, 790, 825, "published", "higher", 94.2, 96.9),
+    (AREA, "2024-25", "dp_users", "all", "all", None, None, None, "suppressed", None),
+    (AREA, "2021-22", "dp_users", "all", "all", 35.7, 280, 785, "derived", "similar", 32.4, 39.1, "a note"),
+    (AREA, "2011-12", "dp_recipients", "18-64", "mental_health", 15.0, None, None, "published", None),
+    (REGION, "2024-25", "sds_users", "all", "all", 88.6, 1, 2, "published", "higher"),
+    (REGION, "2021-22", "dp_users", "all", "all", 30.0, 1, 2, "derived", "higher"),
+    (ENGLAND, "2024-25", "sds_users", "all", "all", 82.4, 1, 2, "published", None),
+    (ENGLAND, "2021-22", "dp_users", "all", "all", 26.7, 1, 2, "derived", None))
+
+
+def test_latest_by_breakdown_takes_the_latest_period_with_a_value_and_comparators_for_it():
+    latest = latest_by_breakdown(LATEST_ROWS, AREA, [REGION, ENGLAND])
+    assert list(zip(latest["measure_id"], latest["period"], latest["value"])) == [
+        ("sds_users", "2024-25", 95.8), ("dp_users", "2021-22", 35.7), ("dp_recipients", "2011-12", 15.0)]
+    assert list(latest[f"value_{REGION}"].fillna(-1)) == [88.6, 30.0, -1]
+    assert list(latest[f"value_{ENGLAND}"].fillna(-1)) == [82.4, 26.7, -1]
+
+
+def test_dot_chart_has_a_shape_colour_and_name_per_area_interval_and_words():
+    latest = latest_by_breakdown(LATEST_ROWS, AREA, [REGION, ENGLAND]).iloc[:2]
+    labels, polarities = {"sds_users": "SDS", "dp_users": "DP"}, {"sds_users": "higher_is_better", "dp_users": "higher_is_better"}
+    figure = dot_chart(latest, ROLES, labels, polarities, title="t")
+    traces = {trace.name: trace for trace in figure.data}
+    assert set(traces) == {"Darlington (with 95% interval)", "North East", "England"}
+    styles = {(t.marker.symbol, t.marker.color) for t in figure.data}
+    assert len(styles) == 3
+    council = traces["Darlington (with 95% interval)"]
+    assert list(council.x) == [95.8, 35.7]
+    assert [round(v, 1) for v in council.error_x.array] == [1.1, 3.4]
+    assert list(traces["England"].x) == [82.4, 26.7]
+    assert [a.text for a in figure.layout.annotations] == ["95.8% \u25b2 better than England",
+                                                            "35.7% \u2020 \u25cf similar to England"]
+    text = describe_dots(latest, ROLES, labels, polarities)
+    assert ("SDS, all adults (18+), 2024-25: Darlington 95.8% (95% interval 94.2 to 96.9), North East 88.6%, "
+            "England 82.4%; better than England.") in text
+
+
+# ---------------------------------------------------------------- trend
+
+BREAKS = pd.DataFrame({
+    "measure_id": ["sds_users", "dp_users", None, None],
+    "area_code": [None, None, AREA, "E06000058"],
+    "period": ["2014-15", "2014-15", "2019-20", "2019-20"],
+    "kind": ["definition", "definition", "merger", "merger"],
+    "note": ["RAP to SALT.", "other measure", "Darlington changed shape.", "someone else"]})
+
+TREND = frame(
+    (AREA, "2011-12", "sds_users", "all", "all", 42.5, 1495, 3520, "published", "similar", 40.8, 44.1),
+    (AREA, "2014-15", "sds_users", "all", "all", 90.2, 970, 1075, "published", "higher", 88.3, 91.9),
+    (AREA, "2015-16", "sds_users", "all", "all", 92.3, 1050, 1137, "published", "higher", 90.7, 93.8),
+    (AREA, "2020-21", "sds_users", "all", "all", 98.6, 792, 803, "published", "higher", 97.6, 99.2),
+    (ENGLAND, "2011-12", "sds_users", "all", "all", 43.0, 1, 2, "published", None),
+    (ENGLAND, "2013-14", "sds_users", "all", "all", 60.0, 1, 2, "published", None),
+    (ENGLAND, "2014-15", "sds_users", "all", "all", 83.7, 1, 2, "published", None),
+    (ENGLAND, "2015-16", "sds_users", "all", "all", 86.9, 1, 2, "published", None),
+    (ENGLAND, "2020-21", "sds_users", "all", "all", 92.2, 1, 2, "published", None))
+
+
+def test_only_this_measures_breaks_and_this_areas_boundary_changes_apply():
+    chosen = applicable_breaks(BREAKS, "sds_users", AREA)
+    assert list(zip(chosen["period"], chosen["note"])) == [("2014-15", "RAP to SALT."),
+                                                            ("2019-20", "Darlington changed shape.")]
+
+
+def test_lines_are_broken_at_missing_years_and_breaks():
+    xs, ys, labels = line_points(TREND, AREA, list(range(2011, 2021)), {2014})
+    points = dict(zip(xs, ys))
+    assert points[2012] is None and points[2013] is None           # missing years
+    assert 2013.5 in points and points[2013.5] is None            # the break, between adjacent years
+    assert points[2014] == 90.2 and points[2015] == 92.3 and points[2016] is None
+    assert labels[xs.index(2014)] == "2014-15"
+
+
+def test_trend_chart_never_joins_across_a_break_between_adjacent_years():
+    breaks = applicable_breaks(BREAKS, "sds_users", AREA)
+    figure = trend_chart(TREND, ROLES, breaks, title="t")
+    traces = {trace.name: trace for trace in figure.data}
+    assert set(traces) == {"Darlington", "England"}              # no region rows: no region line
+    england = dict(zip(traces["England"].x, traces["England"].y))
+    assert england[2013] == 60.0 and england[2013.5] is None and england[2014] == 83.7
+    council = dict(zip(traces["Darlington"].x, traces["Darlington"].y))
+    assert council[2018.5] is None                                # the council's boundary change
+    assert 2018.5 not in england                                  # ... not England's
+    assert all(trace.connectgaps is False for trace in figure.data)
+    assert [shape.x0 for shape in figure.layout.shapes] == [2013.5, 2018.5]
+    assert [a.text for a in figure.layout.annotations] == ["Series break 1", "Boundary change 2"]
+    assert list(figure.layout.xaxis.ticktext)[:3] == ["2011-12", "2012-13", "2013-14"]
+    upper = dict(zip(traces["Darlington"].x, traces["Darlington"].error_y.array))
+    assert math.isclose(upper[2014], 91.9 - 90.2)
+
+
+def test_trend_description_lists_values_gaps_and_break_notes():
+    breaks = applicable_breaks(BREAKS, "sds_users", AREA)
+    text = describe_trend(TREND, ROLES, breaks, what="adults receiving self-directed support, all adults (18+)")
+    assert text.startswith("Line chart of adults receiving self-directed support, all adults (18+) for "
+                           "Darlington, North East, England, 2011-12 to 2020-21.")
+    assert "Darlington: 2011-12 42.5%, 2014-15 90.2%, 2015-16 92.3%, 2020-21 98.6%." in text
+    assert "North East: no figures." in text
+    assert "No figures for 2012-13, 2016-17, 2017-18, 2018-19, 2019-20: the lines are not joined" in text
+    assert "Series break 1, before 2014-15 (lines not joined across it): RAP to SALT." in text
+    assert "Boundary change 2, before 2019-20 (lines not joined across it): Darlington changed shape." in text
+
+
+def test_counts_draw_only_the_area_and_say_so():
+    counts = TREND.assign(measure_id="dp_recipients")
+    figure = trend_chart(counts, ROLES, applicable_breaks(BREAKS, "dp_recipients", AREA), title="t", unit="count",
+                         value_title="People")
+    assert [trace.name for trace in figure.data] == ["Darlington"]
+    assert "only Darlington is drawn" in describe_trend(counts, ROLES, BREAKS.iloc[0:0], what="x", unit="count")
+
+
+def test_trend_table_has_a_row_per_period_with_comparators():
+    table = trend_table_rows(TREND, ROLES)
+    assert list(table["period"]) == ["2011-12", "2013-14", "2014-15", "2015-16", "2020-21"]
+    assert table.loc[table["period"] == "2013-14", f"value_{ENGLAND}"].item() == 60.0
+    assert pd.isna(table.loc[table["period"] == "2013-14", "value"].item())
+
+
+@pytest.fixture
+def bundled_app(bundled_db):
+    from dashboards import create_app
+    return create_app(bundled_db)
+
+
+def test_layout_on_the_bundled_data(bundled_app):
+    from dashboards.pages.profile import layout, update_trend
+
+    page = str(layout(code="E06000005"))
+    assert "Darlington: self-directed support and direct payments" in page
+    assert "In 2011-12, 42.5% of adults using long-term support in Darlington received self-directed support" in page
+    assert "profile-dots" in page and "profile-trend" in page
+    assert "No such council" in str(layout(code="E99999999"))
+    assert "E99999999" in str(layout(code="E99999999"))
+    result = update_trend("sds_users", "18-64", "mental_health", "E06000005")
+    assert len(result) == 7                       # one value per Output, flat, as Dash expects
+    *_, panel, search = result
+    assert result[2:5] == ("sds_users", "18-64", "mental_health")
+    assert search == "?measure=sds_users&age_band=18-64&client_group=mental_health"
+    assert "19.0%" in str(panel)
