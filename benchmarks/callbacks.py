@@ -48,16 +48,29 @@ def funnel_calls(catalogue, councils, regions):
             yield (*row, limits)
 
 
+def profile_calls(catalogue, councils, regions):
+    """update_trend(measure, age_band, client_group, code) for every council."""
+    for index, council in enumerate(councils):
+        measure = ("sds_users", "dp_users", "dp_recipients")[index % 3]
+        yield (measure, "all", "all", council)
+
+
 def page_callbacks():
     """(name, callback, calls) for every page callback the benchmark covers."""
-    from dashboards.pages import compare, funnel
+    from dashboards.pages import compare, funnel, profile
     yield "compare.update_compare", compare.update_compare, compare_calls
     yield "funnel.update_funnel", funnel.update_funnel, funnel_calls
+    yield "profile.update_trend", profile.update_trend, profile_calls
 
 
 def timed(function, args) -> float:
+    from dash.exceptions import PreventUpdate
+
     start = time.perf_counter()
-    function(*args)
+    try:
+        function(*args)
+    except PreventUpdate:  # "nothing to change" is an answer the server gives too
+        pass
     return (time.perf_counter() - start) * 1000
 
 

@@ -1,7 +1,13 @@
 """Shared fixtures: a real DuckDB built from data/raw, and paths to the shared real data."""
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -50,3 +56,45 @@ def full_db(tmp_path_factory, bundled_raw):
     db_path = tmp_path_factory.mktemp("full") / "uptake.duckdb"
     report = build([REALDATA, bundled_raw], db_path)
     return db_path, report
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_app(db_path: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--db", str(db_path), "--port", str(port)], cwd=PROJECT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app exited: {process.stdout.read().decode()}")
+        try:
+            urllib.request.urlopen(url + "/", timeout=1)
+            return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("app did not start within 30 s")
+
+
+@pytest.fixture(scope="session")
+def live_url(bundled_db):
+    process, url = start_app(bundled_db)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def full_url(full_db):
+    """The app serving the full real dataset."""
+    process, url = start_app(full_db[0])
+    yield url
+    process.terminate()
+    process.wait(timeout=10)

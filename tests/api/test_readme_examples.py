@@ -10,7 +10,6 @@ import subprocess
 import pytest
 
 from ..conftest import PROJECT
-from ..browser.conftest import start_app
 
 README = (PROJECT / "README.md").read_text()
 
@@ -20,11 +19,8 @@ def _blocks(language: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def server(full_db):
-    process, url = start_app(full_db[0])
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+def server(full_url):
+    return full_url
 
 
 def test_the_readme_curl_example_returns_the_csv_it_promises(server):

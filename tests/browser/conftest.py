@@ -1,63 +1,15 @@
 """A live app on a free loopback port and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from ..conftest import PROJECT
+from ..conftest import start_app  # noqa: F401  (browser tests import it from here)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_app(db_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "app.py", "--db", str(db_path), "--port", str(port)], cwd=PROJECT,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app exited: {process.stdout.read().decode()}")
-        try:
-            urllib.request.urlopen(url + "/", timeout=1)
-            return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("app did not start within 30 s")
-
-
-@pytest.fixture(scope="session")
-def live_url(bundled_db):
-    process, url = start_app(bundled_db)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def full_url(full_db):
-    """The app serving the full real dataset."""
-    process, url = start_app(full_db[0])
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def assert_accessible(page) -> None:
