@@ -20,7 +20,7 @@ COLOURSCALE = [[0.0, "#deebf7"], [0.25, "#9ecae1"], [0.5, "#4292c6"], [0.75, "#2
 OUTLINE = "#505a5f"              # 7:1 on white: every shape's edge is visible (WCAG 1.4.11)
 NO_DATA_FILL = "#f3f2f1"
 NO_DATA_PATTERN = {"shape": "/", "fgcolor": "#6f777b", "bgcolor": NO_DATA_FILL, "size": 7, "solidity": 0.25}
-DARK_TEXT, LIGHT_TEXT = "#1a1a1a", "#ffffff"
+DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"   # black or white: at least 4.58:1 on any fill
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -124,7 +124,8 @@ def area_map(units: pd.DataFrame, *, title: str, subtitle: str, colour_title: st
                  "line": {"color": OUTLINE, "width": 0.8 if kind == "hex" else 0.6},
                  "hoveron": "fills", "name": _hover(row, unit, words_for), "showlegend": False,
                  "customdata": [row["area_code"]], "meta": row["area_code"],
-                 "hoverlabel": {"bgcolor": "white", "bordercolor": OUTLINE, "font": {"color": DARK_TEXT}}}
+                 "hoverlabel": {"bgcolor": "white", "bordercolor": OUTLINE, "font": {"color": "#1a1a1a"},
+                                "namelength": 0}}
         if has_value:
             fill = colour_at((row["value"] - low) / span)
             trace["fillcolor"] = fill

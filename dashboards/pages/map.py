@@ -1,14 +1,289 @@
-"""Map page (being built)."""
+"""Map: councils coloured by a measure, as a hex cartogram (one equal hex per council) or on
+their boundaries, for a period and breakdown. The layout is chosen to fit the period's
+councils and the page says which boundary year it shows. Clicking a council opens its profile.
+
+Geography files are read in place; see dashboards/geography.py for UPTAKE_GEO_DIR,
+UPTAKE_HEXJSON and UPTAKE_BOUNDARIES.
+"""
 from __future__ import annotations
 
-from dash import html
+import re
+import urllib.parse
+from dataclasses import dataclass
 
-from ..components import message, page_shell
+import pandas as pd
+from dash import Input, Output, callback, dcc, html, no_update
+
+from .. import db, geography
+from ..components import comparison_table, message, page_shell, radio_group, source_line
+from ..context import warehouse
+from ..figures import NOTE_MARK, format_value, significance_style
+from ..figures.map import area_map, describe_map, hex_units, shape_units
+from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
+from ..state import Selection, options_for, resolve_selection
 
 PATH = "/map"
 TITLE = "Map: self-directed support uptake"
 PREFIX = False
+CONTROLS = ["measure", "period", "age_band", "client_group", "view"]
+VIEWS = [("hex", "Hex cartogram"), ("boundaries", "Boundaries")]
+COUNCIL_CODE = re.compile(r"^E(06|08|09|10)\d{6}$")
+METHOD = ("Colours run from light (low) to dark (high) blue over the range of council values shown, so "
+          "they read in greyscale too; councils with no value are hatched grey. "
+          "the table gives each value with its 95% confidence interval (Wilson score) and whether it "
+          "is significantly higher or lower than England (England's value outside the interval). "
+          "A hex cartogram gives every council the same space, so small urban councils are as visible "
+          "as large rural ones; the boundary map shows true shapes.")
+
+
+@dataclass(frozen=True)
+class MapView:
+    selection: Selection
+    view: str
+
+    def query(self) -> str:
+        s = self.selection
+        return "?" + urllib.parse.urlencode({"measure": s.measure_id, "period": s.period, "age_band": s.age_band,
+                                             "client_group": s.client_group, "view": self.view})
+
+
+def resolve_map(query: dict[str, str], catalogue: pd.DataFrame) -> MapView | None:
+    selection = resolve_selection(query, catalogue)
+    if selection is None:
+        return None
+    view = query.get("view") if query.get("view") in dict(VIEWS) else "hex"
+    return MapView(selection, view)
+
+
+def _reference():
+    wh = warehouse()
+    return db.catalogue(wh), db.measures(wh).set_index("measure_id")
+
+
+def _controls(view: MapView, catalogue: pd.DataFrame, measures: pd.DataFrame) -> list:
+    options = options_for(catalogue, view.selection)
+    s = view.selection
+    return [
+        radio_group("map-measure", "Measure", [(m, measures.at[m, "label"]) for m in options["measure"]],
+                    s.measure_id),
+        radio_group("map-period", "Year (to 31 March)", [(p, p) for p in options["period"]], s.period),
+        radio_group("map-age_band", "Age band",
+                    [(a, AGE_BANDS.get(a, a).capitalize()) for a in options["age_band"]], s.age_band),
+        radio_group("map-client_group", "Client group",
+                    [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in options["client_group"]], s.client_group),
+        radio_group("map-view", "Map", VIEWS, view.view),
+    ]
 
 
 def layout(**query: str) -> html.Div:
-    return page_shell(PATH, [html.H1("Map"), message("This page is being built.")])
+    try:
+        catalogue, measures = _reference()
+    except db.WarehouseUnavailable as error:
+        return page_shell(PATH, [html.H1("Map"), message(str(error))])
+    view = resolve_map(query, catalogue)
+    if view is None:
+        return page_shell(PATH, [html.H1("Map"), message("No council data has been loaded yet.")])
+    return page_shell(PATH, [
+        html.H1("Map: self-directed support by council"),
+        html.P("Each council coloured by the chosen measure, as a hex cartogram (one equal hexagon per "
+               "council) or on its boundaries. Select a council on the map, or its name in the table, to open "
+               "its profile.", className="lede"),
+        html.Form(_controls(view, catalogue, measures), id="map-controls", className="controls",
+                  **{"aria-label": "Choose what to map"}),
+        html.Div(map_panel(view, measures), id="map-panel", **{"aria-live": "polite"}),
+    ], location_id="map-url")
+
+
+# ---------------------------------------------------------------- the panel
+
+@dataclass
+class _Geography:
+    units: pd.DataFrame            # one row per hex or shape, with the council's values
+    statement: str                 # which layout / boundary year is shown, and why
+    drawing: str                   # "Hex cartogram" or "Boundary map", for the text alternative
+    subtitle: str
+    unplaced: pd.DataFrame         # councils with data and no hex or shape
+    moved: list[tuple[str, str, str]]   # (name, data code, geography code) drawn under another code
+    attribution: str
+
+
+def _placed(councils: pd.DataFrame, placement: geography.Placement) -> pd.DataFrame:
+    placed = councils[councils["area_code"].isin(placement.drawn)].copy()
+    placed["geo_code"] = placed["area_code"].map(placement.drawn)
+    return placed
+
+
+def _change_notes(changes: pd.DataFrame) -> dict[str, str]:
+    """Code -> 'merged 1 April 2019' for codes that a change ended or began."""
+    notes = {}
+    for row in changes.itertuples():
+        date = pd.Timestamp(row.effective_date)
+        when = f"{date.day} {date:%B %Y}"
+        for code in str(row.old_codes or "").split(";"):
+            notes.setdefault(code, f"{row.kind} on {when}: replaced by {str(row.new_codes).replace(';', ', ')}")
+        for code in str(row.new_codes or "").split(";"):
+            notes.setdefault(code, f"created by a {row.kind} on {when}")
+    return notes
+
+
+def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
+    wh, s = warehouse(), view.selection
+    changes, areas = db.area_changes(wh), db.areas(wh, "council")
+    same_area = geography.same_area_codes(changes)
+    lifetimes = geography.code_lifetimes(areas, changes)
+    valued = councils.dropna(subset=["value"])
+    if view.view == "hex":
+        hexmaps = geography.load_hexmaps()
+        hexmap, chosen = geography.choose_hexmap(valued["area_code"], hexmaps, s.period, same_area, lifetimes)
+        boundary = geography.boundary_label(hexmap.codes, lifetimes)
+        drawing_all = geography.place(councils["area_code"], hexmap.codes, same_area)
+        units = hex_units(hexmap, _placed(councils, drawing_all))
+        others = [h.path.name for h in hexmaps if h is not hexmap]
+        statement = (f"Hex cartogram on {boundary}: layout {hexmap.path.name} ({len(hexmap.hexes)} councils), "
+                     f"the best match of {len(hexmaps)} layouts to the {len(valued)} councils with a value in "
+                     f"{s.period}" + (f" (others: {', '.join(others)})." if others else "."))
+        first, last = geography.valid_periods(hexmap.codes, lifetimes)
+        if (first and s.period < first) or (last and s.period > last):
+            statement += (f" {s.period} is outside the years this layout fits, so councils whose boundaries "
+                          "changed are listed below the map.")
+        drawing, subtitle, attribution = "Hex cartogram", f"One hexagon per council, {boundary}", hexmap.attribution
+    else:
+        boundaries = geography.load_boundaries()
+        year = geography.period_year(s.period)
+        shapes = boundaries.for_year(year) if boundaries.has_years else list(boundaries.shapes)
+        codes = {shape.code for shape in shapes}
+        chosen = geography.place(valued["area_code"], codes, same_area)
+        drawing_all = geography.place(councils["area_code"], codes, same_area)
+        units = shape_units(shapes, _placed(councils, drawing_all))
+        if boundaries.has_years:
+            boundary = f"council boundaries in force in {s.period} (1 April {year})"
+            statement = (f"Boundary map of {boundary}: {len(shapes)} councils from {boundaries.path.name} "
+                         f"({boundaries.kind}, upper-tier layer filtered to {year}; outlines simplified).")
+        else:
+            boundary = geography.boundary_label(codes, lifetimes)
+            statement = (f"Boundary map on {boundary}: {len(shapes)} councils from {boundaries.path.name} "
+                         f"({boundaries.kind}; outlines simplified). The file has no years, so it is drawn "
+                         f"for every period.")
+        drawing, subtitle, attribution = "Boundary map", boundary[0].upper() + boundary[1:], boundaries.attribution
+    unplaced = valued[valued["area_code"].isin(chosen.unplaced)]
+    moved = [(row.area_name, row.area_code, drawing_all.drawn[row.area_code])
+             for row in councils.itertuples() if drawing_all.drawn.get(row.area_code, row.area_code) != row.area_code]
+    # A hex with no data still opens a profile: under the warehouse's code for the same area.
+    known = set(areas["area_code"]) | set(councils["area_code"])
+    units["area_code"] = [code if code in known else
+                          next(iter(sorted(same_area.get(code, frozenset()) & known)), code)
+                          for code in units["area_code"]]
+    return _Geography(units, statement, drawing, subtitle, unplaced, moved, attribution)
+
+
+def _list(heading: str, items: list, list_id: str, intro: str | None = None) -> list:
+    """A heading and a list; a long list folds into a disclosure so the table stays close."""
+    body = [html.P(intro)] if intro else []
+    body.append(html.Ul(items, id=list_id))
+    if len(items) > 12:
+        return [html.Details([html.Summary(heading), *body])]
+    return [html.H2(heading), *body]
+
+
+def _lists(geo: _Geography, changes_note: dict[str, str], kind: str, unit: str) -> list:
+    unit_word = "hex" if kind == "hex" else "shape"
+    parts = []
+    if len(geo.unplaced):
+        items = [html.Li(f"{row.area_name} ({row.area_code}): {format_value(row.value, unit)}"
+                         + (f"; {changes_note[row.area_code]}" if row.area_code in changes_note else ""))
+                 for row in geo.unplaced.sort_values("area_name").itertuples()]
+        parts += _list(f"Councils with a value and no {unit_word} in this layout ({len(items)})", items,
+                       "map-unplaced", "They are not drawn on the map; their values are in the table.")
+    empty = geo.units[geo.units["value"].isna()].sort_values("area_name")
+    if len(empty):
+        items = [html.Li(f"{row.area_name} ({row.geo_code})"
+                         + (f"; {changes_note[row.geo_code]}" if row.geo_code in changes_note else ""))
+                 for row in empty.itertuples()]
+        plural = "Hexes" if kind == "hex" else "Shapes"
+        parts += _list(f"{plural} with no data, hatched grey ({len(items)})", items, "map-empty")
+    if geo.moved:
+        items = [html.Li(f"{name} ({code}) drawn on the {unit_word} for {geo_code}, the same area under "
+                         f"another code") for name, code, geo_code in sorted(geo.moved)]
+        parts += _list(f"Drawn under another code ({len(items)})", items, "map-moved")
+    return [html.Div(parts, className="map-notes", id="map-notes")] if parts else []
+
+
+def map_panel(view: MapView, measures: pd.DataFrame) -> list:
+    wh, s = warehouse(), view.selection
+    measure = measures.loc[s.measure_id]
+    unit, polarity = measure["unit"], measure["polarity"]
+    rows = db.observations(wh, measure_id=s.measure_id, period=s.period, age_band=s.age_band,
+                           client_group=s.client_group)
+    councils = rows[rows["area_type"] == "council"]
+    england = rows[rows["area_code"] == db.ENGLAND]
+    england_value = england["value"].iloc[0] if len(england) and pd.notna(england["value"].iloc[0]) else None
+    breakdown = breakdown_label(s.age_band, s.client_group)
+    what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}"
+    table = comparison_table(pd.concat([councils, england]), caption=f"Data: {what}, councils and England",
+                             count_label="Numerator", base_label="Denominator", polarity=polarity, unit=unit,
+                             table_id="map-table")
+    sources = source_line(db.sources(wh, sorted(set(rows["source_id"].dropna()))))
+    footer = [table, html.P(f"{NOTE_MARK} This value has a note in the table. " + METHOD,
+                            className="footnote method"), sources]
+    if councils["value"].notna().sum() == 0:
+        return [message(f"No council has a value for {what}. Choose another year or breakdown.")]
+    try:
+        geo = _geography(view, councils)
+    except geography.GeographyUnavailable as error:
+        return [message(f"The map cannot be drawn: {error}", element_id="map-message"), *footer]
+    colour_title = measure["label"] + (" (%)" if unit == "percent" else "")
+    figure = area_map(geo.units, title=f"{measure['label']}: {breakdown}, {s.period}", subtitle=geo.subtitle,
+                      colour_title=colour_title, unit=unit, kind=view.view,
+                      words_for=lambda compared: significance_style(compared, polarity)[0] if isinstance(compared, str) else "",
+                      labels=view.view == "hex")
+    description = describe_map(geo.units, what=what, drawing=geo.drawing, unit=unit, england_value=england_value)
+    changes_note = _change_notes(db.area_changes(wh))
+    return [
+        html.P(geo.statement, id="map-geography", className="map-geography"),
+        html.Figure([
+            dcc.Graph(id="map-chart", figure=figure, config={"displaylogo": False, "scrollZoom": False},
+                      className="map-graph"),
+            html.Figcaption(description, id="map-description"),
+        ], className="chart"),
+        *_lists(geo, changes_note, view.view, unit),
+        *footer,
+        html.P(geo.attribution, className="source-line", id="map-geo-source"),
+    ]
+
+
+# ---------------------------------------------------------------- callbacks
+
+@callback(
+    [Output(f"map-{name}", "options") for name in ("period", "age_band", "client_group")],
+    [Output(f"map-{name}", "value") for name in CONTROLS],
+    Output("map-panel", "children"), Output("map-url", "search"),
+    [Input(f"map-{name}", "value") for name in CONTROLS],
+    prevent_initial_call=True)
+def update_map(*values):
+    catalogue, measures = _reference()
+    view = resolve_map(dict(zip(CONTROLS, values)), catalogue)
+    options = options_for(catalogue, view.selection)
+    s = view.selection
+    return (
+        [{"label": p, "value": p} for p in options["period"]],
+        [{"label": AGE_BANDS.get(a, a).capitalize(), "value": a} for a in options["age_band"]],
+        [{"label": CLIENT_GROUPS.get(c, c).capitalize(), "value": c} for c in options["client_group"]],
+        s.measure_id, s.period, s.age_band, s.client_group, view.view,
+        map_panel(view, measures), view.query())
+
+
+def clicked_code(click_data: dict | None) -> str | None:
+    """The council code a click on the map names, or None."""
+    for point in (click_data or {}).get("points", []):
+        code = point.get("customdata")
+        if isinstance(code, list):
+            code = code[0] if code else None
+        if isinstance(code, str) and COUNCIL_CODE.match(code):
+            return code
+    return None
+
+
+@callback(Output("map-url", "href"), Input("map-chart", "clickData"), prevent_initial_call=True)
+def open_profile(click_data):
+    code = clicked_code(click_data)
+    return f"/area/{code}" if code else no_update

@@ -1,0 +1,97 @@
+"""The Map page on the full dataset: hexes per council, the layout chosen for the period and
+named on the page, the boundary view, URL state, and a click through to a council's profile."""
+from __future__ import annotations
+
+from .conftest import assert_accessible
+
+GRAPH = "document.querySelector('#map-chart .js-plotly-plot')"
+
+
+def wait_for_map(page):
+    page.wait_for_selector("#map-chart .scatterlayer .trace path.js-fill")
+
+
+def councils_drawn(page) -> int:
+    """Council polygons in the figure (each carries its code in `meta`) that Plotly rendered."""
+    return page.evaluate(
+        f"() => {{ const gd = {GRAPH}; const traces = [...gd.querySelectorAll('.scatterlayer .trace')];"
+        " return gd.data.filter((t, i) => t.meta && traces[i].querySelector('path.js-fill')"
+        " && traces[i].querySelector('path.js-fill').getAttribute('d').length > 20).length; }")
+
+
+def choose(page, group: str, option: str) -> None:
+    before = page.locator("#map-geography").inner_text() + page.locator("#map-description").inner_text()
+    page.get_by_role("group", name=group).get_by_role("radio", name=option, exact=True).check()
+    page.wait_for_function(
+        "before => { const g = document.querySelector('#map-geography'), d = document.querySelector('#map-description');"
+        " return g && d && g.innerText + d.innerText !== before; }", arg=before)
+    wait_for_map(page)
+
+
+def test_hexes_layout_by_period_boundaries_view_and_saved_url(page, full_url):
+    page.goto(full_url + "/map?measure=sds_users&period=2024-25")
+    wait_for_map(page)
+    assert councils_drawn(page) == 153                          # the 2023 layout's English councils
+    geography = page.locator("#map-geography").inner_text()
+    assert geography.startswith("Hex cartogram on April 2023 boundaries (valid 2023-24 to 2024-25): "
+                                "layout uk-utla-2023.hexjson (153 councils)")
+    assert "One hexagon per council, April 2023 boundaries" in page.locator("#map-chart .g-gtitle").text_content() + \
+        page.locator("#map-chart").text_content()
+    description = page.locator("#map-description").inner_text()
+    assert description.startswith("Hex cartogram of adults receiving self-directed support, all adults (18+), "
+                                  "2024-25, darker for higher values. 152 councils have a value")
+    assert "No data for 1: Isles of Scilly." in description
+    assert page.locator("#map-empty").inner_text() == "Isles of Scilly (E06000053)"
+    assert "Adults receiving" in page.locator("#map-chart .colorbar").text_content()
+    assert page.locator("#map-table tbody tr").count() == 154     # 152 values, Isles of Scilly [x], England
+    assert_accessible(page)
+
+    choose(page, "Year (to 31 March)", "2017-18")
+    assert "period=2017-18" in page.url
+    geography = page.locator("#map-geography").inner_text()
+    assert geography.startswith("Hex cartogram on April 2019 boundaries (valid 2019-20): "
+                                "layout uk-upper-tier-local-authorities.hexjson (151 councils)")
+    assert "2017-18 is outside the years this layout fits" in geography
+    assert councils_drawn(page) == 151
+    unplaced = page.locator("#map-unplaced").inner_text()
+    assert "Bournemouth (E06000028)" in unplaced and "Poole (E06000029)" in unplaced
+    assert "Dorset (E10000009)" in unplaced and "split on 1 April 2019" in unplaced
+    assert page.locator("#map-empty").inner_text().splitlines() == [
+        "Bournemouth, Christchurch and Poole (E06000058); created by a merger on 1 April 2019",
+        "Dorset (E06000059); created by a split on 1 April 2019"]
+
+    choose(page, "Map", "Boundaries")
+    assert "view=boundaries" in page.url
+    assert page.locator("#map-geography").inner_text().startswith(
+        "Boundary map of council boundaries in force in 2017-18 (1 April 2017): 152 councils from topo.json")
+    assert councils_drawn(page) == 152
+    assert page.locator("#map-description").inner_text().startswith("Boundary map of adults receiving")
+    assert page.locator("#map-unplaced").count() == 0          # the 2017 boundaries have every council
+
+    page.goto(page.url)
+    wait_for_map(page)
+    assert page.get_by_role("radio", name="2017-18").is_checked()
+    assert page.get_by_role("radio", name="Boundaries").is_checked()
+    assert page.locator("#map-geography").inner_text().startswith("Boundary map of council boundaries in force "
+                                                                  "in 2017-18")
+    assert councils_drawn(page) == 152
+    assert page.console_errors == []
+
+
+def test_clicking_a_hex_opens_the_councils_profile(page, full_url):
+    page.goto(full_url + "/map?measure=sds_users&period=2024-25&view=hex")
+    wait_for_map(page)
+    index = page.evaluate(f"code => {GRAPH}.data.findIndex(t => t.meta === code)", "E08000035")
+    assert index >= 0
+    fill = page.locator("#map-chart .scatterlayer .trace").nth(index).locator("path.js-fill")
+    fill.scroll_into_view_if_needed()
+    box = fill.bounding_box()
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*centre)
+    page.wait_for_function("() => document.querySelector('#map-chart .hoverlayer').textContent.includes('Leeds')")
+    assert "Leeds (E08000035)" in page.locator("#map-chart .hoverlayer").text_content()
+    page.mouse.click(*centre)
+    page.wait_for_url("**/area/E08000035")
+    page.wait_for_function("() => !document.querySelector('#map-chart') && "
+                           "document.querySelector('h1') && document.querySelector('h1').innerText.includes('Leeds')")
+    assert page.console_errors == []

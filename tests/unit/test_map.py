@@ -1,0 +1,361 @@
+"""The map's pure pieces: hex geometry, TopoJSON decoding, which layout fits a period, the
+figure's colours, the text alternative, click handling, and configuration of the file paths."""
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from dashboards import geography as geo
+from dashboards.figures.map import (COLOURSCALE, NO_DATA_PATTERN, _luminance, area_map, colour_at, contrast,
+                                    describe_map, hex_units, text_colour)
+from dashboards.pages.map import MapView, clicked_code, resolve_map
+from dashboards.state import Selection
+
+from ..conftest import PROJECT, SHARED
+
+GEO = SHARED / "geo"
+REFERENCE = PROJECT / "etl" / "reference"
+SQRT3 = math.sqrt(3)
+
+
+# ---------------------------------------------------------------- hex geometry
+
+def test_odd_r_shifts_odd_rows_half_a_hex_east_and_rows_grow_north():
+    assert geo.hex_centre(0, 0) == (0.0, 0.0)
+    assert geo.hex_centre(0, 1) == pytest.approx((SQRT3 / 2, 1.5))
+    assert geo.hex_centre(2, 1) == pytest.approx((2.5 * SQRT3, 1.5))
+    assert geo.hex_centre(3, 2) == pytest.approx((3 * SQRT3, 3.0))
+    assert geo.hex_centre(0, -1) == pytest.approx((SQRT3 / 2, -1.5))      # -1 is odd too
+    assert geo.hex_centre(0, 1, "even-r") == pytest.approx((0.0, 1.5))
+    assert geo.hex_centre(0, 2, "even-r") == pytest.approx((SQRT3 / 2, 3.0))
+    assert geo.hex_centre(1, 0, "odd-q") == pytest.approx((1.5, SQRT3 / 2))
+    with pytest.raises(ValueError, match="unknown HexJSON layout"):
+        geo.hex_centre(0, 0, "hexagonal")
+
+
+@pytest.mark.parametrize("row", [4, 7, -3])
+def test_odd_r_neighbours_touch_and_share_an_edge(row):
+    # The six neighbours of an odd-r cell (Red Blob Games' offset tables, r growing north).
+    q = 5
+    if row % 2:
+        offsets = [(1, 0), (-1, 0), (0, 1), (1, 1), (0, -1), (1, -1)]
+    else:
+        offsets = [(1, 0), (-1, 0), (-1, 1), (0, 1), (-1, -1), (0, -1)]
+    centre = geo.hex_centre(q, row)
+    corners = {(round(x, 4), round(y, 4)) for x, y in geo.hex_corners(q, row)}
+    for dq, dr in offsets:
+        other = geo.hex_centre(q + dq, row + dr)
+        assert math.dist(centre, other) == pytest.approx(SQRT3)
+        shared = corners & {(round(x, 4), round(y, 4)) for x, y in geo.hex_corners(q + dq, row + dr)}
+        assert len(shared) == 2, (dq, dr)
+
+
+def test_hex_corners_are_a_closed_pointy_topped_ring_of_unit_radius():
+    corners = geo.hex_corners(1, 1)
+    assert len(corners) == 7 and corners[0] == corners[-1]
+    cx, cy = geo.hex_centre(1, 1)
+    assert corners[0] == pytest.approx((cx, cy + 1))                      # the top point
+    assert all(math.dist((cx, cy), c) == pytest.approx(1) for c in corners)
+
+
+def test_parse_hexjson_keeps_english_upper_tier_councils_only():
+    hexmap = geo.parse_hexjson({"layout": "odd-r", "hexes": {
+        "E06000001": {"n": "Hartlepool", "q": 8, "r": 23},
+        "E09000001": {"name": "City of London", "q": "3", "r": "4"},
+        "S12000033": {"n": "Aberdeen City", "q": 7, "r": 30},
+        "E07000001": {"n": "A district", "q": 1, "r": 1}}})
+    assert sorted(hexmap.codes) == ["E06000001", "E09000001"]
+    assert hexmap.hexes["E09000001"].name == "City of London" and hexmap.hexes["E09000001"].q == 3
+    assert hexmap.hexes["E06000001"].centre == pytest.approx((8.5 * SQRT3, 34.5))
+
+
+# ---------------------------------------------------------------- matching and choosing a layout
+
+CHANGES = pd.DataFrame({
+    "effective_date": pd.to_datetime(["2013-04-01", "2019-04-01", "2019-04-01", "2020-04-01", "2023-04-01",
+                                      "2025-04-01"]),
+    "kind": ["recode", "merger", "split", "merger", "split", "recode"],
+    "old_codes": ["E06000048", "E06000028;E06000029", "E10000009", "E10000002", "E10000006", "E08000016"],
+    "new_codes": ["E06000057", "E06000058", "E06000059;E06000058", "E06000060", "E06000063;E06000064",
+                  "E08000038"]})
+AREAS = pd.DataFrame({
+    "area_code": ["E06000028", "E06000029", "E10000009", "E06000058", "E06000059", "E10000002", "E06000060",
+                  "E10000006", "E06000063", "E06000064", "E06000057", "E08000038"],
+    "first_period": [None, None, None, "2019-20", "2019-20", None, "2020-21", None, "2023-24", "2023-24", None, None],
+    "last_period": ["2018-19", "2018-19", "2018-19", None, None, "2019-20", None, "2022-23", None, None, None, None]})
+
+
+def test_recodes_and_one_to_one_mergers_are_the_same_area_splits_are_not():
+    same = geo.same_area_codes(CHANGES)
+    assert same["E08000038"] == {"E08000016", "E08000038"}
+    assert same["E10000002"] == {"E10000002", "E06000060"}             # same boundary, new council
+    assert "E10000006" not in same and "E10000009" not in same          # splits
+    assert "E06000028" not in same                                       # a merger of several councils
+    placement = geo.place(["E08000038", "E06000060", "E10000006", "E06000001"],
+                          ["E08000016", "E10000002", "E06000063", "E06000001"], same)
+    assert placement.drawn == {"E08000038": "E08000016", "E06000060": "E10000002", "E06000001": "E06000001"}
+    assert placement.unplaced == ("E10000006",) and placement.empty == ("E06000063",)
+
+
+def test_lifetimes_and_boundary_labels_come_from_the_codes_a_layout_holds():
+    lifetimes = geo.code_lifetimes(AREAS, CHANGES)
+    assert lifetimes["E08000016"] == (None, "2024-25")                 # known only from the change list
+    assert lifetimes["E06000058"] == ("2019-20", None)
+    assert geo.boundary_label({"E06000058", "E10000002", "E06000001"}, lifetimes) == \
+        "April 2019 boundaries (valid 2019-20)"
+    assert geo.boundary_label({"E06000063", "E08000016"}, lifetimes) == \
+        "April 2023 boundaries (valid 2023-24 to 2024-25)"
+    assert geo.boundary_label({"E06000028", "E06000058"}, lifetimes).startswith("mixed boundaries")
+    assert geo.boundary_label({"E06000001"}, lifetimes) == "boundaries of unknown year"
+
+
+def _hexmap(codes: list[str], name: str) -> geo.HexMap:
+    return geo.parse_hexjson({"layout": "odd-r", "hexes": {c: {"n": c, "q": i, "r": 0} for i, c in enumerate(codes)}},
+                             geo.Path(name))
+
+
+def test_the_layout_that_fits_the_periods_councils_is_chosen():
+    lifetimes = geo.code_lifetimes(AREAS, CHANGES)
+    same = geo.same_area_codes(CHANGES)
+    common = ["E06000001", "E06000002"]
+    old = _hexmap(common + ["E06000028", "E06000029", "E10000009", "E10000006"], "2018.hexjson")
+    in_2019 = _hexmap(common + ["E06000058", "E06000059", "E10000002", "E10000006"], "2019.hexjson")
+    in_2023 = _hexmap(common + ["E06000058", "E06000059", "E06000060", "E06000063", "E06000064"], "2023.hexjson")
+    layouts = [in_2023, in_2019, old]
+    chosen, placement = geo.choose_hexmap(common + ["E06000028", "E06000029", "E10000009", "E10000006"],
+                                          layouts, "2017-18", same, lifetimes)
+    assert chosen is old and placement.score == (0, 0)
+    # 2024-25: Barnsley-style recodes aside, only the 2023 layout has Cumbria's successors.
+    chosen, placement = geo.choose_hexmap(common + ["E06000058", "E06000059", "E06000060", "E06000063",
+                                                    "E06000064"], layouts, "2024-25", same, lifetimes)
+    assert chosen is in_2023 and placement.unplaced == ()
+    # 2020-21: Buckinghamshire's new code fits the 2019 layout's county hex (same area).
+    chosen, placement = geo.choose_hexmap(common + ["E06000058", "E06000059", "E06000060", "E10000006"],
+                                          layouts, "2020-21", same, lifetimes)
+    assert chosen is in_2019 and placement.drawn["E06000060"] == "E10000002"
+    # A tie on the match goes to the layout whose boundary year is nearest the period.
+    chosen, _ = geo.choose_hexmap(common, [in_2023, in_2019], "2019-20", same, lifetimes)
+    assert chosen is in_2019
+
+
+# ---------------------------------------------------------------- TopoJSON and GeoJSON
+
+def _two_squares() -> dict:
+    """Two unit squares side by side sharing the arc x=1 (delta-encoded, scaled by 0.5)."""
+    return {"type": "Topology", "transform": {"scale": [0.5, 0.5], "translate": [-2, 50]},
+            "arcs": [[[2, 0], [0, 2]],                              # shared edge (1,50)->(1,51) in lon/lat
+                     [[2, 2], [-2, 0], [0, -2], [2, 0]],            # west square's other three sides
+                     [[2, 0], [2, 0], [0, 2], [-2, 0]]],            # east square's other three sides
+            "objects": {
+                "ltla": {"type": "GeometryCollection", "geometries": [
+                    {"type": "Polygon", "arcs": [[0, 1]], "properties": {"areacd": "E07000001"}}]},
+                "utla": {"type": "GeometryCollection", "geometries": [
+                    {"type": "Polygon", "arcs": [[0, 1]], "properties": {"areacd": "E10000002", "areanm": "West",
+                                                                          "end": 2019}},
+                    {"type": "MultiPolygon", "arcs": [[[2, ~0]]], "properties": {"areacd": "E06000060",
+                                                                                 "areanm": "East", "start": 2020}}]}}}
+
+
+def test_topojson_arcs_decode_to_closed_rings_sharing_an_edge():
+    decoded = geo.decode_topojson(_two_squares(), "utla", tolerance=0)
+    (west_props, west), (east_props, east) = decoded
+    assert west_props["areacd"] == "E10000002"
+    assert west == [[[(-1, 50), (-1, 51), (-2, 51), (-2, 50), (-1, 50)]]]
+    assert east == [[[(-1, 50), (0, 50), (0, 51), (-1, 51), (-1, 50)]]]    # arc ~0 reversed
+    assert geo.choose_topojson_object(_two_squares()) == "utla"            # the district layer is skipped
+
+
+def test_boundaries_filter_by_year_and_project_longitude():
+    boundaries = geo.parse_boundaries(_two_squares())
+    assert boundaries.kind == "TopoJSON" and boundaries.has_years
+    assert [s.code for s in boundaries.for_year(2019)] == ["E10000002"]
+    assert [s.code for s in boundaries.for_year(2020)] == ["E06000060"]
+    east = boundaries.for_year(2024)[0]
+    assert east.polygons[0][0][1] == (0.0, 50.0)
+    assert east.polygons[0][0][0] == (round(-1 * geo.LON_SCALE, 4), 50.0)
+    geojson = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"CTYUA21CD": "E06000001", "CTYUA21NM": "Hartlepool"},
+         "geometry": {"type": "Polygon", "coordinates": [[[-1.3, 54.6], [-1.2, 54.6], [-1.2, 54.7], [-1.3, 54.6]]]}},
+        {"type": "Feature", "properties": {"CTYUA21CD": "S12000033"},
+         "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}]}
+    parsed = geo.parse_boundaries(geojson)
+    assert [(s.code, s.name) for s in parsed.shapes] == [("E06000001", "Hartlepool")]
+    assert not parsed.has_years and parsed.for_year(2010) == list(parsed.shapes)
+
+
+def test_douglas_peucker_drops_points_within_tolerance_only():
+    line = [(0, 0), (1, 0.001), (2, 0), (3, 1), (4, 0)]
+    assert geo.simplify(line, 0.01) == [(0, 0), (2, 0), (3, 1), (4, 0)]
+    assert geo.simplify(line, 0) == line
+
+
+# ---------------------------------------------------------------- the real geography files
+
+@pytest.fixture(scope="module")
+def reference():
+    areas = pd.read_csv(REFERENCE / "areas.csv", dtype=str)
+    changes = pd.read_csv(REFERENCE / "area_changes.csv", dtype=str)
+    areas = areas[areas["area_type"] == "council"]
+    return areas, changes, geo.code_lifetimes(areas, changes), geo.same_area_codes(changes)
+
+
+def _alive(areas: pd.DataFrame, period: str) -> list[str]:
+    first, last = areas["first_period"].fillna("0000-00"), areas["last_period"].fillna("9999-99")
+    return list(areas.loc[(first <= period) & (period <= last), "area_code"])
+
+
+def test_real_hexmaps_are_found_labelled_and_chosen_by_period(monkeypatch, reference):
+    monkeypatch.delenv("UPTAKE_HEXJSON", raising=False)
+    monkeypatch.setenv("UPTAKE_GEO_DIR", str(GEO))
+    areas, _, lifetimes, same = reference
+    hexmaps = {h.path.name: h for h in geo.load_hexmaps()}
+    assert sorted(hexmaps) == ["uk-upper-tier-local-authorities.hexjson", "uk-utla-2023.hexjson"]  # no districts
+    assert len(hexmaps["uk-utla-2023.hexjson"].hexes) == 153
+    assert len(hexmaps["uk-upper-tier-local-authorities.hexjson"].hexes) == 151
+    assert geo.boundary_label(hexmaps["uk-utla-2023.hexjson"].codes, lifetimes) == \
+        "April 2023 boundaries (valid 2023-24 to 2024-25)"
+    assert geo.boundary_label(hexmaps["uk-upper-tier-local-authorities.hexjson"].codes, lifetimes) == \
+        "April 2019 boundaries (valid 2019-20)"
+    layouts = list(hexmaps.values())
+    chosen, placement = geo.choose_hexmap(_alive(areas, "2024-25"), layouts, "2024-25", same, lifetimes)
+    assert chosen.path.name == "uk-utla-2023.hexjson" and placement.unplaced == ()
+    chosen, placement = geo.choose_hexmap(_alive(areas, "2017-18"), layouts, "2017-18", same, lifetimes)
+    assert chosen.path.name == "uk-upper-tier-local-authorities.hexjson"
+    assert placement.unplaced == ("E06000028", "E06000029", "E10000009")     # Bournemouth, Poole, Dorset county
+    assert placement.empty == ("E06000058", "E06000059")                     # BCP and Dorset Council
+    assert geo.load_hexmaps()[0] is geo.load_hexmaps()[0]                    # parsed once
+
+
+def test_real_topojson_has_the_documented_council_sets_by_year(monkeypatch, reference):
+    monkeypatch.delenv("UPTAKE_BOUNDARIES", raising=False)
+    monkeypatch.setenv("UPTAKE_GEO_DIR", str(GEO))
+    areas, _, _, same = reference
+    boundaries = geo.load_boundaries()
+    assert boundaries.path.name == "topo.json" and boundaries.has_years
+    assert {year: len(boundaries.for_year(year)) for year in (2017, 2019, 2021, 2023)} == \
+        {2017: 152, 2019: 151, 2021: 152, 2023: 153}
+    placement = geo.place(_alive(areas, "2017-18"), [s.code for s in boundaries.for_year(2017)], same)
+    assert placement.unplaced == () and placement.empty == ()
+    assert geo.load_boundaries() is boundaries
+
+
+# ---------------------------------------------------------------- configuration
+
+def test_missing_files_name_the_path_and_the_variable(monkeypatch, tmp_path):
+    monkeypatch.delenv("UPTAKE_HEXJSON", raising=False)
+    monkeypatch.delenv("UPTAKE_BOUNDARIES", raising=False)
+    monkeypatch.setenv("UPTAKE_GEO_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(geo.GeographyUnavailable, match=r"nowhere\. Set UPTAKE_GEO_DIR .* UPTAKE_HEXJSON"):
+        geo.load_hexmaps()
+    with pytest.raises(geo.GeographyUnavailable, match=r"nowhere .*UPTAKE_BOUNDARIES"):
+        geo.load_boundaries()
+    monkeypatch.setenv("UPTAKE_HEXJSON", str(tmp_path / "mine.hexjson"))
+    with pytest.raises(geo.GeographyUnavailable, match=r"No HexJSON file at .*mine\.hexjson: set UPTAKE_HEXJSON"):
+        geo.load_hexmaps()
+
+
+def test_explicit_files_override_the_folder(monkeypatch, tmp_path):
+    mine = tmp_path / "mine.hexjson"
+    mine.write_text(json.dumps({"layout": "even-r", "hexes": {"E06000001": {"n": "Hartlepool", "q": 0, "r": 0}}}))
+    boundaries = tmp_path / "areas.topojson"
+    boundaries.write_text(json.dumps(_two_squares()))
+    monkeypatch.setenv("UPTAKE_GEO_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("UPTAKE_HEXJSON", str(mine))
+    monkeypatch.setenv("UPTAKE_BOUNDARIES", str(boundaries))
+    [hexmap] = geo.load_hexmaps()
+    assert hexmap.layout == "even-r" and list(hexmap.codes) == ["E06000001"]
+    assert sorted(s.code for s in geo.load_boundaries().shapes) == ["E06000060", "E10000002"]
+
+
+# ---------------------------------------------------------------- the figure and its text
+
+def test_the_colour_scale_darkens_steadily_so_it_reads_in_greyscale():
+    shades = [_luminance(colour_at(i / 20)) for i in range(21)]
+    assert all(a > b for a, b in zip(shades, shades[1:]))
+    assert shades[0] - shades[-1] > 0.7
+    for i in range(21):        # a label on any hex is readable (WCAG 1.4.3)
+        fill = colour_at(i / 20)
+        assert contrast(fill, text_colour(fill)) >= 4.5, fill
+    assert colour_at(0) == COLOURSCALE[0][1] and colour_at(1) == COLOURSCALE[-1][1]
+
+
+def _units() -> pd.DataFrame:
+    hexmap = _hexmap(["E06000001", "E06000002", "E06000003"], "t.hexjson")
+    placed = pd.DataFrame({"geo_code": ["E06000001", "E06000002"], "area_code": ["E06000001", "E06000002"],
+                           "area_name": ["Hartlepool", "Middlesbrough"], "value": [40.0, 80.0],
+                           "value_status": ["published"] * 2, "note": [None, "A note."],
+                           "compared_with_england": ["lower", "higher"]})
+    return hex_units(hexmap, placed)
+
+
+def test_area_map_draws_one_clickable_polygon_per_council_and_hatches_no_data():
+    units = _units()
+    assert list(units["area_name"]) == ["Hartlepool", "Middlesbrough", "E06000003"]
+    figure = area_map(units, title="T", subtitle="S", colour_title="Adults receiving self-directed support (%)",
+                      unit="percent", kind="hex", words_for=lambda c: {"higher": "better than England"}.get(c, ""))
+    fills = [t for t in figure.data if t.fill == "toself" and t.customdata is not None]
+    assert [t.customdata[0] for t in fills] == ["E06000001", "E06000002", "E06000003"]
+    assert fills[0].fillcolor == colour_at(0) and fills[1].fillcolor == colour_at(1)    # 40..80 scaled
+    assert fills[2].fillpattern.shape == NO_DATA_PATTERN["shape"]
+    assert fills[1].name == ("Middlesbrough (E06000002)<br>80.0% \u2020<br>better than England"
+                             "<br>Click for the council's profile")
+    assert fills[2].name.startswith("E06000003 (E06000003)<br>no data")
+    labels = sorted(x for t in figure.data if t.mode == "text" for x in t.text)
+    assert labels == ["40", "80"]
+    scale = [t for t in figure.data if t.marker is not None and t.marker.showscale][0]
+    assert scale.marker.colorbar.title.text == "Adults receiving<br>self-directed support<br>(%)"
+    assert (scale.marker.cmin, scale.marker.cmax) == (40, 80)
+    assert [t.name for t in figure.data if t.showlegend] == ["No data (hatched)"]
+    assert figure.layout.yaxis.scaleanchor == "x"
+    figure.to_plotly_json()
+    import plotly.graph_objects as go
+    go.Figure(figure.to_dict())          # valid in full
+
+
+def test_describe_map_names_extremes_england_and_gaps():
+    text = describe_map(_units(), what="adults receiving self-directed support, all adults (18+), 2024-25",
+                        drawing="Hex cartogram", unit="percent", england_value=50.0)
+    assert text == ("Hex cartogram of adults receiving self-directed support, all adults (18+), 2024-25, darker for "
+                    "higher values. 2 councils have a value, from 40.0% to 80.0%. Highest: Middlesbrough (80.0%). "
+                    "Lowest: Hartlepool (40.0%). England: 50.0%; 1 councils above it and 1 below. Significantly "
+                    "higher than England (95% interval): 1; significantly lower: 1; similar: 0. "
+                    "No data for 1: E06000003.")
+
+
+def test_a_click_names_a_council_code_or_nothing():
+    assert clicked_code({"points": [{"curveNumber": 3, "customdata": ["E08000035"]}]}) == "E08000035"
+    assert clicked_code({"points": [{"customdata": "E10000002"}]}) == "E10000002"
+    assert clicked_code({"points": [{"customdata": ["javascript:alert(1)"]}]}) is None
+    assert clicked_code({"points": [{"curveNumber": 160}]}) is None
+    assert clicked_code(None) is None
+
+
+def test_map_view_round_trips_through_the_url():
+    catalogue = pd.DataFrame({"measure_id": ["sds_users", "sds_users"], "period": ["2017-18", "2024-25"],
+                              "age_band": ["all", "all"], "client_group": ["all", "all"], "councils": [152, 152],
+                              "has_england": [True, True]})
+    view = resolve_map({"period": "2017-18", "view": "boundaries"}, catalogue)
+    assert view == MapView(Selection("sds_users", "2017-18", "all", "all"), "boundaries")
+    assert view.query() == "?measure=sds_users&period=2017-18&age_band=all&client_group=all&view=boundaries"
+    assert resolve_map({"view": "globe"}, catalogue).view == "hex"
+
+
+def test_without_geography_the_page_says_what_to_set_and_still_shows_the_table(monkeypatch, tmp_path, bundled_db):
+    from dashboards.context import set_warehouse
+    from dashboards.db import Warehouse
+    from dashboards.pages import map as page
+
+    set_warehouse(Warehouse(bundled_db))
+    monkeypatch.delenv("UPTAKE_HEXJSON", raising=False)
+    monkeypatch.setenv("UPTAKE_GEO_DIR", str(tmp_path / "no-geo"))
+    catalogue, measures = page._reference()
+    view = resolve_map({"period": "2011-12"}, catalogue)
+    panel = page.map_panel(view, measures)
+    text = str(panel)
+    assert panel[0].id == "map-message"
+    assert f"No HexJSON layout of upper-tier councils in {tmp_path / 'no-geo'}. Set UPTAKE_GEO_DIR" in \
+        panel[0].children
+    assert "map-table" in text and "Sunderland" in text and "source-line" in text
