@@ -68,16 +68,48 @@ class Warehouse:
 OBSERVATION_FILTERS = ("measure_id", "period", "age_band", "client_group", "area_type", "region_code")
 
 
+SELECTION = ("measure_id", "period", "age_band", "client_group")
+
+
+def _observation_groups(warehouse: Warehouse) -> dict[tuple, pd.DataFrame]:
+    """The app table in memory, one frame per (measure, period, age band, client group):
+    pages ask for exactly one selection on almost every callback, and a dictionary lookup
+    answers in microseconds where a query takes ~10 ms. Rebuilt with each database build."""
+    def load(wh: Warehouse) -> dict[tuple, pd.DataFrame]:
+        frame = wh.query("SELECT * FROM app_observations")
+        return {key: group.reset_index(drop=True) for key, group in frame.groupby(list(SELECTION), sort=False)}
+    return warehouse.cached("observation_groups", load)
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Councils first, highest value first, then by name and period (as the pages list them)."""
+    return frame.assign(_council=frame["area_type"] != "council").sort_values(
+        ["_council", "value", "area_name", "period"], ascending=[True, False, True, True],
+        na_position="last").drop(columns="_council").reset_index(drop=True)
+
+
 def observations(warehouse: Warehouse, *, area_codes: list[str] | None = None,
                  **filters: str | list[str] | None) -> pd.DataFrame:
     """Observations with their intervals and gap from England, filtered by equality or lists.
 
     Filters are the columns in OBSERVATION_FILTERS; values are bound as parameters.
     """
-    clauses, parameters = [], []
-    for column, wanted in filters.items():
+    for column in filters:
         if column not in OBSERVATION_FILTERS:
             raise ValueError(f"cannot filter observations by {column!r}")
+    if all(isinstance(filters.get(column), str) for column in SELECTION):
+        frame = _observation_groups(warehouse).get(tuple(filters[c] for c in SELECTION))
+        if frame is None:
+            return warehouse.query("SELECT * FROM app_observations LIMIT 0")
+        for column in ("area_type", "region_code"):
+            wanted = filters.get(column)
+            if wanted is not None:
+                frame = frame[frame[column].isin(wanted if isinstance(wanted, (list, tuple)) else [wanted])]
+        if area_codes is not None:
+            frame = frame[frame["area_code"].isin(area_codes)]
+        return _ordered(frame)
+    clauses, parameters = [], []
+    for column, wanted in filters.items():
         if wanted is None:
             continue
         values = wanted if isinstance(wanted, (list, tuple)) else [wanted]
@@ -227,6 +259,6 @@ def counted_catalogue(warehouse: Warehouse, unit: str = "percent") -> pd.DataFra
 
 def area_changes(warehouse: Warehouse) -> pd.DataFrame:
     """Council code changes (recode, merger, split) with effective date, old and new codes."""
-    return warehouse.query(
+    return warehouse.cached("area_changes", lambda wh: wh.query(
         "SELECT effective_date, kind, old_codes, new_codes, note FROM area_changes "
-        "ORDER BY effective_date, old_codes")
+        "ORDER BY effective_date, old_codes"))

@@ -64,7 +64,7 @@ def read_csv(path: Path, file_label: str) -> list[Sheet]:
     # A header block of "# key: value" lines names the publication a bundled file cites.
     while skipped < len(lines) and lines[skipped].startswith("#"):
         key, _, value = lines[skipped][1:].partition(":")
-        if value:
+        if value.strip():  # a field left blank, as the blank template has them, is absent
             meta[key.strip().lower()] = value.strip()
         skipped += 1
     rows = [list(row) for row in csv.reader(io.StringIO("\n".join(lines[skipped:])))]

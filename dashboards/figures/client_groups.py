@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import FONT, axis_suffix, format_value
+from . import FONT, axis_suffix, format_value, is_missing
 
 # One colour and marker per client group, fixed so a group looks the same in every view.
 # Colours are at least 3:1 against white (WCAG 1.4.11); the marker shape and the legend carry
@@ -41,90 +41,109 @@ def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], 
 
     values: area_name, column, label, client_group, value (councils only).
     england: column, label, client_group, value (England's value per column).
+
+    Traces and layout are plain dicts wrapped once without per-property validation (it runs
+    inside a callback); the unit tests validate the same figure in full.
     """
-    values = values.dropna(subset=["value"])
-    figure = go.Figure()
-    spans = values.groupby("area_name")["value"].agg(["min", "max"])
-    spans = spans[spans["max"] > spans["min"]].reindex([a for a in order if a in spans.index]).dropna()
-    if len(spans):
-        xs, ys = [], []
-        for name, row in spans.iterrows():
-            xs += [row["min"], row["max"], None]
+    records = [r for r in values[["area_name", "column", "label", "client_group", "value"]].to_dict("records")
+               if not is_missing(r["value"])]
+    present = {r["area_name"] for r in records}
+    shown_order = [a for a in order if a in present]
+    by_area: dict[str, list[float]] = {}
+    for r in records:
+        by_area.setdefault(r["area_name"], []).append(r["value"])
+    xs, ys = [], []
+    for name in shown_order:
+        low, high = min(by_area[name]), max(by_area[name])
+        if high > low:
+            xs += [low, high, None]
             ys += [name, name, None]
-        figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": CONNECTOR, "width": 2},
-                                    hoverinfo="skip", showlegend=False, name="range across client groups"))
-    columns = list(dict.fromkeys(values["column"]))
-    labels = dict(zip(values["column"], values["label"]))
-    groups = dict(zip(values["column"], values["client_group"]))
-    for column in columns:
-        part = values[values["column"] == column]
-        colour, symbol = group_style(groups[column])
-        figure.add_trace(go.Scatter(
-            x=part["value"], y=part["area_name"], mode="markers", name=labels[column],
-            marker={"color": colour, "symbol": symbol, "size": 11, "line": {"color": "#ffffff", "width": 1}},
-            hovertemplate="%{y}, " + labels[column] + ": %{x:,.1f}" + axis_suffix(unit) + "<extra></extra>"))
+    traces: list[dict] = []
+    if xs:
+        traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines",
+                       "line": {"color": CONNECTOR, "width": 2}, "hoverinfo": "skip", "showlegend": False,
+                       "name": "range across client groups"})
+    columns: dict[str, dict] = {}
+    for r in records:
+        columns.setdefault(r["column"], {"label": r["label"], "client_group": r["client_group"], "x": [], "y": []})
+        columns[r["column"]]["x"].append(r["value"])
+        columns[r["column"]]["y"].append(r["area_name"])
+    for column in columns.values():
+        colour, symbol = group_style(column["client_group"])
+        traces.append({"type": "scatter", "x": column["x"], "y": column["y"], "mode": "markers",
+                       "name": column["label"],
+                       "marker": {"color": colour, "symbol": symbol, "size": 11,
+                                  "line": {"color": "#ffffff", "width": 1}},
+                       "hovertemplate": "%{y}, " + column["label"] + ": %{x:,.1f}" + axis_suffix(unit)
+                                        + "<extra></extra>"})
+    shapes, annotations = [], []
     if unit == "percent":
-        shown = england[england["column"].isin(columns)].dropna(subset=["value"])
-        for position, row in enumerate(shown.itertuples()):
-            colour, _ = group_style(row.client_group)
-            figure.add_vline(x=row.value, line_dash="dash", line_color=colour, line_width=2)
-            figure.add_annotation(x=row.value, y=1, yref="paper", yanchor="bottom", xanchor="left",
-                                  text=f"England, {row.label.lower()}: {format_value(row.value, unit)}",
-                                  yshift=4 + 20 * position, showarrow=False,
-                                  font={"color": colour, "size": 13}, name=f"england-{row.column}")
-        top = 40 + 20 * len(shown)
-    else:
-        top = 40
-    rows = len([a for a in order if a in set(values["area_name"])])
-    maximum = values["value"].max() if len(values) else 0
+        shown = [r for r in england[["column", "label", "client_group", "value"]].to_dict("records")
+                 if r["column"] in columns and not is_missing(r["value"])]
+        for position, row in enumerate(shown):
+            colour, _ = group_style(row["client_group"])
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": row["value"], "x1": row["value"],
+                           "y0": 0, "y1": 1, "line": {"dash": "dash", "color": colour, "width": 2}})
+            annotations.append({"x": row["value"], "y": 1, "yref": "paper", "yanchor": "bottom", "xanchor": "left",
+                                "text": f"England, {row['label'].lower()}: {format_value(row['value'], unit)}",
+                                "yshift": 4 + 20 * position, "showarrow": False,
+                                "font": {"color": colour, "size": 13}, "name": f"england-{row['column']}"})
+    top = 40 + 20 * len(shapes)
+    rows = len(shown_order)
+    maximum = max((r["value"] for r in records), default=0)
     x_range = [0, 100] if unit == "percent" else [0, float(maximum or 1) * 1.08]
-    figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "pad": {"t": 8}},
-        xaxis={"title": value_title, "range": x_range, "ticksuffix": axis_suffix(unit), "side": "bottom"},
-        yaxis={"automargin": True, "categoryorder": "array",
-               "categoryarray": [a for a in reversed(order) if a in set(values["area_name"])],
-               "tickfont": {"size": 12 if rows > 40 else 14}},
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
-                "title": {"text": "Client group:"}},
-        margin={"l": 10, "r": 30, "t": top + 40, "b": 110},
-        height=max(360, (17 if rows > 40 else 28) * rows + top + 190),
-        plot_bgcolor="white", font=FONT)
-    figure.update_xaxes(gridcolor="#d9d9d9")
-    figure.update_yaxes(gridcolor="#eeeeee")
-    return figure
+    layout = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "pad": {"t": 8}},
+        "xaxis": {"title": {"text": value_title}, "range": x_range, "ticksuffix": axis_suffix(unit),
+                  "tickformat": ",", "side": "bottom", "gridcolor": "#d9d9d9"},
+        "yaxis": {"automargin": True, "categoryorder": "array", "categoryarray": shown_order[::-1],
+                  "tickfont": {"size": 12 if rows > 40 else 14}, "gridcolor": "#eeeeee"},
+        "shapes": shapes, "annotations": annotations,
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+                   "title": {"text": "Client group:"}},
+        "margin": {"l": 10, "r": 30, "t": top + 40, "b": 110},
+        "height": max(360, (17 if rows > 40 else 28) * rows + top + 190),
+        "plot_bgcolor": "white", "font": FONT}
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def describe_dots(values: pd.DataFrame, england: pd.DataFrame, *, what: str, unit: str = "percent") -> str:
     """A text alternative to the dot chart: what it shows, England's values, each group's
-    highest and lowest council, and how often the first client group is below 'all'."""
-    values = values.dropna(subset=["value"])
-    councils = values["area_name"].nunique()
+    highest and lowest council, and how often each group is below the first (all groups)."""
+    records = [r for r in values[["area_name", "column", "label", "value"]].to_dict("records")
+               if not is_missing(r["value"])]
+    councils = len({r["area_name"] for r in records})
     if councils == 0:
         return f"No council has a value for {what}."
-    columns = list(dict.fromkeys(values["column"]))
-    labels = dict(zip(values["column"], values["label"]))
+    by_column: dict[str, dict[str, float]] = {}
+    labels: dict[str, str] = {}
+    for r in records:
+        by_column.setdefault(r["column"], {})[r["area_name"]] = r["value"]
+        labels[r["column"]] = r["label"]
+    columns = list(by_column)
     text = (f"Dot chart of {what} for {councils} council{'s' if councils != 1 else ''}: one marker per "
             f"client group ({', '.join(labels[c].lower() for c in columns)}).")
     if unit == "percent":
-        shown = england[england["column"].isin(columns)].dropna(subset=["value"])
-        if len(shown):
+        shown = [r for r in england[["column", "label", "value"]].to_dict("records")
+                 if r["column"] in by_column and not is_missing(r["value"])]
+        if shown:
             text += " England's value for each is a dashed line: " + "; ".join(
-                f"{row.label.lower()} {format_value(row.value, unit)}" for row in shown.itertuples()) + "."
+                f"{r['label'].lower()} {format_value(r['value'], unit)}" for r in shown) + "."
     for column in columns:
-        part = values[values["column"] == column].sort_values(["value", "area_name"], ascending=[False, True])
-        if len(part) > 1:
-            text += (f" {labels[column]}: highest {part.iloc[0].area_name} ({format_value(part.iloc[0].value, unit)}),"
-                     f" lowest {part.iloc[-1].area_name} ({format_value(part.iloc[-1].value, unit)}).")
+        ranked = sorted(by_column[column].items(), key=lambda item: (-item[1], item[0]))
+        first, last = ranked[0], ranked[-1]
+        if len(ranked) > 1:
+            text += (f" {labels[column]}: highest {first[0]} ({format_value(first[1], unit)}),"
+                     f" lowest {last[0]} ({format_value(last[1], unit)}).")
         else:
-            text += f" {labels[column]}: {part.iloc[0].area_name} ({format_value(part.iloc[0].value, unit)})."
+            text += f" {labels[column]}: {first[0]} ({format_value(first[1], unit)})."
     if unit == "percent" and len(columns) > 1:
-        wide = values.pivot_table(index="area_name", columns="column", values="value", aggfunc="first")
-        first, others = columns[0], columns[1:]
-        for column in others:
-            both = wide[[first, column]].dropna()
-            if len(both):
-                below = int((both[column] < both[first]).sum())
-                text += (f" {labels[column]} is below {labels[first].lower()} in {below} of "
+        base = by_column[columns[0]]
+        for column in columns[1:]:
+            both = [(base[a], v) for a, v in by_column[column].items() if a in base]
+            if both:
+                below = sum(v < total for total, v in both)
+                text += (f" {labels[column]} is below {labels[columns[0]].lower()} in {below} of "
                          f"{len(both)} councils.")
     return text
 
@@ -144,10 +163,10 @@ def population_base(notes: list[object]) -> str | None:
 
 
 def investment_scatter(points: pd.DataFrame, *, period: str, uptake_label: str,
-                       base: str | None) -> go.Figure:
+                       base: str | None, value_title: str = "Receiving self-directed support (%)") -> go.Figure:
     """Uptake (y, %) against investment in mental health services per head (x, GBP), one
     labelled point per area; marker shape by area type. The x axis title names the
-    population base the 'per head' divides by.
+    population base the 'per head' divides by; uptake_label (what the uptake counts) heads it.
 
     points: area_name, area_type, investment, uptake.
     """
@@ -164,9 +183,9 @@ def investment_scatter(points: pd.DataFrame, *, period: str, uptake_label: str,
             hovertemplate="%{text}: \u00a3%{x:,.2f} per head, %{y:.1f}%<extra></extra>"))
     base_text = f"per head of {base}" if base else "per head (population base not stated)"
     figure.update_layout(
-        title={"text": f"Uptake against investment in adult mental health services, {period}", "x": 0},
+        title={"text": f"{uptake_label} against investment in mental health services, {period}", "x": 0},
         xaxis={"title": f"Investment in adult mental health services, \u00a3 {base_text}", "tickprefix": "\u00a3"},
-        yaxis={"title": uptake_label, "ticksuffix": "%", "rangemode": "tozero"},
+        yaxis={"title": value_title, "ticksuffix": "%", "rangemode": "tozero"},
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
         margin={"l": 10, "r": 30, "t": 60, "b": 110}, height=460, plot_bgcolor="white", font=FONT)
     figure.update_xaxes(gridcolor="#d9d9d9")

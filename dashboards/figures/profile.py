@@ -94,12 +94,12 @@ def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict
     shown = latest[latest["value"].notna()]
     labels = [row_label(measure_labels.get(m, m), a, c, p) for m, a, c, p in
               zip(shown["measure_id"], shown["age_band"], shown["client_group"], shown["period"])]
-    figure = go.Figure()
+    traces, annotations = [], []
     area = area_roles[0]
     for position, role in reversed(list(enumerate(area_roles))):
         values = shown["value"] if position == 0 else shown.get(f"value_{role.code}", pd.Series(dtype=float))
         values = pd.Series(values).reset_index(drop=True)
-        trace = dict(x=values, y=labels, mode="markers", name=role.name
+        trace = dict(x=values.tolist(), y=labels, mode="markers", name=role.name
                      + (" (with 95% interval)" if position == 0 and shown["lower_95"].notna().any() else ""),
                      marker={"symbol": role.symbol, "color": role.colour, "size": 13 if position == 0 else 11,
                              "line": {"color": "#ffffff", "width": 1}},
@@ -111,7 +111,7 @@ def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict
                                 "width": 6,
                                 "array": (shown["upper_95"] - shown["value"]).where(has).tolist(),
                                 "arrayminus": (shown["value"] - shown["lower_95"]).where(has).tolist()}
-        figure.add_trace(go.Scatter(**trace))
+        traces.append({"type": "scatter", **trace})
     for label, row in zip(labels, shown.itertuples()):
         note = f" {NOTE_MARK}" if isinstance(row.note, str) and row.note else ""
         text = format_value(row.value, "percent") + note
@@ -119,17 +119,18 @@ def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict
             words, _, symbol = significance_style(getattr(row, "compared_with_england", None),
                                                   polarities.get(row.measure_id, "higher_is_better"))
             text += f" {symbol} {words}"
-        figure.add_annotation(x=1.0, xref="paper", xanchor="left", xshift=12, y=label, yref="y", text=text,
-                              showarrow=False, align="left", font={"size": 13, "color": "#1a1a1a"})
-    figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis={"title": "Percentage", "range": [0, 101], **percent_ticks(10), "gridcolor": "#d9d9d9", "zeroline": False},
+        annotations.append({"x": 1.0, "xref": "paper", "xanchor": "left", "xshift": 12, "y": label, "yref": "y",
+                            "text": text, "showarrow": False, "align": "left",
+                            "font": {"size": 13, "color": "#1a1a1a"}})
+    layout = dict(
+        title={"text": title, "x": 0, "xanchor": "left"}, annotations=annotations,
+        xaxis={"title": {"text": "Percentage"}, "range": [0, 101], **percent_ticks(10), "gridcolor": "#d9d9d9", "zeroline": False},
         yaxis={"automargin": True, "autorange": "reversed", "tickfont": {"size": 13}},
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
                 "traceorder": "reversed"},
         margin={"l": 10, "r": 250, "t": 60, "b": 90}, height=max(320, 58 * len(shown) + 170),
         plot_bgcolor="white", font=FONT)
-    return figure
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def describe_dots(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict[str, str],
@@ -205,11 +206,14 @@ def _interval_arrays(selection: pd.DataFrame, area_code: str, xs: list, ys: list
 def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, title: str,
                 unit: str = "percent", value_title: str = "Percentage") -> go.Figure:
     """Lines over financial years for each role present in `selection` (one measure and
-    breakdown); breaks from `applicable_breaks`. Counts are drawn for the first area only."""
+    breakdown); breaks from `applicable_breaks`. Counts are drawn for the first area only.
+
+    Built from dicts and wrapped once without per-property validation (it runs inside a
+    callback); the unit tests validate the same figure in full."""
     years = trend_years(selection, breaks)
-    figure = go.Figure()
     if not years:
-        return figure
+        return go.Figure()
+    traces, shapes, annotations = [], [], []
     drawn = area_roles if unit == "percent" else area_roles[:1]
     measure_break_years = {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"]) if not isinstance(a, str)}
     for position, role in reversed(list(enumerate(drawn))):
@@ -229,28 +233,29 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
             if any(u is not None for u in upper):
                 trace["error_y"] = {"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
                                     "color": role.colour, "thickness": 1.5, "width": 5}
-        figure.add_trace(go.Scatter(**trace))
+        traces.append({"type": "scatter", **trace})
     shown_breaks = breaks[[years[0] < year_of(p) <= years[-1] for p in breaks["period"]]]
     for index, row in enumerate(shown_breaks.itertuples()):
         x = year_of(row.period) - 0.5
-        figure.add_vline(x=x, line_dash="longdash", line_color="#505a5f", line_width=1.5)
-        figure.add_annotation(x=x, y=1, yref="paper", yanchor="bottom", xanchor="center", showarrow=False,
-                              text=f"{break_label(row)} {index + 1}", yshift=2 + 18 * (index % 3),
-                              font={"size": 12, "color": "#1a1a1a"}, bgcolor="#ffffff",
-                              hovertext=row.note, name=f"break-{index + 1}")
-    y_axis = {"title": value_title, "gridcolor": "#d9d9d9", "rangemode": "tozero"}
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+                       "line": {"dash": "longdash", "color": "#505a5f", "width": 1.5}})
+        annotations.append({"x": x, "y": 1, "yref": "paper", "yanchor": "bottom", "xanchor": "center",
+                            "showarrow": False, "text": f"{break_label(row)} {index + 1}",
+                            "yshift": 2 + 18 * (index % 3), "font": {"size": 12, "color": "#1a1a1a"},
+                            "bgcolor": "#ffffff", "hovertext": row.note, "name": f"break-{index + 1}"})
+    y_axis = {"title": {"text": value_title}, "gridcolor": "#d9d9d9", "rangemode": "tozero"}
     if unit == "percent":
         y_axis.update(range=[0, 101], **percent_ticks(20))
-    figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis={"title": "Year (to 31 March)", "tickvals": years, "ticktext": [period_of(y) for y in years],
+    layout = dict(
+        title={"text": title, "x": 0, "xanchor": "left"}, shapes=shapes, annotations=annotations,
+        xaxis={"title": {"text": "Year (to 31 March)"}, "tickvals": years, "ticktext": [period_of(y) for y in years],
                "range": [years[0] - 0.6, years[-1] + 0.6], "showgrid": False, "zeroline": False},
         yaxis=y_axis,
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
                 "traceorder": "reversed"},
         margin={"l": 10, "r": 20, "t": 60 + 18 * min(len(shown_breaks), 3), "b": 110}, height=460,
         plot_bgcolor="white", font=FONT)
-    return figure
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, what: str,

@@ -18,7 +18,7 @@ from .. import db, geography
 from ..components import comparison_table, message, page_shell, radio_group, source_line
 from ..context import warehouse
 from ..figures import NOTE_MARK, format_value, significance_style
-from ..figures.map import area_map, describe_map, hex_units, shape_units
+from ..figures.map import area_map_spec, describe_map, hex_units, shape_units
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
 from ..state import Selection, options_for, resolve_selection
 
@@ -129,12 +129,16 @@ def _change_notes(changes: pd.DataFrame) -> dict[str, str]:
 def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
     wh, s = warehouse(), view.selection
     changes, areas = db.area_changes(wh), db.areas(wh, "council")
-    same_area = geography.same_area_codes(changes)
-    lifetimes = geography.code_lifetimes(areas, changes)
+    # Per database build: which codes are the same area, and when each code was in use.
+    same_area = wh.cached("map_same_area", lambda _: geography.same_area_codes(changes))
+    lifetimes = wh.cached("map_lifetimes", lambda _: geography.code_lifetimes(areas, changes))
     valued = councils.dropna(subset=["value"])
     if view.view == "hex":
         hexmaps = geography.load_hexmaps()
-        hexmap, chosen = geography.choose_hexmap(valued["area_code"], hexmaps, s.period, same_area, lifetimes)
+        # The best layout depends only on which councils have values in the period.
+        key = f"map_hexmap:{s.period}:{hash(tuple(sorted(valued['area_code'])))}"
+        hexmap, chosen = wh.cached(key, lambda _: geography.choose_hexmap(
+            valued["area_code"], hexmaps, s.period, same_area, lifetimes))
         boundary = geography.boundary_label(hexmap.codes, lifetimes)
         drawing_all = geography.place(councils["area_code"], hexmap.codes, same_area)
         units = hex_units(hexmap, _placed(councils, drawing_all))
@@ -232,7 +236,7 @@ def map_panel(view: MapView, measures: pd.DataFrame) -> list:
     except geography.GeographyUnavailable as error:
         return [message(f"The map cannot be drawn: {error}", element_id="map-message"), *footer]
     colour_title = measure["label"] + (" (%)" if unit == "percent" else "")
-    figure = area_map(geo.units, title=f"{measure['label']}: {breakdown}, {s.period}", subtitle=geo.subtitle,
+    figure = area_map_spec(geo.units, title=f"{measure['label']}: {breakdown}, {s.period}", subtitle=geo.subtitle,
                       colour_title=colour_title, unit=unit, kind=view.view,
                       words_for=lambda compared: significance_style(compared, polarity)[0] if isinstance(compared, str) else "",
                       labels=view.view == "hex")

@@ -216,3 +216,13 @@ def test_the_blank_csv_template_has_the_layout_columns_and_a_publication_block(t
     lines = csv_path.read_text().splitlines()
     assert lines[0] == "# title: " and lines[-1] == (
         "publication,period,area,measure_id,age_band,client_group,numerator,denominator,value,unit,note")
+
+
+def test_a_csv_template_with_blank_publication_fields_loads(tmp_path):
+    _, csv_path = write_templates(tmp_path / "templates")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = csv_path.read_text() + "ADASS 2013,2012-13,England,pb_eligible,all,all,,,61.2,percent,\n"
+    (raw / "adass.csv").write_text(text)                # '# counts_rounded_to: ' left blank
+    report = build([raw], tmp_path / "uptake.duckdb")
+    assert report.sources[0]["rows"] == 1

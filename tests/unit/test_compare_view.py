@@ -86,3 +86,17 @@ def test_the_figure_is_valid_plotly_when_validated_in_full():
     figure = ranked_bars(ROWS, REFERENCES, value_title="%", title="t")
     validated = go.Figure(figure.to_dict())          # raises on any invalid property
     assert len(validated.data) == len(figure.data) == 6
+
+
+def test_the_in_memory_selection_answers_exactly_as_the_sql_query(bundled_db):
+    """db.observations takes a dictionary lookup for one selection; it must match SQL."""
+    from dashboards import db
+
+    warehouse = db.Warehouse(bundled_db)
+    fast = db.observations(warehouse, measure_id="sds_users", period="2011-12", age_band="18-64",
+                           client_group="mental_health", region_code=["E12000001"])
+    slow = db.observations(warehouse, measure_id=["sds_users"], period=["2011-12"], age_band="18-64",
+                           client_group="mental_health", region_code=["E12000001"])
+    assert fast.equals(slow.reset_index(drop=True)) or fast.to_dict("records") == slow.to_dict("records")
+    assert list(fast["area_name"][:3]) == ["Gateshead", "Hartlepool", "South Tyneside"]
+    assert fast["area_type"].tolist()[-1] == "region"

@@ -309,6 +309,9 @@ def test_area_map_draws_one_clickable_polygon_per_council_and_hatches_no_data():
     assert scale.marker.colorbar.title.text == "Adults receiving<br>self-directed support<br>(%)"
     assert (scale.marker.cmin, scale.marker.cmax) == (40, 80)
     assert [t.name for t in figure.data if t.showlegend] == ["No data (hatched)"]
+    # Built without per-property validation for speed: validating it in full must pass.
+    import plotly.graph_objects as go
+    assert len(go.Figure(figure.to_dict()).data) == len(figure.data)
     assert figure.layout.yaxis.scaleanchor == "x"
     figure.to_plotly_json()
     import plotly.graph_objects as go

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboards.figures.profile import (applicable_breaks, describe_dots, describe_trend, dot_chart,
@@ -151,6 +152,7 @@ def test_dot_chart_has_a_shape_colour_and_name_per_area_interval_and_words():
     latest = latest_by_breakdown(LATEST_ROWS, AREA, [REGION, ENGLAND]).iloc[:2]
     labels, polarities = {"sds_users": "SDS", "dp_users": "DP"}, {"sds_users": "higher_is_better", "dp_users": "higher_is_better"}
     figure = dot_chart(latest, ROLES, labels, polarities, title="t")
+    assert len(go.Figure(figure.to_dict()).data) == len(figure.data)   # valid when validated in full
     traces = {trace.name: trace for trace in figure.data}
     assert set(traces) == {"Darlington (with 95% interval)", "North East", "England"}
     styles = {(t.marker.symbol, t.marker.color) for t in figure.data}
@@ -205,6 +207,7 @@ def test_lines_are_broken_at_missing_years_and_breaks():
 def test_trend_chart_never_joins_across_a_break_between_adjacent_years():
     breaks = applicable_breaks(BREAKS, "sds_users", AREA)
     figure = trend_chart(TREND, ROLES, breaks, title="t")
+    assert len(go.Figure(figure.to_dict()).data) == len(figure.data)   # valid when validated in full
     traces = {trace.name: trace for trace in figure.data}
     assert set(traces) == {"Darlington", "England"}              # no region rows: no region line
     england = dict(zip(traces["England"].x, traces["England"].y))
@@ -268,3 +271,4 @@ def test_layout_on_the_bundled_data(bundled_app):
     assert result[2:5] == ("sds_users", "18-64", "mental_health")
     assert search == "?measure=sds_users&age_band=18-64&client_group=mental_health"
     assert "19.0%" in str(panel)
+

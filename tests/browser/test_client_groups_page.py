@@ -1,0 +1,108 @@
+"""The Client groups page on the full dataset: the report's Table 3 reproduced, with gaps and
+significance; sort, year and measure controls change the table and the URL; a saved URL restores."""
+from __future__ import annotations
+
+import re
+
+from .conftest import assert_accessible
+
+TABLE_3_URL = "/client-groups?measure=sds_users&period=2011-12&region=E12000001"
+
+
+def table_rows(page) -> dict[str, list[str]]:
+    rows = page.locator("#client-groups-table tbody tr").all()
+    cells = [[" ".join(c.inner_text().split()) for c in row.locator("th, td").all()] for row in rows]
+    return {row[0]: row[1:] for row in cells}
+
+
+def row_names(page) -> list[str]:
+    return [t.strip() for t in page.locator("#client-groups-table tbody tr th").all_inner_texts()]
+
+
+def headers(page) -> list[str]:
+    return [" ".join(t.split()) for t in page.locator("#client-groups-table thead th").all_inner_texts()]
+
+
+def wait_for_change(page, before: str):
+    page.wait_for_function(
+        "before => { const t = document.querySelector('#client-groups-table caption');"
+        " return t && t.innerText !== before; }", arg=before, timeout=30000)
+
+
+def caption(page) -> str:
+    return page.locator("#client-groups-table caption").inner_text()
+
+
+def test_table_3_is_reproduced_with_gaps_significance_and_notes(page, full_url):
+    page.goto(full_url + TABLE_3_URL)
+    page.wait_for_selector("#client-groups-chart g.ytick text", timeout=30000)
+    assert headers(page)[:4] == ["Area", "Code", "All client groups, all adults (18+)", "Mental health (18-64)"]
+    rows = table_rows(page)
+    assert len(rows) == 14 and row_names(page)[-2:] == ["North East", "England"]
+    darlington = rows["Darlington"]
+    assert darlington[1] == "42.5% -0.5 pts \u25cf similar"
+    assert re.fullmatch(r"19\.0% \u2020\d+ \+4\.4 pts \u25cf similar", darlington[2])
+    assert re.fullmatch(r"41\.3% \u2020\d+ \+26\.7 pts \u25b2 higher", rows["Gateshead"][2])
+    assert re.fullmatch(r"43\.0% \u2020\d+", rows["England"][1]) and rows["England"][2] == "14.6%"
+    assert rows["North East"][2] == "15.3% +0.7 pts \u25cf similar"
+    # England-only national averages (report p. 10) sit in their own columns.
+    assert headers(page)[4:] == ["Physical disability or support (18-64)", "Learning disability (18-64)"]
+    assert rows["England"][3].startswith("47.9% \u2020") and rows["England"][4].startswith("58.8% \u2020")
+    assert rows["Darlington"][3] == "no data"
+    # The dagger's note is listed under the table.
+    number = re.search(r"\u2020(\d+)", darlington[2]).group(1)
+    assert page.locator(f"#client-groups-note-{number}").inner_text().startswith(
+        "Published 19% is further from the counts' ratio (17.7%)")
+    ticks = page.locator("#client-groups-chart g.ytick text").all_text_contents()
+    assert len(ticks) == 12 and "Gateshead" in ticks
+    legend = page.locator("#client-groups-chart g.legend").text_content()
+    assert "Mental health (18-64)" in legend
+    assert "England, mental health (18-64): 14.6%" in page.locator("#client-groups-chart").text_content()
+    description = page.locator("#client-groups-description").inner_text()
+    assert "Mental health (18-64): highest Gateshead (41.3%), lowest Northumberland (4.7%)" in description
+    assert "is below all client groups, all adults (18+) in 11 of 12 councils" in description
+    assert page.locator("#investment-message").inner_text().startswith("No investment figures are loaded for 2011-12")
+    assert "Adult Social Care Outcomes Framework - England, 2011-12, Final" in \
+        page.locator("#client-groups-source").inner_text()
+    assert_accessible(page)
+    assert page.console_errors == []
+
+
+def test_sort_year_and_measure_change_table_and_url_and_a_saved_url_restores(page, full_url):
+    page.goto(full_url + TABLE_3_URL)
+    page.wait_for_selector("#client-groups-table tbody tr")
+    assert row_names(page)[:3] == ["County Durham", "Darlington", "Gateshead"]
+    # Sorting is a native radio group: reachable and operable from the keyboard.
+    before = caption(page)
+    page.get_by_role("radio", name="Area name (A to Z)").focus()
+    page.keyboard.press("ArrowRight")                  # -> all client groups, highest first
+    page.keyboard.press("ArrowRight")                  # -> mental health, highest first
+    wait_for_change(page, before)
+    page.wait_for_function("() => location.search.includes('sort=mental_health')")
+    assert row_names(page)[:3] == ["Gateshead", "Hartlepool", "South Tyneside"]
+    assert page.locator("#client-groups-table thead th[aria-sort='descending']").inner_text() == "Mental health (18-64)"
+    saved = page.url
+    # A later year: councils' figures are for all client groups only, England's by group.
+    before = caption(page)
+    page.get_by_role("group", name="Year (to 31 March)").get_by_role("radio", name="2021-22").check()
+    wait_for_change(page, before)
+    assert "period=2021-22" in page.url
+    assert "published for England only" in page.locator("#client-groups-message").inner_text()
+    # Another measure: counts, no gaps.
+    before = caption(page)
+    page.get_by_role("group", name="Measure").get_by_role("radio", name="People in long-term support (number)").check()
+    wait_for_change(page, before)
+    assert "measure=lts_clients" in page.url
+    assert "Substance misuse" in headers(page)
+    assert "pts" not in page.locator("#client-groups-table tbody").inner_text()
+    # The age band chosen before is kept where the new measure has it.
+    assert page.get_by_role("group", name="Age band").get_by_role("radio", name="Adults aged 18-64").is_checked()
+    assert "adults aged 18-64" in caption(page)
+    assert table_rows(page)["England"][1] == "253,715"          # SALT 2021-22 LTS001b, 18-64
+    # The saved URL restores the sorted 2011-12 view.
+    page.goto(saved)
+    page.wait_for_selector("#client-groups-table tbody tr")
+    assert page.get_by_role("radio", name="Mental health (18-64) (highest first)").is_checked()
+    assert page.get_by_role("radio", name="2011-12").is_checked()
+    assert row_names(page)[:3] == ["Gateshead", "Hartlepool", "South Tyneside"]
+    assert page.console_errors == []

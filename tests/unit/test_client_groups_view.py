@@ -1,0 +1,267 @@
+"""Pure pieces of the Client groups page (URL state, columns, order, table cells, charts), its
+investment scatter on a tiny warehouse built from an analyst template, and the Sources page's
+build report section."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboards import context
+from dashboards.db import Warehouse
+from dashboards.figures.client_groups import (describe_dots, describe_investment, dot_chart,
+                                              investment_scatter, population_base)
+from dashboards.pages import client_groups as page
+from dashboards.pages.sources import build_report_section, sources_table
+from etl.build import build
+
+CATALOGUE = pd.DataFrame([
+    # measure, period, age band, client group, councils, has England
+    ("sds_users", "2011-12", "all", "all", 12, True),
+    ("sds_users", "2011-12", "18-64", "mental_health", 12, True),
+    ("sds_users", "2011-12", "18-64", "learning_disability", 0, True),
+    ("sds_users", "2011-12", "18-64", "physical", 0, True),
+    ("sds_users", "2021-22", "all", "all", 151, True),
+    ("sds_users", "2021-22", "all", "mental_health", 0, True),
+    ("sds_users", "2021-22", "18-64", "all", 151, True),
+    ("sds_users", "2021-22", "18-64", "mental_health", 0, True),
+    ("sds_users", "2020-21", "all", "all", 151, True),                  # no client groups
+    ("lts_clients", "2021-22", "all", "all", 151, True),
+    ("lts_clients", "2021-22", "all", "mental_health", 151, True),
+    ("dp_recipients", "2000-01", "all", "mental_health", 0, True),      # England only, no councils
+    ("pb_eligible", "2011-12", "all", "mental_health", 0, False),       # a region only
+], columns=["measure_id", "period", "age_band", "client_group", "councils", "has_england"])
+REGIONS = ["E12000001", "E12000002"]
+
+
+def text_of(node) -> str:
+    """Visible text of a Dash component or wire-form element, children joined by single spaces."""
+    if isinstance(node, (list, tuple)):
+        return " ".join(" ".join(text_of(n) for n in node).split())
+    if hasattr(node, "to_plotly_json"):
+        node = node.to_plotly_json()
+    if isinstance(node, dict):
+        return text_of(node.get("props", {}).get("children"))
+    return "" if node is None else str(node)
+
+
+def test_defaults_are_the_reports_view_and_a_valid_query_round_trips():
+    view = page.resolve_view({}, CATALOGUE, REGIONS)
+    # 2011-12, not the later 2021-22: only 2011-12 has councils' figures by client group.
+    assert view == page.ClientGroupView("sds_users", "2011-12", "18-64", "E12000001", "area")
+    asked = {"measure": "sds_users", "period": "2021-22", "age_band": "all", "region": "england",
+             "sort": "mental_health"}
+    view = page.resolve_view(asked, CATALOGUE, REGIONS)
+    assert view.query() == "?measure=sds_users&period=2021-22&age_band=all&region=england&sort=mental_health"
+    assert page.resolve_view(dict(page.urllib.parse.parse_qsl(view.query()[1:])), CATALOGUE, REGIONS) == view
+
+
+def test_invalid_values_fall_back_and_only_client_group_views_are_offered():
+    view = page.resolve_view({"measure": "pb_eligible", "period": "2020-21", "age_band": "x", "region": "<b>",
+                              "sort": "nothing"}, CATALOGUE, REGIONS)
+    assert view == page.ClientGroupView("sds_users", "2011-12", "18-64", "E12000001", "area")
+    options = page.options_for_view(CATALOGUE, view)
+    # England-only years need councils' totals to draw a table; a region-only figure is not a view.
+    assert options["measure"] == ["sds_users", "lts_clients"]
+    assert options["period"] == ["2011-12", "2021-22"]
+    assert options["age_band"] == ["18-64"]
+    assert options["sort"] == [("area", "Area name (A to Z)"),
+                               ("all", "All client groups, all adults (18+) (highest first)"),
+                               ("mental_health", "Mental health (18-64) (highest first)"),
+                               ("physical", "Physical disability or support (18-64) (highest first)"),
+                               ("learning_disability", "Learning disability (18-64) (highest first)")]
+
+
+def test_columns_put_all_client_groups_first_then_groups_councils_have():
+    columns = page.columns_for(CATALOGUE, "sds_users", "2011-12", "18-64")
+    assert [(c.key, c.age_band, c.client_group) for c in columns] == [
+        ("all", "all", "all"), ("mental_health", "18-64", "mental_health"),
+        ("physical", "18-64", "physical"), ("learning_disability", "18-64", "learning_disability")]
+    same_band = page.columns_for(CATALOGUE, "sds_users", "2021-22", "18-64")
+    assert [(c.label, c.age_band) for c in same_band] == [("All client groups", "18-64"), ("Mental health", "18-64")]
+
+
+COLUMNS = [page.Column("all", "all", "all", "All client groups, all adults (18+)"),
+           page.Column("mental_health", "18-64", "mental_health", "Mental health (18-64)")]
+ROWS = pd.DataFrame([
+    # code, name, type, band, group, value, status, note, gap, compared, gap interval
+    ("E06000005", "Darlington", "council", "all", "all", 42.5, "published", None, -0.5, "similar", -2.2, 1.1),
+    ("E06000005", "Darlington", "council", "18-64", "mental_health", 19.0, "published",
+     "Published 19% is further from the counts' ratio.", 4.4, "similar", -0.3, 7.2),
+    ("E08000037", "Gateshead", "council", "all", "all", 43.7, "published", None, 0.7, "similar", -0.7, 2.0),
+    ("E08000037", "Gateshead", "council", "18-64", "mental_health", 41.3, "published",
+     "Published 41.3% differs.", 26.7, "higher", 21.4, 33.6),
+    ("E06000001", "Hartlepool", "council", "18-64", "mental_health", None, "suppressed",
+     "Published 41.3% differs.", None, None, None, None),
+    ("E12000001", "North East", "region", "all", "all", 43.6, "published", None, 0.6, "higher", 0.3, 0.9),
+    ("E92000001", "England", "country", "all", "all", 43.0, "published", None, None, None, None, None),
+    ("E92000001", "England", "country", "18-64", "mental_health", 14.6, "published", None, None, None, None, None),
+    ("E12000001", "North East", "region", "65+", "all", 50.0, "published", None, None, None, None, None),
+], columns=["area_code", "area_name", "area_type", "age_band", "client_group", "value", "value_status", "note",
+            "gap", "compared_with_england", "gap_lower_95", "gap_upper_95"])
+AREAS = pd.concat([ROWS[["area_code", "area_name", "area_type"]],
+                   pd.DataFrame([("E06000002", "Middlesbrough", "council")],
+                                columns=["area_code", "area_name", "area_type"])])
+
+
+def test_councils_sort_by_name_or_by_a_column_with_comparators_last():
+    cells = page.cells_by_area(ROWS, COLUMNS)
+    assert ("E12000001", "all") in cells and len(cells) == 8          # the 65+ row is no column's
+    by_name = page.arrange(AREAS, cells, "area")
+    assert list(by_name["area_name"]) == ["Darlington", "Gateshead", "Hartlepool", "Middlesbrough",
+                                          "North East", "England"]
+    by_mental_health = page.arrange(AREAS, cells, "mental_health")
+    # Suppressed and absent values go last, by name.
+    assert list(by_mental_health["area_name"]) == ["Gateshead", "Darlington", "Hartlepool", "Middlesbrough",
+                                                   "North East", "England"]
+
+
+def test_table_cells_show_value_gap_significance_notes_and_missing_figures():
+    cells = page.cells_by_area(ROWS, COLUMNS)
+    areas = page.arrange(AREAS, cells, "mental_health")
+    table, notes = page.client_group_table(areas, cells, COLUMNS, caption="Table 3", unit="percent",
+                                           polarity="higher_is_better", sort="mental_health")
+    head, body = table["props"]["children"][1], table["props"]["children"][2]
+    headers = head["props"]["children"]["props"]["children"]
+    assert [text_of(h) for h in headers] == ["Area", "Code", "All client groups, all adults (18+)",
+                                             "Mental health (18-64)"]
+    assert [h["props"].get("aria-sort") for h in headers] == [None, None, None, "descending"]
+    assert all(h["props"]["scope"] == "col" for h in headers)
+    rows = {text_of(r["props"]["children"][0]): [text_of(c) for c in r["props"]["children"][1:]]
+            for r in body["props"]["children"]}
+    assert rows["Gateshead"] == ["E08000037", "43.7% +0.7 pts \u25cf similar", "41.3% \u20201 +26.7 pts \u25b2 higher"]
+    assert rows["Darlington"] == ["E06000005", "42.5% -0.5 pts \u25cf similar", "19.0% \u20202 +4.4 pts \u25cf similar"]
+    # The same note text keeps its number; a suppressed value says so; no row says "no data".
+    assert rows["Hartlepool"] == ["E06000001", "no data", "suppressed \u20201"]
+    assert rows["Middlesbrough"] == ["E06000002", "no data", "no data"]
+    assert rows["North East"] == ["E12000001", "43.6% +0.6 pts \u25b2 higher", "no data"]
+    assert rows["England"] == ["E92000001", "43.0%", "14.6%"]                 # no gap to itself
+    assert notes == [(1, "Published 41.3% differs."), (2, "Published 19% is further from the counts' ratio.")]
+    gap = body["props"]["children"][0]["props"]["children"][3]["props"]["children"][-1]
+    assert gap["props"]["title"] == "better than England; gap 95% interval +21.4 to +33.6 points"
+
+
+def test_count_measures_show_counts_without_gaps():
+    counts = ROWS.assign(value=[1295.0, 150.0, 735.0, 90.0, None, 9000.0, 60000.0, 6000.0, 1.0])
+    cells = page.cells_by_area(counts, COLUMNS)
+    table, _ = page.client_group_table(page.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
+                                       unit="count", polarity="none", sort="area")
+    first = table["props"]["children"][2]["props"]["children"][0]
+    assert [text_of(c) for c in first["props"]["children"]] == ["Darlington", "E06000005", "1,295", "150 \u20201"]
+
+
+def test_dot_chart_has_a_trace_per_group_england_lines_and_a_text_alternative():
+    cells = page.cells_by_area(ROWS, COLUMNS)
+    areas = page.arrange(AREAS, cells, "area")
+    values, england = page.chart_frames(areas, cells, COLUMNS)
+    assert list(values["area_name"]) == ["Darlington", "Gateshead", "Darlington", "Gateshead"]
+    assert list(england["value"]) == [43.0, 14.6]
+    figure = dot_chart(values, england, order=list(areas["area_name"]), title="t", value_title="%")
+    go.Figure(figure.to_dict())            # built unvalidated for speed: every property must be valid
+    markers = [t for t in figure.data if t.mode == "markers"]
+    assert [(t.name, list(t.y), list(t.x)) for t in markers] == [
+        ("All client groups, all adults (18+)", ["Darlington", "Gateshead"], [42.5, 43.7]),
+        ("Mental health (18-64)", ["Darlington", "Gateshead"], [19.0, 41.3])]
+    assert markers[0].marker.symbol != markers[1].marker.symbol            # shape, not colour alone
+    connector = [t for t in figure.data if t.mode == "lines"][0]
+    assert list(connector.x) == [19.0, 42.5, None, 41.3, 43.7, None]
+    assert list(figure.layout.yaxis.categoryarray) == ["Gateshead", "Darlington"]   # first at the top
+    assert [(s.x0, s.line.dash) for s in figure.layout.shapes] == [(43.0, "dash"), (14.6, "dash")]
+    assert [a.text for a in figure.layout.annotations] == [
+        "England, all client groups, all adults (18+): 43.0%", "England, mental health (18-64): 14.6%"]
+    text = describe_dots(values, england, what="uptake by client group")
+    assert text == ("Dot chart of uptake by client group for 2 councils: one marker per client group "
+                    "(all client groups, all adults (18+), mental health (18-64)). England's value for each "
+                    "is a dashed line: all client groups, all adults (18+) 43.0%; mental health (18-64) 14.6%. "
+                    "All client groups, all adults (18+): highest Gateshead (43.7%), lowest Darlington (42.5%). "
+                    "Mental health (18-64): highest Gateshead (41.3%), lowest Darlington (19.0%). Mental health "
+                    "(18-64) is below all client groups, all adults (18+) in 2 of 2 councils.")
+    counts = dot_chart(values, england, order=list(areas["area_name"]), title="t", value_title="n", unit="count")
+    assert counts.layout.shapes == ()                                        # no England line for counts
+
+
+def test_population_base_is_read_from_the_note():
+    assert population_base(["T. Per head of the population aged 18-64.", None]) == "the population aged 18-64"
+    assert population_base(["Spend per capita of all residents; 2011 census"]) == "all residents"
+    assert population_base(["Working-age adults"]) == "Working-age adults"
+    assert population_base([None, float("nan")]) is None
+
+
+def test_investment_scatter_names_the_population_base_on_its_axis():
+    points = pd.DataFrame({"area_name": ["A", "B", "C", "England"], "area_type": ["council"] * 3 + ["country"],
+                           "investment": [100.0, 200.0, 300.0, 220.0], "uptake": [10.0, 20.0, 35.0, 14.6]})
+    figure = investment_scatter(points, period="2011-12", uptake_label="Uptake (%)", base="adults aged 18-64")
+    assert figure.layout.xaxis.title.text == "Investment in adult mental health services, \u00a3 per head of adults aged 18-64"
+    assert [t.name for t in figure.data] == ["Council", "England"]
+    text = describe_investment(points, period="2011-12", uptake_label="Uptake", base="adults aged 18-64")
+    assert text.startswith("Scatter of uptake against investment in adult mental health services per head of "
+                           "adults aged 18-64, 2011-12, for 4 areas. Investment ranges from \u00a3100.00 (A) to "
+                           "\u00a3300.00 (C); uptake from 10.0% (A) to 35.0% (C).")
+    assert "Correlation (Pearson r): 0.89, a description of these areas, not evidence of cause." in text
+
+
+INVESTMENT_CSV = """\
+# title: Test survey of investment in adult mental health services
+# publisher: Test publisher
+# period: 2011-12
+# licence: Open Government Licence v3.0
+# transcription: Test figures
+publication,period,area,measure_id,age_band,client_group,numerator,denominator,value,unit,note
+Test,2011-12,Darlington,sds_users,18-64,mental_health,70,395,19.0,percent,
+Test,2011-12,Gateshead,sds_users,18-64,mental_health,105,250,41.3,percent,
+Test,2011-12,England,sds_users,18-64,mental_health,21050,144030,14.6,percent,
+Test,2011-12,Darlington,mh_investment_per_head,18-64,all,,,180.5,gbp_per_head,Per head of the population aged 18-64
+Test,2011-12,Gateshead,mh_investment_per_head,18-64,all,,,210.25,gbp_per_head,Per head of the population aged 18-64
+Test,2011-12,England,mh_investment_per_head,18-64,all,,,230,gbp_per_head,Per head of the population aged 18-64
+"""
+
+
+@pytest.fixture(scope="module")
+def investment_db(tmp_path_factory) -> Path:
+    raw = tmp_path_factory.mktemp("investment") / "raw"
+    raw.mkdir()
+    (raw / "investment.csv").write_text(INVESTMENT_CSV, encoding="utf-8")
+    db_path = raw.parent / "uptake.duckdb"
+    build([raw], db_path)
+    return db_path
+
+
+def test_investment_section_draws_uptake_against_investment_when_loaded(investment_db, monkeypatch):
+    monkeypatch.setattr(context, "_warehouse", Warehouse(investment_db))
+    parts, sources = page.investment_section("2011-12")
+    figure = parts[1].children[0].figure
+    assert figure.layout.xaxis.title.text == ("Investment in adult mental health services, \u00a3 per head of "
+                                              "the population aged 18-64")
+    assert figure.layout.yaxis.title.text == "Receiving self-directed support (%)"
+    assert figure.layout.title.text == ("Self-directed support (adults aged 18-64, mental health) against "
+                                        "investment in mental health services, 2011-12")
+    council = [t for t in figure.data if t.name == "Council"][0]
+    assert sorted(zip(council.text, council.x, council.y)) == [("Darlington", 180.5, 19.0), ("Gateshead", 210.25, 41.3)]
+    assert parts[1].children[1].children.startswith(
+        "Scatter of self-directed support (adults aged 18-64, mental health) against investment in adult "
+        "mental health services per head of the population aged 18-64, 2011-12, for 3 areas.")
+    table = text_of(parts[2])
+    assert "England E92000001 \u00a3230.00 14.6%" in table and "Gateshead E08000037 \u00a3210.25 41.3%" in table
+    assert sources == {"investment"}
+
+
+def test_without_investment_figures_the_page_says_how_to_add_them(investment_db, monkeypatch):
+    monkeypatch.setattr(context, "_warehouse", Warehouse(investment_db))
+    parts, sources = page.investment_section("2010-11")
+    assert text_of(parts[1]).startswith("No investment figures are loaded for 2010-11: to add them, transcribe")
+    assert "analyst template" in text_of(parts[1]) and sources == set()
+
+
+def test_sources_table_and_an_absent_build_report(tmp_path):
+    sources = pd.DataFrame([{"source_id": "s", "file_name": "../shared/realdata/ascof/a.csv", "layout_id": "l",
+                             "title": "T", "publisher": "P", "cites": None, "period": "2014-15",
+                             "licence": "OGL", "transcription": None, "sha256": "ab" * 32, "rows_loaded": 2268}])
+    table = sources_table(sources, "b1")
+    assert text_of(table.children[0]) == "The 1 publications loaded in this build (build b1)."
+    row = table.children[2].children[0]
+    assert [text_of(c) for c in row.children] == ["T", "P", "2014-15", "OGL", "a.csv layout l", "2,268", "ab" * 32]
+    assert type(row.children[-1].children).__name__ == "Code"
+    missing = build_report_section(tmp_path / "build_report.md", "b1")
+    assert text_of(missing[1]).startswith("No build report was found beside the database")
