@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import dcc, html
 
-from .figures import NOTE_MARK, format_value, is_missing, significance_style
+from .figures import NOTE_MARK, format_value, is_missing, records, significance_style
 from .wire import element
 
 NAVIGATION = [("/", "Compare councils"), ("/client-groups", "Client groups"),
@@ -51,9 +51,8 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
                          rows[rows["area_type"] != "council"]])
     columns = ["area_type", "area_code", "area_name", "value", "lower_95", "upper_95", "numerator",
                "denominator", "compared_with_england", "value_status", "note"]
-    records = ordered.reindex(columns=columns).to_dict("records")
     body, rank = [], 0
-    for row in records:
+    for row in records(ordered, columns):
         is_council = row["area_type"] == "council"
         has_value = not is_missing(row["value"])
         rank += is_council and has_value

@@ -38,6 +38,13 @@ def significance_style(compared: object, polarity: str) -> tuple[str, str, str]:
     return ("not compared (no counts)", *_NOT_COMPARED)
 
 
+def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Rows as dicts, missing columns as None. Column lists zipped together: DataFrame.to_dict
+    boxes every cell one by one, ten times slower inside a callback."""
+    values = [frame[c].tolist() if c in frame else [None] * len(frame) for c in columns]
+    return [dict(zip(columns, row)) for row in zip(*values)]
+
+
 def is_missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import FONT, NOTE_MARK, REFERENCE_STYLES, axis_suffix, format_value, is_missing, significance_style
+from . import (FONT, NOTE_MARK, REFERENCE_STYLES, axis_suffix, format_value, is_missing, records,
+               significance_style)
 
 
 def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title: str, title: str,
@@ -17,10 +18,9 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
     unit tests validate the same figure in full.
     """
     ranked = councils.dropna(subset=["value"]).sort_values(["value", "area_name"], ascending=[True, False])
-    records = ranked.reindex(columns=["area_name", "value", "lower_95", "upper_95",
-                                      "compared_with_england", "note"]).to_dict("records")
+    rows = records(ranked, ["area_name", "value", "lower_95", "upper_95", "compared_with_england", "note"])
     groups: dict[tuple, list[dict]] = {}
-    for record in records:
+    for record in rows:
         groups.setdefault(significance_style(record["compared_with_england"], polarity), []).append(record)
     traces: list[dict] = []
     for (words, colour, symbol), part in groups.items():
@@ -54,8 +54,8 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
                             "text": f"{row.area_name} {format_value(row.value, unit)}", "yshift": 4 + 20 * position,
                             "showarrow": False, "font": {"color": style["color"], "size": 13},
                             "name": f"reference-{position}"})
-    upper = max([0.0, *[r["upper_95"] for r in records if not is_missing(r["upper_95"])],
-                 *[r["value"] for r in records], *references["value"].dropna().tolist()])
+    upper = max([0.0, *[r["upper_95"] for r in rows if not is_missing(r["upper_95"])],
+                 *[r["value"] for r in rows], *references["value"].dropna().tolist()])
     limit = 100.0 if unit == "percent" else float(upper or 1)
     per_bar = 28 if len(ranked) <= 40 else 17
     layout = {
@@ -63,7 +63,7 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
         # Room on the right for the labels past the longest bar or interval.
         "xaxis": {"title": {"text": value_title}, "range": [0, max(limit, upper) * 1.18],
                   "ticksuffix": axis_suffix(unit), "gridcolor": "#d9d9d9"},
-        "yaxis": {"automargin": True, "categoryorder": "array", "categoryarray": [r["area_name"] for r in records],
+        "yaxis": {"automargin": True, "categoryorder": "array", "categoryarray": [r["area_name"] for r in rows],
                   "tickfont": {"size": 12 if len(ranked) > 40 else 14}},
         "barmode": "overlay", "bargap": 0.25, "shapes": shapes, "annotations": annotations,
         "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,

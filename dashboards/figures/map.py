@@ -8,11 +8,12 @@ in greyscale); councils without a value are hatched grey and named in the legend
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import FONT, NOTE_MARK, format_value, is_missing
+from . import FONT, NOTE_MARK, format_value, is_missing, records
 
 # Light to dark blue (ColorBrewer Blues, lightest step dropped): relative luminance
 # 0.81, 0.54, 0.26, 0.16, 0.03, so darker always means higher, in colour or grey.
@@ -23,6 +24,7 @@ NO_DATA_PATTERN = {"shape": "/", "fgcolor": "#6f777b", "bgcolor": NO_DATA_FILL, 
 DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"   # black or white: at least 4.58:1 on any fill
 
 
+@lru_cache(maxsize=1024)  # the scale's few stop colours are parsed on every area of every map
 def _rgb(colour: str) -> tuple[int, int, int]:
     colour = colour.lstrip("#")
     return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))
@@ -187,7 +189,7 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
 def hex_units(hexmap, placed: pd.DataFrame) -> pd.DataFrame:
     """One row per hex with its council's values (placed: geo_code -> the council's row)."""
     rows = []
-    by_geo = placed.set_index("geo_code").to_dict("index") if not placed.empty else {}
+    by_geo = {r["geo_code"]: r for r in records(placed, list(placed.columns))}
     for code, cell in hexmap.hexes.items():
         xs, ys = zip(*cell.corners)
         data = by_geo.get(code, {})
@@ -199,11 +201,14 @@ def hex_units(hexmap, placed: pd.DataFrame) -> pd.DataFrame:
     return _typed(rows)
 
 
-def shape_units(shapes, placed: pd.DataFrame) -> pd.DataFrame:
-    """One row per boundary shape, every ring of it in one trace separated by None."""
-    rows = []
-    by_geo = placed.set_index("geo_code").to_dict("index") if not placed.empty else {}
-    for shape in shapes:
+_OUTLINES: dict[int, tuple[list, list, float, float]] = {}
+
+
+def _outline(shape) -> tuple[list, list, float, float]:
+    """Every ring of a shape in one None-separated trace, and its centre. Shapes are loaded
+    once per process, so this is worked out once per shape, not on every callback."""
+    key = id(shape)
+    if key not in _OUTLINES:
         xs, ys = [], []
         for polygon in shape.polygons:
             for ring in polygon:
@@ -212,8 +217,17 @@ def shape_units(shapes, placed: pd.DataFrame) -> pd.DataFrame:
                     ys.append(None)
                 xs.extend(p[0] for p in ring)
                 ys.extend(p[1] for p in ring)
+        _OUTLINES[key] = (xs, ys, *shape.centre)
+    return _OUTLINES[key]
+
+
+def shape_units(shapes, placed: pd.DataFrame) -> pd.DataFrame:
+    """One row per boundary shape, every ring of it in one trace separated by None."""
+    rows = []
+    by_geo = {r["geo_code"]: r for r in records(placed, list(placed.columns))}
+    for shape in shapes:
+        xs, ys, cx, cy = _outline(shape)
         data = by_geo.get(shape.code, {})
-        cx, cy = shape.centre
         rows.append({"geo_code": shape.code, "area_code": data.get("area_code", shape.code),
                      "area_name": data.get("area_name", shape.name), "value": data.get("value"),
                      "value_status": data.get("value_status", "missing"), "note": data.get("note"),

@@ -124,9 +124,15 @@ def normalise_code(code: str | None) -> str:
 
 
 def load_profile(code: str) -> Profile | None:
-    """The profile for a valid ONS code of a council, region or England; None if unknown."""
+    """The profile for a valid ONS code of a council, region or England; None if unknown.
+
+    Cached per database build: every trend change on the page reads the same rows."""
     if not CODE_PATTERN.match(code):
         return None
+    return warehouse().cached(f"profile:{code}", lambda _: _load_profile(code))
+
+
+def _load_profile(code: str) -> Profile | None:
     wh = warehouse()
     area = db.area(wh, code)
     if area is None:
