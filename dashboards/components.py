@@ -32,6 +32,24 @@ def radio_group(control_id: str, legend: str, options: list[tuple[str, str]], va
     ], className="control")
 
 
+def selection_controls(prefix: str, options: dict[str, list[str]], selection, measures: pd.DataFrame) -> list:
+    """The measure, year, age band and client group radio groups every chart page starts with;
+    ids are '<prefix>-measure' and so on, as the page's callback reads them."""
+    from .labels import AGE_BANDS, CLIENT_GROUPS
+
+    return [
+        radio_group(f"{prefix}-measure", "Measure",
+                    [(m, measures.at[m, "label"]) for m in options["measure"]], selection.measure_id),
+        radio_group(f"{prefix}-period", "Year (to 31 March)", [(p, p) for p in options["period"]],
+                    selection.period),
+        radio_group(f"{prefix}-age_band", "Age band",
+                    [(a, AGE_BANDS.get(a, a).capitalize()) for a in options["age_band"]], selection.age_band),
+        radio_group(f"{prefix}-client_group", "Client group",
+                    [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in options["client_group"]],
+                    selection.client_group),
+    ]
+
+
 def _count(value: object) -> str:
     return "" if is_missing(value) else f"{value:,.0f}"
 

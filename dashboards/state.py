@@ -30,8 +30,22 @@ class Selection:
     age_band: str
     client_group: str
 
+    def query_values(self) -> dict[str, str]:
+        """The URL parameters that name this selection, as every page writes them."""
+        return {"measure": self.measure_id, "period": self.period, "age_band": self.age_band,
+                "client_group": self.client_group}
 
-def _pick(wanted: str | None, available: list[str], preferred: list[str]) -> str:
+
+def selection_options(options: dict[str, list[str]]) -> list[list[dict]]:
+    """Period, age band and client group radio options as a callback returns them."""
+    from .labels import AGE_BANDS, CLIENT_GROUPS
+
+    return [[{"label": p, "value": p} for p in options["period"]],
+            [{"label": AGE_BANDS.get(a, a).capitalize(), "value": a} for a in options["age_band"]],
+            [{"label": CLIENT_GROUPS.get(c, c).capitalize(), "value": c} for c in options["client_group"]]]
+
+
+def pick(wanted: str | None, available: list[str], preferred: list[str]) -> str:
     if wanted in available:
         return wanted
     for choice in preferred:
@@ -48,14 +62,14 @@ def resolve_selection(query: dict[str, str], catalogue: pd.DataFrame,
         rows = rows[rows["measure_id"].isin(measure_ids)]
     if rows.empty:
         return None
-    measure = _pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
+    measure = pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
     rows = rows[rows["measure_id"] == measure]
     periods = sorted(set(rows["period"]))
-    period = _pick(query.get("period"), periods, [periods[-1]])
+    period = pick(query.get("period"), periods, [periods[-1]])
     rows = rows[rows["period"] == period]
-    age_band = _pick(query.get("age_band"), sorted(set(rows["age_band"])), ["all"])
+    age_band = pick(query.get("age_band"), sorted(set(rows["age_band"])), ["all"])
     rows = rows[rows["age_band"] == age_band]
-    client_group = _pick(query.get("client_group"), sorted(set(rows["client_group"])), ["all"])
+    client_group = pick(query.get("client_group"), sorted(set(rows["client_group"])), ["all"])
     return Selection(measure, period, age_band, client_group)
 
 
@@ -83,9 +97,7 @@ class CompareView:
     council: str | None
 
     def query(self) -> str:
-        values = {"measure": self.selection.measure_id, "period": self.selection.period,
-                  "age_band": self.selection.age_band, "client_group": self.selection.client_group,
-                  "scope": self.scope}
+        values = {**self.selection.query_values(), "scope": self.scope}
         if self.scope == "region" and self.region:
             values["region"] = self.region
         if self.scope == "neighbours" and self.council:

@@ -18,7 +18,7 @@ from ..figures.client_groups import (describe_dots, describe_investment, dot_cha
                                      population_base)
 from ..labels import AGE_BANDS, CLIENT_GROUPS
 from ..routing import query_parameters
-from ..state import DEFAULT_MEASURE, measure_order
+from ..state import DEFAULT_MEASURE, measure_order, pick
 from ..wire import element
 
 PATH = "/client-groups"
@@ -89,15 +89,6 @@ def client_group_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
     return shown[[pair in keys for pair in pairs]]
 
 
-def _pick(wanted: str | None, available: list[str], preferred: list[str]) -> str:
-    if wanted in available:
-        return wanted
-    for choice in preferred:
-        if choice in available:
-            return choice
-    return available[0]
-
-
 def _age_key(band: str) -> int:
     return AGE_ORDER.index(band) if band in AGE_ORDER else len(AGE_ORDER)
 
@@ -137,19 +128,19 @@ def resolve_view(query: dict[str, str], catalogue: pd.DataFrame, regions: list[s
     rows = client_group_catalogue(catalogue) if eligible is None else eligible
     if rows.empty:
         return None
-    measure = _pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
+    measure = pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
     rows = rows[rows["measure_id"] == measure]
     periods = sorted(set(rows["period"]))
     council_periods = sorted(set(_with_council_groups(rows)["period"]))
-    period = _pick(query.get("period"), periods, council_periods[-1:] + periods[-1:])
+    period = pick(query.get("period"), periods, council_periods[-1:] + periods[-1:])
     rows = rows[rows["period"] == period]
     bands = sorted(set(rows.loc[rows["client_group"] != "all", "age_band"]), key=_age_key)
     council_bands = sorted(set(_with_council_groups(rows)["age_band"]), key=_age_key)
-    age_band = _pick(query.get("age_band"), bands, council_bands + bands)
+    age_band = pick(query.get("age_band"), bands, council_bands + bands)
     region_choices = [ALL_ENGLAND, *regions]
-    region = _pick(query.get("region"), region_choices, [DEFAULT_REGION, ALL_ENGLAND])
+    region = pick(query.get("region"), region_choices, [DEFAULT_REGION, ALL_ENGLAND])
     keys = [BY_NAME] + [c.key for c in columns_for(catalogue, measure, period, age_band)]
-    sort = _pick(query.get("sort"), keys, [BY_NAME])
+    sort = pick(query.get("sort"), keys, [BY_NAME])
     return ClientGroupView(measure, period, age_band, region, sort)
 
 

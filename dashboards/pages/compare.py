@@ -6,15 +6,15 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from .. import db
-from ..components import comparison_table, message, page_shell, radio_group, source_line
+from ..components import comparison_table, message, page_shell, radio_group, selection_controls, source_line
 from ..context import warehouse
 from ..figures import NOTE_MARK
 from ..figures.compare import describe_ranking, ranked_bars
-from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
+from ..labels import breakdown_label
 from ..neighbours import METHOD as NEIGHBOURS_METHOD
 from ..neighbours import nearest_councils
 from ..routing import query_parameters
-from ..state import CompareView, options_for, resolve_compare
+from ..state import CompareView, options_for, resolve_compare, selection_options
 
 PATH = "/"
 TITLE = "Compare councils: self-directed support uptake"
@@ -53,15 +53,7 @@ def _controls(view: CompareView, catalogue, regions, councils, measures) -> list
     options = options_for(catalogue, view.selection)
     council_name = councils.set_index("area_code")["area_name"].get(view.council, "")
     return [
-        radio_group("compare-measure", "Measure",
-                    [(m, measures.at[m, "label"]) for m in options["measure"]], view.selection.measure_id),
-        radio_group("compare-period", "Year (to 31 March)", [(p, p) for p in options["period"]],
-                    view.selection.period),
-        radio_group("compare-age_band", "Age band",
-                    [(a, AGE_BANDS.get(a, a).capitalize()) for a in options["age_band"]], view.selection.age_band),
-        radio_group("compare-client_group", "Client group",
-                    [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in options["client_group"]],
-                    view.selection.client_group),
+        *selection_controls("compare", options, view.selection, measures),
         radio_group("compare-scope", "Which councils", SCOPE_LABELS, view.scope),
         radio_group("compare-region", "Region (for councils in a region)",
                     list(zip(regions["area_code"], regions["area_name"])), view.region or regions.iloc[0]["area_code"]),
@@ -170,9 +162,7 @@ def update_compare(*values):
     options = options_for(catalogue, view.selection)
     s = view.selection
     return (
-        [{"label": p, "value": p} for p in options["period"]],
-        [{"label": AGE_BANDS.get(a, a).capitalize(), "value": a} for a in options["age_band"]],
-        [{"label": CLIENT_GROUPS.get(c, c).capitalize(), "value": c} for c in options["client_group"]],
+        *selection_options(options),
         s.measure_id, s.period, s.age_band, s.client_group, view.scope,
         compare_panel(view, measures), view.query())
 

@@ -38,9 +38,7 @@ class FunnelView:
         return self.limits == "adjusted"
 
     def query(self) -> str:
-        s = self.selection
-        return "?" + urllib.parse.urlencode({"measure": s.measure_id, "period": s.period, "age_band": s.age_band,
-                                             "client_group": s.client_group, "limits": self.limits})
+        return "?" + urllib.parse.urlencode({**self.selection.query_values(), "limits": self.limits})
 
 
 def resolve_funnel(query: dict[str, str], catalogue: pd.DataFrame) -> FunnelView | None:

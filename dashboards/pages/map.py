@@ -15,12 +15,12 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html, no_update
 
 from .. import db, geography
-from ..components import comparison_table, message, page_shell, radio_group, source_line
+from ..components import comparison_table, message, page_shell, radio_group, selection_controls, source_line
 from ..context import warehouse
 from ..figures import NOTE_MARK, format_value, significance_style
 from ..figures.map import area_map_spec, describe_map, hex_units, shape_units
-from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
-from ..state import Selection, options_for, resolve_selection
+from ..labels import breakdown_label
+from ..state import Selection, options_for, resolve_selection, selection_options
 
 PATH = "/map"
 TITLE = "Map: self-directed support uptake"
@@ -42,9 +42,7 @@ class MapView:
     view: str
 
     def query(self) -> str:
-        s = self.selection
-        return "?" + urllib.parse.urlencode({"measure": s.measure_id, "period": s.period, "age_band": s.age_band,
-                                             "client_group": s.client_group, "view": self.view})
+        return "?" + urllib.parse.urlencode({**self.selection.query_values(), "view": self.view})
 
 
 def resolve_map(query: dict[str, str], catalogue: pd.DataFrame) -> MapView | None:
@@ -64,13 +62,7 @@ def _controls(view: MapView, catalogue: pd.DataFrame, measures: pd.DataFrame) ->
     options = options_for(catalogue, view.selection)
     s = view.selection
     return [
-        radio_group("map-measure", "Measure", [(m, measures.at[m, "label"]) for m in options["measure"]],
-                    s.measure_id),
-        radio_group("map-period", "Year (to 31 March)", [(p, p) for p in options["period"]], s.period),
-        radio_group("map-age_band", "Age band",
-                    [(a, AGE_BANDS.get(a, a).capitalize()) for a in options["age_band"]], s.age_band),
-        radio_group("map-client_group", "Client group",
-                    [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in options["client_group"]], s.client_group),
+        *selection_controls("map", options, s, measures),
         radio_group("map-view", "Map", VIEWS, view.view),
     ]
 
@@ -269,9 +261,7 @@ def update_map(*values):
     options = options_for(catalogue, view.selection)
     s = view.selection
     return (
-        [{"label": p, "value": p} for p in options["period"]],
-        [{"label": AGE_BANDS.get(a, a).capitalize(), "value": a} for a in options["age_band"]],
-        [{"label": CLIENT_GROUPS.get(c, c).capitalize(), "value": c} for c in options["client_group"]],
+        *selection_options(options),
         s.measure_id, s.period, s.age_band, s.client_group, view.view,
         map_panel(view, measures), view.query())
 

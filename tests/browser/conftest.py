@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import start_app  # noqa: F401  (browser tests import it from here)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,6 +1,5 @@
 """Pure pieces of the Compare page: URL state, similar councils, the ranked bar figure."""
 import pandas as pd
-import pytest
 
 from dashboards.figures.compare import describe_ranking, ranked_bars
 from dashboards.neighbours import nearest_councils
