@@ -15,14 +15,19 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from etl.build import build, discover  # noqa: E402
+from etl.build import build, discover, sha256_of  # noqa: E402
 from etl.readers import read_file  # noqa: E402
 
 
 def parse_only(raw_dirs: list[Path]) -> int:
-    """Read every cell of every file with the same readers (calamine, csv), nothing else."""
-    cells = 0
+    """Read every cell of every file with the same readers (calamine, csv), nothing else.
+    Files with the same bytes are read once, as the build does."""
+    cells, seen = 0, set()
     for _, path in discover(raw_dirs):
+        digest = sha256_of(path)
+        if digest in seen:
+            continue
+        seen.add(digest)
         for sheet in read_file(path, str(path)):
             cells += sum(len(row) for row in sheet.rows)
     return cells

@@ -93,6 +93,15 @@ def file_period(match: Match, file_path: Path) -> str | None:
     return None
 
 
+def _has_text(value: object) -> bool:
+    """Whether a cell holds anything (cheaper than cell_text for the numbers most cells are)."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    return not (isinstance(value, float) and value != value)
+
+
 def _looks_numeric(value: object) -> bool:
     try:
         return parse_value(value)[0] is not None
@@ -168,14 +177,14 @@ class SheetExtractor:
     def data_rows(self):
         """(row number, row) for each data row, with keep/skip filters applied."""
         keep, skip = self._row_filters()
+        outside = f"rows outside {self.layout.section('rows').get('keep_where')}"
         for offset, row in enumerate(self.rows[self.header_index + 1:], start=1):
-            if not any(cell_text(c) for c in row):
+            if not any(_has_text(c) for c in row):
                 continue
-            values = lambda index: map_key(row[index] if index < len(row) else "")
-            if any(values(i) not in allowed for i, allowed in keep.items()):
-                self.result.ignored[f"rows outside {self.layout.section('rows')['keep_where']}"] += 1
+            if keep and any(map_key(row[i] if i < len(row) else "") not in allowed for i, allowed in keep.items()):
+                self.result.ignored[outside] += 1
                 continue
-            if any(values(i) in banned for i, banned in skip.items()):
+            if skip and any(map_key(row[i] if i < len(row) else "") in banned for i, banned in skip.items()):
                 continue
             yield self.header_row_number + offset, row
 
@@ -262,19 +271,26 @@ class SheetExtractor:
                 for role, column in columns.items():
                     self._cell(area, period, dims, role, row, row_number, column, note or None)
 
-    def _dimension(self, spec, row: list, row_number: int) -> str | None:
-        """A fixed value, or a column's value through an optional map (None: ignore the row)."""
+    def _dimension_reader(self, spec):
+        """A function (row, row number) -> the dimension's value, or None to ignore the row:
+        a fixed value, or a column's value through an optional map, resolved once per sheet."""
         if isinstance(spec, str):
-            return spec
-        column = self.column(spec["column"])
-        value = row[column] if column < len(row) else None
+            return lambda row, row_number: spec
+        column, name = self.column(spec["column"]), spec["column"]
         if "map" not in spec:
-            return cell_text(value)
-        found = self._map(spec["map"], value, row=row_number, column=column,
-                          ignore=spec.get("ignore_unmapped", False))
-        if found is None:
-            self.result.ignored[f"{spec['column']} = {cell_text(value)}"] += 1
-        return found
+            return lambda row, row_number: cell_text(row[column] if column < len(row) else None)
+        memo: dict[object, str | None] = {}   # long files repeat a few labels on every row
+        ignore = spec.get("ignore_unmapped", False)
+
+        def read(row: list, row_number: int) -> str | None:
+            value = row[column] if column < len(row) else None
+            if value not in memo:
+                memo[value] = self._map(spec["map"], value, row=row_number, column=column, ignore=ignore)
+            found = memo[value]
+            if found is None:
+                self.result.ignored[f"{name} = {cell_text(value)}"] += 1
+            return found
+        return read
 
     def _long(self) -> None:
         config = self.layout.section("long")
@@ -288,16 +304,18 @@ class SheetExtractor:
             role_columns = None
         else:
             role_columns = {role: self.column(config[role]) for role in ROLES if role in config}
+        read_role = self._dimension_reader(config["role"]) if role_columns is None else None
+        readers = [self._dimension_reader(config[d]) for d in ("measure_id", "age_band", "client_group")]
         for row_number, row in self.data_rows():
             # Cheap rejections first: most rows of an all-measures file are other measures.
             role = None
-            if role_columns is None:
-                role = self._dimension(config["role"], row, row_number)
+            if read_role is not None:
+                role = read_role(row, row_number)
                 if role is None:
                     continue
             dims = []
-            for dimension in ("measure_id", "age_band", "client_group"):
-                dims.append(self._dimension(config[dimension], row, row_number))
+            for read in readers:
+                dims.append(read(row, row_number))
                 if dims[-1] is None:
                     break  # a measure the layout does not load: its other labels don't matter
             if None in dims:
@@ -369,16 +387,20 @@ class SheetExtractor:
                                       column=self.column(spec["column"]))
                       for name, spec in specs.items()}
             areas: dict[str, str | None] = {}  # per period: a column group may name its year
+            cells = self.result.cells
             for column, contributions in plans:
-                for period, measure_id, age_band, client_group, role, note in contributions:
-                    period = self._require_period(period or self.period, row_number)
+                raw = row[column] if column < len(row) else None
+                for period, dims, role, note in contributions:
+                    period = period or self.period
                     if period not in areas:
-                        areas[period] = self.area_of(row, row_number, period, value_columns)
+                        areas[period] = self.area_of(row, row_number,
+                                                     self._require_period(period, row_number), value_columns)
                     if areas[period] is None:
                         continue
-                    dims = tuple(values.get(v[5:], v) if v.startswith("$row:") else v
-                                 for v in (measure_id, age_band, client_group))
-                    self._cell(areas[period], period, dims, role, row, row_number, column, note)
+                    if values:  # only layouts with row dimensions ($row:) pay for substituting them
+                        dims = tuple(values.get(v[5:], v) if v.startswith("$row:") else v for v in dims)
+                    cells.append(Cell(areas[period], period, *dims, role, raw, self.sheet.name, row_number,
+                                      column, note))
 
     def _column_plans(self) -> list[tuple[int, list[tuple]]]:
         """For each column some rule matches: what its cells contribute to."""
@@ -429,7 +451,7 @@ class SheetExtractor:
         if period is not None:
             period = normalise_period(period)
         contributes = rule.get("contributes", [[rule.get("measure_id"), rule.get("role", "value")]])
-        return [(period, resolve(measure_id), resolve(age_band), resolve(client_group),
+        return [(period, (resolve(measure_id), resolve(age_band), resolve(client_group)),
                  resolve(role), note)
                 for measure_id, role in contributes
                 for age_band in rule.get("age_bands", ["all"])

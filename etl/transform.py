@@ -64,10 +64,10 @@ def combine(parts: list[Part], suppressed_as: float | None) -> RoleValue:
     """One role's value: a single cell as published, or a derived sum of several."""
     if not parts:
         return RoleValue(None, None, None, 0, None)
-    refs = compact_refs([p.position for p in parts])
-    if len(parts) == 1:
+    if len(parts) == 1:  # most values are one published cell
         part = parts[0]
-        return RoleValue(part.number, part.status, refs, _decimals(part.raw), None)
+        return RoleValue(part.number, part.status, cell_ref(*part.position), _decimals(part.raw), None)
+    refs = compact_refs([p.position for p in parts])
     total, suppressed = 0.0, 0
     for part in parts:
         if part.status == "published":
@@ -113,13 +113,18 @@ class Assembler:
     def __init__(self, measure_units: dict[str, str], *, markers: dict[str, str],
                  suppressed_as: float | None, counts_rounded_to: float | str | None):
         self.measure_units = measure_units
+        self._parsed: dict[object, tuple[float | None, str]] = {}
         self.markers = markers
         self.suppressed_as = suppressed_as
         self.counts_rounded_to = counts_rounded_to
 
     def _parse(self, cell: Cell, file_label: str) -> tuple[float | None, str]:
+        raw = cell.raw
+        if raw in self._parsed:  # markers, blanks and common counts repeat thousands of times
+            return self._parsed[raw]
         try:
-            return parse_value(cell.raw, self.markers)
+            self._parsed[raw] = parse_value(raw, self.markers)
+            return self._parsed[raw]
         except ValueParseError as error:
             raise SourceError(f"{error}.", file=file_label, sheet=cell.sheet, row=cell.row_number,
                               cell=cell_ref(cell.row_number, cell.column_index),
