@@ -32,10 +32,11 @@ def create_app(db_path: Path | str) -> dash.Dash:
     set_warehouse(Warehouse(db_path))
     app = dash.Dash(__name__, assets_folder=str(ASSETS), title="Self-directed support uptake",
                     suppress_callback_exceptions=True, index_string=INDEX)
-    from . import api, downloads
+    from . import api, downloads, security
 
     app.server.register_blueprint(api.blueprint)
     app.server.register_blueprint(downloads.blueprint)
+    app.server.register_blueprint(security.blueprint)
     app.server.json.sort_keys = False  # columns keep their documented order
     page_routes = routes()
     app.layout = html.Div([
@@ -50,4 +51,5 @@ def create_app(db_path: Path | str) -> dash.Dash:
     def route(pathname, search):
         return render(page_routes, pathname, search)
 
+    security.install_headers(app)  # after every callback is defined: it hashes inline scripts
     return app
