@@ -96,7 +96,7 @@ def _with_absent_councils(rows: pd.DataFrame, expected: pd.DataFrame) -> pd.Data
     return pd.concat([rows, filler], ignore_index=True)
 
 
-def _scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
+def scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
     """Rows for the scope, the scope's name, and which areas are reference lines."""
     wh, s = warehouse(), view.selection
     everything = db.observations(wh, measure_id=s.measure_id, period=s.period, age_band=s.age_band,
@@ -123,7 +123,7 @@ def _scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
 def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
     s = view.selection
     measure = measures.loc[s.measure_id]
-    rows, scope_name, reference_codes = _scope_rows(view)
+    rows, scope_name, reference_codes = scope_rows(view)
     councils = rows[rows["area_type"] == "council"]
     references = rows[rows["area_code"].isin(reference_codes)]
     references = references.set_index("area_code").reindex(reference_codes).dropna(subset=["area_name"]).reset_index()
@@ -146,6 +146,11 @@ def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
                          polarity=measure["polarity"], unit=unit),
         html.P(f"{NOTE_MARK} This value has a note in the table. " + METHOD, className="footnote method"),
         *extras,
+        html.P(["Download the data shown: ",
+                html.A("CSV", href=f"/download/compare.csv{view.query()}", id="compare-download-csv"),
+                " or ",
+                html.A("Excel (with a sheet describing it)", href=f"/download/compare.xlsx{view.query()}",
+                       id="compare-download-xlsx"), "."], className="downloads"),
         source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna())))),
     ]
 

@@ -85,6 +85,8 @@ def test_choosing_mental_health_changes_chart_table_and_url(page, live_url):
     assert bars[0] == ("Gateshead", "41.3% \u25b2 \u2020")
     assert references(page) == ["England 14.6%", "North East 15.3%"]
     assert re.search(r"age_band=18-64&client_group=mental_health&scope=region&region=E12000001$", page.url)
+    # The download link follows the view: the same query as the page's URL.
+    assert page.locator("#compare-download-csv").get_attribute("href") == "/download/compare.csv?" + page.url.split("?")[1]
     darlington = [r for r in table_rows(page) if r[1] == "Darlington"][0]
     assert darlington[3] == "19.0% \u2020" and darlington[7] == "\u25cf similar to England"
     assert darlington[9].startswith("Published 19% is further from the counts' ratio (17.7%)")
