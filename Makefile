@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 # bundled figures in data/raw).
 MIRROR := $(or $(UPTAKE_MIRROR),$(wildcard ../shared/realdata))
 
-.PHONY: run test build chromium clean benchmarks
+.PHONY: run test build chromium clean benchmarks serve-prod
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ build: $(VENV)/.installed
 
 run: build
 	$(PY) app.py --db $(DB)
+
+# Production: gunicorn workers, each with a read-only connection; a rebuilt database is picked
+# up without a restart. WORKERS and BIND can be set: make serve-prod WORKERS=4 BIND=0.0.0.0:8050
+WORKERS ?= 3
+BIND ?= 127.0.0.1:8050
+serve-prod: build
+	UPTAKE_DB=$(DB) $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(BIND) --access-logfile - app:server
 
 # Browser tests need Debian's Chromium; install it when missing rather than skipping them.
 chromium:
