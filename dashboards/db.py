@@ -195,41 +195,8 @@ def population_profile(warehouse: Warehouse) -> pd.DataFrame:
         """))
 
 
-def latest_period(warehouse: Warehouse, measure_id: str, region_code: str) -> str | None:
-    frame = warehouse.query(
-        "SELECT max(period) AS period FROM observations "
-        "WHERE measure_id = ? AND region_code = ? AND area_type = 'council'",
-        [measure_id, region_code])
-    return None if frame.empty or pd.isna(frame.at[0, "period"]) else frame.at[0, "period"]
 
 
-def breakdowns(warehouse: Warehouse, measure_id: str, period: str, region_code: str) -> pd.DataFrame:
-    """Age band x client group pairs with council values in the region, in a stable order."""
-    return warehouse.query(
-        "SELECT DISTINCT age_band, client_group FROM observations "
-        "WHERE measure_id = ? AND period = ? AND region_code = ? AND area_type = 'council' "
-        "ORDER BY (age_band = 'all' AND client_group = 'all') DESC, age_band, client_group",
-        [measure_id, period, region_code])
-
-
-def region_comparison(warehouse: Warehouse, measure_id: str, period: str, age_band: str,
-                      client_group: str, region_code: str) -> pd.DataFrame:
-    """Councils of a region, then the region and England, for one measure and breakdown."""
-    return warehouse.query(
-        """
-        SELECT area_code, area_name, area_type, value, numerator, denominator, value_status,
-               note, source_id, source_file, value_cell
-        FROM observations
-        WHERE measure_id = ? AND period = ? AND age_band = ? AND client_group = ?
-          AND ((area_type = 'council' AND region_code = ?) OR area_code IN (?, ?))
-        ORDER BY area_type = 'council' DESC, value DESC NULLS LAST, area_name
-        """,
-        [measure_id, period, age_band, client_group, region_code, region_code, ENGLAND])
-
-
-def area_name(warehouse: Warehouse, area_code: str) -> str | None:
-    frame = warehouse.query("SELECT area_name FROM areas WHERE area_code = ?", [area_code])
-    return None if frame.empty else frame.at[0, "area_name"]
 
 
 def sources(warehouse: Warehouse, source_ids: list[str]) -> pd.DataFrame:
@@ -239,8 +206,9 @@ def sources(warehouse: Warehouse, source_ids: list[str]) -> pd.DataFrame:
 
 
 def measure(warehouse: Warehouse, measure_id: str) -> dict | None:
-    frame = warehouse.query("SELECT * FROM measures WHERE measure_id = ?", [measure_id])
-    return None if frame.empty else frame.iloc[0].to_dict()
+    found = measures(warehouse)
+    found = found[found["measure_id"] == measure_id]
+    return None if found.empty else found.iloc[0].to_dict()
 
 
 def counted_catalogue(warehouse: Warehouse, unit: str = "percent") -> pd.DataFrame:

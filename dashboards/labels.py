@@ -30,11 +30,3 @@ def breakdown_label(age_band: str, client_group: str) -> str:
         text += f", {CLIENT_GROUPS.get(client_group, client_group)}"
     return text[0].upper() + text[1:]
 
-
-def breakdown_key(age_band: str, client_group: str) -> str:
-    return f"{age_band}|{client_group}"
-
-
-def parse_breakdown_key(key: str) -> tuple[str, str]:
-    age_band, _, client_group = key.partition("|")
-    return age_band, client_group or "all"

@@ -6,7 +6,7 @@ view and a copied URL restores exactly the view it was copied from.
 from __future__ import annotations
 
 import urllib.parse
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -116,7 +116,3 @@ def resolve_compare(query: dict[str, str], catalogue: pd.DataFrame, regions: lis
     if scope == "neighbours" and council is None:
         scope = "england"
     return CompareView(selection, scope, region if scope == "region" else None, council)
-
-
-def as_dict(view: CompareView) -> dict:
-    return {**asdict(view.selection), "scope": view.scope, "region": view.region, "council": view.council}

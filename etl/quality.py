@@ -19,6 +19,23 @@ def ratio_range(numerator: float, denominator: float, rounded_to: float) -> tupl
     return low, high
 
 
+def beyond_rounding(value: float, numerator: float, denominator: float, rounded_to: float | None,
+                    printed_decimals: int) -> bool:
+    """Whether the printed value lies outside every ratio the rounded counts allow."""
+    low, high = ratio_range(numerator, denominator, rounded_to or 0)
+    printed_half = 0.5 * 10 ** -printed_decimals
+    return value + printed_half < low or value - printed_half > high
+
+
+def counts_check(value: float | None, numerator: float | None, denominator: float | None,
+                 rounded_to: float | None, printed_decimals: int) -> str | None:
+    """'beyond_rounding', 'consistent', or None when there are no counts to check against."""
+    if value is None or numerator is None or not denominator:
+        return None
+    outside = beyond_rounding(value, numerator, denominator, rounded_to, printed_decimals)
+    return "beyond_rounding" if outside else "consistent"
+
+
 def consistency_note(value: float | None, numerator: float | None, denominator: float | None,
                      rounded_to: float | None, printed_decimals: int = 1) -> str | None:
     """A note when a published percentage and its counts disagree, else None."""
@@ -26,12 +43,10 @@ def consistency_note(value: float | None, numerator: float | None, denominator: 
         return None
     ratio = 100 * numerator / denominator
     difference = value - ratio
-    printed_half = 0.5 * 10 ** -printed_decimals
     low, high = ratio_range(numerator, denominator, rounded_to or 0)
-    outside = value + printed_half < low or value - printed_half > high
     rounding = (f"rounding the counts to the nearest {rounded_to:g}" if rounded_to
                 else "rounding of the printed value")
-    if outside:
+    if beyond_rounding(value, numerator, denominator, rounded_to, printed_decimals):
         return (f"Published {value:g}% is further from the counts' ratio ({ratio:.1f}%) than "
                 f"{rounding} can explain (they allow {low:.1f}% to {high:.1f}%). "
                 "Shown as published.")

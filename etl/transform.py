@@ -8,7 +8,7 @@ import pandas as pd
 
 from .errors import SourceError, cell_ref
 from .extract import Cell
-from .quality import consistency_note, ratio_range
+from .quality import consistency_note, counts_check
 from .values import ValueParseError, parse_value
 
 FACT_COLUMNS = [
@@ -80,15 +80,6 @@ def combine(parts: list[Part], suppressed_as: float | None) -> RoleValue:
     note = (f"Sums {suppressed} suppressed cell{'s' if suppressed > 1 else ''}, each counted as "
             f"{suppressed_as:g} (the middle of the suppressed range)." if suppressed else None)
     return RoleValue(total, "derived", refs, 0, note)
-
-
-def counts_check(value: float | None, numerator: float | None, denominator: float | None,
-                 rounded_to: float | None, decimals: int) -> str | None:
-    if value is None or numerator is None or not denominator:
-        return None
-    low, high = ratio_range(numerator, denominator, rounded_to or 0)
-    half = 0.5 * 10 ** -decimals
-    return "beyond_rounding" if (value + half < low or value - half > high) else "consistent"
 
 
 def _tier(area_code: str) -> str:

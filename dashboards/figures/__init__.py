@@ -10,7 +10,6 @@ import math
 import pandas as pd
 
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14, "color": "#1a1a1a"}
-BAR_COLOUR = "#1d4f91"        # dark blue: 8.6:1 against white, distinct in greyscale
 NOTE_MARK = "\u2020"          # dagger: this value has a data-quality note in the table
 REFERENCE_STYLES = [          # line style and weight carry the meaning, not colour alone
     {"dash": "dash", "color": "#1a1a1a"},
@@ -60,9 +59,6 @@ def format_value(value: object, unit: str = "percent") -> str:
         return f"{value:,.1f}"
     return f"{value:,.0f}"
 
-
-def format_percent(value: object) -> str:
-    return format_value(value, "percent")
 
 
 def axis_suffix(unit: str) -> str:
