@@ -1,4 +1,4 @@
-"""Command line: `python -m etl build [--raw DIR]... [--db PATH] [--strict]`."""
+"""Command line: `python -m etl build [--raw DIR]... [--db PATH] [--strict] [--max-file-mb MB]`."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,8 @@ from rich.console import Console
 from .build import DEFAULT_DB, build
 from .fetch import add_fetch_command
 from .errors import BuildError, SourceError
+from .limits import (DEFAULT_MAX_FILE_MB, DEFAULT_MAX_ZIP_RATIO, FILE_MB_ENV, UNPACKED_FACTOR,
+                     ZIP_RATIO_ENV, Limits)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     build_parser.add_argument("--strict", action="store_true",
                               help="fail on any file no layout recognises")
     build_parser.add_argument("--quiet", action="store_true", help="no per-file progress")
+    build_parser.add_argument("--max-file-mb", type=float, default=None, metavar="MB",
+                              help=f"refuse raw files larger than this (default "
+                                   f"{DEFAULT_MAX_FILE_MB:g}, or {FILE_MB_ENV}); a workbook may "
+                                   f"unpack to {UNPACKED_FACTOR}x this")
+    build_parser.add_argument("--max-zip-ratio", type=float, default=None, metavar="RATIO",
+                              help=f"refuse workbooks with a member compressed more than this "
+                                   f"(default {DEFAULT_MAX_ZIP_RATIO:g}:1, or {ZIP_RATIO_ENV})")
     add_fetch_command(commands)
     template_parser = commands.add_parser("template", help="write blank analyst import templates")
     template_parser.add_argument("--out", type=Path, default=Path("data/templates"))
@@ -46,7 +55,17 @@ def main(argv: list[str] | None = None) -> int:
 
     console = Console(stderr=True, quiet=args.quiet, soft_wrap=True)
     try:
-        report = build(args.raw or [Path("data/raw")], args.db, strict=args.strict, console=console)
+        limits = Limits.from_env(args.max_file_mb, args.max_zip_ratio)
+    except ValueError as error:
+        print(f"Build failed: {error}", file=sys.stderr)
+        return 2
+    for name, value in (("--max-file-mb", args.max_file_mb), ("--max-zip-ratio", args.max_zip_ratio)):
+        if value is not None and not value > 0:
+            print(f"Build failed: {name} must be above 0.", file=sys.stderr)
+            return 2
+    try:
+        report = build(args.raw or [Path("data/raw")], args.db, strict=args.strict, console=console,
+                       limits=limits)
     except (SourceError, BuildError) as error:
         print(f"Build failed: {error}", file=sys.stderr)
         return 1

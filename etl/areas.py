@@ -95,5 +95,9 @@ class AreaResolver:
             return self._alive(self._by_name.get(name_key(label), []), period)
         return None
 
+    def knows_code(self, code: str) -> bool:
+        """Whether a GSS code is in the reference areas (or a recode of one)."""
+        return code in self._current_code
+
     def closest(self, label: str, count: int = 3) -> list[str]:
         return difflib.get_close_matches(label, self._names, n=count, cutoff=0.5)

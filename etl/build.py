@@ -6,16 +6,19 @@ the app is serving.
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import re
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 
 from .areas import AreaResolver, ReferenceTables, load_reference
 from .checks import CheckResult, run_checks
@@ -23,7 +26,8 @@ from .detect import detect_layouts
 from .errors import BuildError, SourceError
 from .extract import SheetExtractor
 from .intervals import write_intervals_and_gaps
-from .readers import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, cell_text, read_file
+from .limits import Limits, check_file_size
+from .readers import CSV_SUFFIXES, ENCODING_NAMES, SPREADSHEET_SUFFIXES, cell_text, read_file
 from .registry import Layout, load_layouts, map_key
 from .transform import FACT_COLUMNS, Assembler
 
@@ -43,6 +47,7 @@ class LoadedSource:
     meta: dict[str, str]
     rows: pd.DataFrame
     ignored: dict[str, int]
+    encoding: str | None = None    # how a text file was decoded; None for workbooks
 
 
 @dataclass
@@ -66,6 +71,11 @@ class BuildReport:
     def to_markdown(self) -> str:
         lines = ["# Build report", "", "## Sources", "", "| source | layout | rows |", "|---|---|---|"]
         lines += [f"| {s['file']} | {s['layout_id']} | {s['rows']} |" for s in self.sources]
+        decoded = [s for s in self.sources if s.get("encoding") not in (None, "utf-8")]
+        if decoded:  # said only when it is news: most text files are plain UTF-8
+            lines += ["", "## Text encodings", ""]
+            lines += [f"- {s['file']}: read as {ENCODING_NAMES.get(s['encoding'], s['encoding'])}"
+                      for s in decoded]
         lines += ["", "## Unrecognised files", ""]
         lines += [f"- {u['file']}: {u['reason']}" for u in self.unrecognised] or ["None."]
         lines += ["", "## Checks", "", "| check | severity | offending rows | what |", "|---|---|---|---|"]
@@ -124,16 +134,18 @@ class Pipeline:
     crosswalk: dict[str, str]
     measure_units: dict[str, str]
     note_requirements: dict[str, str]
+    limits: Limits
 
     @classmethod
-    def load(cls) -> "Pipeline":
+    def load(cls, limits: Limits | None = None) -> "Pipeline":
         reference = load_reference()
         crosswalk = {map_key(label): group for label, group in
                      zip(reference.client_groups["source_label"], reference.client_groups["client_group"])}
         measures = reference.measures
         units = dict(zip(measures["measure_id"], measures["unit"]))
         notes = {m: n for m, n in zip(measures["measure_id"], measures["note_must_name"]) if n}
-        return cls(load_layouts(), reference, AreaResolver(reference), crosswalk, units, notes)
+        return cls(load_layouts(), reference, AreaResolver(reference), crosswalk, units, notes,
+                   limits or Limits.from_env())
 
 
 def _rounding(layout: Layout, meta: dict[str, str]) -> float | str | None:
@@ -154,13 +166,10 @@ def _key_value_sheet(sheets, name: str | None) -> dict[str, str]:
 
 def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -> LoadedSource | str:
     """The file's rows, or the reason no layout recognised it."""
-    sheets = read_file(path, file_label)
+    sheets = read_file(path, file_label, pipeline.limits)
     matches, closest = detect_layouts(sheets, pipeline.layouts)
     if not matches:
-        if closest.closest is None:
-            return "no known layout's headers appear in it"
-        return (f"closest layout '{closest.closest.layout_id}' ({closest.score:.0%} of its "
-                f"signature), missing: {', '.join(closest.missing)}")
+        return closest.describe()
     frames, ignored, meta = [], {}, {}
     for match in matches:
         extraction = SheetExtractor(match, file_label, path, pipeline.resolver, pipeline.crosswalk,
@@ -178,7 +187,8 @@ def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -
     meta.setdefault("period", ", ".join(sorted(set(rows["period"]))))
     return LoadedSource(source_id=source_id, file_label=file_label,
                         layout_id=", ".join(dict.fromkeys(m.layout.layout_id for m in matches)),
-                        sha256="", meta=meta, rows=rows, ignored=ignored)
+                        sha256="", meta=meta, rows=rows, ignored=ignored,
+                        encoding=sheets[0].encoding if sheets else None)
 
 
 def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[CheckResult]:
@@ -220,10 +230,58 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[C
         connection.close()
 
 
+def _process_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _temporary_path(db_path: Path) -> Path:
+    # The host and process id say whose it is: a leftover is removed only when its process is
+    # gone from this host, never while another build is still writing it.
+    return db_path.with_name(f".{db_path.name}.tmp-{socket.gethostname()}-{os.getpid()}")
+
+
+def remove_leftover_temporaries(db_path: Path) -> list[Path]:
+    """Temporary databases (and their write-ahead logs) of builds on this host that were killed
+    before they could clean up: they never held the served database, so they are only litter."""
+    host = socket.gethostname()
+    pattern = re.compile(rf"^\.{re.escape(db_path.name)}\.tmp-(?:(?P<host>.+)-)?(?P<pid>\d+)(?:\.wal)?$")
+    removed = []
+    for path in sorted(db_path.parent.glob(f".{glob.escape(db_path.name)}.tmp-*")):
+        found = pattern.match(path.name)
+        if not found or found["host"] not in (None, host):
+            continue
+        pid = int(found["pid"])
+        if pid != os.getpid() and not _process_running(pid):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _load_one(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -> LoadedSource | str:
+    """load_file, with anything unforeseen still reported against the file it came from."""
+    try:
+        return load_file(path, file_label, pipeline, source_id)
+    except SourceError:
+        raise
+    except MemoryError as error:
+        raise SourceError("needs more memory to read than this machine has.", file=file_label,
+                          hint="Remove the file or build on a larger machine.") from error
+    except Exception as error:  # a reader or layout meeting input it was never shown
+        raise SourceError(f"could not be loaded: {type(error).__name__}: {error}.", file=file_label,
+                          hint="Check the file opens and looks like its publication; if it does, "
+                               "this is an ETL bug: report it with the file.") from error
+
+
 def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = False,
-          console: Console | None = None) -> BuildReport:
+          console: Console | None = None, limits: Limits | None = None) -> BuildReport:
     console = console or Console(stderr=True, quiet=True)
-    pipeline = Pipeline.load()
+    pipeline = Pipeline.load(limits)
     report = BuildReport()
     loaded: list[LoadedSource] = []
     seen_hashes: dict[str, str] = {}
@@ -232,16 +290,22 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
         # Provenance names the raw folder and the path inside it, never the server's absolute
         # path: stable across machines, and says where to look.
         file_label = (Path(raw_dir.name) / path.relative_to(raw_dir)).as_posix()
-        digest = sha256_of(path)
+        try:
+            check_file_size(path, file_label, pipeline.limits)   # before hashing reads it all
+            digest = sha256_of(path)
+        except OSError as error:  # removed or unreadable since the folder was listed
+            raise SourceError(f"cannot be read ({error.strerror or error}).", file=file_label,
+                              hint="Check the file is still there and readable.") from error
         if digest in seen_hashes:
             report.duplicates_skipped.append(f"{file_label} (same bytes as {seen_hashes[digest]})")
             continue
         seen_hashes[digest] = file_label
         source_id = _source_id(path, taken_ids)
-        outcome = load_file(path, file_label, pipeline, source_id)
+        outcome = _load_one(path, file_label, pipeline, source_id)
         if isinstance(outcome, str):
             report.unrecognised.append({"file": file_label, "reason": outcome})
-            console.print(f"[yellow]not recognised[/] {file_label}: {outcome}")
+            console.print(f"[yellow]not recognised[/] {escape(file_label)}: {escape(outcome)}",
+                          highlight=False)
             if strict:
                 raise SourceError(f"is not a known layout: {outcome}.", file=file_label,
                                   hint="Add a layout to etl/registry/layouts/ or remove the file.")
@@ -252,16 +316,27 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
         report.sources.append({"source_id": source_id, "file": file_label,
                                "layout_id": outcome.layout_id, "rows": len(outcome.rows),
                                "periods": sorted(set(outcome.rows["period"])),
-                               "ignored": outcome.ignored, "sha256": digest})
-        console.print(f"loaded {file_label} as {outcome.layout_id}: {len(outcome.rows)} rows")
+                               "ignored": outcome.ignored, "sha256": digest,
+                               "encoding": outcome.encoding})
+        decoded = "" if outcome.encoding in (None, "utf-8") else \
+            f" (text decoded as {ENCODING_NAMES.get(outcome.encoding, outcome.encoding)})"
+        console.print(f"loaded {file_label} as {outcome.layout_id}{decoded}: {len(outcome.rows)} rows",
+                      markup=False, highlight=False)
     if not loaded:
         raise BuildError(f"no recognised publications in {', '.join(map(str, raw_dirs))}.")
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
+    for leftover in remove_leftover_temporaries(db_path):
+        console.print(f"removed {leftover.name}, left by an interrupted build", markup=False)
+    temporary = _temporary_path(db_path)
     temporary.unlink(missing_ok=True)
     try:
-        report.checks = _write_database(temporary, loaded, pipeline.reference)
+        try:
+            report.checks = _write_database(temporary, loaded, pipeline.reference)
+        except (duckdb.Error, OSError) as error:  # disk full, permissions: nothing was replaced
+            raise BuildError(f"could not write the new database beside {db_path} "
+                             f"({type(error).__name__}: {error}); the existing database was left "
+                             "as it was. Check free space and permissions there.") from error
         failed = [c for c in report.checks if c.severity == "error" and not c.passed]
         if failed:
             details = "\n".join(f"  {c.name}: {c.what}; {len(c.offending)} rows, first: "
@@ -270,6 +345,7 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
         os.replace(temporary, db_path)
     finally:
         temporary.unlink(missing_ok=True)
+        temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
     db_path.with_name("build_report.json").write_text(json.dumps(report.to_json(), indent=2),
                                                      encoding="utf-8")
     db_path.with_name("build_report.md").write_text(report.to_markdown(), encoding="utf-8")

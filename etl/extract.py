@@ -133,6 +133,7 @@ class SheetExtractor:
         self._columns_by_header: dict[str, int] = {}
         self._resolved: dict[tuple, str | None] = {}
         self._mappings: dict[str, dict[str, str]] = {"crosswalk": crosswalk}
+        self._first_row: dict[tuple, int] = {}
 
     # -- locating ---------------------------------------------------------------------------
     def fail(self, message: str, *, row: int | None = None, column: int | None = None,
@@ -195,7 +196,8 @@ class SheetExtractor:
         if "fixed_area" in config:
             return config["fixed_area"]
         cell = lambda index: cell_text(row[index]) if index is not None and index < len(row) else ""
-        code = next((cell(i) for i in self._code_columns if GSS_CODE.match(cell(i))), None)
+        code_column = next((i for i in self._code_columns if GSS_CODE.match(cell(i))), None)
+        code = cell(code_column) if code_column is not None else None
         keep_codes = config.get("keep_area_codes")
         if keep_codes and not (code and re.match(keep_codes, code)):
             return None
@@ -211,6 +213,17 @@ class SheetExtractor:
             return None
         key = (code, label, cassr, period)
         if key not in self._resolved:  # long files repeat each area on hundreds of rows
+            if code and not self.resolver.knows_code(code):
+                # A printed code is what the publisher meant: never fall back to the name, which
+                # can denote another council (a reused name, a successor).
+                named = self.resolver.resolve(label or None, cassr=cassr, period=period) if label else None
+                said = (f"; the name printed beside it, '{label}', is {named}" if named else
+                        f" for '{label}' (closest known names: "
+                        f"{', '.join(self.resolver.closest(label)) or 'none close'})" if label else "")
+                raise self.fail(f"unknown area code '{code}'{said}.", row=row_number,
+                                column=code_column,
+                                hint="Correct the code, or if it is a new council or a recode add "
+                                     "it to etl/reference/areas.csv (and area_changes.csv).")
             self._resolved[key] = self.resolver.resolve(label or None, code=code, cassr=cassr,
                                                         period=period)
         found = self._resolved[key]
@@ -239,6 +252,18 @@ class SheetExtractor:
         self.result.cells.append(Cell(area, period, *dims, role, raw, self.sheet.name, row_number,
                                       column, note))
 
+    def _claim(self, identity: tuple, row: list, row_number: int, what) -> None:
+        """Each data row gives its own observations: a second row with the same identity (area,
+        period and breakdown) is a duplicate, which summing would silently double. `what()`
+        describes the identity, only when it is needed."""
+        first = self._first_row.setdefault(identity, row_number)
+        if first != row_number:
+            printed = cell_text(row[self._label_column]) \
+                if self._label_column is not None and self._label_column < len(row) else ""
+            area = f" ('{printed}')" if printed else ""
+            raise self.fail(f"rows {first} and {row_number} are duplicates: both give {what()}{area}.",
+                            row=row_number, hint=f"Delete one of them (row {row_number} or row {first}).")
+
     def _require_period(self, period: str | None, row_number: int) -> str:
         if period is None:
             raise self.fail("has no period: none in its header block, title or file name.",
@@ -266,6 +291,7 @@ class SheetExtractor:
             area = self.area_of(row, row_number, period, value_columns)
             if area is None:
                 continue
+            self._claim((area, period), row, row_number, lambda: f"{area} for {period}")
             for dims, columns, note_column in groups:
                 note = cell_text(row[note_column]) if note_column is not None and note_column < len(row) else ""
                 for role, column in columns.items():
@@ -329,6 +355,8 @@ class SheetExtractor:
             area = self.area_of(row, row_number, period, list(columns.values()))
             if area is None:
                 continue
+            self._claim((area, period, dims, role), row, row_number,
+                        lambda: f"{area} {period} {'/'.join(dims)}" + (f" ({role})" if role else ""))
             note = cell_text(row[note_column]) if note_column is not None and note_column < len(row) else ""
             if unit_column is not None:
                 self._check_unit(dims[0], cell_text(row[unit_column]), row_number, unit_column)
@@ -401,6 +429,12 @@ class SheetExtractor:
                         dims = tuple(values.get(v[5:], v) if v.startswith("$row:") else v for v in dims)
                     cells.append(Cell(areas[period], period, *dims, role, raw, self.sheet.name, row_number,
                                       column, note))
+            found = tuple(sorted((period, area) for period, area in areas.items() if area))
+            if found:
+                printed = tuple(cell_text(labels[name]) for name in specs)
+                self._claim((found, printed), row, row_number,
+                            lambda: " and ".join(f"{area} for {period}" for period, area in found)
+                            + "".join(f", {text}" for text in printed))
 
     def _column_plans(self) -> list[tuple[int, list[tuple]]]:
         """For each column some rule matches: what its cells contribute to."""

@@ -41,7 +41,7 @@ class RoleValue:
 def _decimals(raw: object) -> int:
     """Decimal places as printed: '19' -> 0, '10.7' -> 1; spreadsheet floats count as 1."""
     if isinstance(raw, str):
-        text = raw.strip()
+        text = raw.strip().rstrip("%").rstrip()
         return len(text.rsplit(".", 1)[1]) if "." in text else 0
     if isinstance(raw, float) and not raw.is_integer():
         return 1
@@ -105,22 +105,31 @@ class Assembler:
                  suppressed_as: float | None, counts_rounded_to: float | str | None):
         self.measure_units = measure_units
         self._parsed: dict[object, tuple[float | None, str]] = {}
+        self._parsed_percent: dict[object, tuple[float | None, str]] = {}
+        self._percent_measures = {m for m, unit in measure_units.items() if unit == "percent"}
         self.markers = markers
         self.suppressed_as = suppressed_as
         self.counts_rounded_to = counts_rounded_to
 
     def _parse(self, cell: Cell, file_label: str) -> tuple[float | None, str]:
         raw = cell.raw
-        if raw in self._parsed:  # markers, blanks and common counts repeat thousands of times
-            return self._parsed[raw]
+        # "12%" is 12 only where the cell is a percentage: a measure's value in percent.
+        percent = cell.role == "value" and cell.measure_id in self._percent_measures
+        cache = self._parsed_percent if percent else self._parsed
+        # Markers, blanks and common counts repeat thousands of times. A bool is never cached
+        # and never looked up: True == 1 as a key, but a TRUE cell is not the number 1.
+        if raw in cache and raw.__class__ is not bool:
+            return cache[raw]
         try:
-            self._parsed[raw] = parse_value(raw, self.markers)
-            return self._parsed[raw]
+            cache[raw] = parse_value(raw, self.markers, allow_percent=percent)
+            return cache[raw]
         except ValueParseError as error:
-            raise SourceError(f"{error}.", file=file_label, sheet=cell.sheet, row=cell.row_number,
+            what = f"the {cell.role} of {cell.measure_id}"
+            raise SourceError(f"{error} ({what}).", file=file_label, sheet=cell.sheet,
+                              row=cell.row_number,
                               cell=cell_ref(cell.row_number, cell.column_index),
-                              hint="Correct the cell, or add the marker to the layout's [markers] "
-                                   "if the publication uses a new one.") from error
+                              hint=error.hint or "Correct the cell, or add the marker to the "
+                                   "layout's [markers] if the publication uses a new one.") from error
 
     def rows(self, cells: list[Cell], *, source_id: str, file_label: str) -> pd.DataFrame:
         parsed = {i: self._parse(cell, file_label) for i, cell in enumerate(cells)}

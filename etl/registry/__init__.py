@@ -6,6 +6,8 @@ where its period comes from, how rows name their area, and how cells become obse
 - shape "long": one observation, or one role of one (numerator, denominator, value), per row;
 - shape "columns": rules match each column's header and say what its cells contribute to.
 Generic code in detect.py, extract.py and transform.py does the rest.
+In every shape a data row is one area's (wide, columns: with its row labels) or one
+observation's role (long): a second row with the same identity is refused as a duplicate.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ TOP_LEVEL_KEYS = {"id", "shape", "description", "signature", "period", "source",
                   "header_search_rows", "suppressed_in_sums", "measure_from_title"}
 
 
-@lru_cache(maxsize=65536)  # labels repeat on every row of a long file
+@lru_cache(maxsize=65536, typed=True)  # labels repeat on every row; True and 1 differ
 def map_key(text: object) -> str:
     """Keys of value maps ignore case, spacing and punctuation: '1C(1A)' and '1C1A' agree."""
     return re.sub(r"[^0-9a-z+]+", "", str(text or "").casefold())
