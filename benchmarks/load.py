@@ -1,16 +1,25 @@
 """Load on the production server (gunicorn) over loopback: bounded in count and time.
 
-Starts gunicorn on 127.0.0.1 with the full real dataset, then drives it with concurrent
-clients (default 50) through a fixed number of requests mixing page loads, Compare callback
-requests, API CSV and JSON queries and the health check; then the same number of requests for
-a trivial static file, as the baseline measured in the same run. Prints throughput, p50, p95,
-p99 and errors per kind. Targets (issue 7): zero errors; API p95 under 100 ms at 50 clients.
-Not covered yet: PNG export (not built). Usage: python benchmarks/load.py [--db PATH]
-[--clients N] [--requests N] [--workers N]
+Starts gunicorn on 127.0.0.1 with the full real dataset, with the production settings below
+(threaded workers), then drives it with concurrent clients (default 50), three runs of a fixed
+number of requests each, all in one process and one server:
+  1. mixed: page loads, Compare callback requests, API CSV and JSON queries, the health check
+     and PNG exports of the Compare chart (/image/compare.png?...);
+  2. API only: observations.csv and .json queries;
+  3. baseline: a trivial static file.
+Prints throughput, p50, p95, p99 and errors per kind, and the machine's load average (the
+clients share its cores with the server, and anything else running skews every figure).
+Targets (issue 7): zero errors; API p95 under 100 ms at 50 clients. Queries are drawn at random from the data's own catalogue (a
+seeded, reproducible plan), half of them for one council and England, so most are not repeats:
+the response cache helps only where real traffic repeats itself.
+
+Usage: python benchmarks/load.py [--db PATH] [--clients N] [--requests N] [--workers N]
+[--threads N] [--skip KIND]
 """
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -18,14 +27,21 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
-DEADLINE_SECONDS = 300   # the run stops submitting after this, whatever the count
+DEADLINE_SECONDS = 300   # each run stops submitting after this, whatever the count
+# The production settings (make serve-prod): threaded workers, so a quick API request is not
+# queued behind slow callbacks in a worker's accept queue; one worker per core, threads for every client.
+WORKERS, THREADS = 2, 32
+MIX = {"page": 15, "callback": 25, "api_csv": 30, "api_json": 15, "health": 10, "png": 5}
 
 
 def free_port() -> int:
@@ -35,11 +51,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(db_path: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen([str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                                "app:server"], cwd=PROJECT, env={**os.environ, "UPTAKE_DB": str(db_path)},
+    return [str(gunicorn), "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
+            "--bind", f"127.0.0.1:{port}", "app:server"]
+
+
+def start_server(db_path: Path, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(gunicorn_command(port, workers, threads), cwd=PROJECT,
+                               env={**os.environ, "UPTAKE_DB": str(db_path)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(150):
@@ -52,70 +73,120 @@ def start_server(db_path: Path, workers: int) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("gunicorn did not start")
 
 
-def compare_callback_body(catalogue) -> bytes:
+def compare_callback_body(row) -> bytes:
     """A real Compare callback request, built from the app's own callback map."""
     from dash._callback import GLOBAL_CALLBACK_MAP
 
-    key = next(k for k in GLOBAL_CALLBACK_MAP if "compare-panel.children" in k)
+    keys = [k for k in GLOBAL_CALLBACK_MAP if "compare-panel.children" in k]
+    if not keys:
+        raise RuntimeError("no callback writes compare-panel.children: update compare_callback_body")
+    key = keys[0]
     outputs = [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in key.strip(".").split("...")]
-    row = catalogue[catalogue["councils"] > 0].sample(1).iloc[0]
     values = {"compare-measure": row["measure_id"], "compare-period": row["period"],
               "compare-age_band": row["age_band"], "compare-client_group": row["client_group"],
               "compare-scope": random.choice(["england", "region"]), "compare-region": "E12000001",
               "compare-council": ""}
-    inputs = [dict(i, value=values[i["id"]]) for i in GLOBAL_CALLBACK_MAP[key]["inputs"]]
+    inputs = [dict(i, value=values.get(i["id"])) for i in GLOBAL_CALLBACK_MAP[key]["inputs"]]
     return json.dumps({"output": key, "outputs": outputs, "inputs": inputs,
                        "changedPropIds": ["compare-period.value"], "state": []}).encode()
 
 
-def plan(total: int) -> list[tuple[str, str, bytes | None]]:
-    """(kind, path, body) for each request, in a shuffled but reproducible order."""
-    from dashboards import create_app, db
+def plan(total: int, kinds: dict[str, int], seed: int) -> list[tuple[str, str, bytes | None]]:
+    """(kind, path, body) for each request, in a shuffled order reproducible from seed."""
+    from dashboards import db
     from dashboards.context import warehouse
 
-    random.seed(3)
-    create_app(os.environ["UPTAKE_DB"])
+    random.seed(seed)
     catalogue = db.catalogue(warehouse())
     councils = list(db.areas(warehouse(), "council")["area_code"])
-    selections = catalogue[catalogue["councils"] > 0]
+    selections = catalogue[catalogue["councils"] > 0].reset_index(drop=True)
+    pick = lambda: selections.iloc[random.randrange(len(selections))]  # noqa: E731
+    # Pictures are linked from reports: a few popular charts, each drawn once per worker.
+    pictures = [selections.iloc[i] for i in random.sample(range(len(selections)), 8)]
     requests = []
-    for index in range(total):
-        kind = random.choices(["page", "callback", "api_csv", "api_json", "health"], [15, 30, 30, 15, 10])[0]
+    for _ in range(total):
+        kind = random.choices(list(kinds), list(kinds.values()))[0]
         if kind == "page":
             requests.append((kind, random.choice(["/", "/_dash-layout", "/_dash-dependencies"]), None))
         elif kind == "callback":
-            requests.append((kind, "/_dash-update-component", compare_callback_body(catalogue)))
+            requests.append((kind, "/_dash-update-component", compare_callback_body(pick())))
+        elif kind == "health":
+            requests.append((kind, "/health", None))
+        elif kind == "png":
+            row = random.choice(pictures)
+            query = urllib.parse.urlencode({"measure": row["measure_id"], "period": row["period"],
+                                            "age_band": row["age_band"], "client_group": row["client_group"]})
+            requests.append((kind, f"/image/compare.png?{query}", None))
         else:
-            row = selections.sample(1).iloc[0]
-            query = f"measure={row['measure_id']}&period={row['period']}"
+            row = pick()
+            query = urllib.parse.urlencode({"measure": row["measure_id"], "period": row["period"]})
             if random.random() < 0.5:
                 query += f"&area={random.choice(councils)}&area=E92000001"
-            path = f"/api/v1/observations.{'csv' if kind == 'api_csv' else 'json'}?{query}"
-            requests.append((kind, path if kind != "health" else "/health", None))
+            requests.append((kind, f"/api/v1/observations.{'csv' if kind == 'api_csv' else 'json'}?{query}", None))
     return requests
 
 
+class Client:
+    """One simulated client: a kept-alive HTTP connection, as browsers and scripts keep one."""
+
+    def __init__(self, url: str):
+        self.host, self.port = urllib.parse.urlsplit(url)[1].split(":")
+        self.connection: http.client.HTTPConnection | None = None
+
+    def fetch(self, item: tuple[str, str, bytes | None]) -> tuple[str, float, bool]:
+        kind, path, body = item
+        headers = {"Content-Type": "application/json"} if body else {}
+        start = time.perf_counter()
+        for attempt in (1, 2):   # a kept-alive connection the server has closed: reconnect once
+            try:
+                if self.connection is None:
+                    self.connection = http.client.HTTPConnection(self.host, int(self.port), timeout=60)
+                self.connection.request("POST" if body else "GET", path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                response.read()
+                ok = 200 <= response.status < 300
+                if response.will_close:
+                    self.connection.close()
+                    self.connection = None
+                break
+            except (http.client.HTTPException, OSError):
+                if self.connection is not None:
+                    self.connection.close()
+                self.connection, ok = None, False
+        return kind, (time.perf_counter() - start) * 1000, ok
+
+
+_clients = threading.local()
+
+
 def fetch(url: str, item: tuple[str, str, bytes | None]) -> tuple[str, float, bool]:
-    kind, path, body = item
-    request = urllib.request.Request(url + path, data=body, method="POST" if body else "GET",
-                                     headers={"Content-Type": "application/json"} if body else {})
-    start = time.perf_counter()
+    client = getattr(_clients, url, None)
+    if client is None:
+        client = Client(url)
+        setattr(_clients, url, client)
+    return client.fetch(item)
+
+
+def png_available(url: str, requests: list) -> bool:
+    """The PNG route answers (it renders through Chromium): else the mix runs without it."""
+    probe = next((item for item in requests if item[0] == "png"), None)
+    if probe is None:
+        return False
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-            ok = 200 <= response.status < 300
-    except Exception:
-        ok = False
-    return kind, (time.perf_counter() - start) * 1000, ok
+        with urllib.request.urlopen(url + probe[1], timeout=120) as response:
+            return response.status == 200 and response.read(8) == b"\x89PNG\r\n\x1a\n"
+    except (urllib.error.URLError, OSError) as error:
+        print(f"PNG export skipped: {url + probe[1]} answered {error}")
+        return False
 
 
 def drive(url: str, requests: list, clients: int) -> tuple[list, float]:
     started = time.perf_counter()
-    results = []
     with ThreadPoolExecutor(max_workers=clients) as pool:
         futures = []
         for item in requests:
             if time.perf_counter() - started > DEADLINE_SECONDS:
+                print(f"stopped submitting after {DEADLINE_SECONDS} s")
                 break
             futures.append(pool.submit(fetch, url, item))
         results = [future.result() for future in futures]
@@ -129,12 +200,16 @@ def summarise(label: str, results: list, seconds: float) -> None:
     kinds = sorted({kind for kind, _, _ in results})
     print(f"{label}: {len(results)} requests in {seconds:.1f} s = {len(results) / seconds:.0f} requests/s; "
           f"errors: {sum(not ok for _, _, ok in results)}")
-    print(f"  {'kind':10} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for kind in kinds:
-        times = [t for k, t, _ in results if k == kind]
-        errors = sum(not ok for k, _, ok in results if k == kind)
-        print(f"  {kind:10} {len(times):5d} {statistics.median(times):8.1f} {pct(times, 0.95):8.1f} "
-              f"{pct(times, 0.99):8.1f} {errors:7d}")
+    print(f"  {'kind':10} {'n':>5} {'req/s':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    groups = [(kind, [r for r in results if r[0] == kind]) for kind in kinds]
+    api = [r for r in results if r[0].startswith("api_")]
+    if api and len(api) < len(results):
+        groups.append(("api (all)", api))
+    for kind, rows in groups:
+        times = [t for _, t, _ in rows]
+        errors = sum(not ok for _, _, ok in rows)
+        print(f"  {kind:10} {len(times):5d} {len(times) / seconds:6.0f} {statistics.median(times):8.1f} "
+              f"{pct(times, 0.95):8.1f} {pct(times, 0.99):8.1f} {errors:7d}")
 
 
 def main() -> None:
@@ -142,7 +217,10 @@ def main() -> None:
     parser.add_argument("--db", type=Path)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument("--skip", action="append", default=[], choices=sorted(MIX),
+                        help="leave a kind of request out of the mixed run (may repeat)")
     args = parser.parse_args()
     folder = None
     if args.db is None:
@@ -150,17 +228,28 @@ def main() -> None:
         folder = tempfile.TemporaryDirectory()
         args.db = Path(folder.name) / "uptake.duckdb"
         build([PROJECT.parent / "shared" / "realdata", PROJECT / "data" / "raw"], args.db)
-    os.environ["UPTAKE_DB"] = str(args.db)
-    requests = plan(args.requests)
-    process, url = start_server(args.db, args.workers)
+    from dashboards import create_app
+    create_app(args.db)   # the plans are drawn from the data's catalogue and the app's callbacks
+    # Three seeds: the warm-up and the two runs do not share their queries.
+    mix = {kind: weight for kind, weight in MIX.items() if kind not in args.skip}
+    warm_up = plan(100, mix, seed=1)
+    mixed = plan(args.requests, mix, seed=3)
+    api_only = plan(args.requests, {"api_csv": 2, "api_json": 1}, seed=5)
+    process, url = start_server(args.db, args.workers, args.threads)
+    settings = f"{args.clients} clients, gunicorn gthread {args.workers} workers x {args.threads} threads"
+    print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}")
     try:
-        for item in requests[:50]:          # warm each worker's caches, as a running server is
-            fetch(url, item)
-        results, seconds = drive(url, requests, args.clients)
-        summarise(f"mixed load, {args.clients} clients, {args.workers} gunicorn workers", results, seconds)
-        baseline = [("static", "/assets/style.css", None)] * len(requests)
+        if "png" in mix and not png_available(url, mixed):
+            mixed, warm_up = ([item for item in items if item[0] != "png"] for items in (mixed, warm_up))
+        drive(url, warm_up, args.clients)   # each worker loads the app table, as a running server has
+        results, seconds = drive(url, mixed, args.clients)
+        summarise(f"mixed load, {settings}", results, seconds)
+        results, seconds = drive(url, api_only, args.clients)
+        summarise(f"API only, {settings}", results, seconds)
+        baseline = [("static", "/assets/style.css", None)] * args.requests
         results, seconds = drive(url, baseline, args.clients)
-        summarise("baseline: a static file, same clients", results, seconds)
+        summarise(f"baseline: a static file, {settings}", results, seconds)
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -9,6 +9,7 @@ from dash import Input, Output, State, dcc, html
 from .context import set_warehouse
 from .db import Warehouse
 from .routing import Page, render
+from .security import callback_error
 
 ASSETS = Path(__file__).with_name("assets")
 # Dash's default page has no language; screen readers need one (WCAG 3.1.1).
@@ -31,7 +32,8 @@ def create_app(db_path: Path | str) -> dash.Dash:
     """The app for one database file."""
     set_warehouse(Warehouse(db_path))
     app = dash.Dash(__name__, assets_folder=str(ASSETS), title="Self-directed support uptake",
-                    suppress_callback_exceptions=True, index_string=INDEX)
+                    suppress_callback_exceptions=True, index_string=INDEX,
+                    on_error=callback_error)  # a vanished database: a message, not a blank page
     from . import api, downloads, security
 
     app.server.register_blueprint(api.blueprint)
@@ -52,4 +54,5 @@ def create_app(db_path: Path | str) -> dash.Dash:
         return render(page_routes, pathname, search)
 
     security.install_headers(app)  # after every callback is defined: it hashes inline scripts
+    security.install_guards(app, page_routes)  # 404, 503, 400 for forged callbacks, plain 500
     return app

@@ -7,10 +7,13 @@ get a 400 that lists the valid ones.
 from __future__ import annotations
 
 import csv
-import io
+import json
 import math
+import re
+import threading
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
@@ -105,10 +108,13 @@ def observation_rows(filters: dict[str, list[str]]) -> pd.DataFrame:
     arguments = {BY_NAME[name].column: values for name, values in filters.items()}
     area_codes = arguments.pop("area_code", None)
     frame = db.observations(warehouse(), area_codes=area_codes, **arguments)
+    return _api_order(frame).reindex(columns=COLUMNS).reset_index(drop=True)
+
+
+def _api_order(frame: pd.DataFrame) -> pd.DataFrame:
     # England first, then regions, then councils, within each measure, period and breakdown.
     frame = frame.assign(_tier=frame["area_type"].map({"country": 0, "region": 1, "council": 2}))
-    frame = frame.sort_values(["measure_id", "period", "age_band", "client_group", "_tier", "area_code"])
-    return frame.reindex(columns=COLUMNS).reset_index(drop=True)
+    return frame.sort_values(["measure_id", "period", "age_band", "client_group", "_tier", "area_code"])
 
 
 def _number(value) -> str:
@@ -128,14 +134,29 @@ def safe_text(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def to_csv(frame: pd.DataFrame, *, bom: bool = False) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(frame.columns)
+class _Lines(list):
+    """A file for csv.writer that keeps each row's text apart (writerow writes once per row)."""
+    write = list.append
+
+
+def csv_lines(frame: pd.DataFrame) -> list[str]:
+    """Each row of frame as one CSV line (with its newline): numbers as _number, text made safe."""
+    lines = _Lines()
+    writer = csv.writer(lines, lineterminator="\n")
     numeric = [column in NUMERIC for column in frame.columns]
     for row in frame.itertuples(index=False):
         writer.writerow(_number(v) if is_number else safe_text(v) for v, is_number in zip(row, numeric))
-    return ("\ufeff" if bom else "") + buffer.getvalue()
+    return lines
+
+
+def _header(columns) -> list[str]:
+    lines = _Lines()
+    csv.writer(lines, lineterminator="\n").writerow(columns)
+    return lines
+
+
+def to_csv(frame: pd.DataFrame, *, bom: bool = False) -> str:
+    return ("\ufeff" if bom else "") + "".join(_header(frame.columns) + csv_lines(frame))
 
 
 def _json_value(value):
@@ -150,28 +171,142 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
     return [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _query_echo(filters: dict[str, list[str]]) -> dict:
-    return {name: values for name, values in filters.items()}
+# Serialising is most of a query's cost, so each (measure, period) group's rows are turned into
+# text once per build and kept in the bounded cache; a request then masks and joins strings.
+# Column by column, each distinct value formatted once: a 4,000-row group takes ~30 ms, not ~150.
+_ROW_FILTERS = ["area_code", "region_code", "age_band", "client_group"]
+_COMPACT = (",", ":")   # as Flask's jsonify outside debug mode
+_JSON_ROW = "{" + ",".join(f"{json.dumps(c)}:%s" for c in COLUMNS) + "}"
+
+
+def _formatted(series: pd.Series, format_one, missing: str) -> np.ndarray:
+    """format_one applied to each distinct value once; missing where there is no value."""
+    codes, distinct = pd.factorize(series, use_na_sentinel=True)
+    texts = np.array([format_one(value) for value in distinct.tolist()] + [missing], dtype=object)
+    return texts[codes]          # code -1 (no value) picks the last: missing
+
+
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def _csv_text(value: str) -> str:
+    """safe_text, then quoted as csv.writer's QUOTE_MINIMAL quotes (as to_csv writes it)."""
+    text = safe_text(value)
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+
+
+def csv_and_json_rows(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Each row of frame (the API's COLUMNS) as a CSV line, exactly as to_csv writes it, and
+    as a JSON object, as jsonify writes to_records."""
+    csv_columns, json_columns = [], []
+    for column in COLUMNS:
+        if column in NUMERIC:
+            csv_columns.append(_formatted(frame[column], _number, ""))
+            json_columns.append(_formatted(frame[column], repr, "null"))
+        else:
+            csv_columns.append(_formatted(frame[column], _csv_text, ""))
+            json_columns.append(_formatted(frame[column], json.dumps, "null"))
+    csv_rows = [",".join(fields) + "\n" for fields in zip(*csv_columns)]
+    json_rows = [_JSON_ROW % fields for fields in zip(*json_columns)]
+    return csv_rows, json_rows
+
+
+def _group_text(wh: db.Warehouse, key: tuple[str, str], frame: pd.DataFrame) -> pd.DataFrame:
+    def produce() -> pd.DataFrame:
+        rows = _api_order(frame).reindex(columns=COLUMNS).reset_index(drop=True)
+        csv_rows, json_rows = csv_and_json_rows(rows)
+        return rows[_ROW_FILTERS].assign(csv=csv_rows, json=json_rows)
+    return wh.remember(("api_group_text", key), produce)
+
+
+_warming: dict = {"stamp": None, "thread": None, "lock": threading.Lock()}
+
+
+def warm_in_background(wh: db.Warehouse) -> None:
+    """On the first API request a worker answers from a build, make every other group's text
+    in a background thread (~0.5 s for the full dataset): later queries, including the first
+    for each group, only mask and join text. Stops at half the cache's bound, so a small cache
+    keeps room for responses."""
+    stamp = wh.stamp()
+    with _warming["lock"]:
+        if _warming["stamp"] == stamp:
+            return
+        _warming["stamp"] = stamp
+
+    def warm() -> None:
+        try:
+            for key, frame in db.observation_groups(wh):
+                if wh.responses.size > wh.responses.max_bytes / 2:
+                    break
+                _group_text(wh, key, frame)
+        except db.WarehouseUnavailable:
+            pass    # the build went away while warming: requests will say so
+    _warming["thread"] = threading.Thread(target=warm, name="api-warm", daemon=True)
+    _warming["thread"].start()
+
+
+def wait_for_warming(timeout: float | None = None) -> None:
+    """For tests and benchmarks that need a quiet cache."""
+    thread = _warming["thread"]
+    if thread is not None:
+        thread.join(timeout)
+
+
+def _matching_text(filters: dict[str, list[str]], column: str) -> list[str]:
+    """The csv or json text of every row the query asks for, in the API's order."""
+    arguments = {BY_NAME[name].column: values for name, values in filters.items()}
+    texts: list[str] = []
+    wh = warehouse()
+    for key, frame in db.observation_groups(wh, arguments.get("measure_id"), arguments.get("period")):
+        rows = _group_text(wh, key, frame)
+        mask = None
+        for name in _ROW_FILTERS:
+            if name in arguments:
+                hit = rows[name].isin(arguments[name]).to_numpy()
+                mask = hit if mask is None else mask & hit
+        texts += (rows[column] if mask is None else rows[column][mask]).tolist()
+    return texts
+
+
+def normalised(filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The query as applied: parameters in their documented order, each one's distinct values
+    sorted. Equal queries (reordered, repeated) share a cache entry and an echo."""
+    return {p.name: sorted(set(filters[p.name])) for p in PARAMETERS if p.name in filters}
+
+
+def _cache_key(kind: str, filters: dict[str, list[str]], *extra) -> tuple:
+    return ("observations", kind, *extra, tuple((name, tuple(values)) for name, values in filters.items()))
 
 
 @blueprint.get("/observations.csv")
 def observations_csv():
-    filters = parse_filters(request.args, set(BY_NAME))
+    filters = normalised(parse_filters(request.args, set(BY_NAME)))
+    warm_in_background(warehouse())
     bom = request.args.get("bom", "false").lower()
     if bom not in ("true", "false", "1", "0"):
         raise BadRequest("Parameter bom must be true or false.", ["true", "false"])
-    body = to_csv(observation_rows(filters), bom=bom in ("true", "1"))
+    bom = bom in ("true", "1")
+
+    def produce() -> bytes:
+        text = "".join(_header(COLUMNS) + _matching_text(filters, "csv"))
+        return (("\ufeff" if bom else "") + text).encode("utf-8")
+    body = warehouse().remember(_cache_key("csv", filters, bom), produce)
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="observations.csv"'})
 
 
 @blueprint.get("/observations.json")
 def observations_json():
-    filters = parse_filters(request.args, set(BY_NAME) - {"bom"})
-    rows = observation_rows(filters)
-    return jsonify({"query": _query_echo(filters), "count": len(rows), "columns": COLUMNS,
-                    "licence": LICENCE, "build_id": db.build_info(warehouse()).get("build_id"),
-                    "rows": to_records(rows)})
+    filters = normalised(parse_filters(request.args, set(BY_NAME) - {"bom"}))
+    warm_in_background(warehouse())
+
+    def produce() -> bytes:
+        rows = _matching_text(filters, "json")
+        head = json.dumps({"query": filters, "count": len(rows), "columns": COLUMNS, "licence": LICENCE,
+                           "build_id": db.build_info(warehouse()).get("build_id")}, separators=_COMPACT)
+        return (head[:-1] + ',"rows":[' + ",".join(rows) + "]}").encode("utf-8")
+    body = warehouse().remember(_cache_key("json", filters), produce)
+    return Response(body, mimetype="application/json")
 
 
 def _listing(frame: pd.DataFrame, key: str):

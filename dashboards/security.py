@@ -1,18 +1,55 @@
-"""Response headers for every route, and the health endpoint.
+"""What every request goes through: security headers, the health endpoint, and the guards that
+turn bad requests and failures into plain answers.
 
 CSP: scripts only from this server plus Dash's own inline renderer script (by hash, from
 Dash's csp_hashes); Plotly needs 'unsafe-eval' and inline styles. Only /embed/ pages may be
 framed by other sites; everything else only by this site.
+
+Guards (install_guards):
+- A query string over MAX_QUERY_BYTES gets 414 and a message, whatever the path.
+- A path that is no page gets HTTP 404 and a readable page (Dash alone answers every path with
+  its shell and 200); so does the profile of an unknown area code.
+- While the database is missing or unreadable, pages answer 503 with a readable page, the API,
+  downloads and /health 503 with JSON, each saying how to rebuild; a callback that meets it
+  replaces the page with the same message. Nothing is served from a vanished build's caches.
+- A request to Dash's callback endpoint that the renderer could not have sent (junk JSON, an
+  unknown output, missing inputs) gets a 400 naming what is wrong, before any callback runs.
+- Any other exception is logged and answered with a plain 500 page: no traceback, no debug mode.
+- Heavy endpoints (callbacks and embeds, downloads, images) run at most UPTAKE_HEAVY_PER_WORKER
+  (default 1) at a time per class in each worker process: the quick ones (API, health, static
+  files) keep their latency under load instead of sharing the interpreter with a crowd of chart
+  builds (server.extensions["uptake_heavy"] lists them).
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import html
+import os
+import threading
+from functools import wraps
+
+from dash import set_props
+from dash.exceptions import DependencyException
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from . import db
 from .context import warehouse
 
 EMBEDDABLE_PREFIX = "/embed/"
+SITE_NAME = "Self-directed support uptake in England"
 blueprint = Blueprint("health", __name__)
+
+# Flask endpoints through which Dash serves its page shell: "/" and its catch-all path.
+DASH_PAGE_ENDPOINTS = {"/", "/<path:path>"}
+CALLBACK_ENDPOINT = "/_dash-update-component"
+# Every real link is far shorter: all 150 councils as repeated area= filters take 2.3 KB. The
+# same as gunicorn's request-line limit, so every server answers a long link alike.
+MAX_QUERY_BYTES = 4000
+HEAVY_ENV = "UPTAKE_HEAVY_PER_WORKER"
+# Endpoint -> class of heavy work; each class has its own limit so a slow picture does not hold
+# up chart building. A name ending in "." is a blueprint: all its endpoints.
+HEAVY_ENDPOINTS = {CALLBACK_ENDPOINT: "charts", "embed.embed": "charts", "downloads.": "downloads",
+                   "embed.image": "images"}
 
 
 def content_security_policy(script_hashes: list[str], *, embeddable: bool) -> str:
@@ -55,3 +92,209 @@ def health():
     except db.WarehouseUnavailable as error:
         return jsonify({"status": "unavailable", "error": str(error)}), 503
     return jsonify({"status": "ok", "build_id": info.get("build_id"), "periods": periods, "sources": sources})
+
+
+# --- plain pages -------------------------------------------------------------------------
+
+def _shown(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "\u2026"
+
+
+def plain_page(status: int, title: str, text: str) -> Response:
+    """A small page in the site's style that needs no script: for answers Dash cannot give."""
+    body = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} - {SITE_NAME}</title><link rel="stylesheet" href="/assets/style.css"></head>
+<body>
+<header class="site-header"><a class="site-name" href="/">{SITE_NAME}</a></header>
+<main id="main">
+<h1>{html.escape(title)}</h1>
+<p class="message" role="status">{html.escape(text)}</p>
+<p><a href="/">Go to the comparison of councils</a></p>
+</main>
+</body>
+</html>
+"""
+    return Response(body, status=status, mimetype="text/html")
+
+
+def _wants_page() -> bool:
+    return request.endpoint in DASH_PAGE_ENDPOINTS
+
+
+def unavailable_response(error: db.WarehouseUnavailable):
+    if _wants_page():
+        return plain_page(503, "The data is not available", str(error))
+    return jsonify({"status": "unavailable", "error": str(error)}), 503
+
+
+# --- which paths are pages ---------------------------------------------------------------
+
+def _profile_exists(code: str) -> bool:
+    from .pages.profile import normalise_code
+    return db.area(warehouse(), normalise_code(code)) is not None
+
+
+# Prefix pages whose remainder names something that may not exist: 404 when it does not.
+PREFIX_CHECKS = {"/area/": _profile_exists}
+
+
+def page_for(pages, path: str):
+    """The page that serves path, as routing.render chooses it, or None."""
+    for page in pages:
+        if page.prefix:
+            rest = path[len(page.path):]
+            # One path segment (a trailing slash allowed): "/area/x/../../y" is no page.
+            if path.startswith(page.path) and rest.strip("/") and "/" not in rest.rstrip("/"):
+                return page
+        elif page.path == path:
+            return page
+    return None
+
+
+def _not_a_page(path: str) -> Response:
+    return plain_page(404, "Page not found", f"There is no page at {_shown(path)}.")
+
+
+# --- Dash's callback endpoint ------------------------------------------------------------
+
+class MalformedCallback(ValueError):
+    pass
+
+
+def _check_dependencies(sent, declared: list[dict], what: str) -> None:
+    if not isinstance(sent, list):
+        raise MalformedCallback(f"'{what}' must be a list.")
+    if len(sent) != len(declared):
+        raise MalformedCallback(f"'{what}' has {len(sent)} items; this callback takes {len(declared)}.")
+    for item, wanted in zip(sent, declared):
+        pattern = isinstance(wanted.get("id"), dict)   # pattern-matching: a list of components
+        for one in item if pattern and isinstance(item, list) else [item]:
+            if not isinstance(one, dict) or "property" not in one or "id" not in one:
+                raise MalformedCallback(f"Each item of '{what}' needs an id and a property.")
+            if not pattern and (one["id"], one["property"]) != (wanted["id"], wanted["property"]):
+                named = f"{_shown(str(one['id']), 40)}.{_shown(str(one['property']), 40)}"
+                raise MalformedCallback(f"'{what}' names {named} where this callback takes "
+                                        f"{wanted['id']}.{wanted['property']}.")
+
+
+def check_callback_request(app, body) -> None:
+    """Raise MalformedCallback unless body is a request Dash's renderer could have sent."""
+    if not isinstance(body, dict):
+        raise MalformedCallback("The body must be a JSON object.")
+    output = body.get("output")
+    if not isinstance(output, str) or output not in app.callback_map:
+        raise MalformedCallback("'output' names no callback of this app.")
+    declared = app.callback_map[output]
+    _check_dependencies(body.get("inputs"), declared.get("inputs", []), "inputs")
+    _check_dependencies(body.get("state", []), declared.get("state", []), "state")
+    if not isinstance(body.get("outputs"), (dict, list)):
+        raise MalformedCallback("'outputs' must be an object or a list.")
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        raise MalformedCallback("'changedPropIds' must be a list of strings.")
+
+
+def callback_error(error: Exception):
+    """Dash's on_error for every callback: a vanished database replaces the page with the
+    message saying how to rebuild; anything else is a bug and goes on to the 500 handler."""
+    if isinstance(error, db.WarehouseUnavailable):
+        set_props("page", {"children": html_message(str(error))})
+        return None
+    raise error
+
+
+def html_message(text: str):
+    from .components import message
+    from dash import html as dash_html
+    return dash_html.Main([dash_html.H1("The data is not available"), message(text)], id="main")
+
+
+# --- heavy work ----------------------------------------------------------------------------
+
+def heavy_limit_from_environment() -> int:
+    text = os.environ.get(HEAVY_ENV, "1")
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{HEAVY_ENV}={text!r}: give a whole number of heavy requests per worker, 1 or more.")
+    return int(text)
+
+
+def limit_heavy_endpoints(server, limit: int, heavy: dict[str, str] = HEAVY_ENDPOINTS) -> dict[str, str]:
+    """Let at most `limit` requests per class of heavy endpoint run at once in this process;
+    the rest wait their turn (their threads sleep, so quick requests get the interpreter).
+    Returns endpoint -> class for the endpoints it limited."""
+    gates = {kind: threading.BoundedSemaphore(limit) for kind in set(heavy.values())}
+    limited = {}
+    for endpoint, view in list(server.view_functions.items()):
+        kind = next((k for name, k in heavy.items()
+                     if endpoint == name or (name.endswith(".") and endpoint.startswith(name))), None)
+        if kind is None:
+            continue
+        limited[endpoint] = kind
+
+        def gated(*args, _view=view, _gate=gates[kind], **kwargs):
+            with _gate:
+                return _view(*args, **kwargs)
+        server.view_functions[endpoint] = wraps(view)(gated)
+    return limited
+
+
+# --- installing ----------------------------------------------------------------------------
+
+def install_guards(app, pages) -> None:
+    """404 for paths that are no page, 503 while the database is unavailable, 400 for forged
+    callback requests, a plain logged 500 for anything unexpected, limits on heavy work."""
+    server = app.server
+    server.debug = False
+
+    @server.before_request
+    def guard():
+        if len(request.query_string) > MAX_QUERY_BYTES:
+            text = (f"The query string is {len(request.query_string):,} bytes long; at most "
+                    f"{MAX_QUERY_BYTES:,} are accepted. Shorten the link, or ask for less at a time.")
+            if _wants_page():
+                return plain_page(414, "Link too long", text)
+            return jsonify({"error": text}), 414
+        if request.endpoint in DASH_PAGE_ENDPOINTS:
+            page = page_for(pages, request.path)
+            if page is None:
+                return _not_a_page(request.path)
+            try:
+                db.build_info(warehouse())   # cached per build: a file check when all is well
+                check = PREFIX_CHECKS.get(page.path)
+                if check is not None and not check(request.path[len(page.path):]):
+                    return plain_page(404, "No such council", (
+                        f"There is no council, region or country with the ONS code "
+                        f"\u201c{_shown(request.path[len(page.path):].strip('/'), 40)}\u201d. "
+                        "Council codes look like E06000005 (Darlington)."))
+            except db.WarehouseUnavailable as error:
+                return unavailable_response(error)
+        elif request.endpoint == CALLBACK_ENDPOINT and request.method == "POST":
+            try:
+                check_callback_request(app, request.get_json(silent=True))
+            except MalformedCallback as error:
+                return jsonify({"error": f"Not a callback request this app can answer: {error}"}), 400
+        return None
+
+    @server.errorhandler(db.WarehouseUnavailable)
+    def unavailable(error):
+        return unavailable_response(error)
+
+    @server.errorhandler(DependencyException)
+    def no_such_script(error):
+        # Dash's answer to a component-suite path it never registered (a guess or a traversal).
+        return Response("No such file.", status=404, mimetype="text/plain")
+
+    @server.errorhandler(Exception)
+    def unexpected(error):
+        if isinstance(error, HTTPException):
+            return error          # 400, 404, 405...: werkzeug's own short pages
+        server.logger.exception("Unexpected error on %s %s", request.method, _shown(request.path, 200))
+        if _wants_page() or request.endpoint is None:
+            return plain_page(500, "Something went wrong", "This page could not be shown because of an error "
+                                   "on our side. It has been logged; please try again later.")
+        return jsonify({"error": "An error on our side stopped this request. It has been logged; "
+                                 "please try again later."}), 500
+
+    server.extensions["uptake_heavy"] = limit_heavy_endpoints(server, heavy_limit_from_environment())
