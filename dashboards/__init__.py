@@ -34,10 +34,11 @@ def create_app(db_path: Path | str) -> dash.Dash:
     app = dash.Dash(__name__, assets_folder=str(ASSETS), title="Self-directed support uptake",
                     suppress_callback_exceptions=True, index_string=INDEX,
                     on_error=callback_error)  # a vanished database: a message, not a blank page
-    from . import api, downloads, security
+    from . import api, downloads, embed, security
 
     app.server.register_blueprint(api.blueprint)
     app.server.register_blueprint(downloads.blueprint)
+    app.server.register_blueprint(embed.blueprint)
     app.server.register_blueprint(security.blueprint)
     app.server.json.sort_keys = False  # columns keep their documented order
     page_routes = routes()

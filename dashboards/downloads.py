@@ -1,6 +1,6 @@
 """File downloads: the whole-dataset bundle, and the exact rows behind a chart (CSV, xlsx).
 
-A chart's download URL is the page's own query string on /download/<page>.csv|xlsx, so a
+A chart's download URL is the chart's canonical query on /download/<view>.csv|xlsx, so a
 copied view and its data always agree.
 """
 from __future__ import annotations
@@ -9,15 +9,17 @@ import io
 from datetime import datetime, timezone
 
 import pandas as pd
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from etl.export import bundle_bytes
 
 from . import db
+from .charts import Chart, ChartRequestError, chart_for, parse_query
 from .api import COLUMNS, LICENCE, safe_text, to_csv
 from .context import warehouse
+from .sharing import base_url, data_date, sources_text
 
 blueprint = Blueprint("downloads", __name__, url_prefix="/download")
 
@@ -30,30 +32,12 @@ def dataset_bundle():
                     headers={"Content-Disposition": 'attachment; filename="uptake-data.zip"'})
 
 
-def _compare_rows(search: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    from .pages import compare
-
-    view = compare.view_for_url(search)
-    if view is None:
-        abort(404)
-    rows, scope_name, reference_codes = compare.scope_rows(view)
-    s = view.selection
-    measure = db.measure(warehouse(), s.measure_id)
-    about = {"title": f"{measure['label']}: {s.age_band} / {s.client_group}, {s.period}, {scope_name}",
-             "method": compare.METHOD, "query": "/" + view.query()}
-    return rows, about
-
-
-SHOWN = {"compare": _compare_rows}
-
-
-def _about_rows(about: dict[str, str], rows: pd.DataFrame) -> list[tuple[str, str]]:
-    sources = db.sources(warehouse(), sorted(set(rows["source_id"].dropna())))
-    cited = "; ".join(dict.fromkeys(safe_text(r.cites) or safe_text(r.title) for r in sources.itertuples()))
+def _about_rows(chart: Chart) -> list[tuple[str, str]]:
     build = db.build_info(warehouse())
-    return [("Title", about["title"]), ("Source", cited), ("Licence", LICENCE),
-            ("Method", about["method"]), ("Query URL", request.host_url.rstrip("/") + about["query"]),
-            ("Build", build.get("build_id", "")),
+    return [("Title", f"{chart.title}: {chart.subtitle}"), ("Source", sources_text(chart)), ("Licence", LICENCE),
+            ("Method", chart.method), ("Query URL", base_url() + chart.page_url),
+            ("Build", f"{build.get('build_id', '')}, built {data_date()}"),
+            ("Description", chart.description),
             ("Downloaded", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))]
 
 
@@ -75,17 +59,22 @@ def xlsx_bytes(rows: pd.DataFrame, about: list[tuple[str, str]]) -> bytes:
     return buffer.getvalue()
 
 
-@blueprint.get("/<page>.<kind>")
-def chart_data(page: str, kind: str):
-    if page not in SHOWN or kind not in ("csv", "xlsx"):
-        return jsonify({"error": f"No download for {page}.{kind}.",
-                        "valid": [f"{p}.{k}" for p in SHOWN for k in ("csv", "xlsx")]}), 404
-    rows, about = SHOWN[page]("?" + request.query_string.decode("utf-8", "replace"))
-    rows = rows.reindex(columns=COLUMNS)
-    name = f"{page}-data.{kind}"
+@blueprint.get("/<view>.<kind>")
+def chart_data(view: str, kind: str):
+    if kind not in ("csv", "xlsx"):
+        return jsonify({"error": f"No download of type {kind[:20]!r}: choose csv or xlsx."}), 404
+    try:
+        chart = chart_for(view, parse_query(request.args))
+    except ChartRequestError as error:
+        body = {"error": error.message}
+        if error.valid is not None:
+            body["valid"] = error.valid if error.status != 404 else [f"{v}.{k}" for v in error.valid for k in ("csv", "xlsx")]
+        return jsonify(body), error.status
+    rows = chart.rows.reindex(columns=COLUMNS)
+    name = f"{view}-data.{kind}"
     if kind == "csv":
         return Response(to_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return Response(xlsx_bytes(rows, _about_rows(about, rows)),
+    return Response(xlsx_bytes(rows, _about_rows(chart)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

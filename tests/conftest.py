@@ -64,11 +64,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_app(db_path: Path) -> tuple[subprocess.Popen, str]:
+def start_app(db_path: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "app.py", "--db", str(db_path), "--port", str(port)], cwd=PROJECT,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

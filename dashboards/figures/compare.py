@@ -34,7 +34,7 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
         traces.append({"type": "scatter", "x": [u if u is not None else v for u, v in zip(upper, values)],
                        "y": names, "mode": "text", "text": labels,
                        "textposition": "middle right", "cliponaxis": False, "showlegend": False,
-                       "hoverinfo": "skip", "name": f"labels: {words}",
+                       "hoverinfo": "skip", "name": f"labels: {words}", "meta": "narrow-hide",
                        "textfont": {"color": "#1a1a1a", "size": 13}})
         traces.append({
             "type": "bar", "x": values, "y": names, "orientation": "h",

@@ -188,7 +188,7 @@ def method_text(data: FunnelData, *, centre_name: str, centre: float, adjusted: 
     if result is None:
         return ""
     spread = result.dispersion
-    exact = (f"exact binomial limits around {centre_name}'s value ({format_value(centre, unit)}) for each "
+    exact = (f"exact binomial 95% and 99.8% limits around {centre_name}'s value ({format_value(centre, unit)}) for each "
              "denominator, interpolated between the binomial quantiles so they are smooth")
     reference = ("(Spiegelhalter 2005, \u201cFunnel plots for comparing institutional performance\u201d, "
                  "Statistics in Medicine)")

@@ -69,6 +69,13 @@ def value_range(values, unit: str) -> tuple[float, float]:
     return (float(low), float(high if high > low else low + 1))
 
 
+def scale_words(values, unit: str) -> str:
+    """The colour scale in words, with the ends area_map_spec gives it."""
+    low, high = value_range(values, unit)
+    return (f"The scale runs from {format_value(low, unit)} (lightest) to {format_value(high, unit)} (darkest), "
+            "the councils' range widened to whole numbers.")
+
+
 def _short(value: float, unit: str) -> str:
     """A label that fits in a hex: 52.3 for 52.3%, 1.2k for 1,234."""
     if unit == "percent":
@@ -181,8 +188,8 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
         "plot_bgcolor": "white", "paper_bgcolor": "white", "font": FONT, "hovermode": "closest",
         "legend": {"orientation": "h", "x": 0, "y": 0, "yanchor": "top"}, "dragmode": False,
     }
-    # A plain dict: dcc.Graph takes it as is, and one trace per council polygon would cost
-    # ~50 ms to wrap as Figure objects inside the callback.
+    # A plain dict: one trace per council polygon, so the page wraps it as a Figure once,
+    # without validation (pages/map.py, map_drawing); the unit tests validate it in full.
     return {"data": traces, "layout": layout}
 
 

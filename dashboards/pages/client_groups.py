@@ -11,6 +11,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from .. import db
+from ..charts import Chart, ChartRequestError, register
 from ..components import message, page_shell, radio_group, source_line
 from ..context import warehouse
 from ..figures import NOTE_MARK, format_value, is_missing, significance_style
@@ -18,6 +19,7 @@ from ..figures.client_groups import (describe_dots, describe_investment, dot_cha
                                      population_base)
 from ..labels import AGE_BANDS, CLIENT_GROUPS
 from ..routing import query_parameters
+from ..sharing import share_panel
 from ..state import DEFAULT_MEASURE, measure_order, pick
 from ..wire import element
 
@@ -41,6 +43,8 @@ METHOD = ("Gap: the area's value minus England's for the same client group and a
           "(Newcombe's hybrid score method) is in each gap's tooltip. Where a publication prints no "
           "counts there is no interval and no comparison. Counts rounded to the nearest 5 make the "
           "intervals approximate.")
+COUNT_METHOD = ("Counts of people as published, one marker per client group; counts have no interval "
+                "and no comparison with England.")
 TEMPLATE_HINT = ("No investment figures are loaded for {period}: to add them, transcribe the DH "
                  "National Survey of Investment in Adult Mental Health Services into the analyst "
                  "template (python -m etl template) as measure mh_investment_per_head, naming the "
@@ -351,10 +355,29 @@ def _expected_councils(view: ClientGroupView) -> pd.DataFrame:
     return alive if view.region == ALL_ENGLAND else alive[alive["region_code"] == view.region]
 
 
-def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
-                        measures: pd.DataFrame) -> list:
+@dataclass
+class Shown:
+    """What the table and chart of a view show, worked out once for both."""
+    measure: pd.Series            # the measure's row of db.measures
+    period: str
+    columns: list[Column]
+    rows: pd.DataFrame            # the observations in the table's cells
+    scope_name: str
+    ordered: pd.DataFrame         # the table's areas in order: councils, then regions, then England
+    cells: dict[tuple[str, str], dict]
+    absent: pd.DataFrame          # councils of the year with no row
+    band: str                     # the age band in words (with the all-groups column's, when another)
+    values: pd.DataFrame          # councils' values per column (chart_frames)
+    england: pd.DataFrame         # England's value per column
+
+    @property
+    def what(self) -> str:
+        return f"{self.measure['label'].lower()} by client group, {self.band}, {self.period}, {self.scope_name}"
+
+
+def shown_for(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
+              measures: pd.DataFrame) -> Shown:
     measure = measures.loc[view.measure_id]
-    unit, polarity = measure["unit"], measure["polarity"]
     columns = columns_for(catalogue, view.measure_id, view.period, view.age_band)
     rows, scope_name = _scope_rows(view, columns, regions)
     areas = rows[["area_code", "area_name", "area_type"]]
@@ -367,36 +390,94 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
     band = AGE_BANDS.get(view.age_band, view.age_band)
     if columns and columns[0].age_band != view.age_band:
         band += f" ({AGE_BANDS.get(columns[0].age_band, columns[0].age_band)} for all client groups)"
-    what = f"{measure['label'].lower()} by client group, {band}, {view.period}, {scope_name}"
+    values, england = chart_frames(ordered, cells, columns)
+    return Shown(measure, view.period, columns, rows, scope_name, ordered, cells, absent, band, values, england)
+
+
+def table_observations(view: ClientGroupView, shown: Shown) -> pd.DataFrame:
+    """Every observation in the table's cells, in the table's order (area by area, column by
+    column), with a 'missing' row for each listed council that has no figure at all."""
+    rows = shown.rows
+    if view.region != ALL_ENGLAND and len(shown.absent):
+        absent = shown.absent
+        rows = pd.concat([rows, pd.DataFrame({
+            "area_code": absent["area_code"], "area_name": absent["area_name"], "area_type": "council",
+            "region_code": absent["region_code"], "period": view.period, "measure_id": view.measure_id,
+            "value_status": "missing",
+            "note": "No figure for this council in the loaded publications for this year."})], ignore_index=True)
+    area_position = {code: position for position, code in enumerate(shown.ordered["area_code"])}
+    column_position = {(c.age_band, c.client_group): position for position, c in enumerate(shown.columns)}
+    order = rows.assign(
+        _area=rows["area_code"].map(area_position),
+        _column=[column_position.get(pair, len(column_position))
+                 for pair in zip(rows["age_band"], rows["client_group"])])
+    order = order.sort_values(["_area", "_column"], kind="stable")
+    return order.drop(columns=["_area", "_column"]).reset_index(drop=True)
+
+
+def client_groups_chart(view: ClientGroupView, shown: Shown) -> Chart | None:
+    """The dot chart of a view, None when no council has a figure to draw. The page, the
+    /embed/client-groups and /image/client-groups views and /download/client-groups all draw this."""
+    if shown.values.empty:
+        return None
+    measure, unit = shown.measure, shown.measure["unit"]
+    subtitle = f"By client group, {shown.band}, {view.period}, {shown.scope_name}"
+    return Chart(
+        view="client-groups", title=measure["label"], subtitle=subtitle[0].upper() + subtitle[1:],
+        figure=dot_chart(shown.values, shown.england, order=list(shown.ordered["area_name"]),
+                         title=f"{measure['label']} by client group, {view.period}",
+                         value_title=measure["label"] + (" (%)" if unit == "percent" else ""), unit=unit),
+        rows=table_observations(view, shown),
+        method=METHOD if unit == "percent" else COUNT_METHOD,
+        description=describe_dots(shown.values, shown.england, what=shown.what, unit=unit),
+        page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])))
+
+
+@register("client-groups", tuple(CONTROLS))
+def chart_from_query(query: dict[str, str]) -> Chart | None:
+    view, catalogue, regions, measures = _view(query)
+    if view is None:
+        return None
+    shown = shown_for(view, catalogue, regions, measures)
+    chart = client_groups_chart(view, shown)
+    if chart is None:
+        raise ChartRequestError(_nothing_to_draw(view, shown), valid=[PATH + view.query()], status=404)
+    return chart
+
+
+def _nothing_to_draw(view: ClientGroupView, shown: Shown) -> str:
+    return (f"None of the {shown.scope_name} has a figure for {shown.measure['label'].lower()} "
+            f"by client group in {view.period}. Choose another region or year.")
+
+
+def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
+                        measures: pd.DataFrame) -> list:
+    shown = shown_for(view, catalogue, regions, measures)
+    measure, columns, scope_name = shown.measure, shown.columns, shown.scope_name
+    unit, polarity = measure["unit"], measure["polarity"]
     sort_label = "area name (A to Z)" if view.sort == BY_NAME else \
         next(c.label for c in columns if c.key == view.sort) + ", highest first"
-    caption = f"{measure['label']} by client group: {band}, {scope_name}, {view.period}. Sorted by {sort_label}."
+    caption = f"{measure['label']} by client group: {shown.band}, {scope_name}, {view.period}. Sorted by {sort_label}."
     if unit == "percent":
         caption += (" Each cell: the value, then the gap to England's value for the same client "
                     "group in percentage points, and whether it is significant.")
-    table, notes = client_group_table(ordered, cells, columns, caption=caption, unit=unit,
+    table, notes = client_group_table(shown.ordered, shown.cells, columns, caption=caption, unit=unit,
                                       polarity=polarity, sort=view.sort)
-    values, england = chart_frames(ordered, cells, columns)
     parts = []
-    breaks = warehouse().cached("series_breaks", db.series_breaks)
+    breaks = db.series_breaks(warehouse())   # cached per build by db
     breaks = breaks[(breaks["measure_id"] == view.measure_id) & (breaks["period"] == view.period)]
     for note in breaks["note"]:
         parts.append(html.P([html.Strong("Series break: "), note], className="message cg-break"))
-    grouped_councils = values[values["client_group"] != "all"]
-    if values.empty:
-        parts.append(message(f"No council in {scope_name} has a figure for {measure['label'].lower()} "
-                             f"by client group in {view.period}. Choose another region or year.",
-                             element_id="client-groups-message"))
+    chart = client_groups_chart(view, shown)
+    if chart is None:
+        parts.append(message(_nothing_to_draw(view, shown), element_id="client-groups-message"))
     else:
-        if grouped_councils.empty:
+        if shown.values[shown.values["client_group"] != "all"].empty:
             parts.append(message(f"Client-group figures for {view.period} are published for England only; "
                                  "councils' figures are for all client groups.", element_id="client-groups-message"))
-        value_title = measure["label"] + (" (%)" if unit == "percent" else "")
-        figure = dot_chart(values, england, order=list(ordered["area_name"]),
-                           title=f"{measure['label']} by client group, {view.period}", value_title=value_title, unit=unit)
         parts.append(html.Figure([
-            dcc.Graph(id="client-groups-chart", figure=figure, config={"displaylogo": False}),
-            html.Figcaption(describe_dots(values, england, what=what, unit=unit), id="client-groups-description"),
+            dcc.Graph(id="client-groups-chart", figure=chart.figure, config={"displaylogo": False}),
+            html.Figcaption(chart.description, id="client-groups-description"),
         ], className="chart"))
     parts.append(table)
     if unit == "percent":
@@ -409,12 +490,14 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
             html.Ol([html.Li(text, id=f"client-groups-note-{number}") for number, text in notes],
                     className="cg-notes footnote"),
         ], id="client-groups-notes"))
-    if view.region == ALL_ENGLAND and len(absent):
-        parts.append(html.P(f"{len(absent)} other councils have no figure for this measure and year in "
+    if view.region == ALL_ENGLAND and len(shown.absent):
+        parts.append(html.P(f"{len(shown.absent)} other councils have no figure for this measure and year in "
                             "the loaded publications and are not listed.", className="footnote"))
+    if chart is not None:
+        parts.append(share_panel(chart))
     investment, investment_sources = investment_section(view.period)
     parts += investment
-    source_ids = sorted(set(rows["source_id"].dropna()) | investment_sources)
+    source_ids = sorted(set(shown.rows["source_id"].dropna()) | investment_sources)
     parts.append(source_line(db.sources(warehouse(), source_ids), element_id="client-groups-source"))
     return parts
 

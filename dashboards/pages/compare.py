@@ -2,10 +2,13 @@
 region or a council's similar councils, against England and the region."""
 from __future__ import annotations
 
+import urllib.parse
+
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from .. import db
+from ..charts import Chart, register
 from ..components import comparison_table, message, page_shell, radio_group, selection_controls, source_line
 from ..context import warehouse
 from ..figures import NOTE_MARK
@@ -14,6 +17,7 @@ from ..labels import breakdown_label
 from ..neighbours import METHOD as NEIGHBOURS_METHOD
 from ..neighbours import nearest_councils
 from ..routing import query_parameters
+from ..sharing import share_panel
 from ..state import CompareView, options_for, resolve_compare, selection_options
 
 PATH = "/"
@@ -120,7 +124,8 @@ def scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
     return _with_absent_councils(chosen, db.councils_alive(wh, s.period)), "all councils in England", [db.ENGLAND]
 
 
-def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
+def compare_chart(view: CompareView, measures: pd.DataFrame) -> Chart:
+    """The ranked bars for a view: the page, its embed, image and downloads all draw this."""
     s = view.selection
     measure = measures.loc[s.measure_id]
     rows, scope_name, reference_codes = scope_rows(view)
@@ -129,28 +134,45 @@ def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
     references = references.set_index("area_code").reindex(reference_codes).dropna(subset=["area_name"]).reset_index()
     breakdown = breakdown_label(s.age_band, s.client_group)
     what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}, {scope_name}"
-    if councils["value"].notna().sum() == 0:
-        return [message(f"No council has a value for {what}. Choose another year or breakdown.")]
     unit = measure["unit"]
     figure = ranked_bars(councils, references, value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
                          title=f"{measure['label']}: {breakdown}, {s.period}", polarity=measure["polarity"], unit=unit)
-    description = describe_ranking(councils, references, what=what, unit=unit)
+    council_name = db.area(warehouse(), view.council)["area_name"] if view.council else ""
+    return Chart(
+        view="compare", title=measure["label"], subtitle=f"{breakdown}, {s.period}, {scope_name}",
+        figure=figure, rows=rows, description=describe_ranking(councils, references, what=what, unit=unit),
+        method=METHOD + (" " + NEIGHBOURS_METHOD if view.scope == "neighbours" else ""),
+        page_url="/" + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])),
+        aliases={"council": council_name} if council_name else {})
+
+
+@register("compare", tuple(CONTROLS))
+def chart_from_query(query: dict[str, str]) -> Chart | None:
+    view, *_, measures = _view(query)
+    return None if view is None else compare_chart(view, measures)
+
+
+def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
+    chart = compare_chart(view, measures)
+    measure = measures.loc[view.selection.measure_id]
+    rows = chart.rows
+    councils = rows[rows["area_type"] == "council"]
+    what = chart.subtitle.lower()
+    if councils["value"].notna().sum() == 0:
+        return [message(f"No council has a value for {measure['label'].lower()}, {what}. "
+                        "Choose another year or breakdown.")]
     extras = [html.P(NEIGHBOURS_METHOD, className="method")] if view.scope == "neighbours" else []
     return [
         html.Figure([
-            dcc.Graph(id="compare-chart", figure=figure, config={"displaylogo": False}),
-            html.Figcaption(description, id="chart-description"),
+            dcc.Graph(id="compare-chart", figure=chart.figure, config={"displaylogo": False}),
+            html.Figcaption(chart.description, id="chart-description"),
         ], className="chart"),
-        comparison_table(pd.concat([councils, references[references["area_type"] != "council"]]),
-                         caption=f"Data: {what}", count_label="Numerator", base_label="Denominator",
-                         polarity=measure["polarity"], unit=unit),
+        comparison_table(pd.concat([councils, rows[rows["area_type"] != "council"].sort_values("area_type")]),
+                         caption=f"Data: {measure['label'].lower()}, {what}", count_label="Numerator",
+                         base_label="Denominator", polarity=measure["polarity"], unit=measure["unit"]),
         html.P(f"{NOTE_MARK} This value has a note in the table. " + METHOD, className="footnote method"),
         *extras,
-        html.P(["Download the data shown: ",
-                html.A("CSV", href=f"/download/compare.csv{view.query()}", id="compare-download-csv"),
-                " or ",
-                html.A("Excel (with a sheet describing it)", href=f"/download/compare.xlsx{view.query()}",
-                       id="compare-download-xlsx"), "."], className="downloads"),
+        share_panel(chart),
         source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna())))),
     ]
 

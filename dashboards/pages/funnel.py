@@ -9,7 +9,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html, no_update
 
 from .. import db
-from ..wire import element
+from ..charts import Chart, ChartRequestError, register
 from ..components import message, page_shell, radio_group, source_line
 from ..context import warehouse
 from ..figures import NOTE_MARK, format_value
@@ -17,7 +17,9 @@ from ..figures.funnel import (FunnelData, describe_funnel, funnel_data, funnel_f
                               position_words)
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
 from ..routing import query_parameters
+from ..sharing import share_panel
 from ..state import Selection, options_for, resolve_selection
+from ..wire import element
 
 PATH = "/funnel"
 TITLE = "Funnel plot: self-directed support uptake"
@@ -110,7 +112,9 @@ def _rows(selection: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
     absent = expected[~expected["area_code"].isin(councils["area_code"])]
     if not absent.empty and not councils.empty:
         filler = pd.DataFrame({"area_code": absent["area_code"], "area_name": absent["area_name"],
-                               "area_type": "council", "value_status": "missing",
+                               "area_type": "council", "region_code": absent["region_code"], "period": s.period,
+                               "measure_id": s.measure_id, "age_band": s.age_band,
+                               "client_group": s.client_group, "value_status": "missing",
                                "note": "No figure for this council in the loaded publication for this year."})
         councils = pd.concat([councils, filler], ignore_index=True)
     return councils, rows[rows["area_code"] == db.ENGLAND]
@@ -170,7 +174,27 @@ def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit:
     return element("Table", [element("Caption", caption), head, element("Tbody", body)], className="data-table", id="funnel-table")
 
 
-def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
+@dataclass(frozen=True)
+class FunnelDrawing:
+    """A funnel chart and what its page shows around it: the placed councils and England for
+    the table, and the name of the limits drawn."""
+    chart: Chart
+    data: FunnelData
+    england: pd.DataFrame
+    limits_name: str
+    what: str
+
+
+def _drawn_rows(data: FunnelData, england: pd.DataFrame) -> pd.DataFrame:
+    """The observations in the table's order: plotted councils by position, councils listed as
+    not plotted, then England (the centre line)."""
+    parts = [frame for frame in (data.points, data.not_plotted, england) if len(frame)]
+    return pd.concat(parts, ignore_index=True).reindex(columns=england.columns)
+
+
+def funnel_drawing(view: FunnelView, measures: pd.DataFrame) -> FunnelDrawing:
+    """The funnel for a view, or ChartRequestError (404) saying why there is nothing to draw.
+    The page, its embed, image and downloads all come from this."""
     s = view.selection
     measure = measures.loc[s.measure_id]
     unit = measure["unit"]
@@ -179,11 +203,12 @@ def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
     what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}"
     centre, centre_name = _centre(councils, england)
     if centre is None:
-        return [message(f"No council has counts for {what}, so there is no funnel to draw. "
-                        "Choose another year or breakdown.")]
+        raise ChartRequestError(f"No council has counts for {what}, so there is no funnel to draw. "
+                                "Choose another year or breakdown.", status=404)
     data = funnel_data(councils, centre, adjusted=view.adjusted)
     if data.points.empty:
-        return [message(f"No council has a value with counts for {what}. Choose another year or breakdown.")]
+        raise ChartRequestError(f"No council has a value with counts for {what}. "
+                                "Choose another year or breakdown.", status=404)
     limits_name = LIMITS_NAMES["adjusted" if view.adjusted and data.funnel.applied else "unadjusted"]
     if view.adjusted and not data.funnel.applied:
         limits_name = "Unadjusted limits (no over-dispersion beyond chance)"
@@ -192,23 +217,50 @@ def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
                            value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
                            denominator_title=denominator_title(s.measure_id), limits_name=limits_name,
                            polarity=measure["polarity"], unit=unit)
-    description = describe_funnel(data, what=what, centre_name=centre_name, centre=centre,
-                                  limits_name=limits_name, unit=unit)
-    method = method_text(data, centre_name=centre_name, centre=centre, adjusted=view.adjusted, unit=unit)
-    source_ids = sorted(set(councils["source_id"].dropna()) | set(england["source_id"].dropna()))
+    chart = Chart(
+        view="funnel", title=measure["label"],
+        subtitle=f"{breakdown}, {s.period}, councils in England, {limits_name[0].lower()}{limits_name[1:]} "
+                 f"around {centre_name}",
+        figure=figure, rows=_drawn_rows(data, england),
+        method=method_text(data, centre_name=centre_name, centre=centre, adjusted=view.adjusted, unit=unit),
+        description=describe_funnel(data, what=what, centre_name=centre_name, centre=centre,
+                                    limits_name=limits_name, unit=unit),
+        page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])))
+    return FunnelDrawing(chart, data, england, limits_name, what)
+
+
+def funnel_chart(view: FunnelView, measures: pd.DataFrame) -> Chart:
+    return funnel_drawing(view, measures).chart
+
+
+@register("funnel", tuple(CONTROLS))
+def chart_from_query(query: dict[str, str]) -> Chart | None:
+    view, _, measures = _view(query)
+    return None if view is None else funnel_chart(view, measures)
+
+
+def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
+    try:
+        drawing = funnel_drawing(view, measures)
+    except ChartRequestError as error:
+        return [message(error.message)]
+    chart, unit = drawing.chart, measures.at[view.selection.measure_id, "unit"]
     return [
         html.Figure([
-            dcc.Graph(id="funnel-chart", figure=figure, config={"displaylogo": False}),
-            html.Figcaption(description, id="funnel-description"),
+            dcc.Graph(id="funnel-chart", figure=chart.figure, config={"displaylogo": False}),
+            html.Figcaption(chart.description, id="funnel-description"),
         ], className="chart"),
-        html.P(method, id="funnel-method", className="method"),
-        funnel_table(data, england, caption=f"Data: {what}. {limits_name}.", unit=unit),
+        html.P(chart.method, id="funnel-method", className="method"),
+        funnel_table(drawing.data, drawing.england, caption=f"Data: {drawing.what}. {drawing.limits_name}.",
+                     unit=unit),
         html.P(f"{NOTE_MARK} This value has a note in the table. Positions compare each published "
                "percentage with the limits as drawn at its denominator. Counts rounded to the nearest 5 "
                "make positions close to a limit approximate. Councils are placed against England, not "
                "ranked: a council inside the limits is not shown to differ from England.",
                className="footnote method"),
-        source_line(db.sources(warehouse(), source_ids), element_id="funnel-source"),
+        share_panel(chart),
+        source_line(db.sources(warehouse(), sorted(set(chart.rows["source_id"].dropna()))),
+                    element_id="funnel-source"),
     ]
 
 

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 import pandas as pd
 from dash import Input, Output, callback, dcc, html, no_update
 
+
 from .. import db, geography
+from ..charts import Chart, ChartRequestError, register
 from ..components import comparison_table, message, page_shell, radio_group, selection_controls, source_line
 from ..context import warehouse
 from ..figures import NOTE_MARK, format_value, significance_style
-from ..figures.map import area_map_spec, describe_map, hex_units, shape_units
+from ..figures.map import area_map_spec, describe_map, hex_units, scale_words, shape_units
 from ..labels import breakdown_label
+from ..sharing import share_panel
 from ..state import Selection, options_for, resolve_selection, selection_options
 
 PATH = "/map"
@@ -28,12 +31,13 @@ PREFIX = False
 CONTROLS = ["measure", "period", "age_band", "client_group", "view"]
 VIEWS = [("hex", "Hex cartogram"), ("boundaries", "Boundaries")]
 COUNCIL_CODE = re.compile(r"^E(06|08|09|10)\d{6}$")
-METHOD = ("Colours run from light (low) to dark (high) blue over the range of council values shown, so "
-          "they read in greyscale too; councils with no value are hatched grey. "
-          "the table gives each value with its 95% confidence interval (Wilson score) and whether it "
-          "is significantly higher or lower than England (England's value outside the interval). "
-          "A hex cartogram gives every council the same space, so small urban councils are as visible "
-          "as large rural ones; the boundary map shows true shapes.")
+COLOUR_METHOD = ("Colours run from light (low) to dark (high) blue over the range of council values shown, "
+                 "so they read in greyscale too; councils with no value are hatched grey.")
+TABLE_METHOD = ("The table gives each value with its 95% confidence interval (Wilson score) and whether it "
+                "is significantly higher or lower than England (England's value outside the interval). "
+                "A hex cartogram gives every council the same space, so small urban councils are as visible "
+                "as large rural ones; the boundary map shows true shapes.")
+METHOD = f"{COLOUR_METHOD} {TABLE_METHOD}"
 
 
 @dataclass(frozen=True)
@@ -204,45 +208,138 @@ def _lists(geo: _Geography, changes_note: dict[str, str], kind: str, unit: str) 
     return [html.Div(parts, className="map-notes", id="map-notes")] if parts else []
 
 
-def map_panel(view: MapView, measures: pd.DataFrame) -> list:
+def _observed(view: MapView) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period's council rows and England's."""
+    s = view.selection
+    rows = db.observations(warehouse(), measure_id=s.measure_id, period=s.period, age_band=s.age_band,
+                           client_group=s.client_group)
+    return rows[rows["area_type"] == "council"], rows[rows["area_code"] == db.ENGLAND]
+
+
+def _hatched_rows(geo: _Geography, councils: pd.DataFrame, view: MapView,
+                  changes_note: dict[str, str]) -> pd.DataFrame:
+    """Areas hatched on the map that the publication has no row for, as missing rows, so the
+    data behind the map names every area it draws."""
+    empty = geo.units[geo.units["value"].isna() & ~geo.units["area_code"].isin(councils["area_code"])]
+    empty = empty.drop_duplicates("area_code")
+    if empty.empty:
+        return empty.iloc[:0, :0]
+    s = view.selection
+    regions = db.areas(warehouse(), "council").set_index("area_code")["region_code"]
+    notes = []
+    for row in empty.itertuples():
+        change = changes_note.get(row.geo_code) or changes_note.get(row.area_code)
+        notes.append(f"Hatched on the map: no figure for this area in {s.period}"
+                     + (f" ({change})." if change else " in the loaded publication."))
+    return pd.DataFrame({"area_code": empty["area_code"], "area_name": empty["area_name"], "area_type": "council",
+                         "region_code": empty["area_code"].map(regions), "period": s.period,
+                         "measure_id": s.measure_id, "age_band": s.age_band, "client_group": s.client_group,
+                         "value_status": "missing", "note": notes})
+
+
+def _table_order(councils: pd.DataFrame, england: pd.DataFrame) -> pd.DataFrame:
+    """Councils with a value (highest first, as queried), councils without, then England: the
+    order the table lists them in."""
+    parts = [councils[councils["value"].notna()], councils[councils["value"].isna()], england]
+    return pd.concat([part for part in parts if len(part)], ignore_index=True).reindex(columns=england.columns)
+
+
+@dataclass(frozen=True)
+class MapDrawing:
+    """A map chart and what its page lists around it."""
+    chart: Chart
+    geo: _Geography
+    changes_note: dict[str, str]
+    what: str
+
+
+def map_drawing(view: MapView, measures: pd.DataFrame) -> MapDrawing:
+    """The map for a view. Raises ChartRequestError (404) when no council has a value and
+    geography.GeographyUnavailable when the layout or boundary files cannot be read. The page,
+    its embed, image and downloads all come from this."""
     wh, s = warehouse(), view.selection
     measure = measures.loc[s.measure_id]
     unit, polarity = measure["unit"], measure["polarity"]
-    rows = db.observations(wh, measure_id=s.measure_id, period=s.period, age_band=s.age_band,
-                           client_group=s.client_group)
-    councils = rows[rows["area_type"] == "council"]
-    england = rows[rows["area_code"] == db.ENGLAND]
-    england_value = england["value"].iloc[0] if len(england) and pd.notna(england["value"].iloc[0]) else None
+    councils, england = _observed(view)
     breakdown = breakdown_label(s.age_band, s.client_group)
     what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}"
-    table = comparison_table(pd.concat([councils, england]), caption=f"Data: {what}, councils and England",
-                             count_label="Numerator", base_label="Denominator", polarity=polarity, unit=unit,
-                             table_id="map-table")
-    sources = source_line(db.sources(wh, sorted(set(rows["source_id"].dropna()))))
-    footer = [table, html.P(f"{NOTE_MARK} This value has a note in the table. " + METHOD,
-                            className="footnote method"), sources]
     if councils["value"].notna().sum() == 0:
-        return [message(f"No council has a value for {what}. Choose another year or breakdown.")]
-    try:
-        geo = _geography(view, councils)
-    except geography.GeographyUnavailable as error:
-        return [message(f"The map cannot be drawn: {error}", element_id="map-message"), *footer]
-    colour_title = measure["label"] + (" (%)" if unit == "percent" else "")
-    figure = area_map_spec(geo.units, title=f"{measure['label']}: {breakdown}, {s.period}", subtitle=geo.subtitle,
-                      colour_title=colour_title, unit=unit, kind=view.view,
-                      words_for=lambda compared: significance_style(compared, polarity)[0] if isinstance(compared, str) else "",
-                      labels=view.view == "hex")
-    description = describe_map(geo.units, what=what, drawing=geo.drawing, unit=unit, england_value=england_value)
+        raise ChartRequestError(f"No council has a value for {what}. Choose another year or breakdown.", status=404)
+    england_value = england["value"].iloc[0] if len(england) and pd.notna(england["value"].iloc[0]) else None
+    geo = _geography(view, councils)
     changes_note = _change_notes(db.area_changes(wh))
+    colour_title = measure["label"] + (" (%)" if unit == "percent" else "")
+    spec = area_map_spec(geo.units, title=f"{measure['label']}: {breakdown}, {s.period}", subtitle=geo.subtitle,
+                         colour_title=colour_title, unit=unit, kind=view.view,
+                         words_for=lambda compared: significance_style(compared, polarity)[0]
+                         if isinstance(compared, str) else "",
+                         labels=view.view == "hex")
+    hatched = _hatched_rows(geo, councils, view, changes_note)
+    rows = _table_order(pd.concat([councils, hatched], ignore_index=True) if len(hatched) else councils, england)
+    chart = Chart(
+        view="map", title=measure["label"],
+        subtitle=f"{breakdown}, {s.period}, councils in England, {geo.subtitle[0].lower()}{geo.subtitle[1:]}",
+        # Wrapped once without validation: the spec is one trace per council (validated in the tests).
+        figure=spec, rows=rows,
+        method=f"{geo.statement} {COLOUR_METHOD} {scale_words(geo.units['value'], unit)} {TABLE_METHOD}",
+        description=describe_map(geo.units, what=what, drawing=geo.drawing, unit=unit, england_value=england_value),
+        page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])))
+    return MapDrawing(chart, geo, changes_note, what)
+
+
+def map_chart(view: MapView, measures: pd.DataFrame) -> Chart:
+    return map_drawing(view, measures).chart
+
+
+@register("map", tuple(CONTROLS))
+def chart_from_query(query: dict[str, str]) -> Chart | None:
+    catalogue, measures = _reference()
+    view = resolve_map(query, catalogue)
+    if view is None:
+        return None
+    try:
+        return map_chart(view, measures)
+    except geography.GeographyUnavailable as error:
+        # The server's geography files are missing: not the request's fault.
+        raise ChartRequestError(f"The map cannot be drawn: {error}", status=503) from error
+
+
+def _footer(rows: pd.DataFrame, what: str, measure: pd.Series) -> list:
+    table = comparison_table(rows, caption=f"Data: {what}, councils and England", count_label="Numerator",
+                             base_label="Denominator", polarity=measure["polarity"], unit=measure["unit"],
+                             table_id="map-table")
+    return [table, html.P(f"{NOTE_MARK} This value has a note in the table. " + METHOD, className="footnote method")]
+
+
+def _sources(rows: pd.DataFrame) -> html.P:
+    return source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna()))))
+
+
+def map_panel(view: MapView, measures: pd.DataFrame) -> list:
+    measure = measures.loc[view.selection.measure_id]
+    try:
+        drawing = map_drawing(view, measures)
+    except ChartRequestError as error:
+        return [message(error.message)]
+    except geography.GeographyUnavailable as error:
+        councils, england = _observed(view)
+        rows = _table_order(councils, england)
+        s = view.selection
+        what = f"{measure['label'].lower()}, {breakdown_label(s.age_band, s.client_group).lower()}, {s.period}"
+        return [message(f"The map cannot be drawn: {error}", element_id="map-message"),
+                *_footer(rows, what, measure), _sources(rows)]
+    chart, geo = drawing.chart, drawing.geo
     return [
         html.P(geo.statement, id="map-geography", className="map-geography"),
         html.Figure([
-            dcc.Graph(id="map-chart", figure=figure, config={"displaylogo": False, "scrollZoom": False},
+            dcc.Graph(id="map-chart", figure=chart.figure, config={"displaylogo": False, "scrollZoom": False},
                       className="map-graph"),
-            html.Figcaption(description, id="map-description"),
+            html.Figcaption(chart.description, id="map-description"),
         ], className="chart"),
-        *_lists(geo, changes_note, view.view, unit),
-        *footer,
+        *_lists(geo, drawing.changes_note, view.view, measure["unit"]),
+        *_footer(chart.rows, drawing.what, measure),
+        share_panel(chart),
+        _sources(chart.rows),
         html.P(geo.attribution, className="source-line", id="map-geo-source"),
     ]
 

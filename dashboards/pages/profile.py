@@ -15,6 +15,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from .. import db
+from ..charts import Chart, ChartRequestError, register
 from ..components import message, page_shell, radio_group, source_line
 from ..context import warehouse
 from ..figures import NOTE_MARK, format_value, is_missing, significance_style
@@ -22,6 +23,7 @@ from ..figures.profile import (Role, applicable_breaks, break_label, breakdown_o
                                describe_trend, dot_chart, latest_by_breakdown, roles, trend_chart,
                                trend_table_rows)
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
+from ..sharing import share_panel
 from ..summary import summarise
 
 PATH = "/area/"
@@ -36,6 +38,11 @@ METHOD = ("Dots show each figure for the latest year it was published; the whisk
           "England means England's value lies outside that interval; counts rounded to the nearest 5 "
           "make intervals approximate. Counts (numbers of people) are in the table, not on the "
           "percentage axis.")
+TREND_METHOD = ("Lines join consecutive years only: never across a year without a figure, a series break "
+                "or a boundary change (the dashed vertical lines).")
+TREND_INTERVALS = (" Whiskers are the area's 95% confidence intervals (Wilson score, from its counts); "
+                   "counts rounded to the nearest 5 make them approximate.")
+TREND_COUNTS = " A count is drawn for this area only; its comparators' counts are in the table and the data."
 
 
 # ---------------------------------------------------------------- URL state (pure)
@@ -147,6 +154,127 @@ def _load_profile(code: str) -> Profile | None:
     return Profile(area, area_roles, rows, db.measures(wh).set_index("measure_id"), db.series_breaks(wh))
 
 
+# ---------------------------------------------------------------- charts as data
+
+CHART_KEYS = ["measure_id", "period", "age_band", "client_group"]
+
+
+def latest_rows(profile: Profile) -> pd.DataFrame:
+    return latest_by_breakdown(profile.rows, profile.code, [role.code for role in profile.roles[1:]])
+
+
+def _role_order(profile: Profile, rows: pd.DataFrame) -> pd.Series:
+    order = {role.code: position for position, role in enumerate(profile.roles)}
+    return rows["area_code"].map(order)
+
+
+def _beside(profile: Profile) -> str:
+    """'Darlington beside North East and England', or 'England' alone."""
+    others = " and ".join(role.name for role in profile.roles[1:])
+    return profile.roles[0].name + (f" beside {others}" if others else "")
+
+
+def _span(periods) -> str:
+    periods = sorted(set(periods))
+    return periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+
+
+def area_chart(profile: Profile, latest: pd.DataFrame | None = None) -> Chart | None:
+    """The dot chart of the latest percentages; None when the area has no percentage figures.
+    The page, the /embed/area and /image/area views and /download/area all draw this."""
+    latest = latest_rows(profile) if latest is None else latest
+    units = latest["measure_id"].map(profile.unit)
+    percentages = latest[(units == "percent") & latest["value"].notna()]
+    if percentages.empty:
+        return None
+    name = profile.area["area_name"]
+    labels = {m: profile.label(m) for m in percentages["measure_id"].unique()}
+    polarities = {m: profile.polarity(m) for m in percentages["measure_id"].unique()}
+    # The observations behind each dot, in the chart's order: the area's, then its comparators'.
+    wanted = percentages[CHART_KEYS].reset_index(drop=True).assign(_row=lambda f: range(len(f)))
+    rows = wanted.merge(profile.rows, on=CHART_KEYS)
+    rows = rows[rows["value"].notna()].assign(_role=lambda f: _role_order(profile, f))
+    rows = rows.sort_values(["_row", "_role"], kind="stable").drop_duplicates(["area_code", *CHART_KEYS])
+    title = f"{name}: latest figure for each measure"
+    return Chart(
+        view="area", title=title,
+        subtitle=(f"Percentages, each measure and breakdown for its latest year with a figure "
+                  f"({_span(percentages['period'])}); {_beside(profile)}"),
+        figure=dot_chart(percentages, profile.roles, labels, polarities, title=title),
+        rows=rows.drop(columns=["_row", "_role"]).reset_index(drop=True),
+        method=METHOD, description=describe_dots(percentages, profile.roles, labels, polarities),
+        page_url=PATH + profile.code, resolved={"code": profile.code},
+        aliases={"code": profile.code})   # a code in lower case is the same area
+
+
+def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
+    """The trend lines for one measure and breakdown; the page, /embed/trend, /image/trend and
+    /download/trend all draw this. Its rows are the table's: every period, every comparator."""
+    rows = profile.rows
+    selection = rows[(rows["measure_id"] == choice.measure_id) & (rows["age_band"] == choice.age_band)
+                     & (rows["client_group"] == choice.client_group)]
+    unit = profile.unit(choice.measure_id)
+    breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
+    label = profile.label(choice.measure_id)
+    breakdown = breakdown_label(choice.age_band, choice.client_group)
+    what = f"{label.lower()}, {breakdown.lower()}"
+    ordered = selection.assign(_role=_role_order(profile, selection)).sort_values(["_role", "period"], kind="stable")
+    with_values = selection.loc[selection["value"].notna(), "period"]
+    return Chart(
+        view="trend", title=label,
+        subtitle=f"{breakdown}, {_span(with_values if len(with_values) else selection['period'])}, {_beside(profile)}",
+        figure=trend_chart(selection, profile.roles, breaks, title=f"{label}: {breakdown}, {profile.roles[0].name}",
+                           unit=unit, value_title="Percentage" if unit == "percent" else label),
+        rows=ordered.drop(columns="_role").reset_index(drop=True),
+        method=TREND_METHOD + (TREND_INTERVALS if unit == "percent"
+                               else TREND_COUNTS if len(profile.roles) > 1 else ""),
+        description=describe_trend(selection, profile.roles, breaks, what=what, unit=unit),
+        page_url=PATH + profile.code + choice.query(),
+        resolved={"code": profile.code, "measure": choice.measure_id, "age_band": choice.age_band,
+                  "client_group": choice.client_group},
+        aliases={"code": profile.code})
+
+
+def _profile_for_query(query: dict[str, str]) -> Profile | None:
+    """The profile a chart request names; None when no data is loaded at all; a 404 naming an
+    unknown or malformed code."""
+    given = query.get("code", "")
+    if db.catalogue(warehouse()).empty:
+        return None
+    if not given.strip():
+        raise ChartRequestError("Say which area to show: code=<ONS code>, e.g. code=E06000005 (Darlington).",
+                                valid=["code"])
+    profile = load_profile(normalise_code(given))
+    if profile is None:
+        raise ChartRequestError(f"There is no council, region or country with the ONS code {given[:40]!r}. "
+                                "Council codes look like E06000005 (Darlington).", status=404)
+    return profile
+
+
+@register("area", ("code",))
+def area_from_query(query: dict[str, str]) -> Chart | None:
+    profile = _profile_for_query(query)
+    if profile is None:
+        return None
+    chart = area_chart(profile)
+    if chart is None:
+        raise ChartRequestError(f"{profile.area['area_name']} ({profile.code}) has no percentage figures to "
+                                f"chart: its counts are on its profile, {PATH}{profile.code}.", status=404)
+    return chart
+
+
+@register("trend", ("code", *TREND_CONTROLS))
+def trend_from_query(query: dict[str, str]) -> Chart | None:
+    profile = _profile_for_query(query)
+    if profile is None:
+        return None
+    choice = resolve_trend(query, profile.available())
+    if choice is None:
+        raise ChartRequestError(f"No figures have been loaded for {profile.area['area_name']} ({profile.code}).",
+                                status=404)
+    return area_trend_chart(profile, choice)
+
+
 # ---------------------------------------------------------------- pieces
 
 def _interval(row) -> str:
@@ -241,22 +369,16 @@ def trend_table(profile: Profile, table: pd.DataFrame, choice: TrendChoice, what
 def trend_panel(profile: Profile, choice: TrendChoice | None) -> list:
     if choice is None:
         return [message(f"No figures have been loaded for {profile.area['area_name']}.", element_id="profile-trend-message")]
-    rows = profile.rows
-    selection = rows[(rows["measure_id"] == choice.measure_id) & (rows["age_band"] == choice.age_band)
-                     & (rows["client_group"] == choice.client_group)]
-    unit = profile.unit(choice.measure_id)
+    chart = area_trend_chart(profile, choice)
+    selection = chart.rows
     breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
-    label = profile.label(choice.measure_id)
     breakdown = breakdown_label(choice.age_band, choice.client_group)
-    what = f"{label.lower()}, {breakdown.lower()}"
-    figure = trend_chart(selection, profile.roles, breaks, title=f"{label}: {breakdown}, {profile.roles[0].name}",
-                         unit=unit, value_title="Percentage" if unit == "percent" else label)
-    description = describe_trend(selection, profile.roles, breaks, what=what, unit=unit)
+    what = f"{profile.label(choice.measure_id).lower()}, {breakdown.lower()}"
     years = [int(p[:4]) for p in selection.loc[selection["value"].notna(), "period"]]
     shown = breaks[[bool(years) and min(years) < int(p[:4]) <= max(years) for p in breaks["period"]]]
     parts = [html.Figure([
-        dcc.Graph(id="profile-trend", figure=figure, config={"displaylogo": False}),
-        html.Figcaption(description, id="profile-trend-description"),
+        dcc.Graph(id="profile-trend", figure=chart.figure, config={"displaylogo": False}),
+        html.Figcaption(chart.description, id="profile-trend-description"),
     ], className="chart")]
     if not shown.empty:
         parts.append(html.Div([
@@ -266,6 +388,7 @@ def trend_panel(profile: Profile, choice: TrendChoice | None) -> list:
                      for index, row in enumerate(shown.itertuples())]),
         ], id="profile-trend-breaks", className="breaks"))
     parts.append(trend_table(profile, trend_table_rows(selection, profile.roles), choice, what))
+    parts.append(share_panel(chart))
     return parts
 
 
@@ -330,22 +453,20 @@ def layout(code: str = "", **query: str) -> html.Div:
                                  message(f"No figures have been loaded for {name}.", element_id="profile-message"),
                                  html.P(html.A("Back to the comparison of councils", href="/"))])
     comparator_codes = [role.code for role in profile.roles[1:]]
-    latest = latest_by_breakdown(profile.rows, profile.code, comparator_codes)
+    latest = latest_rows(profile)
     units = latest["measure_id"].map(profile.unit)
-    percentages = latest[(units == "percent") & latest["value"].notna()]
-    labels = {m: profile.label(m) for m in latest["measure_id"].unique()}
-    polarities = {m: profile.polarity(m) for m in latest["measure_id"].unique()}
-    if percentages.empty:
+    chart = area_chart(profile, latest)
+    if chart is None:
         dots = message(f"{name} has no percentage figures: its counts are in the table below.",
                        element_id="profile-dots-message")
     else:
-        dots = html.Figure([
-            dcc.Graph(id="profile-dots", figure=dot_chart(percentages, profile.roles, labels, polarities,
-                                                          title=f"{name}: latest figure for each measure"),
-                      config={"displaylogo": False}),
-            html.Figcaption(describe_dots(percentages, profile.roles, labels, polarities),
-                            id="profile-dots-description"),
-        ], className="chart")
+        dots = html.Div([
+            html.Figure([
+                dcc.Graph(id="profile-dots", figure=chart.figure, config={"displaylogo": False}),
+                html.Figcaption(chart.description, id="profile-dots-description"),
+            ], className="chart"),
+            share_panel(chart),
+        ])
     tables = [latest_table(profile, part, percent=is_percent, table_id=table_id)
               for part, is_percent, table_id in ((latest[units == "percent"], True, "profile-table"),
                                                  (latest[units != "percent"], False, "profile-counts-table"))

@@ -32,12 +32,15 @@ def test_compare_xlsx_has_the_data_and_a_sheet_describing_it(bundled_db):
     data = list(workbook["data"].values)
     assert len(data) == 15 and data[0][:2] == ("area_code", "area_name")
     about = dict(workbook["about"].values)
-    assert about["Title"].startswith("Adults receiving self-directed support: 18-64 / mental_health, 2011-12")
+    assert about["Title"] == ("Adults receiving self-directed support: Adults aged 18-64, mental health, 2011-12, "
+                              "councils in North East")
     assert about["Source"].startswith("Adult Social Care Outcomes Framework - England, 2011-12, Final")
     assert about["Licence"] == "Open Government Licence v3.0"
     assert about["Method"].startswith("Bars show each council's value with its 95% confidence interval")
     assert about["Query URL"].endswith("/" + QUERY)
-    assert len(about["Build"]) == 16 and about["Downloaded"].endswith("UTC")
+    assert len(about["Build"].split(",")[0]) == 16 and ", built " in about["Build"]
+    assert about["Description"].startswith("Bar chart of adults receiving self-directed support")
+    assert about["Downloaded"].endswith("UTC")
 
 
 def test_an_unknown_download_is_a_404_listing_the_valid_ones(bundled_db):

@@ -64,6 +64,13 @@ def test_table_3_is_reproduced_with_gaps_significance_and_notes(page, full_url):
     assert page.locator("#investment-message").inner_text().startswith("No investment figures are loaded for 2011-12")
     assert "Adult Social Care Outcomes Framework - England, 2011-12, Final" in \
         page.locator("#client-groups-source").inner_text()
+    # The chart's data, picture and embed code, at its canonical URL (every parameter spelled out).
+    canonical = "?measure=sds_users&period=2011-12&age_band=18-64&region=E12000001&sort=area"
+    assert page.locator("#client-groups-download-csv").get_attribute("href") == "/download/client-groups.csv" + canonical
+    assert page.locator("#client-groups-image-png").get_attribute("href") == "/image/client-groups.png" + canonical
+    page.locator("#client-groups-embed-button").click()
+    code = page.locator("#client-groups-embed-code").input_value()
+    assert code.startswith("<iframe src=") and full_url + "/embed/client-groups?measure=sds_users" in code
     assert_accessible(page)
     assert page.console_errors == []
 
@@ -81,6 +88,9 @@ def test_sort_year_and_measure_change_table_and_url_and_a_saved_url_restores(pag
     page.wait_for_function("() => location.search.includes('sort=mental_health')")
     assert row_names(page)[:3] == ["Gateshead", "Hartlepool", "South Tyneside"]
     assert page.locator("#client-groups-table thead th[aria-sort='descending']").inner_text() == "Mental health (18-64)"
+    assert page.locator("#client-groups-download-csv").get_attribute("href") == (
+        "/download/client-groups.csv?measure=sds_users&period=2011-12&age_band=18-64&region=E12000001"
+        "&sort=mental_health")
     saved = page.url
     # A later year: councils' figures are for all client groups only, England's by group.
     before = caption(page)

@@ -79,6 +79,14 @@ def test_full_data_limits_switch_controls_url_and_saved_view(page, full_url):
     assert page.get_by_role("radio", name="2017-18").is_checked()
     assert page.get_by_role("radio", name="Adjusted for over-dispersion").is_checked()
     assert page.locator("#funnel-method").inner_text() == method
+
+    # The share panel: data and embed code for exactly this view.
+    query = saved.split("?")[1]
+    assert page.locator("#funnel-download-csv").get_attribute("href") == "/download/funnel.csv?" + query
+    page.locator("#funnel-embed-button").click()
+    code = page.locator("#funnel-embed-code")
+    code.wait_for(state="visible")
+    assert code.input_value().startswith(f'<iframe src="{full_url}/embed/funnel?{query.replace("&", "&amp;")}"')
     assert page.console_errors == []
 
 

@@ -75,6 +75,15 @@ def test_hexes_layout_by_period_boundaries_view_and_saved_url(page, full_url):
     assert page.locator("#map-geography").inner_text().startswith("Boundary map of council boundaries in force "
                                                                   "in 2017-18")
     assert councils_drawn(page) == 152
+
+    # The share panel: data and embed code for exactly this view.
+    query = page.url.split("?")[1]
+    assert query == "measure=sds_users&period=2017-18&age_band=all&client_group=all&view=boundaries"
+    assert page.locator("#map-download-csv").get_attribute("href") == "/download/map.csv?" + query
+    page.locator("#map-embed-button").click()
+    code = page.locator("#map-embed-code")
+    code.wait_for(state="visible")
+    assert code.input_value().startswith(f'<iframe src="{full_url}/embed/map?{query.replace("&", "&amp;")}"')
     assert page.console_errors == []
 
 

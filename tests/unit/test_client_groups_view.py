@@ -265,3 +265,82 @@ def test_sources_table_and_an_absent_build_report(tmp_path):
     assert type(row.children[-1].children).__name__ == "Code"
     missing = build_report_section(tmp_path / "build_report.md", "b1")
     assert text_of(missing[1]).startswith("No build report was found beside the database")
+
+
+# ---- charts as data: the client-groups view ---------------------------------------------------
+
+TABLE_3_QUERY = "?measure=sds_users&period=2011-12&age_band=18-64&region=E12000001&sort=mental_health"
+
+
+from tests.wire_reading import find  # noqa: E402
+
+
+@pytest.fixture
+def bundled_app(bundled_db):
+    from dashboards import create_app
+    return create_app(bundled_db)
+
+
+def test_download_is_every_cell_of_the_table_in_its_order(bundled_app):
+    import io
+
+    from dashboards.figures import format_value
+
+    response = bundled_app.server.test_client().get("/download/client-groups.csv" + TABLE_3_QUERY)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = pd.read_csv(io.StringIO(response.data.decode()), dtype={"period": str})
+    query = dict(page.urllib.parse.parse_qsl(TABLE_3_QUERY[1:]))
+    layout = page.layout(**query)
+    assert find(layout, "client-groups-download-csv").href == "/download/client-groups.csv" + TABLE_3_QUERY
+    table = find(layout, "client-groups-table")
+    head, body = table["props"]["children"][1], table["props"]["children"][2]
+    labels = [text_of(h) for h in head["props"]["children"]["props"]["children"]][2:]
+    shown = [[text_of(c) for c in r["props"]["children"]] for r in body["props"]["children"]]
+    # The table's areas, in its order (sorted by mental health, then the region and England).
+    assert list(dict.fromkeys(rows["area_code"])) == [row[1] for row in shown]
+    assert [row[0] for row in shown[:3]] == ["Gateshead", "Hartlepool", "South Tyneside"]
+    assert shown[-2][0] == "North East" and shown[-1][0] == "England"
+    column_of = {("all", "all"): 0, ("18-64", "mental_health"): 1, ("18-64", "physical"): 2,
+                 ("18-64", "learning_disability"): 3}
+    assert labels == ["All client groups, all adults (18+)", "Mental health (18-64)",
+                      "Physical disability or support (18-64)", "Learning disability (18-64)"]
+    downloaded = {(r.area_code, column_of[(r.age_band, r.client_group)]): r.value for r in rows.itertuples()}
+    for row in shown:
+        for column, cell in enumerate(row[2:]):
+            value = downloaded.get((row[1], column))
+            # Every cell with a value is a downloaded row with that value; every empty cell has none.
+            assert (cell.split()[0] if value is not None else cell) == \
+                (format_value(value, "percent") if value is not None else "no data"), (row[0], column, cell)
+    assert len(rows) == 30 and set(rows["period"]) == {"2011-12"} and set(rows["measure_id"]) == {"sds_users"}
+    darlington = rows[(rows["area_code"] == "E06000005") & (rows["client_group"] == "mental_health")].iloc[0]
+    assert (darlington["value"], darlington["numerator"], darlington["denominator"]) == (19.0, 70, 395)
+
+
+def test_about_sheet_refusals_and_a_region_without_figures(bundled_app):
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboards.charts import ChartRequestError, chart_for
+
+    client = bundled_app.server.test_client()
+    about = dict(load_workbook(io.BytesIO(client.get("/download/client-groups.xlsx" + TABLE_3_QUERY).data))
+                 ["about"].values)
+    assert about["Title"] == ("Adults receiving self-directed support: By client group, adults aged 18-64 "
+                              "(all adults (18+) for all client groups), 2011-12, councils in North East")
+    assert about["Query URL"].endswith("/client-groups" + TABLE_3_QUERY)
+    assert about["Method"].startswith("Gap: the area's value minus England's for the same client group")
+    assert "Mental health (18-64): highest Gateshead (41.3%), lowest Northumberland (4.7%)" in about["Description"]
+    response = client.get("/download/client-groups.csv?measure=made_up")
+    assert response.status_code == 400 and "measure='made_up' is not available" in response.get_json()["error"]
+    for query, words in (({"measure": "made_up"}, "measure='made_up'"), ({"region": "E12999999"}, "region="),
+                         ({"client_group": "mental_health"}, "Unknown parameter")):
+        with pytest.raises(ChartRequestError) as refused:
+            chart_for("client-groups", query)
+        assert refused.value.status == 400 and words in refused.value.message
+    # A region whose councils have no figure that year: the page says so, and so does the view.
+    with pytest.raises(ChartRequestError) as refused:
+        chart_for("client-groups", {"measure": "sds_users", "period": "2011-12", "region": "E12000007"})
+    assert refused.value.status == 404
+    assert refused.value.message.startswith("None of the councils in London has a figure for adults")
+    assert "None of the councils in London has a figure" in text_of(page.layout(region="E12000007"))

@@ -210,7 +210,8 @@ def test_callback_on_the_full_data_adjusts_limits_and_writes_the_url(full_app):
     points = sum(len(trace.x) for trace in figure.data if trace.mode == "markers")
     assert 145 <= points <= 152
     assert figure.data[2].name == "England 92.2%"
-    assert method.startswith("Limits shown: unadjusted, exact binomial limits around England's value (92.2%)")
+    assert method.startswith("Limits shown: unadjusted, exact binomial 95% and 99.8% limits around England's "
+                             "value (92.2%)")
     adjusted = dict(zip(outputs, page.update_funnel("sds_users", "2020-21", "all", "all", "adjusted")))
     adjusted_method = adjusted["panel"][1].children
     assert adjusted["search"].endswith("&limits=adjusted")
@@ -224,3 +225,92 @@ def test_callback_on_the_full_data_adjusts_limits_and_writes_the_url(full_app):
     rows = adjusted["panel"][2]["props"]["children"][2]["props"]["children"]   # wire-form table body
     assert len(rows) >= 151 and rows[-1]["props"]["children"][0]["props"]["children"] == "England"
 
+
+
+# --- the chart as data: download, about sheet, refusals ---------------------------------------
+
+import io  # noqa: E402
+
+from openpyxl import load_workbook  # noqa: E402
+
+from tests.wire_reading import wire_table_cells, wire_text  # noqa: E402
+from dashboards.charts import ChartRequestError, chart_for  # noqa: E402
+from dashboards.figures import NOTE_MARK, format_value  # noqa: E402
+
+ADJUSTED_2020 = "?measure=sds_users&period=2020-21&age_band=all&client_group=all&limits=adjusted"
+
+
+_text, _table_cells = wire_text, wire_table_cells
+
+
+def create_app_for(full_db):
+    from dashboards import create_app
+
+    return create_app(full_db[0]).server.test_client()
+
+
+def _shown(value, note) -> str:
+    return format_value(value) + (f" {NOTE_MARK}" if isinstance(note, str) and note else "")
+
+
+def test_funnel_csv_is_exactly_the_tables_rows_and_the_plotted_points(full_db):
+    client = create_app_for(full_db)
+    response = client.get("/download/funnel.csv" + ADJUSTED_2020)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = pd.read_csv(io.StringIO(response.data.decode("utf-8")), dtype={"area_code": str})
+    panel = page.funnel_panel(page.view_for_url(ADJUSTED_2020), page._reference_data()[1])
+    table = _table_cells(panel, "funnel-table")
+    # Same areas in the same order as the table, each with the value the table prints.
+    assert list(rows["area_code"]) == [cells[1] for cells in table]
+    assert [_shown(v, n) for v, n in zip(rows["value"], rows["note"])] == [cells[2] for cells in table]
+    # Plotted councils, then the one listed as not plotted (Hackney, [x]), then England, the centre line.
+    figure = panel[0].children[0].figure
+    plotted = {row[0]: y for trace in figure.data if trace.mode == "markers"
+               for row, y in zip(trace.customdata, trace.y)}
+    councils = rows[rows["area_type"] == "council"]
+    assert len(plotted) == 150 and list(councils["area_code"][:150]) == [c[1] for c in table[:150]]
+    assert {code: plotted[code] for code in councils["area_code"][:150]} == \
+        dict(zip(councils["area_code"][:150], councils["value"][:150]))
+    assert councils.iloc[150][["area_name", "value_status"]].tolist() == ["Hackney", "not_applicable"]
+    assert table[150][5] == "Not plotted: no value"
+    england = rows.iloc[-1]
+    assert (england["area_code"], england["value"]) == ("E92000001", 92.2) and len(rows) == 152
+    assert figure.data[2].y[0] == 92.2 and table[-1][5] == "Centre line"
+    stoke = rows[rows["area_name"] == "Stoke-on-Trent"].iloc[0]
+    assert (stoke["value"], stoke["period"], stoke["measure_id"]) == (33.3, "2020-21", "sds_users")
+
+
+def test_funnel_xlsx_about_sheet_names_the_chart_and_its_limits(full_db):
+    response = create_app_for(full_db).get("/download/funnel.xlsx" + ADJUSTED_2020)
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert len(list(workbook["data"].values)) == 153          # header, 150 plotted, Hackney, England
+    about = dict(workbook["about"].values)
+    assert about["Title"] == ("Adults receiving self-directed support: All adults (18+), 2020-21, councils in "
+                              "England, limits adjusted for over-dispersion around England")
+    assert about["Method"].startswith("Limits shown: adjusted for over-dispersion (Spiegelhalter 2005")
+    assert "\u03c6 = 199.49 from 150 councils" in about["Method"] and "\u03c4\u00b2 = 0.004894" in about["Method"]
+    assert about["Query URL"].endswith("/funnel" + ADJUSTED_2020)
+    assert about["Description"].startswith("Funnel plot of adults receiving self-directed support, all adults "
+                                           "(18+), 2020-21: 150 councils plotted")
+    unadjusted = dict(load_workbook(io.BytesIO(create_app_for(full_db).get(
+        "/download/funnel.xlsx" + ADJUSTED_2020.replace("adjusted", "unadjusted")).data))["about"].values)
+    assert unadjusted["Method"].startswith("Limits shown: unadjusted, exact binomial 95% and 99.8% limits around "
+                                           "England's value (92.2%)")
+
+
+def test_funnel_refuses_an_unknown_measure_limits_or_parameter(full_db):
+    client = create_app_for(full_db)
+    for query, words in [("?measure=nonsense", "measure='nonsense' is not available"),
+                         ("?measure=dp_recipients", "measure='dp_recipients' is not available"),   # a count
+                         ("?limits=wide", "limits='wide' is not available"),
+                         ("?colour=red", "Unknown parameter for the funnel view: 'colour'")]:
+        response = client.get("/download/funnel.csv" + query)
+        assert response.status_code == 400 and response.get_json()["error"].startswith(words), query
+    with pytest.raises(ChartRequestError) as refused:
+        chart_for("funnel", {"measure": "nonsense", "period": "2020-21"})
+    assert refused.value.status == 400 and "/embed/funnel?measure=sds_users&period=2020-21" in refused.value.message
+    with pytest.raises(ChartRequestError) as refused:
+        chart_for("funnel", {"scope": "region"})
+    assert refused.value.status == 400 and refused.value.valid == page.CONTROLS
+    chart = chart_for("funnel", {"period": "2020-21", "limits": "adjusted"})   # omitted values are filled in
+    assert chart.query == ADJUSTED_2020 and chart.page_url == "/funnel" + ADJUSTED_2020

@@ -6,6 +6,7 @@ import json
 import math
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboards import geography as geo
@@ -15,6 +16,7 @@ from dashboards.pages.map import MapView, clicked_code, resolve_map
 from dashboards.state import Selection
 
 from ..conftest import PROJECT, SHARED
+from ..wire_reading import wire_table_cells, wire_text
 
 GEO = SHARED / "geo"
 REFERENCE = PROJECT / "etl" / "reference"
@@ -362,3 +364,94 @@ def test_without_geography_the_page_says_what_to_set_and_still_shows_the_table(m
     assert f"No HexJSON layout of upper-tier councils in {tmp_path / 'no-geo'}. Set UPTAKE_GEO_DIR" in \
         panel[0].children
     assert "map-table" in text and "Sunderland" in text and "source-line" in text
+
+
+# ---------------------------------------------------------------- the chart as data
+
+HEX_2017 = "?measure=sds_users&period=2017-18&age_band=all&client_group=all&view=hex"
+
+
+_text, _table_cells = wire_text, wire_table_cells
+
+
+@pytest.fixture
+def full_client(full_db, monkeypatch):
+    from dashboards import create_app
+
+    for name in ("UPTAKE_GEO_DIR", "UPTAKE_HEXJSON", "UPTAKE_BOUNDARIES"):
+        monkeypatch.delenv(name, raising=False)       # the shared geography files, as served
+    return create_app(full_db[0]).server.test_client()
+
+
+def test_map_csv_is_exactly_the_tables_rows_coloured_listed_and_hatched(full_client):
+    import io
+
+    from dashboards.figures import NOTE_MARK, format_value
+    from dashboards.figures.map import NO_DATA_FILL
+    from dashboards.pages import map as page
+    from dashboards.routing import query_parameters
+
+    response = full_client.get("/download/map.csv" + HEX_2017)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = pd.read_csv(io.StringIO(response.data.decode("utf-8")), dtype={"area_code": str})
+    catalogue, measures = page._reference()
+    panel = page.map_panel(resolve_map(query_parameters(HEX_2017), catalogue), measures)
+    table = _table_cells(panel, "map-table")
+    # The table's areas, in its order, with the values it prints.
+    assert list(rows["area_code"]) == [cells[2] for cells in table]
+    assert [format_value(v) + (f" {NOTE_MARK}" if isinstance(n, str) and n else "")
+            for v, n in zip(rows["value"], rows["note"])] == [cells[3] for cells in table]
+    # Every coloured hex is a row with its value; councils with a value and no hex are rows too
+    # (listed under the map); hatched hexes are rows without a value; England closes the table.
+    figure = go.Figure(panel[1].children[0].figure)   # validated in full here; the page sends a dict
+    polygons = [t for t in figure.data if t.meta]
+    coloured = {t.meta for t in polygons if t.fillcolor != NO_DATA_FILL}
+    hatched = {t.meta for t in polygons if t.fillcolor == NO_DATA_FILL}
+    valued = rows[(rows["area_type"] == "council") & rows["value"].notna()]
+    assert len(coloured) == 149 and set(valued["area_code"]) == coloured | {"E06000028", "E06000029", "E10000009"}
+    assert hatched == {"E06000058", "E06000059"}
+    hatched_rows = rows[rows["area_code"].isin(hatched)].set_index("area_code")
+    assert set(hatched_rows["value_status"]) == {"missing"} and hatched_rows["value"].isna().all()
+    assert hatched_rows.at["E06000058", "note"] == ("Hatched on the map: no figure for this area in 2017-18 "
+                                                    "(created by a merger on 1 April 2019).")
+    assert hatched_rows.at["E06000058", "period"] == "2017-18"
+    assert rows.iloc[-1][["area_code", "value"]].tolist() == ["E92000001", 89.7] and len(rows) == 155
+
+
+def test_map_xlsx_about_sheet_states_the_layout_and_colour_scale(full_client):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = full_client.get("/download/map.xlsx?measure=sds_users&period=2024-25&age_band=all"
+                               "&client_group=all&view=hex")
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert len(list(workbook["data"].values)) == 155         # header, 152 valued, Isles of Scilly [x], England
+    about = dict(workbook["about"].values)
+    assert about["Title"] == ("Adults receiving self-directed support: All adults (18+), 2024-25, councils in "
+                              "England, one hexagon per council, April 2023 boundaries (valid 2023-24 to 2024-25)")
+    assert about["Method"].startswith("Hex cartogram on April 2023 boundaries (valid 2023-24 to 2024-25): "
+                                      "layout uk-utla-2023.hexjson (153 councils)")
+    assert "The scale runs from 6.0% (lightest) to 100.0% (darkest)" in about["Method"]
+    assert about["Description"].startswith("Hex cartogram of adults receiving self-directed support")
+    boundaries = dict(load_workbook(io.BytesIO(full_client.get(
+        "/download/map.xlsx" + HEX_2017.replace("hex", "boundaries")).data))["about"].values)
+    assert boundaries["Method"].startswith("Boundary map of council boundaries in force in 2017-18 (1 April 2017)")
+    assert boundaries["Query URL"].endswith("/map" + HEX_2017.replace("hex", "boundaries"))
+
+
+def test_map_refuses_an_unknown_measure_view_or_parameter(full_client):
+    from dashboards.charts import ChartRequestError, chart_for
+    from dashboards.pages import map as page
+
+    for query, words in [("?measure=nonsense", "measure='nonsense' is not available"),
+                         ("?view=globe", "view='globe' is not available"),
+                         ("?scope=region", "Unknown parameter for the map view: 'scope'")]:
+        response = full_client.get("/download/map.csv" + query)
+        assert response.status_code == 400 and response.get_json()["error"].startswith(words), query
+    with pytest.raises(ChartRequestError) as refused:
+        chart_for("map", {"measure": "nonsense"})
+    assert refused.value.status == 400
+    with pytest.raises(ChartRequestError) as refused:
+        chart_for("map", {"colour": "red"})
+    assert refused.value.status == 400 and refused.value.valid == page.CONTROLS

@@ -272,3 +272,121 @@ def test_layout_on_the_bundled_data(bundled_app):
     assert search == "?measure=sds_users&age_band=18-64&client_group=mental_health"
     assert "19.0%" in str(panel)
 
+
+
+# ---------------------------------------------------------------- charts as data: area and trend views
+
+from tests.wire_reading import find  # noqa: E402
+
+
+def text_of(node) -> str:
+    if isinstance(node, (list, tuple)):
+        return " ".join(" ".join(text_of(n) for n in node).split())
+    if hasattr(node, "to_plotly_json"):
+        return text_of(getattr(node, "children", None))
+    if isinstance(node, dict):
+        return text_of(node.get("props", {}).get("children"))
+    return "" if node is None else str(node)
+
+
+def download(app, path: str) -> pd.DataFrame:
+    import io
+
+    response = app.server.test_client().get(path)
+    assert response.status_code == 200 and response.mimetype == "text/csv", response.data[:300]
+    return pd.read_csv(io.StringIO(response.data.decode()), dtype={"period": str})
+
+
+def test_area_download_is_every_dot_of_the_chart_and_the_page_links_to_it(bundled_app):
+    from dashboards.figures import format_value
+    from dashboards.pages.profile import layout
+
+    page = layout(code="E06000005")
+    assert find(page, "area-download-csv").href == "/download/area.csv?code=E06000005"
+    rows = download(bundled_app, "/download/area.csv?code=E06000005")
+    figure = find(page, "profile-dots").figure
+    # Each trace is one area's dots, top to bottom: the download has exactly those values.
+    for trace in figure.data:
+        name = trace.name.removesuffix(" (with 95% interval)")
+        drawn = [round(x, 6) for x in trace.x if x is not None]
+        assert list(rows.loc[rows["area_name"] == name, "value"].round(6)) == drawn
+    assert set(rows["area_code"]) == {AREA, REGION, ENGLAND} and len(rows) == sum(len(t.x) for t in figure.data)
+    darlington = rows[(rows["area_code"] == AREA) & (rows["client_group"] == "mental_health")].iloc[0]
+    assert (darlington["period"], darlington["value"], darlington["numerator"], darlington["denominator"]) == \
+        ("2011-12", 19.0, 70, 395)
+    # The same figures are the page's table rows (the area's value, then its comparators').
+    table = find(page, "profile-table")
+    shown = [[text_of(cell) for cell in row.children] for body in table.children[2:] for row in body.children[1:]]
+    own = rows[rows["area_code"] == AREA]
+    assert [row[2].removesuffix(" \u2020") for row in shown] == [format_value(v, "percent") for v in own["value"]]
+
+
+def test_area_about_sheet_and_refusals(bundled_app):
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboards.charts import ChartRequestError, chart_for
+
+    client = bundled_app.server.test_client()
+    about = dict(load_workbook(io.BytesIO(client.get("/download/area.xlsx?code=e06000005").data))["about"].values)
+    assert about["Title"].startswith("Darlington: latest figure for each measure: Percentages, each measure")
+    assert about["Query URL"].endswith("/area/E06000005")
+    assert about["Method"].startswith("Dots show each figure for the latest year it was published")
+    response = client.get("/download/area.csv?code=E99999999")
+    assert response.status_code == 404 and "E99999999" in response.get_json()["error"]
+    for query, status, words in (({"code": "E99999999"}, 404, "'E99999999'"),
+                                 ({"code": "<b>"}, 404, "'<b>'"),
+                                 ({"code": ""}, 400, "Say which area"),
+                                 ({"code": AREA, "measure": "sds_users"}, 400, "Unknown parameter")):
+        with pytest.raises(ChartRequestError) as refused:
+            chart_for("area", query)
+        assert refused.value.status == status and words in refused.value.message
+
+
+def test_trend_download_is_the_trend_table_and_the_page_links_to_it(bundled_app):
+    from dashboards.figures import format_value
+    from dashboards.pages.profile import layout
+
+    query = "?code=E06000005&measure=sds_users&age_band=18-64&client_group=mental_health"
+    page = layout(code="E06000005", measure="sds_users", age_band="18-64", client_group="mental_health")
+    assert find(page, "trend-download-csv").href == "/download/trend.csv" + query
+    rows = download(bundled_app, "/download/trend.csv" + query)
+    breakdowns = set(zip(rows["measure_id"], rows["age_band"], rows["client_group"]))
+    assert breakdowns == {("sds_users", "18-64", "mental_health")}
+    table = find(page, "profile-trend-table")
+    shown = [[text_of(cell) for cell in row.children] for row in table.children[2].children]
+    by_area = {code: dict(zip(group["period"], group["value"])) for code, group in rows.groupby("area_code")}
+    # Year, the area's value, ..., then the region's and England's: every cell is a downloaded row.
+    assert [row[0] for row in shown] == sorted(set(rows["period"]))
+    for row in shown:
+        assert row[1].removesuffix(" \u2020") == format_value(by_area[AREA].get(row[0]), "percent")
+        assert row[7:9] == [format_value(by_area[code].get(row[0]), "percent") for code in (REGION, ENGLAND)]
+    assert by_area[AREA]["2011-12"] == 19.0 and by_area[ENGLAND]["2011-12"] == 14.6
+
+
+def test_trend_about_sheet_and_refusals(bundled_app):
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboards.charts import ChartRequestError, chart_for
+
+    client = bundled_app.server.test_client()
+    query = "?code=E06000005&measure=sds_users&age_band=18-64&client_group=mental_health"
+    about = dict(load_workbook(io.BytesIO(client.get("/download/trend.xlsx" + query).data))["about"].values)
+    assert about["Title"] == ("Adults receiving self-directed support: Adults aged 18-64, mental health, 2011-12, "
+                              "Darlington beside North East and England")
+    assert about["Query URL"].endswith("/area/E06000005?measure=sds_users&age_band=18-64&client_group=mental_health")
+    assert about["Description"].startswith("Line chart of adults receiving self-directed support, adults aged 18-64")
+    response = client.get("/download/trend.csv?code=E06000005&measure=made_up")
+    assert response.status_code == 400 and "measure='made_up' is not available" in response.get_json()["error"]
+    for query, status, words in (({"code": AREA, "measure": "made_up"}, 400, "measure='made_up'"),
+                                 ({"code": AREA, "client_group": "nobody"}, 400, "client_group='nobody'"),
+                                 ({"code": AREA, "period": "2011-12"}, 400, "Unknown parameter"),
+                                 ({"code": "E06999999", "measure": "sds_users"}, 404, "'E06999999'")):
+        with pytest.raises(ChartRequestError) as refused:
+            chart_for("trend", query)
+        assert refused.value.status == status and words in refused.value.message
+    # Parameters left out take the page's defaults, written back in the canonical query.
+    assert chart_for("trend", {"code": AREA}).query.startswith("?code=E06000005&measure=")

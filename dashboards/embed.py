@@ -1,0 +1,132 @@
+"""/embed/<view>: one chart alone with its title, subtitle, source, licence, data date and a
+link back, for other sites' iframes; /image/<view>.png|svg|pdf|txt: the same chart as a
+report-ready picture, or its text description.
+
+The embed page is plain HTML with the figure as JSON, drawn by this site's copy of plotly.js:
+light enough for an iframe, and it needs no Dash callbacks.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import plotly
+import plotly.io
+from flask import Blueprint, Response, jsonify, request, send_from_directory
+
+from .charts import LICENCE, LICENCE_URL, SITE_NAME, Chart, ChartRequestError, chart_for, parse_query
+from .context import warehouse
+from .images import FORMATS, ImagesUnavailable, chart_image, text_description
+from .sharing import base_url, chart_citation, data_date, sources_text
+
+blueprint = Blueprint("embed", __name__)
+STATIC = Path(__file__).with_name("embed_static")
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data"
+# Assets are named by the plotly version, so a year-long cache is safe.
+ASSET_MAX_AGE = 365 * 24 * 3600
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _figure_json(chart: Chart) -> str:
+    # "</" inside a <script> block would end it early: JSON allows "<\/" as the same text.
+    return plotly.io.to_json(chart.figure_spec(), validate=False).replace("</", "<\\/")
+
+
+def embed_html(chart: Chart, *, sources: str, built: str, site: str) -> str:
+    full_view = site + chart.page_url
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_escape(chart.title)}: {_escape(chart.subtitle)}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/embed-assets/embed.css">
+<link rel="canonical" href="{_escape(full_view)}">
+</head>
+<body>
+<figure class="embed" aria-labelledby="embed-title">
+<h1 id="embed-title">{_escape(chart.title)}</h1>
+<p class="subtitle" id="embed-subtitle">{_escape(chart.subtitle)}</p>
+<div id="chart" role="img" aria-label="{_escape(chart.description)}"></div>
+<script type="application/json" id="figure-data">{_figure_json(chart)}</script>
+<figcaption>
+<p class="description" id="embed-description">{_escape(chart.description)}</p>
+<p id="embed-source">Source: {_escape(sources or "see the sources page")}.
+Licence: <a href="{LICENCE_URL}" target="_blank" rel="noopener">{LICENCE}</a>.
+Data built {_escape(built)}.</p>
+<p><a id="embed-full-view" href="{_escape(full_view)}" target="_blank" rel="noopener">See the full view, the data and the method on {SITE_NAME}</a></p>
+</figcaption>
+</figure>
+<script src="/embed-assets/plotly-{plotly.__version__}.min.js"></script>
+<script src="/embed-assets/embed.js"></script>
+</body>
+</html>
+"""
+
+
+def _error_page(error: ChartRequestError) -> Response:
+    valid = "".join(f"<li>{_escape(v)}</li>" for v in (error.valid or [])[:50])
+    body = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Chart not available</title>'
+            f'<link rel="stylesheet" href="/embed-assets/embed.css"></head><body><main class="embed">'
+            f'<h1>This chart is not available</h1><p id="embed-error">{_escape(error.message)}</p>'
+            + (f"<p>Valid values:</p><ul>{valid}</ul>" if valid else "")
+            + f'<p><a href="/">Go to {SITE_NAME}</a></p></main></body></html>')
+    return Response(body, status=error.status, mimetype="text/html")
+
+
+@blueprint.get("/embed/<path:view>")
+def embed(view: str):
+    try:
+        chart = chart_for(view, parse_query(request.args))
+    except ChartRequestError as error:
+        return _error_page(error)
+    page = embed_html(chart, sources=sources_text(chart), built=data_date(), site=base_url())
+    return Response(page, mimetype="text/html")
+
+
+@blueprint.get("/embed-assets/plotly-<version>.min.js")
+def plotly_js(version: str):
+    if version != plotly.__version__:
+        return Response("Unknown plotly.js version.", status=404, mimetype="text/plain")
+    return send_from_directory(PLOTLY_JS, "plotly.min.js", max_age=ASSET_MAX_AGE)
+
+
+@blueprint.get("/embed-assets/<path:name>")
+def embed_asset(name: str):
+    if name not in ("embed.js", "embed.css"):
+        return Response("No such file.", status=404, mimetype="text/plain")
+    return send_from_directory(STATIC, name, max_age=3600)
+
+
+@blueprint.get("/image/<view>.<kind>")
+def image(view: str, kind: str):
+    if kind not in (*FORMATS, "txt"):
+        return jsonify({"error": f"No image of type {kind[:20]!r}.", "valid": [*FORMATS, "txt"]}), 404
+    try:
+        chart = chart_for(view, parse_query(request.args))
+    except ChartRequestError as error:
+        body = {"error": error.message}
+        if error.valid is not None:
+            body["valid"] = error.valid
+        return jsonify(body), error.status
+    context = {"sources": sources_text(chart), "data_date": data_date(), "link": base_url() + chart.page_url}
+    name = f"{view}.{kind}"
+    if kind == "txt":
+        return Response(text_description(chart, citation=chart_citation(chart), **context),
+                        mimetype="text/plain", headers={"Content-Disposition": f'inline; filename="{name}"'})
+    try:
+        # In the worker's bounded cache, keyed by the build: a picture linked from a popular
+        # report is drawn once per worker and build, never served from an older build.
+        data = warehouse().remember(("image", view, chart.query, kind, context["link"]),
+                                    lambda: chart_image(chart, kind, **context))
+    except ImagesUnavailable as error:
+        return jsonify({"error": str(error)}), 503
+    return Response(data, mimetype=FORMATS[kind], headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        # The description travels with the picture for people who cannot see it.
+        "X-Alt-Text": json.dumps(chart.description)[1:-1][:2000]})

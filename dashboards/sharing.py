@@ -1,0 +1,72 @@
+"""Under every chart: download its data and picture, embed it, cite it.
+
+The links are the chart's canonical URLs (dashboards/charts.py), so what is downloaded,
+embedded or cited is exactly what the page shows.
+"""
+from __future__ import annotations
+
+import html as html_text
+from datetime import datetime, timezone
+
+from dash import dcc, html
+from flask import has_request_context, request
+
+from . import db
+from .charts import Chart, citation, cited_sources
+from .context import warehouse
+
+IMAGE_FORMATS = [("png", "PNG"), ("svg", "SVG"), ("pdf", "PDF")]
+
+
+def data_date() -> str:
+    """When the serving database was built: the atomic swap sets its modification time."""
+    built = datetime.fromtimestamp(warehouse().path.stat().st_mtime, tz=timezone.utc)
+    return built.strftime("%-d %B %Y")
+
+
+def base_url() -> str:
+    """This site's address as the reader reached it (for iframe code and citations)."""
+    return request.host_url.rstrip("/") if has_request_context() else ""
+
+
+def sources_text(chart: Chart) -> str:
+    ids = sorted(set(chart.rows["source_id"].dropna())) if "source_id" in chart.rows else []
+    return cited_sources(db.sources(warehouse(), ids)) if ids else ""
+
+
+def chart_citation(chart: Chart) -> str:
+    return citation(chart, sources=sources_text(chart), data_date=data_date(), base_url=base_url())
+
+
+def iframe_code(chart: Chart, *, height: int = 600) -> str:
+    src = html_text.escape(base_url() + chart.url("embed"), quote=True)
+    title = html_text.escape(chart.title, quote=True)
+    return (f'<iframe src="{src}" title="{title}" width="100%" height="{height}" '
+            f'style="border:0;max-width:100%" loading="lazy"></iframe>')
+
+
+def share_panel(chart: Chart) -> html.Div:
+    """Data and image downloads, then an Embed disclosure with the iframe code and a citation."""
+    prefix = chart.view
+    image_links = []
+    for extension, label in IMAGE_FORMATS:
+        image_links += [html.A(label, href=chart.url("image", f".{extension}"), id=f"{prefix}-image-{extension}",
+                               download=""), ", " if extension != IMAGE_FORMATS[-1][0] else ""]
+    return html.Div([
+        html.P(["Download the data shown: ",
+                html.A("CSV", href=chart.url("download", ".csv"), id=f"{prefix}-download-csv"), " or ",
+                html.A("Excel (with a sheet describing it)", href=chart.url("download", ".xlsx"),
+                       id=f"{prefix}-download-xlsx"), ". ",
+                "Download the chart: ", *image_links,
+                " (", html.A("text description", href=chart.url("image", ".txt"), id=f"{prefix}-image-txt"), ")."],
+               className="downloads"),
+        html.Details([
+            html.Summary("Embed or cite this chart", id=f"{prefix}-embed-button"),
+            html.Label("Paste this code into your web page:", htmlFor=f"{prefix}-embed-code"),
+            dcc.Textarea(id=f"{prefix}-embed-code", value=iframe_code(chart), readOnly=True,
+                         className="embed-code", rows=3),
+            html.P(["Preview: ", html.A("the embedded chart", href=chart.url("embed"), id=f"{prefix}-embed-link")]),
+            html.H2("Cite this chart", className="cite-heading"),
+            html.P(chart_citation(chart), id=f"{prefix}-citation", className="citation"),
+        ], className="share"),
+    ], className="share-panel")

@@ -1,0 +1,22 @@
+"""Production settings for `gunicorn app:server`. gunicorn reads this file from the folder it
+starts in, so `make serve-prod`, the serving tests and benchmarks/load.py all get the same
+settings; flags on the command line override them.
+"""
+import os
+import threading
+
+# Threaded workers: a quick API request is not queued behind a slow callback in a worker's
+# accept queue. One worker per core; threads enough for every concurrent client.
+worker_class = "gthread"
+workers = int(os.environ.get("WORKERS", "2"))
+threads = int(os.environ.get("THREADS", "32"))
+bind = os.environ.get("BIND", "127.0.0.1:8050")
+
+
+def post_worker_init(worker):
+    """Start this worker's Chromium for image downloads now, in the background, so the first
+    picture a reader asks for is drawn warm (UPTAKE_WARM_IMAGES=0 leaves it to first use)."""
+    if os.environ.get("UPTAKE_WARM_IMAGES", "1") != "0":
+        from dashboards.images import RENDERER
+
+        threading.Thread(target=RENDERER.warm, name="warm-chromium", daemon=True).start()

@@ -1,0 +1,70 @@
+"""A page on another origin frames /embed/ (the chart renders) but not a full page (refused)."""
+from __future__ import annotations
+
+import http.server
+import threading
+import urllib.parse
+
+import pytest
+
+from tests.conftest import _free_port
+
+QUERY = "?measure=sds_users&period=2011-12&age_band=18-64&client_group=mental_health&scope=region&region=E12000001"
+
+
+@pytest.fixture
+def other_origin(tmp_path):
+    """A static site on localhost:<another port>: another origin than the app's 127.0.0.1."""
+    handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=str(tmp_path))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield tmp_path, f"http://localhost:{server.server_address[1]}"
+    server.shutdown()
+
+
+def _host_page(folder, name: str, iframe_code: str) -> str:
+    (folder / name).write_text(f"<!DOCTYPE html><html lang='en'><head><title>A campaign report</title></head>"
+                               f"<body><h1>Our report</h1>{iframe_code}</body></html>")
+    return name
+
+
+def test_the_embed_snippet_renders_on_another_site_and_a_full_page_is_refused(page, live_url, other_origin):
+    folder, origin = other_origin
+    # The snippet exactly as the Embed button offers it.
+    page.goto(live_url + "/" + QUERY)
+    page.click("#compare-embed-button")
+    snippet = page.locator("#compare-embed-code").input_value()
+    assert snippet.startswith(f'<iframe src="{live_url}/embed/compare?') and 'title="Adults receiving' in snippet
+    citation = page.locator("#compare-citation").inner_text()
+    assert citation.startswith("Self-directed support uptake in England: Adults receiving self-directed support. "
+                               "Adults aged 18-64, mental health, 2011-12, councils in North East.")
+    assert citation.endswith(live_url + "/" + QUERY)
+
+    page.goto(f"{origin}/{_host_page(folder, 'report.html', snippet)}")
+    frame = page.frame_locator("iframe")
+    frame.locator("#chart[data-rendered=true]").wait_for(timeout=30000)
+    assert frame.locator("#embed-title").inner_text() == "Adults receiving self-directed support"
+    assert "Open Government Licence v3.0" in frame.locator("#embed-source").inner_text()
+    bars = frame.locator("#chart g.trace.bars g.point")
+    assert bars.count() == 12
+    assert frame.locator("#chart .ytick text").all_text_contents()[-1] == "Gateshead"
+
+    # The same host page framing a full dashboard page: the browser refuses (frame-ancestors 'self').
+    with page.expect_console_message(lambda message: "frame-ancestors" in message.text, timeout=30000) as refused:
+        page.goto(f"{origin}/{_host_page(folder, 'full.html', snippet.replace('/embed/compare', '/'))}")
+    assert f"Framing '{live_url}/" in refused.value.text
+    assert "violates the following Content Security Policy directive: \"frame-ancestors 'self'\"" in refused.value.text
+    assert page.frame_locator("iframe").locator("#main").count() == 0
+
+
+def test_embed_reads_at_320px(page, live_url):
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(live_url + "/embed/compare" + QUERY)
+    page.wait_for_selector("#chart[data-rendered=true]", timeout=30000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert page.locator("#chart .main-svg").first.bounding_box()["width"] <= 320
+    # Narrow frames drop value labels but keep every bar and both reference lines' labels.
+    assert page.locator("#chart g.trace.bars g.point").count() == 12
+    labels = page.locator("#chart .annotation-text").all_text_contents()
+    assert labels == ["England 14.6%", "North East 15.3%"]
+    assert page.console_errors == []

@@ -1,0 +1,106 @@
+"""Report-ready images: PNG at 2x, SVG and PDF with title, source, licence, date and method
+drawn in, and the alt text embedded; without Chromium, a clear 503 and the rest still works."""
+from __future__ import annotations
+
+import json
+import re
+import struct
+import urllib.error
+import urllib.request
+import zlib
+
+import pytest
+
+from dashboards import create_app
+from dashboards.images import PNG_SCALE, WIDTH
+from tests.conftest import start_app
+
+QUERY = "?measure=sds_users&period=2011-12&age_band=18-64&client_group=mental_health&scope=region&region=E12000001"
+
+
+@pytest.fixture(scope="module")
+def client(bundled_db):
+    return create_app(bundled_db).server.test_client()
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, offset = [], 8
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length:offset + 12 + length])
+        assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF, kind
+        chunks.append((kind, body))
+        offset += 12 + length
+    return chunks
+
+
+def test_png_is_drawn_at_twice_the_width_and_carries_its_description(client):
+    response = client.get("/image/compare.png" + QUERY)
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    chunks = png_chunks(response.data)
+    width, height = struct.unpack(">II", chunks[0][1][:8])
+    assert width == WIDTH * PNG_SCALE == 2000 and 1000 < height < 2000
+    text = {body.split(b"\0", 1)[0].decode(): body.split(b"\0", 5)[-1].decode() for kind, body in chunks
+            if kind == b"iTXt"}
+    assert text["Title"] == ("Adults receiving self-directed support: Adults aged 18-64, mental health, 2011-12, "
+                             "councils in North East")
+    assert text["Description"].startswith("Bar chart of adults receiving self-directed support")
+    assert text["Copyright"] == "Open Government Licence v3.0"
+    assert chunks[-1][0] == b"IEND"
+    assert json.loads('"' + response.headers["X-Alt-Text"] + '"') == text["Description"]
+
+
+def test_svg_has_title_source_licence_date_and_method_as_text(client):
+    response = client.get("/image/compare.svg" + QUERY)
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    svg = response.data.decode()
+    assert re.match(r'<svg[^>]* role="img"><title>Adults receiving self-directed support: Adults aged 18-64', svg)
+    assert "<desc>Bar chart of adults receiving self-directed support" in svg
+    shown = " ".join(re.findall(r">([^<>]+)</(?:tspan|text)>", svg))
+    for words in ("Adults receiving self-directed support", "Adults aged 18-64, mental health, 2011-12",
+                  "Source: Adult Social Care Outcomes Framework - England, 2011-12, Final",
+                  "Licence: Open Government Licence v3.0. Data built", "Method: Bars show each council",
+                  "Gateshead", "England 14.6%"):
+        assert words in shown, words
+
+
+def test_pdf_is_a_pdf(client):
+    response = client.get("/image/compare.pdf" + QUERY)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data[:5] == b"%PDF-" and response.data.rstrip().endswith(b"%%EOF")
+
+
+def test_text_description_goes_with_the_image(client):
+    text = client.get("/image/compare.txt" + QUERY).data.decode()
+    assert text.startswith("Adults receiving self-directed support: Adults aged 18-64, mental health")
+    assert "Description: Bar chart of adults receiving self-directed support" in text
+    assert "Highest: Gateshead (41.3%); lowest: Northumberland (4.7%)." in text
+    assert "Cite as: Self-directed support uptake in England: Adults receiving self-directed support." in text
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/image/compare.gif", 404), ("/image/nowhere.png", 404), ("/image/compare.png?measure=x", 400),
+    ("/image/compare.png?measure=sds_users&measure=sds_users", 400)])
+def test_bad_image_requests_are_4xx_with_a_message(client, path, status):
+    response = client.get(path)
+    assert response.status_code == status and response.get_json()["error"]
+
+
+def test_without_chromium_images_fail_with_a_message_and_the_rest_works(bundled_db):
+    process, url = start_app(bundled_db, env={"UPTAKE_CHROMIUM": "/nonexistent/chromium"})
+    try:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + "/image/compare.png" + QUERY, timeout=30)
+        assert refused.value.code == 503
+        message = json.loads(refused.value.read())["error"]
+        assert "Image downloads need Chromium" in message and "apt-get install -y chromium" in message
+        assert "Data downloads and pages still work" in message
+        for path in ("/embed/compare" + QUERY, "/download/compare.csv" + QUERY, "/api/v1/periods.json",
+                     "/image/compare.txt" + QUERY):
+            with urllib.request.urlopen(url + path, timeout=30) as response:
+                assert response.status == 200, path
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
