@@ -12,13 +12,13 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from benchmarks.common import real_database  # noqa: E402
 from dashboards import create_app, db  # noqa: E402
 from dashboards.context import warehouse  # noqa: E402
 
@@ -113,13 +113,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="at most N calls per callback (0: all)")
     args = parser.parse_args()
     random.seed(1)
-    folder = None
-    if args.db is None:
-        from etl.build import build
-        folder = tempfile.TemporaryDirectory()
-        args.db = Path(folder.name) / "uptake.duckdb"
-        build([PROJECT.parent / "shared" / "realdata", PROJECT / "data" / "raw"], args.db)
-    create_app(args.db)
+    with real_database(args.db) as db_path:
+        measure(db_path, args.limit)
+
+
+def measure(db_path: Path, limit: int) -> None:
+    create_app(db_path)
     wh = warehouse()
     catalogue = db.catalogue(wh)
     councils = list(db.areas(wh, "council")["area_code"])
@@ -130,15 +129,13 @@ def main() -> None:
     print(f"{'callback':40} {'calls':>6} {'median ms':>10} {'p95 ms':>8} {'p95/trivial':>12}")
     for name, function, calls in page_callbacks():
         cases = list(calls(catalogue, councils, regions))
-        if args.limit:
-            cases = random.sample(cases, min(args.limit, len(cases)))
+        if limit:
+            cases = random.sample(cases, min(limit, len(cases)))
         function(*cases[0])  # warm caches once, as a running server would be
         times = [timed(function, case) for case in cases]
         p95 = percentile(times, 0.95)
         print(f"{name:40} {len(times):6d} {statistics.median(times):10.1f} {p95:8.1f} "
               f"{p95 / statistics.median(trivial):12.0f}x")
-    if folder:
-        folder.cleanup()
 
 
 if __name__ == "__main__":

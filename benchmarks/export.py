@@ -13,13 +13,13 @@ import argparse
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from benchmarks.common import real_database  # noqa: E402
 from dashboards.charts import chart_for  # noqa: E402
 from dashboards.context import set_warehouse  # noqa: E402
 from dashboards.db import Warehouse  # noqa: E402
@@ -63,16 +63,15 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=30, help="warm renders (default 30)")
     parser.add_argument("--cold", type=int, default=3, help="cold starts (default 3)")
     args = parser.parse_args()
-    folder = None
-    if args.db is None:
-        from etl.build import build
-        folder = tempfile.TemporaryDirectory()
-        args.db = Path(folder.name) / "uptake.duckdb"
-        build([PROJECT.parent / "shared" / "realdata", PROJECT / "data" / "raw"], args.db)
-    set_warehouse(Warehouse(args.db))
+    with real_database(args.db) as db_path:
+        measure(db_path, args.warm, args.cold)
+
+
+def measure(db_path: Path, warm_runs: int, cold_runs: int) -> None:
+    set_warehouse(Warehouse(db_path))
     charts = available_charts()
     figure_times = []
-    for index in range(args.warm):
+    for index in range(warm_runs):
         start = time.perf_counter()
         report_figure(charts[index % len(charts)], **CONTEXT)
         figure_times.append(time.perf_counter() - start)
@@ -80,14 +79,14 @@ def main() -> None:
     warm = {}
     for image_format in ("png", "svg", "pdf"):
         times = []
-        for index in range(args.warm):
+        for index in range(warm_runs):
             start = time.perf_counter()
             chart_image(charts[index % len(charts)], image_format, **CONTEXT)
             times.append(time.perf_counter() - start)
         warm[image_format] = times
     cold = []
-    for _ in range(args.cold):
-        result = subprocess.run([sys.executable, "-c", COLD.format(project=str(PROJECT), db=str(args.db))],
+    for _ in range(cold_runs):
+        result = subprocess.run([sys.executable, "-c", COLD.format(project=str(PROJECT), db=str(db_path))],
                                 capture_output=True, text=True, timeout=120, check=True)
         cold.append(float(result.stdout.strip().splitlines()[-1]))
     print(f"charts drawn in turn: {', '.join(c.view for c in charts)}")
@@ -100,8 +99,6 @@ def main() -> None:
     print(f"{'cold PNG (new process + Chromium)':34} {len(cold):5d} {statistics.median(cold):9.3f} {max(cold):7.3f}")
     print(f"warm PNG median / target 0.5 s: {statistics.median(warm['png']) / 0.5:.2f}; "
           f"cold / warm: {statistics.median(cold) / statistics.median(warm['png']):.1f}x")
-    if folder:
-        folder.cleanup()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -37,6 +36,9 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
+
+from benchmarks.common import real_database  # noqa: E402
+
 DEADLINE_SECONDS = 300   # each run stops submitting after this, whatever the count
 # The production settings (make serve-prod): threaded workers, so a quick API request is not
 # queued behind slow callbacks in a worker's accept queue; one worker per core, threads for every client.
@@ -222,20 +224,19 @@ def main() -> None:
     parser.add_argument("--skip", action="append", default=[], choices=sorted(MIX),
                         help="leave a kind of request out of the mixed run (may repeat)")
     args = parser.parse_args()
-    folder = None
-    if args.db is None:
-        from etl.build import build
-        folder = tempfile.TemporaryDirectory()
-        args.db = Path(folder.name) / "uptake.duckdb"
-        build([PROJECT.parent / "shared" / "realdata", PROJECT / "data" / "raw"], args.db)
+    with real_database(args.db) as db_path:
+        run(db_path, args)
+
+
+def run(db_path: Path, args: argparse.Namespace) -> None:
     from dashboards import create_app
-    create_app(args.db)   # the plans are drawn from the data's catalogue and the app's callbacks
+    create_app(db_path)   # the plans are drawn from the data's catalogue and the app's callbacks
     # Three seeds: the warm-up and the two runs do not share their queries.
     mix = {kind: weight for kind, weight in MIX.items() if kind not in args.skip}
     warm_up = plan(100, mix, seed=1)
     mixed = plan(args.requests, mix, seed=3)
     api_only = plan(args.requests, {"api_csv": 2, "api_json": 1}, seed=5)
-    process, url = start_server(args.db, args.workers, args.threads)
+    process, url = start_server(db_path, args.workers, args.threads)
     settings = f"{args.clients} clients, gunicorn gthread {args.workers} workers x {args.threads} threads"
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}")
     try:
@@ -253,8 +254,6 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
-        if folder:
-            folder.cleanup()
 
 
 if __name__ == "__main__":
