@@ -383,9 +383,13 @@ def population_profile(warehouse: Warehouse) -> pd.DataFrame:
 
 
 def sources(warehouse: Warehouse, source_ids: list[str]) -> pd.DataFrame:
-    everything = all_sources(warehouse)
-    return everything[everything["source_id"].isin(source_ids)].sort_values("source_id")[
-        ["source_id", "title", "publisher", "cites", "licence", "period"]]
+    """The publications behind a chart. Every chart's source line and citation asks on every
+    callback, and a build has a few dozen sources: each set is kept for the build."""
+    def load(wh: Warehouse) -> pd.DataFrame:
+        everything = all_sources(wh)
+        return everything[everything["source_id"].isin(source_ids)].sort_values("source_id")[
+            ["source_id", "title", "publisher", "cites", "licence", "period"]]
+    return warehouse.cached(("sources", tuple(sorted(set(source_ids)))), load)
 
 
 def measure(warehouse: Warehouse, measure_id: str) -> dict | None:
