@@ -2,6 +2,23 @@
 // no mode bar, so the chart stays readable at 320px.
 (function () {
   "use strict";
+  function wrap(text, perLine) {     // words into lines of at most perLine characters
+    var lines = [], line = "";
+    text.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > perLine) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    return line ? lines.concat([line]) : lines;
+  }
+  function numericRange(traces) {   // [0, largest x drawn], when the figure fixes no range
+    var largest = 0;
+    traces.forEach(function (trace) {
+      (Array.isArray(trace.x) ? trace.x : []).forEach(function (x) {
+        if (typeof x === "number" && x > largest) { largest = x; }
+      });
+    });
+    return largest > 0 ? [0, largest] : null;
+  }
   var holder = document.getElementById("chart");
   var figure = JSON.parse(document.getElementById("figure-data").textContent);
   var layout = figure.layout || {};
@@ -20,15 +37,41 @@
         layout[key].title = Object.assign({}, layout[key].title, {side: "top"});
       }
     });
-    var range = (layout.xaxis || {}).range;
+    // A map keeps its aspect ratio, so at phone width its fixed height is mostly empty space.
+    if (layout.yaxis && layout.yaxis.scaleanchor === "x" && layout.height) {
+      layout.height = Math.min(layout.height, Math.round(holder.clientWidth * 1.3) + 160);
+    }
+    var range = (layout.xaxis || {}).range || numericRange(figure.data);
+    var plotWidth = holder.clientWidth * 0.6;   // roughly what names on the left leave
+    var stacked = 0;
     (layout.annotations || []).forEach(function (note) {
-      // Labels on lines in the right half are drawn leftwards, so none runs off the frame.
-      if (note.xref !== "paper" && range && typeof note.x === "number") {
-        note.xanchor = note.x > (range[0] + range[1]) / 2 ? "right" : "left";
+      if (note.xref === "paper" || !range || typeof note.x !== "number") { return; }
+      // Labels on reference lines: wrapped to the plot's width, stacked above it, and drawn
+      // on whichever side of their line has room, so none runs out of the frame.
+      var size = 11, perLine = Math.max(12, Math.floor(plotWidth / (size * 0.55)));
+      var lines = wrap(String(note.text), perLine);
+      var width = Math.max.apply(null, lines.map(function (l) { return l.length; })) * size * 0.55;
+      var at = (note.x - range[0]) / (range[1] - range[0]) * plotWidth;
+      note.text = lines.join("<br>");
+      note.font = Object.assign({}, note.font, {size: size});
+      note.xanchor = at + width <= plotWidth ? "left" : (at - width >= 0 ? "right" : "left");
+      if (note.xanchor === "left" && at + width > plotWidth) { note.x = range[0]; }
+      if (note.yref === "paper" && note.y === 1) {
+        note.yshift = 4 + stacked;
+        stacked += lines.length * size * 1.25 + 4;
       }
     });
+    if (stacked) {
+      layout.margin = Object.assign({}, layout.margin, {t: Math.max((layout.margin || {}).t || 0, stacked + 12)});
+    }
     figure.data.forEach(function (trace) {
       if (trace.meta === "narrow-hide") { trace.visible = false; }
+      // A colour bar beside a map takes half a phone's width: lay it along the top instead.
+      if (trace.marker && trace.marker.colorbar) {
+        trace.marker.colorbar = Object.assign({}, trace.marker.colorbar, {
+          orientation: "h", x: 0, xanchor: "left", y: 1.01, yanchor: "bottom", len: 1,
+          thickness: 10, title: Object.assign({}, trace.marker.colorbar.title, {side: "top"})});
+      }
     });
   }
   Plotly.newPlot(holder, figure.data, layout,

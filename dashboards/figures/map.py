@@ -156,7 +156,7 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
         if label_text[ink]:
             traces.append({"type": "scatter", "x": label_x[ink], "y": label_y[ink], "text": label_text[ink],
                            "mode": "text", "textfont": {"color": ink, "size": 10}, "hoverinfo": "skip",
-                           "showlegend": False, "name": "value labels"})
+                           "showlegend": False, "name": "value labels", "meta": "narrow-hide"})
     anchor_x = units["cx"].iloc[0] if len(units) else 0
     anchor_y = units["cy"].iloc[0] if len(units) else 0
     # One invisible point carries the colour bar (Plotly draws bars only for traces).

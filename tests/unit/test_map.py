@@ -404,7 +404,7 @@ def test_map_csv_is_exactly_the_tables_rows_coloured_listed_and_hatched(full_cli
     # Every coloured hex is a row with its value; councils with a value and no hex are rows too
     # (listed under the map); hatched hexes are rows without a value; England closes the table.
     figure = go.Figure(panel[1].children[0].figure)   # validated in full here; the page sends a dict
-    polygons = [t for t in figure.data if t.meta]
+    polygons = [t for t in figure.data if t.meta and t.mode != "text"]   # labels carry meta "narrow-hide"
     coloured = {t.meta for t in polygons if t.fillcolor != NO_DATA_FILL}
     hatched = {t.meta for t in polygons if t.fillcolor == NO_DATA_FILL}
     valued = rows[(rows["area_type"] == "council") & rows["value"].notna()]
