@@ -68,3 +68,23 @@ def test_embed_reads_at_320px(page, live_url):
     labels = page.locator("#chart .annotation-text").all_text_contents()
     assert labels == ["England 14.6%", "North East 15.3%"]
     assert page.console_errors == []
+
+
+def test_embedded_map_and_client_groups_read_at_320px(page, full_url):
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(full_url + "/embed/map?measure=sds_users&period=2021-22")
+    page.wait_for_selector("#chart[data-rendered=true]", timeout=30000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    bar = page.locator("#chart .colorbar").first.bounding_box()
+    assert bar["width"] > 250 and bar["height"] < bar["width"] / 2     # laid along the top
+    assert page.locator("#chart path.js-fill").count() >= 150           # every hex still drawn
+    page.goto(full_url + "/embed/client-groups?measure=sds_users&period=2011-12&age_band=18-64"
+              "&region=E12000001&sort=area")
+    page.wait_for_selector("#chart[data-rendered=true]", timeout=30000)
+    labels = page.locator("#chart .annotation")
+    assert labels.count() == 2
+    for index in range(labels.count()):
+        box = labels.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320, box   # no label runs out of the frame
+    assert " ".join(page.locator("#chart .annotation-text").all_text_contents()).count("England") == 2
+    assert page.console_errors == []
