@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
@@ -106,9 +107,15 @@ class Profile:
     def own(self) -> pd.DataFrame:
         return self.rows[self.rows["area_code"] == self.code]
 
-    def available(self) -> pd.DataFrame:
+    @cached_property
+    def _available(self) -> pd.DataFrame:
         own = self.own
         return own[own["value"].notna()][["measure_id", "age_band", "client_group"]].drop_duplicates()
+
+    def available(self) -> pd.DataFrame:
+        """The measures and breakdowns the area has figures for. A profile is kept per build
+        and every trend callback asks several times: worked out once."""
+        return self._available
 
     def label(self, measure_id: str) -> str:
         return self.measures.at[measure_id, "label"] if measure_id in self.measures.index else measure_id
