@@ -378,7 +378,9 @@ class Shown:
 def shown_for(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
               measures: pd.DataFrame) -> Shown:
     measure = measures.loc[view.measure_id]
-    columns = columns_for(catalogue, view.measure_id, view.period, view.age_band)
+    # The build's catalogue: its columns per (measure, period, band) are worked out once.
+    columns = warehouse().cached(("client_groups:columns", view.measure_id, view.period, view.age_band),
+                                 lambda _: columns_for(catalogue, view.measure_id, view.period, view.age_band))
     rows, scope_name = _scope_rows(view, columns, regions)
     areas = rows[["area_code", "area_name", "area_type"]]
     expected = _expected_councils(view)
