@@ -107,6 +107,9 @@ def embed_asset(name: str):
 def image(view: str, kind: str):
     if kind not in (*FORMATS, "txt"):
         return jsonify({"error": f"No image of type {kind[:20]!r}.", "valid": [*FORMATS, "txt"]}), 404
+    # The build is read before the chart is: if a rebuild lands in between, the picture is
+    # filed under the build it was drawn from, never under the new one.
+    drawn_from = warehouse().stamp()
     try:
         chart = chart_for(view, parse_query(request.args))
     except ChartRequestError as error:
@@ -122,11 +125,12 @@ def image(view: str, kind: str):
     try:
         # In the worker's bounded cache, keyed by the build: a picture linked from a popular
         # report is drawn once per worker and build, never served from an older build.
-        data = warehouse().remember(("image", view, chart.query, kind, context["link"]),
+        data = warehouse().remember(("image", drawn_from, view, chart.query, kind, context["link"]),
                                     lambda: chart_image(chart, kind, **context))
     except ImagesUnavailable as error:
         return jsonify({"error": str(error)}), 503
     return Response(data, mimetype=FORMATS[kind], headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         # The description travels with the picture for people who cannot see it.
-        "X-Alt-Text": json.dumps(chart.description)[1:-1][:2000]})
+        # JSON string escapes keep the header ASCII; cut before escaping so none is split.
+        "X-Alt-Text": json.dumps(chart.description[:2000])[1:-1]})

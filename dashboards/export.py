@@ -54,7 +54,9 @@ def parse_view_url(url: str) -> Request:
     if path in PAGE_VIEWS:
         return Request(url, PAGE_VIEWS[path], query)
     if match := re.fullmatch(r"/area/([A-Za-z0-9]+)", path):
-        return Request(url, "area", {**query, "code": match.group(1)})
+        # A profile URL that chooses a trend (as the page writes it) means the trend chart.
+        view = "trend" if set(query) & {"measure", "age_band", "client_group"} else "area"
+        return Request(url, view, {**query, "code": match.group(1)})
     if match := re.fullmatch(r"/(?:embed/([a-z-]+)|image/([a-z-]+)\.(?:png|svg|pdf|txt))", path):
         return Request(url, match.group(1) or match.group(2), query)
     raise ExportError(f"{url}: not a chart URL. Use a page (/, /funnel, /map, /client-groups, /area/<code>), "
@@ -115,13 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("urls", nargs="*", help="view URLs (page, /embed/ or /image/ URLs)")
     parser.add_argument("--from-file", type=Path, help="a text file of view URLs, one a line (# comments)")
     parser.add_argument("--out", type=Path, default=Path("figures"), help="folder to write into (default: figures)")
-    parser.add_argument("--format", nargs="+", choices=sorted(FORMATS), default=["png", "svg", "pdf"],
-                        dest="formats", help="image formats (default: png svg pdf)")
+    parser.add_argument("--format", nargs="+", action="extend", choices=sorted(FORMATS), dest="formats",
+                        help="image formats, may repeat (default: png svg pdf)")
     parser.add_argument("--db", type=Path, default=Path(os.environ.get("UPTAKE_DB", DEFAULT_DB)),
                         help="the database to draw from (default: UPTAKE_DB or data/processed/uptake.duckdb)")
     parser.add_argument("--site-url", default=os.environ.get("UPTAKE_SITE_URL", "http://127.0.0.1:8050"),
                         help="the public address citations and links point to (default: UPTAKE_SITE_URL)")
     args = parser.parse_args(argv)
+    formats = list(dict.fromkeys(args.formats or ["png", "svg", "pdf"]))   # each once, in order
     urls = list(args.urls)
     if args.from_file:
         try:
@@ -133,11 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give at least one view URL, or --from-file")
     set_warehouse(Warehouse(args.db))
     try:
-        index = export(urls, args.out, args.formats, site_url=args.site_url.rstrip("/"))
+        index = export(list(dict.fromkeys(urls)), args.out, formats, site_url=args.site_url.rstrip("/"))
     except (ExportError, ImagesUnavailable, WarehouseUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"Wrote {len(index)} figure{'s' * (len(index) != 1)} ({', '.join(args.formats)}) and "
+    print(f"Wrote {len(index)} figure{'s' * (len(index) != 1)} ({', '.join(formats)}) and "
           f"figures.csv to {args.out}")
     return 0
 

@@ -154,7 +154,15 @@ class Renderer:
                                         height=figure.layout.height,
                                         scale=PNG_SCALE if image_format == "png" else 1)
             except Exception as error:  # kaleido raises several types; all mean "no picture"
+                # A crashed Chromium leaves kaleido's server "running" and refusing work: stop
+                # it, so the next request starts a fresh one.
                 self._started_in = None
+                try:
+                    import kaleido
+
+                    kaleido.stop_sync_server(silence_warnings=True)
+                except Exception:  # already stopped or half-dead: starting again is what matters
+                    pass
                 raise ImagesUnavailable(f"The image could not be drawn ({type(error).__name__}: {error}). "
                                         "Try again; data downloads still work.") from error
 

@@ -46,6 +46,7 @@ CALLBACK_ENDPOINT = "/_dash-update-component"
 # same as gunicorn's request-line limit, so every server answers a long link alike.
 MAX_QUERY_BYTES = 4000
 HEAVY_ENV = "UPTAKE_HEAVY_PER_WORKER"
+HEAVY_WAIT_SECONDS = float(os.environ.get("UPTAKE_HEAVY_WAIT_SECONDS", "30"))
 # Endpoint -> class of heavy work; each class has its own limit so a slow picture does not hold
 # up chart building. A name ending in "." is a blueprint: all its endpoints.
 HEAVY_ENDPOINTS = {CALLBACK_ENDPOINT: "charts", "embed.embed": "charts", "downloads.": "downloads",
@@ -234,8 +235,16 @@ def limit_heavy_endpoints(server, limit: int, heavy: dict[str, str] = HEAVY_ENDP
         limited[endpoint] = kind
 
         def gated(*args, _view=view, _gate=gates[kind], **kwargs):
-            with _gate:
+            # A request that has waited HEAVY_WAIT_SECONDS is told to come back rather than
+            # holding its thread (and the client) indefinitely behind a queue of pictures.
+            if not _gate.acquire(timeout=HEAVY_WAIT_SECONDS):
+                response = jsonify({"error": "The server is busy drawing other charts; try again in a few seconds."})
+                response.status_code, response.headers["Retry-After"] = 503, "5"
+                return response
+            try:
                 return _view(*args, **kwargs)
+            finally:
+                _gate.release()
         server.view_functions[endpoint] = wraps(view)(gated)
     return limited
 

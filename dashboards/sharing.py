@@ -6,6 +6,7 @@ embedded or cited is exactly what the page shows.
 from __future__ import annotations
 
 import html as html_text
+import os
 from datetime import datetime, timezone
 
 from dash import dcc, html
@@ -25,7 +26,12 @@ def data_date() -> str:
 
 
 def base_url() -> str:
-    """This site's address as the reader reached it (for iframe code and citations)."""
+    """This site's public address for iframe code, citations and image footers: UPTAKE_SITE_URL
+    when set (do set it in production: the Host header is whatever a client sends), else the
+    address the reader reached."""
+    configured = os.environ.get("UPTAKE_SITE_URL", "").strip().rstrip("/")
+    if configured:
+        return configured
     return request.host_url.rstrip("/") if has_request_context() else ""
 
 

@@ -193,10 +193,14 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
     return {"data": traces, "layout": layout}
 
 
+# The columns a map unit carries from its council's row (records() of only these: callbacks).
+UNIT_COLUMNS = ["geo_code", "area_code", "area_name", "value", "value_status", "note", "compared_with_england"]
+
+
 def hex_units(hexmap, placed: pd.DataFrame) -> pd.DataFrame:
     """One row per hex with its council's values (placed: geo_code -> the council's row)."""
     rows = []
-    by_geo = {r["geo_code"]: r for r in records(placed, list(placed.columns))}
+    by_geo = {r["geo_code"]: r for r in records(placed, UNIT_COLUMNS)}
     for code, cell in hexmap.hexes.items():
         xs, ys = zip(*cell.corners)
         data = by_geo.get(code, {})
@@ -231,7 +235,7 @@ def _outline(shape) -> tuple[list, list, float, float]:
 def shape_units(shapes, placed: pd.DataFrame) -> pd.DataFrame:
     """One row per boundary shape, every ring of it in one trace separated by None."""
     rows = []
-    by_geo = {r["geo_code"]: r for r in records(placed, list(placed.columns))}
+    by_geo = {r["geo_code"]: r for r in records(placed, UNIT_COLUMNS)}
     for shape in shapes:
         xs, ys, cx, cy = _outline(shape)
         data = by_geo.get(shape.code, {})

@@ -166,8 +166,10 @@ def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
                          f"for every period.")
         drawing, subtitle, attribution = "Boundary map", boundary[0].upper() + boundary[1:], boundaries.attribution
     unplaced = valued[valued["area_code"].isin(chosen.unplaced)]
-    moved = [(row.area_name, row.area_code, drawing_all.drawn[row.area_code])
-             for row in councils.itertuples() if drawing_all.drawn.get(row.area_code, row.area_code) != row.area_code]
+    # Three columns zipped: itertuples over every column costs ~4 ms in the callback.
+    moved = [(name, code, drawing_all.drawn[code])
+             for name, code in zip(councils["area_name"].tolist(), councils["area_code"].tolist())
+             if drawing_all.drawn.get(code, code) != code]
     # A hex with no data still opens a profile: under the warehouse's code for the same area.
     known = set(areas["area_code"]) | set(councils["area_code"])
     units["area_code"] = [code if code in known else

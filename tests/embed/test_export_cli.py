@@ -60,3 +60,15 @@ def test_a_bad_url_stops_the_run_before_anything_is_drawn(bundled_db, tmp_path):
 def test_a_missing_database_says_how_to_build_one(tmp_path):
     result = run_export("--db", str(tmp_path / "none.duckdb"), f"/?{REGION}")
     assert result.returncode == 2 and "Build it with `python -m etl build`" in result.stderr
+
+
+def test_a_profile_url_with_a_trend_choice_draws_the_trend_and_formats_may_repeat(bundled_db, tmp_path):
+    result = run_export("/area/E06000005?measure=sds_users&age_band=18-64&client_group=mental_health",
+                        "/area/E06000005?measure=sds_users&age_band=18-64&client_group=mental_health",
+                        "--db", str(bundled_db), "--out", str(tmp_path), "--format", "svg", "--format", "svg")
+    assert result.returncode == 0, result.stderr
+    assert "Wrote 1 figure (svg)" in result.stdout            # the repeated URL and format once each
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "01-trend-adults-aged-18-64-mental-health-2011-12-darlington-beside-north-east-and-england.svg",
+        "01-trend-adults-aged-18-64-mental-health-2011-12-darlington-beside-north-east-and-england.txt",
+        "figures.csv"]

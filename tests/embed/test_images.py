@@ -104,3 +104,33 @@ def test_without_chromium_images_fail_with_a_message_and_the_rest_works(bundled_
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_crashed_chromium_is_started_again_on_the_next_request(client):
+    import os
+    import signal
+    import subprocess
+
+    assert client.get("/image/compare.svg" + QUERY).status_code == 200
+    # Kill this process's Chromium (the renderer's children), as a crash or OOM kill would.
+    children = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True).stdout.split()
+    browsers = [pid for pid in children
+                if "chrom" in open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").lower()]
+    assert browsers, children
+    for pid in browsers:
+        os.kill(int(pid), signal.SIGKILL)
+    first = client.get("/image/compare.pdf" + QUERY)       # may fail once, saying so
+    assert first.status_code in (200, 503)
+    if first.status_code == 503:
+        assert "could not be drawn" in first.get_json()["error"]
+    again = client.get("/image/compare.png" + QUERY)
+    assert again.status_code == 200 and again.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_configured_site_address_is_used_whatever_host_a_client_sends(client, monkeypatch):
+    monkeypatch.setenv("UPTAKE_SITE_URL", "https://sds.example.org/")
+    page = client.get("/embed/compare" + QUERY, headers={"Host": "evil.example"}).data.decode()
+    assert "evil.example" not in page
+    assert 'id="embed-full-view" href="https://sds.example.org/?measure=sds_users' in page
+    text = client.get("/image/compare.txt" + QUERY, headers={"Host": "evil.example"}).data.decode()
+    assert "Full view: https://sds.example.org/?measure=sds_users" in text and "evil.example" not in text
