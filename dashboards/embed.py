@@ -15,10 +15,11 @@ import plotly
 import plotly.io
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 
-from .charts import LICENCE, LICENCE_URL, SITE_NAME, Chart, ChartRequestError, chart_for, parse_query
+from .charts import (LICENCE, LICENCE_URL, SITE_NAME, Chart, ChartRequestError, chart_for, citation,
+                     parse_query)
 from .context import warehouse
 from .images import FORMATS, ImagesUnavailable, chart_image, text_description
-from .sharing import base_url, chart_citation, data_date, sources_text
+from .sharing import base_url, data_date, sources_text
 
 blueprint = Blueprint("embed", __name__)
 STATIC = Path(__file__).with_name("embed_static")
@@ -120,7 +121,8 @@ def image(view: str, kind: str):
     context = {"sources": sources_text(chart), "data_date": data_date(), "link": base_url() + chart.page_url}
     name = f"{view}.{kind}"
     if kind == "txt":
-        return Response(text_description(chart, citation=chart_citation(chart), **context),
+        cite = citation(chart, sources=context["sources"], data_date=context["data_date"], base_url=base_url())
+        return Response(text_description(chart, citation=cite, **context),
                         mimetype="text/plain", headers={"Content-Disposition": f'inline; filename="{name}"'})
     try:
         # In the worker's bounded cache, keyed by the build: a picture linked from a popular

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import copy
 import html
+import logging
 import os
 import shutil
 import struct
 import textwrap
 import threading
+import warnings
 import zlib
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from .charts import LICENCE, SITE_NAME, Chart
 
@@ -130,8 +133,6 @@ class Renderer:
 
     def warm(self) -> bool:
         """Start Chromium ahead of the first request; False (and a log line) when it cannot."""
-        import logging
-
         try:
             with self._lock:
                 self._ensure_started()
@@ -141,10 +142,6 @@ class Renderer:
             return False
 
     def render(self, figure: go.Figure, image_format: str) -> bytes:
-        import warnings
-
-        import plotly.io as pio
-
         with self._lock:
             self._ensure_started()
             try:

@@ -7,22 +7,11 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from dashboards import create_app
 from dashboards.api import PARAMETERS, safe_text, to_csv
 
 HEADER = ("area_code,area_name,area_type,region_code,period,measure_id,age_band,client_group,numerator,"
           "denominator,value,lower_95,upper_95,lower_998,upper_998,interval_method,value_status,note,"
           "source_id,source_file,source_sheet,value_cell,numerator_cell,denominator_cell")
-
-
-@pytest.fixture(scope="module")
-def app(full_db):
-    return create_app(full_db[0])
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app.server.test_client()
 
 
 def test_observations_csv_exact_text_for_a_council_its_region_and_england(client):

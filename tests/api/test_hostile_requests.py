@@ -19,16 +19,6 @@ SQL_FRAGMENTS = ["' OR 1=1 --", "x; DROP TABLE observations"]
 FILTERS = ["measure", "period", "area", "region", "age_band", "client_group"]
 
 
-@pytest.fixture(scope="module")
-def app(full_db):
-    return create_app(full_db[0])
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app.server.test_client()
-
-
 def assert_plain(body: str) -> None:
     """No Python traceback or source path in what a stranger sees."""
     assert "Traceback" not in body and 'File "' not in body and ".py" not in body

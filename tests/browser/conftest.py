@@ -44,3 +44,11 @@ def page(browser):
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     yield page
     context.close()
+
+
+def embed_code(page, view: str) -> str:
+    """Open a chart's "Embed or cite this chart" disclosure; the iframe code it offers."""
+    page.locator(f"#{view}-embed-button").click()
+    code = page.locator(f"#{view}-embed-code")
+    code.wait_for(state="visible")
+    return code.input_value()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, embed_code
 
 TABLE_3_URL = "/client-groups?measure=sds_users&period=2011-12&region=E12000001"
 
@@ -68,8 +68,7 @@ def test_table_3_is_reproduced_with_gaps_significance_and_notes(page, full_url):
     canonical = "?measure=sds_users&period=2011-12&age_band=18-64&region=E12000001&sort=area"
     assert page.locator("#client-groups-download-csv").get_attribute("href") == "/download/client-groups.csv" + canonical
     assert page.locator("#client-groups-image-png").get_attribute("href") == "/image/client-groups.png" + canonical
-    page.locator("#client-groups-embed-button").click()
-    code = page.locator("#client-groups-embed-code").input_value()
+    code = embed_code(page, "client-groups")
     assert code.startswith("<iframe src=") and full_url + "/embed/client-groups?measure=sds_users" in code
     assert_accessible(page)
     assert page.console_errors == []

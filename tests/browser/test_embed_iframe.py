@@ -8,6 +8,7 @@ import urllib.parse
 import pytest
 
 from tests.conftest import _free_port
+from .conftest import embed_code
 
 QUERY = "?measure=sds_users&period=2011-12&age_band=18-64&client_group=mental_health&scope=region&region=E12000001"
 
@@ -32,8 +33,7 @@ def test_the_embed_snippet_renders_on_another_site_and_a_full_page_is_refused(pa
     folder, origin = other_origin
     # The snippet exactly as the Embed button offers it.
     page.goto(live_url + "/" + QUERY)
-    page.click("#compare-embed-button")
-    snippet = page.locator("#compare-embed-code").input_value()
+    snippet = embed_code(page, "compare")
     assert snippet.startswith(f'<iframe src="{live_url}/embed/compare?') and 'title="Adults receiving' in snippet
     citation = page.locator("#compare-citation").inner_text()
     assert citation.startswith("Self-directed support uptake in England: Adults receiving self-directed support. "

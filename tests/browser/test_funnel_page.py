@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, embed_code
 
 POINTS = "#funnel-chart g.scatterlayer path.point"
 
@@ -83,10 +83,7 @@ def test_full_data_limits_switch_controls_url_and_saved_view(page, full_url):
     # The share panel: data and embed code for exactly this view.
     query = saved.split("?")[1]
     assert page.locator("#funnel-download-csv").get_attribute("href") == "/download/funnel.csv?" + query
-    page.locator("#funnel-embed-button").click()
-    code = page.locator("#funnel-embed-code")
-    code.wait_for(state="visible")
-    assert code.input_value().startswith(f'<iframe src="{full_url}/embed/funnel?{query.replace("&", "&amp;")}"')
+    assert embed_code(page, "funnel").startswith(f'<iframe src="{full_url}/embed/funnel?{query.replace("&", "&amp;")}"')
     assert page.console_errors == []
 
 

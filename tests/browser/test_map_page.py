@@ -2,7 +2,7 @@
 named on the page, the boundary view, URL state, and a click through to a council's profile."""
 from __future__ import annotations
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, embed_code
 
 GRAPH = "document.querySelector('#map-chart .js-plotly-plot')"
 
@@ -80,10 +80,7 @@ def test_hexes_layout_by_period_boundaries_view_and_saved_url(page, full_url):
     query = page.url.split("?")[1]
     assert query == "measure=sds_users&period=2017-18&age_band=all&client_group=all&view=boundaries"
     assert page.locator("#map-download-csv").get_attribute("href") == "/download/map.csv?" + query
-    page.locator("#map-embed-button").click()
-    code = page.locator("#map-embed-code")
-    code.wait_for(state="visible")
-    assert code.input_value().startswith(f'<iframe src="{full_url}/embed/map?{query.replace("&", "&amp;")}"')
+    assert embed_code(page, "map").startswith(f'<iframe src="{full_url}/embed/map?{query.replace("&", "&amp;")}"')
     assert page.console_errors == []
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, embed_code
 
 DARLINGTON = "/area/E06000005"
 
@@ -58,8 +58,7 @@ def test_darlington_summary_dot_chart_and_accessibility(page, full_url):
     assert page.locator("#trend-download-csv").get_attribute("href") == \
         "/download/trend.csv?code=E06000005&measure=sds_users&age_band=all&client_group=all"
     assert not page.locator("#area-embed-code").is_visible()
-    page.locator("#area-embed-button").click()
-    code = page.locator("#area-embed-code").input_value()
+    code = embed_code(page, "area")
     assert code.startswith("<iframe src=") and full_url + "/embed/area?code=E06000005" in code
     assert page.locator("#area-citation").inner_text().startswith(
         "Self-directed support uptake in England: Darlington: latest figure for each measure.")
@@ -88,8 +87,7 @@ def test_trend_measure_changes_chart_and_url_and_a_saved_url_restores_it(page, f
     # The trend's share panel follows the controls.
     assert page.locator("#trend-download-csv").get_attribute("href") == \
         "/download/trend.csv?code=E06000005&measure=dp_users&age_band=all&client_group=all"
-    page.locator("#trend-embed-button").click()
-    assert "/embed/trend?code=E06000005&amp;measure=dp_users" in page.locator("#trend-embed-code").input_value()
+    assert "/embed/trend?code=E06000005&amp;measure=dp_users" in embed_code(page, "trend")
     page.get_by_role("group", name="Age band").get_by_role("radio", name="People aged 65 and over").check()
     page.wait_for_function("() => location.search.includes('age_band=65%2B')")
     page.wait_for_function("() => document.querySelector('#profile-trend-description').innerText"

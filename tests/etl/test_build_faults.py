@@ -2,9 +2,7 @@
 for byte as it was, and its leftovers do not trouble the next build, which removes them."""
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,21 +16,10 @@ import pytest
 from etl.__main__ import main
 from etl.build import remove_leftover_temporaries
 
+from .conftest import sha256
 from ..conftest import PROJECT, REALDATA
 
 TEMPORARIES = ".uptake.duckdb.tmp-*"
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def served(tmp_path, bundled_db) -> Path:
-    target = tmp_path / "served" / "uptake.duckdb"
-    target.parent.mkdir()
-    shutil.copy(bundled_db, target)
-    return target
 
 
 def observations(db: Path) -> int:

@@ -9,7 +9,6 @@ Every build runs through the command line's main(), as `python -m etl build` doe
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import resource
@@ -24,6 +23,7 @@ from openpyxl import Workbook
 from etl.__main__ import main
 from etl.readers import read_file
 
+from .conftest import sha256
 from ..conftest import RAW, REALDATA
 
 ASCOF_2017 = REALDATA / "ascof" / "ascof_1C_2017_18.csv"
@@ -35,19 +35,6 @@ DARLINGTON, ENGLAND = "E06000005", "E92000001"
 
 
 # -- helpers --------------------------------------------------------------------------------
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def served(tmp_path, bundled_db) -> Path:
-    """A good build at the target path, as the app would be serving it."""
-    target = tmp_path / "served" / "uptake.duckdb"
-    target.parent.mkdir()
-    shutil.copy(bundled_db, target)
-    return target
-
-
 def build_cli(capsys, raws: list[Path], db: Path, *options: str) -> tuple[int, str]:
     """`python -m etl build` in this process: (exit code, everything it wrote to stderr)."""
     argv = ["build", "--db", str(db), *options]
