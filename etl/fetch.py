@@ -5,9 +5,16 @@ the manifest, so an interrupted or corrupt download never replaces a good file. 
 by an interrupted HTTP download is resumed with a Range request. Being offline is not an error:
 the build simply uses the files already present.
 
-Exit codes of the command: 0 when every file is up to date, downloaded, or could not be reached
-(offline); 1 when a file failed verification or could not be had from a reachable source (a
-mirror folder or server without it, an HTTP error); 2 for usage errors.
+The manifest also lists publications we hold no copy of (no sha256), so that every supported year
+has a known source. Such a file is "not held" when no source supplies it: a mirror without it, or
+no direct URL. That is reported, not failed: a mirror holds only the files it was given. When
+one does arrive (from an official URL, or a mirror that has it) it is kept but reported as
+unverified, since there is no hash to check it against; a file already in place is never replaced.
+
+Exit codes of the command: 0 when every file is up to date, downloaded, not held, or could not be
+reached (offline); 1 when a file we hold failed verification or could not be had from a reachable
+source (a mirror folder or server without it, an HTTP error), or an official URL answered with an
+error; 2 for usage errors.
 """
 from __future__ import annotations
 
@@ -38,8 +45,11 @@ OFFICIAL_HOSTS = frozenset({
     "digital.nhs.uk", "files.digital.nhs.uk", "www.england.nhs.uk",
     "www.gov.uk", "assets.publishing.service.gov.uk", "www.ons.gov.uk",
 })
-REQUIRED_KEYS = ("id", "title", "publisher", "period", "landing_page", "path", "licence")
-OPTIONAL_KEYS = ("url", "sha256", "note", "url_checked")
+REQUIRED_KEYS = ("id", "title", "publisher", "period", "landing_page", "path", "licence",
+                 "url_seen")
+OPTIONAL_KEYS = ("url", "sha256", "note")
+# `url_seen` either names where the exact `url` was seen or begins with this and says why not.
+NOT_SEEN = "not seen"
 # Errors that mean the network, not the file, let us down. HTTPError (a URLError) is a reply
 # from a reachable server and is caught before these.
 NETWORK_ERRORS = (URLError, TimeoutError, ConnectionError, http.client.HTTPException)
@@ -62,6 +72,10 @@ class Unreachable(Exception):
         super().__init__(host)
 
 
+class NotFound(EntryFailed):
+    """A reachable source answered that it does not have the file (no such file, HTTP 404/410)."""
+
+
 class NoSource(Exception):
     """Without a mirror there is nowhere to download this exact file from."""
 
@@ -69,13 +83,16 @@ class NoSource(Exception):
 class Status(StrEnum):
     UP_TO_DATE = "up to date"
     DOWNLOADED = "downloaded"
+    UNVERIFIED = "downloaded unverified"
     OFFLINE = "offline"
+    NOT_HELD = "not held"
     NO_SOURCE = "no source"
     FAILED = "failed"
 
 
-STATUS_STYLE = {Status.UP_TO_DATE: "dim", Status.DOWNLOADED: "green", Status.OFFLINE: "yellow",
-                Status.NO_SOURCE: "yellow", Status.FAILED: "bold red"}
+STATUS_STYLE = {Status.UP_TO_DATE: "dim", Status.DOWNLOADED: "green", Status.UNVERIFIED: "yellow",
+                Status.OFFLINE: "yellow", Status.NOT_HELD: "cyan", Status.NO_SOURCE: "yellow",
+                Status.FAILED: "bold red"}
 
 
 @dataclass(frozen=True)
@@ -87,15 +104,20 @@ class Entry:
     landing_page: str
     path: str
     licence: str
+    url_seen: str
     url: str | None = None
     sha256: str | None = None
     note: str | None = None
-    url_checked: bool = True
 
     @property
     def is_exact_official_file(self) -> bool:
         """A `note` marks a converted or extracted copy: the publisher never served these bytes."""
         return self.url is not None and self.note is None
+
+    @property
+    def is_held(self) -> bool:
+        """We hold a copy of exactly the files whose hash we know."""
+        return self.sha256 is not None
 
 
 @dataclass
@@ -153,6 +175,9 @@ def entry_from_table(table: dict, manifest: Path) -> Entry:
         raise UsageError(f"{label}: url must be https on an official host ({sorted(OFFICIAL_HOSTS)})")
     if entry.sha256 is not None and not is_sha256_hex(entry.sha256):
         raise UsageError(f"{label}: sha256 must be 64 lowercase hex digits")
+    if entry.url is None and not entry.url_seen.startswith(NOT_SEEN):
+        # Provenance of a URL we do not list would be a claim about nothing.
+        raise UsageError(f"{label}: without a url, url_seen must begin '{NOT_SEEN}' and say why")
     return entry
 
 
@@ -260,7 +285,7 @@ class ByteProgress:
 def copy_to_part(source: Path, part: Path, progress: ByteProgress) -> int:
     """Copy from a mirror folder; always whole, since a local copy is cheap to redo."""
     if not source.is_file():
-        raise EntryFailed(f"the mirror folder has no {source}")
+        raise NotFound(f"the mirror folder has no {source}")
     progress.start(source.stat().st_size, 0)
     part.parent.mkdir(parents=True, exist_ok=True)
     with source.open("rb") as reader, part.open("wb") as writer:
@@ -280,7 +305,8 @@ def download_to_part(url: str, part: Path, progress: ByteProgress) -> tuple[int,
             # The .part is already as long as the file or longer: start afresh rather than guess.
             part.unlink()
             return download_to_part(url, part, progress)
-        raise EntryFailed(f"HTTP {error.code} {error.reason} from {url}") from None
+        failure = NotFound if error.code in (404, 410) else EntryFailed
+        raise failure(f"HTTP {error.code} {error.reason} from {url}") from None
     except NETWORK_ERRORS:
         raise Unreachable(host_of(url)) from None
     with response:
@@ -387,6 +413,8 @@ def fetch_entry(entry: Entry, destination: Path, mirror: Path | str | None, cons
     try:
         source = source_for(entry, mirror)
     except NoSource as reason:
+        if not entry.is_held:
+            return not_held_outcome(entry, target)
         return Outcome(entry.id, Status.NO_SOURCE, f"not downloaded: {reason}")
     if isinstance(source, str) and host_of(source) in unreachable_hosts:
         # One timeout per host is enough: do not wait again for every file it holds.
@@ -403,12 +431,31 @@ def fetch_entry(entry: Entry, destination: Path, mirror: Path | str | None, cons
         if unreachable.interrupted_after is None:  # a dropped transfer may be transient
             unreachable_hosts.add(unreachable.host)
         return offline_outcome(entry, unreachable)
+    except NotFound as missing:
+        # A mirror holds only what someone gave it; an official URL that is gone is our error.
+        if not entry.is_held and mirror is not None:
+            return not_held_outcome(entry, target)
+        return Outcome(entry.id, Status.FAILED, f"failed: {missing}")
     except EntryFailed as failure:
         return Outcome(entry.id, Status.FAILED, f"failed: {failure}")
     os.replace(part, target)
+    return downloaded_outcome(entry, source, received, resumed_at)
+
+
+def downloaded_outcome(entry: Entry, source: Path | str, received: int,
+                       resumed_at: int) -> Outcome:
     resumed = f" (resumed after {resumed_at:,} bytes)" if resumed_at else ""
-    return Outcome(entry.id, Status.DOWNLOADED,
-                   f"downloaded {received:,} bytes from {source}{resumed}", received)
+    message = f"downloaded {received:,} bytes from {source}{resumed}"
+    if entry.is_held:
+        return Outcome(entry.id, Status.DOWNLOADED, message, received)
+    return Outcome(entry.id, Status.UNVERIFIED,
+                   f"{message}; unverified: the manifest has no sha256 for '{entry.id}' (we hold "
+                   f"no copy to compare), so check the file and add its hash", received)
+
+
+def not_held_outcome(entry: Entry, target: Path) -> Outcome:
+    where = entry.url or f"it from {entry.landing_page}"
+    return Outcome(entry.id, Status.NOT_HELD, f"not held: download {where} into {target} and build")
 
 
 def offline_outcome(entry: Entry, unreachable: Unreachable) -> Outcome:
@@ -450,7 +497,8 @@ def add_fetch_command(subparsers) -> None:
         "fetch", help="download the official publications listed in etl/registry/manifest.toml",
         description="Download the publications in etl/registry/manifest.toml, verify each by "
                     "sha256 and move it into place. Offline is not an error: the build uses the "
-                    "files already present. Exit 0 ok or offline, 1 a file failed, 2 usage.")
+                    "files already present; nor is a publication we hold no copy of (not held). "
+                    "Exit 0 ok, offline or not held, 1 a file failed, 2 usage.")
     parser.add_argument("--dest", type=Path, default=DEFAULT_DESTINATION,
                         help=f"folder to download into (default {DEFAULT_DESTINATION})")
     parser.add_argument("--mirror", metavar="DIR_OR_URL",

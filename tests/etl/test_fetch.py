@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from etl.fetch import (OFFICIAL_HOSTS, Status, add_fetch_command, fetch,
+import etl.fetch
+from etl.fetch import (OFFICIAL_HOSTS, Entry, Status, add_fetch_command, fetch,
                        load_manifest)
 
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
-MANIFEST_FOLDERS = ("ascof", "salt", "pssex1", "ons_population")
+MANIFEST_FOLDERS = ("ascof", "ascof_stack", "salt", "pssex1", "pss_expenditure", "ons_population")
 SMALL_ID = "pssex1-activity-2011-12"
 SMALL_PATH = "pssex1/Final_Council_Level_Activity_Data_2011_12.csv"
 RESUME_ID = "ons-mye-2016"
@@ -105,14 +106,24 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+def held(entries: list[Entry]) -> list[Entry]:
+    return [entry for entry in entries if entry.is_held]
+
+
+def not_held(entries: list[Entry]) -> list[Entry]:
+    return [entry for entry in entries if not entry.is_held]
+
+
 def test_manifest_covers_every_real_file_with_its_hash():
     entries = load_manifest()
     real_files = {path.relative_to(REALDATA).as_posix(): path
                   for folder in MANIFEST_FOLDERS for path in files_under(REALDATA / folder)}
-    assert {entry.path for entry in entries} == set(real_files)
-    for entry in entries:
+    assert {entry.path for entry in held(entries)} == set(real_files)
+    for entry in held(entries):
         assert entry.sha256 == sha256_of(real_files[entry.path]), entry.id
-        assert entry.licence == "Open Government Licence v3.0"
+    # A publication we do not hold must not shadow a file we do.
+    assert not {entry.path for entry in not_held(entries)} & set(real_files)
+    assert {entry.licence for entry in entries} == {"Open Government Licence v3.0"}
 
 
 def test_manifest_urls_are_official_and_converted_copies_say_so():
@@ -123,7 +134,9 @@ def test_manifest_urls_are_official_and_converted_copies_say_so():
             assert url.split("/")[2] in OFFICIAL_HOSTS, (entry.id, url)
     # realdata/README.md: the ASCOF 1C CSVs and the PSS-EX1 CSVs are converted copies.
     converted = {entry.id for entry in entries if entry.note}
-    assert {"ascof-1c-2014-15", "ascof-1c-2017-18", "pssex1-activity-2009-10"} <= converted
+    assert {"ascof-1c-2014-15", "ascof-1c-2017-18", "pssex1-activity-2009-10",
+            "pssex1-activity-2012-13", "ascof-stack-2017-18-to-2023-24"} <= converted
+    assert "pssex1-activity-2006-07" not in converted  # the published workbook itself
     assert not any(entry.is_exact_official_file for entry in entries if entry.note)
 
 
@@ -133,18 +146,21 @@ def test_fetch_everything_from_http_mirror_then_nothing_to_do(tmp_path, server, 
     report = fetch(destination, mirror=mirror_url, console=console)
 
     entries = load_manifest()
-    assert [outcome.status for outcome in report.outcomes] == [Status.DOWNLOADED] * len(entries)
-    for entry in entries:
+    expected = [Status.DOWNLOADED if entry.is_held else Status.NOT_HELD for entry in entries]
+    assert [outcome.status for outcome in report.outcomes] == expected
+    assert files_under(destination) == sorted(destination / entry.path for entry in held(entries))
+    for entry in held(entries):
         assert sha256_of(destination / entry.path) == entry.sha256, entry.id
-    assert not list(destination.rglob("*.part"))
-    assert len(server.requests) == len(entries)
+    assert len(server.requests) == len(entries)  # the server 404s the ones it does not hold
     assert "ons-mye-2020: downloaded 2,825,728 bytes from http://127.0.0.1" in output.getvalue()
     assert report.exit_code == 0
 
     server.requests.clear()
     again = fetch(destination, mirror=mirror_url, console=quiet_console()[0])
-    assert {outcome.status for outcome in again.outcomes} == {Status.UP_TO_DATE}
-    assert server.requests == []
+    assert [outcome.status for outcome in again.outcomes] == [
+        Status.UP_TO_DATE if entry.is_held else Status.NOT_HELD for entry in entries]
+    # Only what is still missing is asked for again.
+    assert len(server.requests) == len(not_held(entries))
 
 
 def test_interrupted_download_resumes_with_a_range_request(tmp_path, server, mirror_url):
@@ -253,3 +269,108 @@ def test_usage_errors_exit_2(tmp_path, argv, capsys):
     assert run_cli("--dest", str(tmp_path), *argv) == 2
     assert "fetch: " in capsys.readouterr().err
 
+
+
+# --- publications we do not hold ------------------------------------------------------------
+
+def test_realdata_mirror_fetches_what_we_hold_and_names_what_we_do_not(tmp_path, capsys):
+    # What `make run` does here: the mirror lacks every year we hold no copy of, and that is fine.
+    destination = tmp_path / "downloaded"
+    exit_code = run_cli("--dest", str(destination), "--mirror", str(REALDATA))
+
+    assert exit_code == 0
+    entries = load_manifest()
+    err = capsys.readouterr().err
+    assert f"{len(held(entries))} downloaded" in err
+    assert f"{len(not_held(entries))} not held" in err and "0 failed" in err
+    salt_2019 = destination / "salt" / "ASCFR and SALT Reference Tables 2019-20.xlsx"
+    assert (f"salt-ascfr-2019-20: not held: download https://files.digital.nhs.uk/BF/7AEF16/"
+            f"ASCFR%20and%20SALT%20Reference%20Tables%202019-20.xlsx into {salt_2019} and build"
+            in err)
+    # Without a known file URL the message points at the release page instead.
+    assert ("pssex1-activity-2013-14: not held: download it from https://digital.nhs.uk/"
+            "data-and-information/publications/statistical/adult-social-care-activity-and-finance-"
+            "report/personal-social-services-expenditure-and-unit-costs-england-2013-14-final-"
+            "release into ") in err
+    assert files_under(destination) == sorted(destination / entry.path for entry in held(entries))
+
+
+def test_a_held_file_missing_from_the_mirror_still_fails(tmp_path, capsys):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    held_id, missing_id = "pss-expenditure-2014-15", "pssex1-activity-2007-08"
+    exit_code = run_cli("--dest", str(tmp_path / "out"), "--mirror", str(mirror),
+                        "--only", held_id, missing_id)
+
+    assert exit_code == 1
+    err = capsys.readouterr().err
+    assert (f"{held_id}: failed: the mirror folder has no "
+            f"{mirror / 'pss_expenditure/pss-exp-eng-14-15-fin-coun-lev-exp-data.csv'}") in err
+    assert f"{missing_id}: not held: download it from https://digital.nhs.uk/" in err
+    assert "1 not held" in err and "1 failed" in err
+
+
+def loopback_entry(url: str, **fields) -> Entry:
+    """An entry whose `url` is the loopback server, standing in for an official host."""
+    return Entry(id="loopback", title="t", publisher="p", period="2099-00", landing_page=url,
+                 path="salt/loopback.csv", licence="Open Government Licence v3.0",
+                 url_seen="test", url=url, **fields)
+
+
+def test_an_unverifiable_download_is_kept_and_said_to_be_unverified(tmp_path, server, mirror_url,
+                                                                    monkeypatch):
+    entry = loopback_entry(mirror_url + SMALL_PATH)
+    monkeypatch.setattr(etl.fetch, "load_manifest", lambda: [entry])
+    destination = tmp_path / "downloaded"
+
+    report = fetch(destination, console=quiet_console()[0])
+
+    outcome = report.outcome_for("loopback")
+    assert outcome.status is Status.UNVERIFIED
+    assert outcome.bytes_downloaded == (REALDATA / SMALL_PATH).stat().st_size
+    assert "unverified: the manifest has no sha256 for 'loopback'" in outcome.message
+    assert (destination / entry.path).read_bytes() == (REALDATA / SMALL_PATH).read_bytes()
+    assert not list(destination.rglob("*.part"))
+    assert report.exit_code == 0
+
+
+def test_an_unverifiable_download_never_replaces_a_file_in_place(tmp_path, server, mirror_url,
+                                                                 monkeypatch):
+    entry = loopback_entry(mirror_url + SMALL_PATH)
+    monkeypatch.setattr(etl.fetch, "load_manifest", lambda: [entry])
+    target = tmp_path / entry.path
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"the user's own copy")
+
+    report = fetch(tmp_path, console=quiet_console()[0])
+
+    assert report.outcome_for("loopback").status is Status.UP_TO_DATE
+    assert target.read_bytes() == b"the user's own copy"
+    assert server.requests == []
+
+
+def test_an_official_url_that_is_gone_fails_even_for_a_file_we_do_not_hold(tmp_path, server,
+                                                                           mirror_url, monkeypatch):
+    # A mirror may lack what it was never given; a 404 from the publisher means our url is wrong.
+    entry = loopback_entry(mirror_url + "salt/no-such-file.xlsx")
+    monkeypatch.setattr(etl.fetch, "load_manifest", lambda: [entry])
+
+    report = fetch(tmp_path, console=quiet_console()[0])
+
+    outcome = report.outcome_for("loopback")
+    assert outcome.status is Status.FAILED
+    assert outcome.message.startswith("failed: HTTP 404")
+    assert report.exit_code == 1
+
+
+def test_not_held_without_a_url_points_at_the_landing_page(tmp_path):
+    # No mirror and no network needed: there is nothing to download from.
+    report = fetch(tmp_path, only=["salt-cld-activity-2024-25"], console=quiet_console()[0])
+    outcome = report.outcome_for("salt-cld-activity-2024-25")
+    assert outcome.status is Status.NOT_HELD
+    assert outcome.message == (
+        "not held: download it from https://www.gov.uk/government/statistics/adult-social-care-"
+        "activity-report-england-2024-to-2025 into "
+        f"{tmp_path / 'salt/adult-social-care-activity-report-2024-25-data-tables.ods'} and build")
+    assert report.exit_code == 0
+    assert files_under(tmp_path) == []
