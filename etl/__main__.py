@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
                               help="folder of raw publications (repeatable; default data/raw)")
     build_parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="database to write")
     build_parser.add_argument("--strict", action="store_true",
-                              help="fail on any file no layout recognises")
+                              help="fail on any file refused or not recognised (by default such "
+                                   "files are reported and the others load)")
     build_parser.add_argument("--quiet", action="store_true", help="no per-file progress")
     build_parser.add_argument("--max-file-mb", type=float, default=None, metavar="MB",
                               help=f"refuse raw files larger than this (default "
@@ -71,10 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     warnings = [c for c in report.checks if c.severity == "warning" and not c.passed]
     periods = sorted({p for s in report.sources for p in s["periods"]})
+    refused = "; ".join(r["file"] for r in report.refused)
     console.print(f"Built {args.db}: {sum(s['rows'] for s in report.sources)} rows from "
                   f"{len(report.sources)} files covering {', '.join(periods)}; "
                   f"{len(report.unrecognised)} unrecognised; {len(warnings)} warning checks "
-                  f"with findings (see {args.db.with_name('build_report.md')}).")
+                  f"with findings (see {args.db.with_name('build_report.md')})"
+                  + (f"; REFUSED {len(report.refused)} file{'s' if len(report.refused) > 1 else ''}, "
+                     f"not loaded: {refused} (reasons above and in the report; --strict fails instead)."
+                     if report.refused else "."))
     return 0
 
 

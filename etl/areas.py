@@ -17,6 +17,11 @@ import pandas as pd
 
 REFERENCE_DIR = Path(__file__).with_name("reference")
 GSS_CODE = re.compile(r"^[EKWSN]\d{8}$")
+# A label that carries its own code: "102-Cumbria", "102 - Cumbria", "102 Cumbria",
+# "E06000005 Darlington". The code is what the publisher meant; the name may be spelt any way.
+# Councils created since 2021 have five-character codes with a digit in them (Z9D4Z).
+CODED_LABEL = re.compile(r"^\s*(?P<code>[EKWSN]\d{8}|\d{3}|(?=[A-Z]*\d)[A-Z0-9]{5})\b\s*[-\u2013:]?\s*"
+                         r"(?P<name>\S.*?)?\s*$")
 
 
 def name_key(text: str) -> str:
@@ -31,6 +36,9 @@ class ReferenceTables:
     measures: pd.DataFrame
     client_groups: pd.DataFrame
     series_breaks: pd.DataFrame
+    source_precedence: pd.DataFrame
+    quality_flags: pd.DataFrame
+    publisher_caveats: pd.DataFrame
 
 
 def load_reference(directory: Path = REFERENCE_DIR) -> ReferenceTables:
@@ -39,7 +47,10 @@ def load_reference(directory: Path = REFERENCE_DIR) -> ReferenceTables:
     return ReferenceTables(areas=read("areas.csv"), aliases=read("area_aliases.csv"),
                            changes=read("area_changes.csv"), measures=read("measures.csv"),
                            client_groups=read("client_groups.csv"),
-                           series_breaks=read("series_breaks.csv"))
+                           series_breaks=read("series_breaks.csv"),
+                           source_precedence=read("source_precedence.csv"),
+                           quality_flags=read("quality_flags.csv"),
+                           publisher_caveats=read("publisher_caveats.csv"))
 
 
 class AreaResolver:
@@ -49,10 +60,13 @@ class AreaResolver:
                           zip(areas["area_code"], areas["first_period"], areas["last_period"])}
         self._by_name: dict[str, list[str]] = defaultdict(list)
         self._by_cassr: dict[str, list[str]] = defaultdict(list)
-        for code, name, cassr in zip(areas["area_code"], areas["area_name"], areas["cassr_code"]):
+        for code, name, cassr, former in zip(areas["area_code"], areas["area_name"], areas["cassr_code"],
+                                             areas["former_cassr_codes"]):
             self._by_name[name_key(name)].append(code)
-            if cassr:
-                self._by_cassr[cassr.strip()].append(code)
+            # A recoded council keeps its series under its old CASSR code too (Buckinghamshire 612).
+            for one in [cassr, *former.split(";")]:
+                if one.strip():
+                    self._by_cassr[one.strip()].append(code)
         for alias, code in zip(reference.aliases["alias"], reference.aliases["area_code"]):
             if code not in self._by_name[name_key(alias)]:
                 self._by_name[name_key(alias)].append(code)
@@ -83,6 +97,14 @@ class AreaResolver:
 
     def resolve(self, label: str | None = None, *, code: str | None = None,
                 cassr: str | None = None, period: str | None = None) -> str | None:
+        if label and not (code or cassr):
+            coded = CODED_LABEL.match(label)
+            if coded:
+                if GSS_CODE.match(coded["code"]):
+                    code = coded["code"]
+                else:
+                    cassr = coded["code"]
+                label = coded["name"]
         if code and GSS_CODE.match(code):
             current = self._current_code.get(code)
             if current:
@@ -94,6 +116,10 @@ class AreaResolver:
         if label:
             return self._alive(self._by_name.get(name_key(label), []), period)
         return None
+
+    def existed(self, code: str, period: str | None) -> bool:
+        """Whether the area existed at the end of the period (regions and England always did)."""
+        return period is None or self._is_alive(code, period)
 
     def knows_code(self, code: str) -> bool:
         """Whether a GSS code is in the reference areas (or a recode of one)."""

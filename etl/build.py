@@ -33,6 +33,8 @@ from .transform import FACT_COLUMNS, Assembler
 
 SCHEMA = Path(__file__).parent / "warehouse" / "schema.sql"
 DERIVE = Path(__file__).parent / "warehouse" / "derive.sql"
+PRECEDENCE = Path(__file__).parent / "warehouse" / "precedence.sql"
+QUALITY = Path(__file__).parent / "warehouse" / "quality.sql"
 APP_TABLES = Path(__file__).parent / "warehouse" / "app_tables.sql"
 DEFAULT_DB = Path("data/processed/uptake.duckdb")
 READABLE_SUFFIXES = CSV_SUFFIXES | SPREADSHEET_SUFFIXES
@@ -54,6 +56,8 @@ class LoadedSource:
 class BuildReport:
     sources: list[dict] = field(default_factory=list)
     unrecognised: list[dict] = field(default_factory=list)
+    refused: list[dict] = field(default_factory=list)     # files that could not be trusted
+    reference_files: list[dict] = field(default_factory=list)  # lookups recognised, not loaded
     duplicates_skipped: list[str] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
 
@@ -61,10 +65,12 @@ class BuildReport:
         return {
             "sources": self.sources,
             "unrecognised_files": self.unrecognised,
+            "refused_files": self.refused,
+            "reference_files": self.reference_files,
             "duplicate_files_skipped": self.duplicates_skipped,
             "checks": [{"name": c.name, "severity": c.severity, "what": c.what,
                         "offending_rows": len(c.offending),
-                        "examples": json.loads(c.offending.head(20).to_json(orient="records"))}
+                        "rows": json.loads(c.offending.to_json(orient="records"))}
                        for c in self.checks],
         }
 
@@ -76,6 +82,10 @@ class BuildReport:
             lines += ["", "## Text encodings", ""]
             lines += [f"- {s['file']}: read as {ENCODING_NAMES.get(s['encoding'], s['encoding'])}"
                       for s in decoded]
+        lines += ["", "## Refused files", ""]
+        lines += [f"- {r['file']}: {r['reason']}" for r in self.refused] or ["None."]
+        lines += ["", "## Reference files (recognised, not loaded)", ""]
+        lines += [f"- {r['file']}: {r['reason']}" for r in self.reference_files] or ["None."]
         lines += ["", "## Unrecognised files", ""]
         lines += [f"- {u['file']}: {u['reason']}" for u in self.unrecognised] or ["None."]
         lines += ["", "## Checks", "", "| check | severity | offending rows | what |", "|---|---|---|---|"]
@@ -83,7 +93,7 @@ class BuildReport:
         for check in self.checks:
             if not check.passed:
                 lines += ["", f"### {check.name} ({check.severity})", "",
-                          _markdown_table(check.offending.head(20))]
+                          _markdown_table(check.offending)]
         return "\n".join(lines) + "\n"
 
 
@@ -144,7 +154,14 @@ class Pipeline:
         measures = reference.measures
         units = dict(zip(measures["measure_id"], measures["unit"]))
         notes = {m: n for m, n in zip(measures["measure_id"], measures["note_must_name"]) if n}
-        return cls(load_layouts(), reference, AreaResolver(reference), crosswalk, units, notes,
+        layouts = load_layouts()
+        kinds = set(reference.source_precedence["source_kind"])
+        for layout in (l for l in layouts if l.shape != "reference"):
+            kind = layout.section("source").get("precedence")
+            if kind not in kinds:
+                raise BuildError(f"{layout.path}: [source] precedence = {kind!r} is not one of "
+                                 f"{sorted(kinds)} (etl/reference/source_precedence.csv).")
+        return cls(layouts, reference, AreaResolver(reference), crosswalk, units, notes,
                    limits or Limits.from_env())
 
 
@@ -164,12 +181,20 @@ def _key_value_sheet(sheets, name: str | None) -> dict[str, str]:
     return {}
 
 
-def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -> LoadedSource | str:
+@dataclass
+class ReferenceFile:
+    """A lookup recognised by its layout and deliberately not loaded (why, in words)."""
+    description: str
+
+
+def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -> LoadedSource | ReferenceFile | str:
     """The file's rows, or the reason no layout recognised it."""
     sheets = read_file(path, file_label, pipeline.limits)
     matches, closest = detect_layouts(sheets, pipeline.layouts)
     if not matches:
         return closest.describe()
+    if all(m.layout.shape == "reference" for m in matches):
+        return ReferenceFile(matches[0].layout.config.get("description", matches[0].layout.layout_id))
     frames, ignored, meta = [], {}, {}
     for match in matches:
         extraction = SheetExtractor(match, file_label, path, pipeline.resolver, pipeline.crosswalk,
@@ -191,14 +216,18 @@ def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -
                         encoding=sheets[0].encoding if sheets else None)
 
 
-def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[CheckResult]:
+REFERENCE_TABLES = ("areas", "area_aliases", "area_changes", "measures", "client_groups",
+                    "series_breaks", "source_precedence", "quality_flags", "publisher_caveats")
+
+
+def _write_database(path: Path, loaded: list[LoadedSource], reference,
+                    report: BuildReport) -> list[CheckResult]:
     connection = duckdb.connect(str(path))
     try:
         connection.execute(SCHEMA.read_text(encoding="utf-8"))
-        for table, frame in (("areas", reference.areas), ("area_aliases", reference.aliases),
-                             ("area_changes", reference.changes), ("measures", reference.measures),
-                             ("client_groups", reference.client_groups),
-                             ("series_breaks", reference.series_breaks)):
+        for table in REFERENCE_TABLES:
+            frame = getattr(reference, "aliases" if table == "area_aliases" else
+                            "changes" if table == "area_changes" else table)
             columns = ", ".join(f'NULLIF("{c}", \'\')' for c in frame.columns)
             connection.register("incoming", frame)
             connection.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) "
@@ -209,17 +238,26 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference) -> list[C
         facts = facts.sort_values(["source_id", "source_row", "measure_id", "age_band",
                                    "client_group"], kind="stable")
         connection.register("incoming", facts)
-        connection.execute(f"INSERT INTO facts ({', '.join(FACT_COLUMNS)}) "
+        connection.execute(f"INSERT INTO facts_all ({', '.join(FACT_COLUMNS)}) "
                            f"SELECT {', '.join(FACT_COLUMNS)} FROM incoming")
         connection.unregister("incoming")
         connection.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(s.source_id, s.file_label, s.layout_id, s.meta.get("title"), s.meta.get("publisher"),
               s.meta.get("cites"), s.meta.get("period"), s.meta.get("licence"),
-              s.meta.get("transcription"), s.sha256, len(s.rows)) for s in loaded])
-        connection.execute(DERIVE.read_text(encoding="utf-8"))
+              s.meta.get("transcription"), s.sha256, len(s.rows), s.meta["precedence"]) for s in loaded])
+        # Preferred values first (derivations read them), then again with the derived rows in.
+        for step in (PRECEDENCE, DERIVE, PRECEDENCE, QUALITY):
+            connection.execute(step.read_text(encoding="utf-8"))
         write_intervals_and_gaps(connection)
         connection.execute(APP_TABLES.read_text(encoding="utf-8"))
+        connection.executemany("INSERT INTO build_files VALUES (?, ?, ?)",
+                               [(s.file_label, "loaded", None) for s in loaded]
+                               + [(r["file"], "refused", r["reason"]) for r in report.refused]
+                               + [(u["file"], "unrecognised", u["reason"]) for u in report.unrecognised]
+                               + [(r["file"], "reference", r["reason"]) for r in report.reference_files]
+                               + [(d.split(" (same bytes as ")[0], "duplicate", d)
+                                  for d in report.duplicates_skipped])
         build_id = hashlib.sha256("".join(sorted(s.sha256 for s in loaded)).encode()).hexdigest()[:16]
         connection.executemany("INSERT INTO build_info VALUES (?, ?)",
                                [("build_id", build_id), ("sources", str(len(loaded)))])
@@ -263,7 +301,8 @@ def remove_leftover_temporaries(db_path: Path) -> list[Path]:
     return removed
 
 
-def _load_one(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -> LoadedSource | str:
+def _load_one(path: Path, file_label: str, pipeline: Pipeline,
+              source_id: str) -> LoadedSource | ReferenceFile | str:
     """load_file, with anything unforeseen still reported against the file it came from."""
     try:
         return load_file(path, file_label, pipeline, source_id)
@@ -291,17 +330,31 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
         # path: stable across machines, and says where to look.
         file_label = (Path(raw_dir.name) / path.relative_to(raw_dir)).as_posix()
         try:
-            check_file_size(path, file_label, pipeline.limits)   # before hashing reads it all
-            digest = sha256_of(path)
-        except OSError as error:  # removed or unreadable since the folder was listed
-            raise SourceError(f"cannot be read ({error.strerror or error}).", file=file_label,
-                              hint="Check the file is still there and readable.") from error
-        if digest in seen_hashes:
-            report.duplicates_skipped.append(f"{file_label} (same bytes as {seen_hashes[digest]})")
+            try:
+                check_file_size(path, file_label, pipeline.limits)   # before hashing reads it all
+                digest = sha256_of(path)
+            except OSError as error:  # removed or unreadable since the folder was listed
+                raise SourceError(f"cannot be read ({error.strerror or error}).", file=file_label,
+                                  hint="Check the file is still there and readable.") from error
+            if digest in seen_hashes:
+                report.duplicates_skipped.append(f"{file_label} (same bytes as {seen_hashes[digest]})")
+                continue
+            source_id = _source_id(path, taken_ids)
+            outcome = _load_one(path, file_label, pipeline, source_id)
+        except SourceError as error:
+            # A file that cannot be trusted is refused whole (never half-loaded); the others
+            # still load. --strict makes any refusal a failed build.
+            if strict:
+                raise
+            report.refused.append({"file": file_label, "reason": str(error)})
+            console.print(f"[red]refused[/] {escape(str(error))}", highlight=False)
             continue
         seen_hashes[digest] = file_label
-        source_id = _source_id(path, taken_ids)
-        outcome = _load_one(path, file_label, pipeline, source_id)
+        if isinstance(outcome, ReferenceFile):
+            report.reference_files.append({"file": file_label, "reason": outcome.description})
+            console.print(f"reference {file_label}: {outcome.description} (not loaded)", markup=False,
+                          highlight=False)
+            continue
         if isinstance(outcome, str):
             report.unrecognised.append({"file": file_label, "reason": outcome})
             console.print(f"[yellow]not recognised[/] {escape(file_label)}: {escape(outcome)}",
@@ -323,6 +376,8 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
         console.print(f"loaded {file_label} as {outcome.layout_id}{decoded}: {len(outcome.rows)} rows",
                       markup=False, highlight=False)
     if not loaded:
+        if report.refused:
+            raise BuildError("no file could be loaded; refused: " + "; ".join(r["reason"] for r in report.refused))
         raise BuildError(f"no recognised publications in {', '.join(map(str, raw_dirs))}.")
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -332,7 +387,7 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
     temporary.unlink(missing_ok=True)
     try:
         try:
-            report.checks = _write_database(temporary, loaded, pipeline.reference)
+            report.checks = _write_database(temporary, loaded, pipeline.reference, report)
         except (duckdb.Error, OSError) as error:  # disk full, permissions: nothing was replaced
             raise BuildError(f"could not write the new database beside {db_path} "
                              f"({type(error).__name__}: {error}); the existing database was left "

@@ -6,6 +6,7 @@ transform.py sums and pivots them; nothing is parsed here beyond what finds rows
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from .values import ValueParseError, parse_value
 ROLES = ("numerator", "denominator", "value")
 _MID_YEAR = re.compile(r"\bmid-(\d{4})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_SHORT_YEARS = re.compile(r"(?<![0-9])([0-9]{2})[-_]([0-9]{2})(?![0-9])")
 
 
 class Cell(NamedTuple):
@@ -86,6 +88,9 @@ def file_period(match: Match, file_path: Path) -> str | None:
         period = normalise_period(file_path.stem)
         if period:
             return period
+        short = _SHORT_YEARS.search(file_path.stem)
+        if config.get("filename_short_years") and short and int(short[2]) == (int(short[1]) + 1) % 100:
+            return f"20{short[1]}-{short[2]}"  # 'pss-exp-eng-14-15-...': 2014-15
         years = _YEAR.findall(file_path.stem)
         if len(years) == 1 and config.get("filename_year_is_end"):
             end = int(years[0])
@@ -227,6 +232,11 @@ class SheetExtractor:
             self._resolved[key] = self.resolver.resolve(label or None, code=code, cassr=cassr,
                                                         period=period)
         found = self._resolved[key]
+        if found and not self.resolver.existed(found, period):
+            # A publication on next year's geography (ONS mid-2018 on April 2019 boundaries
+            # prints Bournemouth, Christchurch and Poole): the council did not exist yet.
+            self.result.ignored[f"{label or code} ({found}): not a council in {period}"] += 1
+            return None
         if found:
             return found
         if not any(_looks_numeric(row[i]) for i in value_columns if i < len(row)):
@@ -298,25 +308,71 @@ class SheetExtractor:
                     self._cell(area, period, dims, role, row, row_number, column, note or None)
 
     def _dimension_reader(self, spec):
-        """A function (row, row number) -> the dimension's value, or None to ignore the row:
-        a fixed value, or a column's value through an optional map, resolved once per sheet."""
+        """A function (row, row number, period) -> the dimension's value, or None to ignore the
+        row: a fixed value, or a column's value through an optional map (or a map that depends
+        on the period, for codes reused across years), resolved once per sheet."""
         if isinstance(spec, str):
-            return lambda row, row_number: spec
+            return lambda row, row_number, period: spec
         column, name = self.column(spec["column"]), spec["column"]
-        if "map" not in spec:
-            return lambda row, row_number: cell_text(row[column] if column < len(row) else None)
-        memo: dict[object, str | None] = {}   # long files repeat a few labels on every row
+        if "map" not in spec and "period_map" not in spec:
+            return lambda row, row_number, period: cell_text(row[column] if column < len(row) else None)
+        memo: dict[tuple, str | None] = {}   # long files repeat a few labels on every row
         ignore = spec.get("ignore_unmapped", False)
+        check = self._description_check(spec)
 
-        def read(row: list, row_number: int) -> str | None:
+        def read(row: list, row_number: int, period: str | None) -> str | None:
             value = row[column] if column < len(row) else None
-            if value not in memo:
-                memo[value] = self._map(spec["map"], value, row=row_number, column=column, ignore=ignore)
-            found = memo[value]
+            key = (value, period) if "period_map" in spec else (value, None)
+            if key not in memo:
+                memo[key] = self._map(spec["map"], value, row=row_number, column=column, ignore=ignore) \
+                    if "map" in spec else self._period_map(spec["period_map"], value, period,
+                                                           row=row_number, column=column, ignore=ignore)
+            found = memo[key]
             if found is None:
-                self.result.ignored[f"{name} = {cell_text(value)}"] += 1
+                self.result.ignored[f"{name} = {cell_text(value)}" + (f" in {period}" if key[1] else "")] += 1
+            elif check is not None:
+                check(found, row, row_number)
             return found
         return read
+
+    def _period_map(self, name: str, value: object, period: str | None, *, row: int, column: int,
+                    ignore: bool) -> str | None:
+        """The map in force for the period: [[period_maps.NAME]] entries each cover `from` to
+        `to` (either open) and map codes to values for those years."""
+        for entry in self.layout.config.get("period_maps", {}).get(name, []):
+            if period and entry.get("from", "0000-00") <= period <= entry.get("to", "9999-99"):
+                found = {map_key(k): v for k, v in entry.items() if k not in ("from", "to")}.get(map_key(value))
+                if found is not None or ignore:
+                    return found
+        if ignore:
+            return None
+        raise self.fail(f"'{cell_text(value)}' has no entry for {period} in [[period_maps.{name}]] of "
+                        f"{self.layout.path.name}.", row=row, column=column,
+                        hint="Add it there if the publication introduced a new code.")
+
+    def _description_check(self, spec):
+        """A check that the publisher's own description of a row fits the value it maps to,
+        so a code reused for another measure is caught rather than loaded as this one."""
+        if "check_column" not in spec:
+            return None
+        column = self.column(spec["check_column"])
+        patterns = {key: re.compile(pattern, re.IGNORECASE)
+                    for key, pattern in self.layout.section("maps").get(spec["check_map"], {}).items()}
+        checked: set[tuple] = set()
+
+        def check(found: str, row: list, row_number: int) -> None:
+            text = cell_text(row[column] if column < len(row) else None)
+            if (found, text) in checked:
+                return
+            pattern = patterns.get(found)
+            if pattern is not None and not pattern.search(text):
+                raise self.fail(f"is mapped to '{found}' but the publisher describes it as "
+                                f"'{text[:120]}', which does not match /{pattern.pattern}/.",
+                                row=row_number, column=column,
+                                hint=f"The code may have been reused for another measure: check "
+                                     f"the period maps in {self.layout.path.name}.")
+            checked.add((found, text))
+        return check
 
     def _long(self) -> None:
         config = self.layout.section("long")
@@ -333,23 +389,23 @@ class SheetExtractor:
         read_role = self._dimension_reader(config["role"]) if role_columns is None else None
         readers = [self._dimension_reader(config[d]) for d in ("measure_id", "age_band", "client_group")]
         for row_number, row in self.data_rows():
+            period = self.period
+            if period_column is not None:
+                period = normalise_period(row[period_column]) or period
             # Cheap rejections first: most rows of an all-measures file are other measures.
             role = None
             if read_role is not None:
-                role = read_role(row, row_number)
+                role = read_role(row, row_number, period)
                 if role is None:
                     continue
             dims = []
             for read in readers:
-                dims.append(read(row, row_number))
+                dims.append(read(row, row_number, period))
                 if dims[-1] is None:
                     break  # a measure the layout does not load: its other labels don't matter
             if None in dims:
                 continue
             dims = tuple(dims)
-            period = self.period
-            if period_column is not None:
-                period = normalise_period(row[period_column]) or period
             period = self._require_period(period, row_number)
             columns = role_columns or {role: value_column}
             area = self.area_of(row, row_number, period, list(columns.values()))
@@ -402,39 +458,105 @@ class SheetExtractor:
             labels[self.header_row_number + offset] = current
         return labels
 
+    def _row_values(self, specs: dict, labels: dict, row_number: int) -> dict | None:
+        """Each [rows.dims] label through its map; None when a dimension marked
+        ignore_unmapped has no entry (a row the layout does not load)."""
+        values = {}
+        for name, spec in specs.items():
+            found = self._map(spec["map"], labels[name], row=row_number, column=self.column(spec["column"]),
+                              ignore=spec.get("ignore_unmapped", False))
+            if found is None:
+                self.result.ignored[f"{spec['column']} = {cell_text(labels[name])}"] += 1
+                return None
+            values[name] = found
+        return values
+
+    @staticmethod
+    def _substitute(dims: tuple, values: dict) -> list[tuple]:
+        """'$row:band' -> the row's mapped band; '$row:item.age_band' -> a field of a mapped
+        table. A list (one row feeding several bands: 85+ is also 65+) gives one tuple each."""
+        options = []
+        for token in dims:
+            if token.startswith("$row:"):
+                name, _, field = token[5:].partition(".")
+                value = values.get(name, token)
+                value = value[field] if field else value
+            else:
+                value = token
+            options.append(value if isinstance(value, list) else [value])
+        return list(dict.fromkeys(itertools.product(*options)))
+
     def _columns(self) -> None:
         plans = self._column_plans()
         specs = self.layout.section("rows").get("dims", {})
         row_labels = self._row_dimensions() if specs else {}
         value_columns = [column for column, _ in plans]
+        sheet_area = self._sheet_area()
         for row_number, row in self.data_rows():
             labels = row_labels.get(row_number, {})
             if any(not cell_text(raw) for raw in labels.values()):
                 continue  # a note or source line under the table, not a data row
-            values = {name: self._map(spec["map"], labels[name], row=row_number,
-                                      column=self.column(spec["column"]))
-                      for name, spec in specs.items()}
+            try:
+                values = self._row_values(specs, labels, row_number) if specs else {}
+            except SourceError:
+                if not any(_looks_numeric(row[c]) for c in value_columns if c < len(row)):
+                    continue  # a footnote whose text sits in a label column
+                raise
+            if values is None:
+                continue
             areas: dict[str, str | None] = {}  # per period: a column group may name its year
             cells = self.result.cells
             for column, contributions in plans:
                 raw = row[column] if column < len(row) else None
-                for period, dims, role, note in contributions:
+                for period, dims, role, note, column_area in contributions:
                     period = period or self.period
-                    if period not in areas:
-                        areas[period] = self.area_of(row, row_number,
-                                                     self._require_period(period, row_number), value_columns)
-                    if areas[period] is None:
-                        continue
-                    if values:  # only layouts with row dimensions ($row:) pay for substituting them
-                        dims = tuple(values.get(v[5:], v) if v.startswith("$row:") else v for v in dims)
-                    cells.append(Cell(areas[period], period, *dims, role, raw, self.sheet.name, row_number,
-                                      column, note))
+                    area = column_area or sheet_area
+                    if area is None:
+                        if period not in areas:
+                            areas[period] = self.area_of(row, row_number,
+                                                         self._require_period(period, row_number), value_columns)
+                        area = areas[period]
+                        if area is None:
+                            continue
+                    for one in (self._substitute(dims, values) if values else [dims]):
+                        cells.append(Cell(area, period, *one, role, raw, self.sheet.name, row_number,
+                                          column, note))
             found = tuple(sorted((period, area) for period, area in areas.items() if area))
-            if found:
+            if found or sheet_area or not areas:
                 printed = tuple(cell_text(labels[name]) for name in specs)
                 self._claim((found, printed), row, row_number,
-                            lambda: " and ".join(f"{area} for {period}" for period, area in found)
+                            lambda: " and ".join([f"{area} for {period}" for period, area in found]
+                                                 or [sheet_area or "the same row labels"])
                             + "".join(f", {text}" for text in printed))
+
+    def _sheet_area(self) -> str | None:
+        """The area a whole sheet is about, when the layout names areas by sheet (one sheet per
+        council, as in PSS-EX1 2006-07): resolved through the aliases, else the file is refused."""
+        if not self.layout.section("rows").get("area_from_sheet_name"):
+            return None
+        period = self._require_period(self.period, self.header_row_number)
+        found = self.resolver.resolve(self.sheet.name, period=period)
+        if found is None:
+            close = ", ".join(self.resolver.closest(self.sheet.name or "")) or "none close"
+            raise SourceError(f"the sheet name '{self.sheet.name}' is not a known area for {period} "
+                              f"(closest known: {close}).", file=self.file_label, sheet=self.sheet.name,
+                              hint="Add the sheet name to etl/reference/area_aliases.csv.")
+        return found
+
+    def _header_area(self, column: int) -> str | None:
+        """The area a column is about, from its own header ('102 - Cumbria'), for tables with
+        one column per council."""
+        header = cell_text(self.rows[self.header_index][column]) \
+            if column < len(self.rows[self.header_index]) else ""
+        period = self._require_period(self.period, self.header_row_number)
+        found = self.resolver.resolve(header, period=period)
+        if found is None:
+            close = ", ".join(self.resolver.closest(header)) or "none close"
+            raise self.fail(f"the column header '{header}' is not a known area for {period} "
+                            f"(closest known: {close}).", row=self.header_row_number, column=column,
+                            hint="Add the spelling to etl/reference/area_aliases.csv, or check the "
+                                 "column belongs to the table.")
+        return found
 
     def _column_plans(self) -> list[tuple[int, list[tuple]]]:
         """For each column some rule matches: what its cells contribute to."""
@@ -447,7 +569,10 @@ class SheetExtractor:
                 break
         header_notes = self.layout.section("rows").get("header_notes", {})
         plans, unmatched = [], 0
+        row_columns = self._row_label_columns()
         for column, header in enumerate(self.headers):
+            if column in row_columns:
+                continue
             for pattern, rule in rules:
                 found = pattern.fullmatch(header)
                 if found:
@@ -461,6 +586,14 @@ class SheetExtractor:
                             hint=f"Compare the header with {self.layout.path.name}.")
         self.result.ignored["columns no rule loads"] += unmatched
         return plans
+
+    def _row_label_columns(self) -> set[int]:
+        """Columns that label rows (dimensions and filters): never value columns, even where a
+        rule's header pattern is as broad as 'any council'."""
+        config = self.layout.section("rows")
+        names = [spec["column"] for spec in config.get("dims", {}).values()]
+        names += list(config.get("keep_where", {})) + list(config.get("skip_where", {}))
+        return {self.column(name) for name in names}
 
     def _contributions(self, rule: dict, found: re.Match, column: int, title_measure: str | None,
                        header: str, header_notes: dict[str, str]) -> list[tuple]:
@@ -485,8 +618,9 @@ class SheetExtractor:
         if period is not None:
             period = normalise_period(period)
         contributes = rule.get("contributes", [[rule.get("measure_id"), rule.get("role", "value")]])
+        area = self._header_area(column) if rule.get("area") == "$header" else None
         return [(period, (resolve(measure_id), resolve(age_band), resolve(client_group)),
-                 resolve(role), note)
+                 resolve(role), note, area)
                 for measure_id, role in contributes
                 for age_band in rule.get("age_bands", ["all"])
                 for client_group in rule.get("client_groups", ["all"])]

@@ -34,14 +34,27 @@ def interval_rows(facts: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else out
 
 
-def gap_rows(facts: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
+def _has_flag(flags: pd.Series, wanted: frozenset[str]) -> np.ndarray:
+    """Whether each row's '; '-separated quality flags include one of `wanted`."""
+    return np.array([isinstance(text, str) and not wanted.isdisjoint(text.split("; "))
+                     for text in flags], dtype=bool)
+
+
+def gap_rows(facts: pd.DataFrame, intervals: pd.DataFrame,
+             not_compared: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Percentage-point gap of each council and region from England's value for the same
-    period, measure and breakdown, with Newcombe's interval where both have counts."""
+    period, measure and breakdown, with Newcombe's interval where both have counts.
+
+    A row (or England's row) carrying a flag in `not_compared` keeps its gap but is marked
+    'not_compared': the publisher or the data say the comparison would mislead."""
     percent = facts[facts["unit"] == "percent"].dropna(subset=["value"])
-    england = percent[percent["area_code"] == ENGLAND]
     areas = percent[percent["area_code"] != ENGLAND].merge(
         intervals[GRAIN + ["lower_95", "upper_95"]], on=GRAIN, how="left")
-    paired = areas.merge(england[GRAIN[1:] + ["value", "numerator", "denominator"]],
+    if "quality_flag" not in percent:
+        percent = percent.assign(quality_flag=None)
+        areas = areas.assign(quality_flag=None)
+    paired = areas.merge(percent.loc[percent["area_code"] == ENGLAND,
+                                     GRAIN[1:] + ["value", "numerator", "denominator", "quality_flag"]],
                          on=GRAIN[1:], suffixes=("", "_england"))
     gap = paired["value"] - paired["value_england"]
     both = paired[["numerator", "denominator", "numerator_england", "denominator_england"]].notna().all(axis=1)
@@ -54,6 +67,9 @@ def gap_rows(facts: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
     significance = np.select(
         [paired["lower_95"] > paired["value_england"], paired["upper_95"] < paired["value_england"],
          paired["lower_95"].notna()], ["higher", "lower", "similar"], default=None)
+    flagged = _has_flag(paired["quality_flag"], not_compared) | \
+        _has_flag(paired["quality_flag_england"], not_compared)
+    significance = np.where(flagged, "not_compared", significance)
     return pd.DataFrame({
         **{column: paired[column] for column in GRAIN},
         "value": paired["value"], "england_value": paired["value_england"], "gap": gap.round(10),
@@ -67,8 +83,10 @@ def gap_rows(facts: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
 def write_intervals_and_gaps(connection: duckdb.DuckDBPyConnection) -> None:
     facts = connection.execute(
         "SELECT f.*, m.unit FROM facts AS f JOIN measures AS m USING (measure_id)").fetch_df()
+    not_compared = frozenset(connection.execute(
+        "SELECT quality_flag FROM quality_flags WHERE suppresses_comparison").fetch_df()["quality_flag"])
     intervals = interval_rows(facts)
-    gaps = gap_rows(facts, intervals)
+    gaps = gap_rows(facts, intervals, not_compared)
     for table, frame in (("intervals", intervals), ("gaps", gaps)):
         connection.register("incoming", frame)
         connection.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) "

@@ -15,7 +15,8 @@ FACT_COLUMNS = [
     "area_code", "period", "measure_id", "age_band", "client_group", "numerator",
     "denominator", "value", "value_status", "counts_check", "note", "source_id",
     "source_file", "source_sheet", "source_row", "value_cell", "numerator_cell",
-    "denominator_cell",
+    "denominator_cell", "numerator_error", "denominator_error", "value_error", "quality_flag",
+    "quality_note",
 ]
 # Statuses that stop a sum: a total with an unknown part is unknown.
 _BLOCKING = ("missing", "not_applicable", "suppressed")
@@ -36,6 +37,8 @@ class RoleValue:
     refs: str | None
     decimals: int
     note: str | None
+    error: float = 0.0          # how far the number may be from the true count (rounding)
+    all_suppressed: bool = False  # a sum whose every cell was suppressed
 
 
 def _decimals(raw: object) -> int:
@@ -60,26 +63,38 @@ def compact_refs(positions: list[tuple[int, int]]) -> str:
                      f"{cell_ref(*run[0])}:{cell_ref(*run[-1])}" for run in runs)
 
 
-def combine(parts: list[Part], suppressed_as: float | None) -> RoleValue:
-    """One role's value: a single cell as published, or a derived sum of several."""
+def combine(parts: list[Part], suppressed_as: float | None, rounded_to: float | None = None) -> RoleValue:
+    """One role's value: a single cell as published, or a derived sum of several.
+
+    The error is the most the value can be off by rounding: half the rounding unit for each
+    rounded cell, and the midpoint's distance to the ends for each suppressed one counted in.
+    """
+    half = (rounded_to or 0) / 2
     if not parts:
         return RoleValue(None, None, None, 0, None)
     if len(parts) == 1:  # most values are one published cell
         part = parts[0]
-        return RoleValue(part.number, part.status, cell_ref(*part.position), _decimals(part.raw), None)
+        return RoleValue(part.number, part.status, cell_ref(*part.position), _decimals(part.raw), None,
+                         error=half if part.status == "published" else 0.0)
     refs = compact_refs([p.position for p in parts])
-    total, suppressed = 0.0, 0
+    if suppressed_as is not None and all(p.status == "suppressed" for p in parts):
+        note = (f"All {len(parts)} cells this figure sums were suppressed by the publisher, so "
+                "no figure can be given.")
+        return RoleValue(None, "suppressed", refs, 0, note, all_suppressed=True)
+    total, suppressed, error = 0.0, 0, 0.0
     for part in parts:
         if part.status == "published":
             total += part.number
+            error += half
         elif part.status == "suppressed" and suppressed_as is not None:
             total += suppressed_as
             suppressed += 1
+            error += suppressed_as
         elif part.status in _BLOCKING:
             return RoleValue(None, part.status, refs, 0, None)
     note = (f"Sums {suppressed} suppressed cell{'s' if suppressed > 1 else ''}, each counted as "
             f"{suppressed_as:g} (the middle of the suppressed range)." if suppressed else None)
-    return RoleValue(total, "derived", refs, 0, note)
+    return RoleValue(total, "derived", refs, 0, note, error=error)
 
 
 def _tier(area_code: str) -> str:
@@ -162,14 +177,19 @@ class Assembler:
                               f"{', '.join(sorted(self.measure_units))}).", file=file_label,
                               sheet=first.sheet, row=first.row_number)
         where = dict(file=file_label, sheet=first.sheet, row=first.row_number)
-        numerator = combine(group["numerator"], self.suppressed_as)
-        denominator = combine(group["denominator"], self.suppressed_as)
-        value = combine(group["value"], self.suppressed_as)
+        numerator = combine(group["numerator"], self.suppressed_as, rounded_to)
+        denominator = combine(group["denominator"], self.suppressed_as, rounded_to)
+        value = combine(group["value"], self.suppressed_as, rounded_to)
         notes = list(group["notes"])
         number, status = value.number, value.status
-        check = None
+        check, flag, flag_note = None, None, None
+        emptied = next((r for r in (numerator, denominator, value) if r.all_suppressed), None)
+        if emptied is not None:
+            flag, flag_note = "derived_from_suppressed", emptied.note
         if unit == "percent" and value.status is None:
-            if numerator.number is not None and denominator.number:
+            if emptied is not None:
+                status = "suppressed"
+            elif numerator.number is not None and denominator.number:
                 number, status = 100 * numerator.number / denominator.number, "derived"
             else:
                 status = next((s for s in (numerator.status, denominator.status)
@@ -186,7 +206,7 @@ class Assembler:
                                     value.decimals)
             if note:
                 notes.append(note)
-        notes += [n for n in (numerator.note, denominator.note, value.note) if n]
+        notes += [n for n in (numerator.note, denominator.note, value.note) if n and n != flag_note]
         return {
             "area_code": area_code, "period": period, "measure_id": measure_id,
             "age_band": age_band, "client_group": client_group,
@@ -196,5 +216,9 @@ class Assembler:
             "source_file": file_label, "source_sheet": first.sheet,
             "source_row": first.row_number, "value_cell": value.refs,
             "numerator_cell": numerator.refs, "denominator_cell": denominator.refs,
+            "numerator_error": numerator.error if numerator.number is not None else None,
+            "denominator_error": denominator.error if denominator.number is not None else None,
+            "value_error": value.error if value.number is not None else None,
+            "quality_flag": flag, "quality_note": flag_note,
         }
 

@@ -54,7 +54,8 @@ def full_db(tmp_path_factory, bundled_raw):
     if not REALDATA.is_dir():
         pytest.fail(f"{REALDATA} is missing: the ETL and browser tests read the shared real publications.")
     db_path = tmp_path_factory.mktemp("full") / "uptake.duckdb"
-    report = build([REALDATA, bundled_raw], db_path)
+    # --strict, as CI's data test must: any refused or unrecognised file fails the session.
+    report = build([REALDATA, bundled_raw], db_path, strict=True)
     return db_path, report
 
 

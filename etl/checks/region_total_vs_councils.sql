@@ -1,5 +1,5 @@
 -- severity: warning
--- what: a published regional count differs from the sum of its councils' counts by more than rounding each to the nearest 5 explains (compared only where every council of the region reported)
+-- what: a regional figure differs from the sum of its councils' figures by more than the rounding of every cell summed explains: the counts behind a percentage, or a count measure's own value (compared only where every council of the region reported)
 WITH alive AS (
     SELECT a.region_code, p.period, count(*) AS councils_alive
     FROM areas AS a
@@ -9,21 +9,35 @@ WITH alive AS (
       AND p.period <= coalesce(a.last_period, '9999-99')
     GROUP BY ALL
 ),
+-- What adds up: a percentage's numerator and denominator, or a count's value.
+parts AS (
+    SELECT f.*, m.unit,
+           CASE WHEN m.unit = 'count' THEN f.value ELSE f.numerator END AS first_part,
+           CASE WHEN m.unit = 'count' THEN NULL ELSE f.denominator END AS second_part,
+           -- Half the rounding unit per rounded cell; 2.5 where a file's rounding is unknown.
+           coalesce(CASE WHEN m.unit = 'count' THEN f.value_error ELSE f.numerator_error END, 2.5) AS first_error,
+           coalesce(f.denominator_error, 2.5) AS second_error
+    FROM facts AS f JOIN measures AS m USING (measure_id)
+    WHERE (m.unit = 'count' AND f.value IS NOT NULL)
+       OR (m.unit = 'percent' AND f.numerator IS NOT NULL AND f.denominator IS NOT NULL)
+),
 council_sums AS (
-    SELECT a.region_code, f.period, f.measure_id, f.age_band, f.client_group,
-           count(*) AS councils, sum(f.numerator) AS numerator_sum, sum(f.denominator) AS denominator_sum
-    FROM facts AS f JOIN areas AS a USING (area_code)
-    WHERE a.area_type = 'council' AND f.numerator IS NOT NULL AND f.denominator IS NOT NULL
+    SELECT a.region_code, p.period, p.measure_id, p.age_band, p.client_group,
+           count(*) AS councils, sum(p.first_part) AS first_sum, sum(p.second_part) AS second_sum,
+           sum(p.first_error) AS first_error, sum(p.second_error) AS second_error
+    FROM parts AS p JOIN areas AS a USING (area_code)
+    WHERE a.area_type = 'council'
     GROUP BY ALL
 )
 SELECT r.area_code AS region_code, r.period, r.measure_id, r.age_band, r.client_group, s.councils,
-       r.numerator, s.numerator_sum, r.denominator, s.denominator_sum
-FROM facts AS r
+       r.first_part AS published, s.first_sum AS councils_sum,
+       r.second_part AS published_denominator, s.second_sum AS councils_denominator_sum, r.source_file
+FROM parts AS r
 JOIN areas AS a ON a.area_code = r.area_code AND a.area_type = 'region'
 JOIN council_sums AS s
   ON s.region_code = r.area_code AND s.period = r.period AND s.measure_id = r.measure_id
  AND s.age_band = r.age_band AND s.client_group = r.client_group
 JOIN alive AS l ON l.region_code = r.area_code AND l.period = r.period AND l.councils_alive = s.councils
-WHERE abs(r.numerator - s.numerator_sum) > 2.5 * (s.councils + 1)
-   OR abs(r.denominator - s.denominator_sum) > 2.5 * (s.councils + 1)
+WHERE abs(r.first_part - s.first_sum) > r.first_error + s.first_error
+   OR abs(r.second_part - s.second_sum) > r.second_error + s.second_error
 ORDER BY ALL;

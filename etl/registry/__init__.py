@@ -18,23 +18,26 @@ from functools import lru_cache
 from pathlib import Path
 
 LAYOUT_DIR = Path(__file__).with_name("layouts")
-SHAPES = {"wide", "long", "columns"}
+# "reference": a file recognised as a lookup the reference tables were written from (not a
+# publication of figures): named in the build report as such, loads nothing, never fails --strict.
+SHAPES = {"wide", "long", "columns", "reference"}
 # A key under the wrong [table] in TOML is silently a different key: name what each may hold.
 SECTION_KEYS = {
     "signature": {"header", "title_pattern", "sheet_pattern", "header_rows_above", "header_rows_filled"},
     "period": {"meta", "column", "title", "title_mid_year", "filename", "filename_year_is_end",
-               "from_column_groups"},
-    "source": {"title", "publisher", "licence", "cites", "meta_sheet"},
+               "filename_short_years", "from_column_groups"},
+    "source": {"title", "publisher", "licence", "cites", "meta_sheet", "precedence"},
     "rows": {"area_code_columns", "area_name_column", "area_label_column_index",
              "area_label_pattern", "area_cassr_column", "area_cassr_column_index", "fixed_area",
-             "keep_area_codes", "keep_where", "skip_where", "dims", "header_notes"},
+             "keep_area_codes", "keep_where", "skip_where", "dims", "header_notes",
+             "area_from_sheet_name"},
     "rounding": {"counts_to", "counts_to_meta"},
     "long": {"value", "numerator", "denominator", "role", "measure_id", "age_band",
              "client_group", "unit", "note", "citation"},
 }
 TOP_LEVEL_KEYS = {"id", "shape", "description", "signature", "period", "source", "rows",
                   "markers", "rounding", "groups", "long", "column_rules", "maps",
-                  "header_search_rows", "suppressed_in_sums", "measure_from_title"}
+                  "header_search_rows", "suppressed_in_sums", "measure_from_title", "period_maps"}
 
 
 @lru_cache(maxsize=65536, typed=True)  # labels repeat on every row; True and 1 differ
@@ -86,7 +89,7 @@ def _validate(data: dict, path: Path) -> Layout:
             raise ValueError(f"{path}: [{section}] has unknown keys {sorted(misplaced)}; "
                              f"known: {sorted(allowed)}. (A key written below a [table] header "
                              "belongs to that table.)")
-    for key in ("id", "shape", "signature", "period"):
+    for key in ("id", "shape", "signature") + (() if data.get("shape") == "reference" else ("period",)):
         if key not in data:
             raise ValueError(f"{path}: layout needs a '{key}'.")
     if data["shape"] not in SHAPES:

@@ -10,7 +10,8 @@ CREATE TABLE sources (
     licence       VARCHAR,
     transcription VARCHAR,
     sha256        VARCHAR NOT NULL,
-    rows_loaded   INTEGER NOT NULL
+    rows_loaded   INTEGER NOT NULL,
+    source_kind   VARCHAR NOT NULL     -- the layout's source_precedence kind
 );
 
 CREATE TABLE areas (
@@ -22,7 +23,8 @@ CREATE TABLE areas (
     cassr_code    VARCHAR,
     first_period  VARCHAR,
     last_period   VARCHAR,
-    notes         VARCHAR
+    notes         VARCHAR,
+    former_cassr_codes VARCHAR   -- ';'-separated codes a recoded council was printed under
 );
 
 CREATE TABLE area_aliases (alias VARCHAR NOT NULL, area_code VARCHAR NOT NULL);
@@ -42,11 +44,16 @@ CREATE TABLE measures (
     polarity    VARCHAR NOT NULL,
     ascof_codes VARCHAR,
     definition  VARCHAR,
-    note_must_name VARCHAR
+    note_must_name VARCHAR,
+    aggregate   VARCHAR      -- 'sum': regions and England are the sum of their councils
 );
 
--- One row per area x period x measure x breakdown, with the cell it came from.
-CREATE TABLE facts (
+-- Every value every source gives, one row per area x period x measure x breakdown x source,
+-- with the cell it came from. Several sources may give the same grain (an official file with
+-- counts, an analyst's stack of published values, a derivation from SALT): all are kept here;
+-- `preferred` marks the one `facts` (and so `observations`) shows, chosen by
+-- source_precedence (data), then by having counts, then by source id.
+CREATE TABLE facts_all (
     area_code        VARCHAR NOT NULL,
     period           VARCHAR NOT NULL,
     measure_id       VARCHAR NOT NULL,
@@ -64,10 +71,50 @@ CREATE TABLE facts (
     source_row       INTEGER NOT NULL,
     value_cell       VARCHAR,
     numerator_cell   VARCHAR,
-    denominator_cell VARCHAR
+    denominator_cell VARCHAR,
+    -- How far each count may be from the true one: half the publisher's rounding unit for each
+    -- rounded cell summed into it (0 when unrounded).
+    numerator_error   DOUBLE,
+    denominator_error DOUBLE,
+    value_error       DOUBLE,      -- the same for a value summed from rounded cells
+    quality_flag     VARCHAR,      -- '; '-separated codes from quality_flags, most serious first
+    quality_note     VARCHAR,      -- one plain-English sentence per flag
+    source_kind      VARCHAR,      -- a source_precedence kind
+    precedence       INTEGER,
+    preferred        BOOLEAN NOT NULL DEFAULT false
 );
 
--- Breaks that charts must not join across: definition changes (from etl/reference) here;
+CREATE VIEW facts AS SELECT * EXCLUDE (preferred) FROM facts_all WHERE preferred;
+
+-- Which kind of source wins when several give the same grain (lowest precedence first).
+CREATE TABLE source_precedence (
+    source_kind VARCHAR PRIMARY KEY,
+    precedence  INTEGER NOT NULL,
+    label       VARCHAR NOT NULL,
+    description VARCHAR NOT NULL
+);
+
+-- The caveats a value can carry; `suppresses_comparison` ones are never ranked against England.
+CREATE TABLE quality_flags (
+    quality_flag          VARCHAR PRIMARY KEY,
+    rank                  INTEGER NOT NULL,
+    label                 VARCHAR NOT NULL,
+    suppresses_comparison BOOLEAN NOT NULL,
+    explanation           VARCHAR NOT NULL
+);
+
+-- Caveats a publisher states for a measure, year, layout or area (blank = any).
+CREATE TABLE publisher_caveats (
+    quality_flag VARCHAR NOT NULL,
+    measure_id   VARCHAR,
+    period       VARCHAR,
+    layout_id    VARCHAR,
+    area_code    VARCHAR,
+    note         VARCHAR NOT NULL
+);
+
+-- Breaks that charts must not join across: definition changes (from etl/reference) here, with
+-- code renames that are not breaks (kind 'rename': kept to explain the code, never drawn);
 -- area mergers and splits come from area_changes through the view all_series_breaks.
 CREATE TABLE series_breaks (
     measure_id VARCHAR NOT NULL,
@@ -87,6 +134,10 @@ CREATE TABLE client_groups (
 );
 
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+-- Every raw file the build looked at and what became of it: loaded, refused (with the reason
+-- and where), not recognised (with the closest layout) or skipped as a byte-for-byte duplicate.
+CREATE TABLE build_files (file_name VARCHAR NOT NULL, outcome VARCHAR NOT NULL, reason VARCHAR);
 
 -- Confidence limits on the value's own scale: Wilson for percentages, exact Poisson for rates.
 CREATE TABLE intervals (
@@ -121,6 +172,8 @@ SELECT
     f.value_status,
     f.source_id,
     f.note,
+    f.quality_flag,
+    f.quality_note,
     m.unit,
     i.lower_95,
     i.upper_95,
@@ -133,16 +186,25 @@ SELECT
     f.source_row,
     f.value_cell,
     f.numerator_cell,
-    f.denominator_cell
+    f.denominator_cell,
+    f.source_kind
 FROM facts AS f
 JOIN areas AS a USING (area_code)
 JOIN measures AS m USING (measure_id)
 LEFT JOIN intervals AS i USING (area_code, period, measure_id, age_band, client_group);
 
+-- Every source's value for every grain, preferred or not, with how it compares.
+CREATE VIEW observations_all AS
+SELECT f.area_code, a.area_name, a.area_type, f.period, f.measure_id, f.age_band, f.client_group,
+       f.numerator, f.denominator, f.value, f.value_status, f.source_id, f.note, f.quality_flag,
+       f.quality_note, f.source_kind, f.precedence, f.preferred, f.source_file, f.source_sheet,
+       f.source_row, f.value_cell, f.numerator_cell, f.denominator_cell
+FROM facts_all AS f JOIN areas AS a USING (area_code);
+
 -- Every break a chart must not join across: definitions (per measure, all areas) and
 -- boundary changes (per area, all measures: a merger or split starts a new series).
 CREATE VIEW all_series_breaks AS
-SELECT measure_id, NULL AS area_code, period, kind, note FROM series_breaks
+SELECT measure_id, NULL AS area_code, period, kind, note FROM series_breaks WHERE kind <> 'rename'
 UNION ALL
 SELECT NULL AS measure_id, trim(new_code.code) AS area_code,
        CAST(year(c.effective_date) AS VARCHAR) || '-' ||
@@ -150,3 +212,35 @@ SELECT NULL AS measure_id, trim(new_code.code) AS area_code,
        c.kind, c.note
 FROM area_changes AS c, unnest(string_split(c.new_codes, ';')) AS new_code(code)
 WHERE c.kind IN ('merger', 'split');
+
+-- Where sources overlap: each value not shown beside the one shown for the same grain, and
+-- whether they differ by more than rounding explains. A value derived here from rounded counts
+-- may lie anywhere its counts allow; a printed value within half its last decimal (0.05).
+CREATE VIEW source_differences AS
+WITH ranged AS (
+    SELECT f.*,
+           CASE WHEN f.value_status = 'derived' AND m.unit = 'percent' AND f.numerator IS NOT NULL
+                     AND f.denominator > 0
+                THEN 100 * greatest(f.numerator - coalesce(f.numerator_error, 0), 0)
+                     / (f.denominator + coalesce(f.denominator_error, 0))
+                ELSE f.value - 0.05 END AS low,
+           CASE WHEN f.value_status = 'derived' AND m.unit = 'percent' AND f.numerator IS NOT NULL
+                     AND f.denominator > 0
+                THEN CASE WHEN f.denominator - coalesce(f.denominator_error, 0) <= 0 THEN 100
+                          ELSE least(100 * (f.numerator + coalesce(f.numerator_error, 0))
+                                     / (f.denominator - coalesce(f.denominator_error, 0)), 100) END
+                ELSE f.value + 0.05 END AS high
+    FROM facts_all AS f JOIN measures AS m USING (measure_id)
+    WHERE f.value IS NOT NULL
+)
+SELECT o.area_code, a.area_name, a.area_type, o.period, o.measure_id, o.age_band, o.client_group,
+       p.source_id AS shown_source, p.source_kind AS shown_kind, p.value AS shown_value,
+       o.source_id AS other_source, o.source_kind AS other_kind, o.value AS other_value,
+       o.value - p.value AS difference, o.low AS other_low, o.high AS other_high,
+       (o.high < p.low OR o.low > p.high) AS beyond_rounding, o.note AS other_note
+FROM ranged AS o
+JOIN ranged AS p
+  ON p.area_code = o.area_code AND p.period = o.period AND p.measure_id = o.measure_id
+ AND p.age_band = o.age_band AND p.client_group = o.client_group AND p.preferred
+JOIN areas AS a ON a.area_code = o.area_code
+WHERE NOT o.preferred;

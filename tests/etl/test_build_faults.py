@@ -56,7 +56,7 @@ def test_killed_while_writing_the_new_database_the_old_one_serves_on(served, bun
     assert f".uptake.duckdb.tmp-{socket.gethostname()}-{process.pid}" in leftovers
 
     assert sha256(served) == before
-    assert observations(served) == 38       # still opens, still the old build
+    assert observations(served) == 45       # still opens, still the old build
 
     code = main(["build", "--raw", str(bundled_raw), "--db", str(served)])
     stderr = capsys.readouterr().err
@@ -64,7 +64,7 @@ def test_killed_while_writing_the_new_database_the_old_one_serves_on(served, bun
     for name in leftovers:
         assert f"removed {name}, left by an interrupted build" in stderr
     assert not list(served.parent.glob(TEMPORARIES))
-    assert observations(served) == 38
+    assert observations(served) == 45
 
 
 def test_killed_while_reading_files_nothing_is_written(served, bundled_raw):
@@ -74,7 +74,7 @@ def test_killed_while_reading_files_nothing_is_written(served, bundled_raw):
     assert first.startswith("loaded "), first
     kill(process)
     assert sha256(served) == before
-    assert observations(served) == 38
+    assert observations(served) == 45
     assert not list(served.parent.glob(TEMPORARIES))
     assert sorted(p.name for p in served.parent.iterdir()) == ["uptake.duckdb"]
 

@@ -85,7 +85,7 @@ def test_rap_era_direct_payment_counts_by_client_group_for_council_region_and_en
         assert row["value"] == expected if expected is not None else row["value"] > 5000
     region = observation(full_db, "E12000001", "2011-12", "dp_recipients")
     assert (region["value"], region["value_status"]) == (6640, "derived")
-    assert region["note"] == "Sum of the published counts of the region's 12 councils."
+    assert region["note"] == "Sum of the published figures of the 12 councils."
     # A suppressed council count ('-') means no honest regional sum.
     assert query(full_db, "SELECT count(*) AS n FROM observations WHERE area_code = 'E12000001' AND "
                           "period = '2008-09' AND measure_id = 'dp_recipients' AND client_group = "
@@ -205,7 +205,7 @@ def test_a_bad_template_fails_naming_sheet_row_and_column(tmp_path, change, loca
         row[index] = value
     raw = _filled_template(tmp_path, [row])
     with pytest.raises(SourceError) as error:
-        build([raw], tmp_path / "uptake.duckdb")
+        build([raw], tmp_path / "uptake.duckdb", strict=True)
     assert location in str(error.value)
     assert message in str(error.value)
     assert not (tmp_path / "uptake.duckdb").exists()

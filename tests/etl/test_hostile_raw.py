@@ -3,8 +3,10 @@ row and cell where there is one) and saying what to do, and the database already
 is left byte for byte as it was. Files the build can read correctly (another encoding, a moved
 header, "1,234", "12%" as a percentage) load, and the build report says how they were read.
 
-Policy: a file the build cannot trust fails the whole build (exit 1, nothing replaced); a file
-no layout recognises is listed in the build report and skipped unless --strict.
+Policy: with --strict (CI's data test, and every test here unless it says otherwise) a file the
+build cannot trust fails the whole build (exit 1, nothing replaced). Without it the file is
+refused whole, the others load, and the last line and the report name the refused file
+(tests at the end). A file no layout recognises is listed and skipped unless --strict.
 Every build runs through the command line's main(), as `python -m etl build` does.
 """
 from __future__ import annotations
@@ -35,9 +37,10 @@ DARLINGTON, ENGLAND = "E06000005", "E92000001"
 
 
 # -- helpers --------------------------------------------------------------------------------
-def build_cli(capsys, raws: list[Path], db: Path, *options: str) -> tuple[int, str]:
-    """`python -m etl build` in this process: (exit code, everything it wrote to stderr)."""
-    argv = ["build", "--db", str(db), *options]
+def build_cli(capsys, raws: list[Path], db: Path, *options: str, strict: bool = True) -> tuple[int, str]:
+    """`python -m etl build` in this process (with --strict unless told otherwise):
+    (exit code, everything it wrote to stderr)."""
+    argv = ["build", "--db", str(db), *options, *(["--strict"] if strict and "--strict" not in options else [])]
     for raw in raws:
         argv += ["--raw", str(raw)]
     code = main(argv)
@@ -52,7 +55,7 @@ def failure(stderr: str) -> str:
 def assert_untouched(db: Path, digest: str) -> None:
     assert sha256(db) == digest
     with duckdb.connect(str(db), read_only=True) as connection:
-        assert connection.execute("SELECT count(*) FROM observations").fetchone() == (38,)
+        assert connection.execute("SELECT count(*) FROM observations").fetchone() == (45,)
     assert not list(db.parent.glob(".uptake.duckdb.tmp-*"))
 
 
@@ -378,7 +381,7 @@ def test_a_header_moved_below_the_rows_searched_says_where_it_went(tmp_path, ser
                                "etl/registry/layouts/ or remove the file.")
     assert_untouched(served, before)
     # Without --strict the others load and the report names the file and why (quarantined).
-    code, stderr = build_cli(capsys, [raw], served)
+    code, stderr = build_cli(capsys, [raw], served, strict=False)
     assert code == 0
     assert f"not recognised raw/{TABLE_3}: {reason}" in stderr
     report = json.loads((served.parent / "build_report.json").read_text())
@@ -455,21 +458,28 @@ def test_a_duplicated_row_in_a_printed_table_is_refused_naming_both_rows(tmp_pat
     assert_untouched(served, before)
 
 
-def test_the_same_figures_in_two_files_fail_the_duplicate_check_naming_both(tmp_path, served, capsys):
+def test_the_same_figures_in_two_files_are_both_kept_and_one_is_shown(tmp_path, served, capsys):
+    """Two sources for one grain are not an error: both are kept (observations_all), the
+    precedence shows one, and the check finds no difference beyond rounding."""
     raw = new_raw(tmp_path)
     text = (RAW / TABLE_3).read_text(encoding="utf-8")
     (raw / TABLE_3).write_text(text)
     (raw / "table3_copy.csv").write_text(text.replace("# title: ", "# title: Copy of "))
-    before = sha256(served)
     code, stderr = build_cli(capsys, [raw], served)
-    assert code == 1
-    message = failure(stderr)
-    assert message.startswith("data checks failed; the existing database was left as it was:\n"
-                              "  duplicate_grain: more than one row for the same area, period, "
-                              "measure and breakdown; 28 rows, first: [")
-    pairs = re.findall(rf"'found_in': 'raw/{TABLE_3} row (\d+); raw/table3_copy.csv row (\d+)'", message)
-    assert len(pairs) == 3 and all(first == second for first, second in pairs)
-    assert_untouched(served, before)
+    assert code == 0, stderr
+    with duckdb.connect(str(served), read_only=True) as connection:
+        kept = connection.execute(
+            "SELECT source_id, preferred, value FROM observations_all WHERE area_code = ? AND "
+            "measure_id = 'sds_users' AND age_band = 'all' ORDER BY source_id", [DARLINGTON]).fetchall()
+        shown = connection.execute(
+            "SELECT source_id, value FROM observations WHERE area_code = ? AND measure_id = "
+            "'sds_users' AND age_band = 'all'", [DARLINGTON]).fetchall()
+        differing = connection.execute(
+            "SELECT count(*) FILTER (WHERE beyond_rounding), count(*) FROM source_differences").fetchone()
+    # Equal rank and both with counts: the source id decides, the same in every build.
+    assert kept == [("report2013_table3_north_east_2011_12", True, 42.5), ("table3_copy", False, 42.5)]
+    assert shown == [("report2013_table3_north_east_2011_12", 42.5)]
+    assert differing == (0, 28)
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -146,22 +146,38 @@ def test_a_non_numeric_count_fails_the_build_and_keeps_the_old_database(raw_copy
     before = hashlib.sha256(db_path.read_bytes()).hexdigest()
     _break_cell(raw_copy, "Durham,19540,10460,", 'Durham,19540,"10,46O",')
 
-    result = subprocess.run([sys.executable, "-m", "etl", "build", "--raw", str(raw_copy),
-                             "--db", str(db_path)], capture_output=True, text=True, cwd=PROJECT)
+    command = [sys.executable, "-m", "etl", "build", "--raw", str(raw_copy), "--db", str(db_path)]
+    result = subprocess.run(command + ["--strict"], capture_output=True, text=True, cwd=PROJECT)
     assert result.returncode == 1
     message = result.stderr
     assert "report2013_table3_north_east_2011_12.csv, row 10, cell C10" in message
     assert "'10,46O' is not a number or a known marker" in message
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
     with duckdb.connect(str(db_path), read_only=True) as connection:
-        assert connection.execute("SELECT count(*) FROM observations").fetchone()[0] == 38
+        assert connection.execute("SELECT count(*) FROM observations").fetchone()[0] == 45
     assert not list(tmp_path.glob(".uptake.duckdb.tmp-*"))
+
+    # Without --strict the file is refused whole and the other three load; the last line says so.
+    result = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert any(line.startswith("refused raw/report2013_table3_north_east_2011_12.csv, row 10, cell C10: "
+                               "'10,46O' is not a number") for line in lines)
+    assert lines[-1].endswith("REFUSED 1 file, not loaded: raw/report2013_table3_north_east_2011_12.csv "
+                              "(reasons above and in the report; --strict fails instead).")
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        files = connection.execute("SELECT DISTINCT source_file FROM observations ORDER BY 1").fetchall()
+        refused = connection.execute("SELECT outcome, reason FROM build_files WHERE file_name = "
+                                     "'raw/report2013_table3_north_east_2011_12.csv'").fetchall()
+    assert files == [("raw/national_personal_budgets_and_investment.csv",),
+                     ("raw/report2013_national_client_groups_2011_12.csv",), ("raw/report2013_survey_figures.csv",)]
+    assert refused[0][0] == "refused" and "row 10, cell C10" in refused[0][1]
 
 
 def test_an_unknown_council_is_named_with_the_closest_known_names(raw_copy, tmp_path):
     _break_cell(raw_copy, "Hartlepool,", "Hartlepol,")
     with pytest.raises(SourceError) as error:
-        build([raw_copy], tmp_path / "uptake.duckdb")
+        build([raw_copy], tmp_path / "uptake.duckdb", strict=True)
     assert error.value.row == 12 and error.value.cell == "A12"
     assert "unknown area 'Hartlepol' (closest known: Hartlepool" in str(error.value)
     assert not (tmp_path / "uptake.duckdb").exists()
@@ -183,6 +199,6 @@ def test_an_unrecognised_file_is_reported_and_others_still_load(raw_copy, tmp_pa
     (raw_copy / "notes.csv").write_text("Local Authority,Something else\nDarlington,1\n")
     report = build([raw_copy], tmp_path / "uptake.duckdb")
     assert [u["file"].endswith("notes.csv") for u in report.unrecognised] == [True]
-    assert len(report.sources) == 3
+    assert len(report.sources) == 4
     with pytest.raises(SourceError, match="is not a known layout"):
         build([raw_copy], tmp_path / "strict.duckdb", strict=True)

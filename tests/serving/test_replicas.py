@@ -24,7 +24,7 @@ def test_two_replicas_serve_the_same_build_and_pick_up_a_rebuild(replicas):
     db_path, raw, urls = replicas
     query = "/api/v1/observations.csv?measure=sds_users&period=2011-12&area=E06000005"
     before = [json.loads(get(url + "/health")[2]) for url in urls]
-    assert before[0]["build_id"] == before[1]["build_id"] and before[0]["sources"] == 3
+    assert before[0]["build_id"] == before[1]["build_id"] and before[0]["sources"] == 4
     bodies = [get(url + query)[2] for url in urls]
     assert bodies[0] == bodies[1] and b"Darlington" in bodies[0]
     assert all(get(url + "/")[0] == 200 for url in urls)
@@ -36,5 +36,5 @@ def test_two_replicas_serve_the_same_build_and_pick_up_a_rebuild(replicas):
     build([raw], db_path)
     after = [json.loads(get(url + "/health")[2]) for url in urls for _ in range(3)]  # every worker
     assert {a["build_id"] for a in after} != {before[0]["build_id"]}
-    assert len({a["build_id"] for a in after}) == 1 and all(a["sources"] == 4 for a in after)
+    assert len({a["build_id"] for a in after}) == 1 and all(a["sources"] == 5 for a in after)
     assert all("2013-14" in a["periods"] for a in after)

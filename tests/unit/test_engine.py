@@ -56,8 +56,27 @@ def test_names_shared_by_a_county_and_its_successor_resolve_by_period(resolver):
     assert resolver.resolve("Dorset", period="2020-21") == "E06000059"
     assert resolver.resolve(cassr="809", period="2015-16") == "E10000009"
     assert resolver.resolve(cassr="809", period="2024-25") == "E06000059"
-    assert resolver.resolve("North Yorkshire", period="2017-18") == "E10000023"
+    # Same boundary, new code: one series under the new code, whatever the year.
+    assert resolver.resolve("North Yorkshire", period="2017-18") == "E06000065"
     assert resolver.resolve("North Yorkshire", period="2024-25") == "E06000065"
+    assert resolver.resolve(code="E10000023", period="2017-18") == "E06000065"
+
+
+def test_labels_carrying_a_code_resolve_by_the_code_whatever_the_spacing(resolver):
+    for label in ("102-Cumbria", "102 - Cumbria ", "102 Cumbria", "102 \u2013 Cumbria County Council"):
+        assert resolver.resolve(label, period="2012-13") == "E10000006", label
+    assert resolver.resolve("E06000005 Darlington") == "E06000005"
+    # The code wins over a name that would resolve elsewhere.
+    assert resolver.resolve("117 - Durham", period="2012-13") == "E06000005"
+    assert resolver.resolve("H6X4G - Cumberland", period="2023-24") == "E06000063"
+    # The code wins even in a year its council did not exist: the extractor then reports the
+    # row as outside the council's lifetime rather than loading it under another council.
+    assert resolver.resolve("H6X4G - Cumbria", period="2012-13") == "E06000063"
+    assert not resolver.existed("E06000063", "2012-13") and resolver.existed("E06000063", "2023-24")
+    assert resolver.resolve("Brent", period="2012-13") == "E09000005"
+    assert resolver.resolve("Darlington UA", period="2006-07") == "E06000005"
+    assert resolver.resolve("612 - Buckinghamshire", period="2012-13") == "E06000060"
+    assert resolver.resolve("916 Buckinghamshire", period="2021-22") == "E06000060"
 
 
 def test_recoded_areas_resolve_to_their_current_code(resolver):
@@ -78,7 +97,7 @@ def test_a_key_under_the_wrong_toml_table_is_refused(tmp_path):
 
 
 def test_every_shipped_layout_is_valid():
-    assert len(load_layouts()) == 11
+    assert len(load_layouts()) == 18
 
 
 def _match(rows, layout_id="salt_by_setting"):
