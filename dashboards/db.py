@@ -418,3 +418,27 @@ def area_changes(warehouse: Warehouse) -> pd.DataFrame:
     return warehouse.cached("area_changes", lambda wh: wh.query(
         "SELECT effective_date, kind, old_codes, new_codes, note FROM area_changes "
         "ORDER BY effective_date, old_codes"))
+
+
+def quality_flags(warehouse: Warehouse) -> pd.DataFrame:
+    """The caveats a value can carry (code, rank, label, explanation), most serious first."""
+    return warehouse.cached("quality_flags", lambda wh: wh.query(
+        "SELECT * FROM quality_flags ORDER BY rank"))
+
+
+def source_precedence(warehouse: Warehouse) -> pd.DataFrame:
+    """Which kind of source is shown when several give the same figure, first first."""
+    return warehouse.cached("source_precedence", lambda wh: wh.query(
+        "SELECT * FROM source_precedence ORDER BY precedence"))
+
+
+def source_differences(warehouse: Warehouse) -> pd.DataFrame:
+    """Every value a source gives that another source's value is shown instead of, beside it."""
+    return warehouse.cached("source_differences", lambda wh: wh.query(
+        "SELECT * FROM source_differences ORDER BY measure_id, period, area_name, other_source"))
+
+
+def build_files(warehouse: Warehouse) -> pd.DataFrame:
+    """Every raw file the build looked at: loaded, refused (why), unrecognised or duplicate."""
+    return warehouse.cached("build_files", lambda wh: wh.query(
+        "SELECT * FROM build_files ORDER BY outcome, file_name"))

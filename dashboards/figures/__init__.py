@@ -22,10 +22,14 @@ _BETTER = ("#0072B2", "\u25b2")    # blue, up triangle
 _WORSE = ("#B35200", "\u25bc")     # dark orange, down triangle
 _SIMILAR = ("#767676", "\u25cf")   # grey, circle
 _NOT_COMPARED = ("#8C8C8C", "\u25cb")
+_CAVEAT = ("#5A5A5A", "\u26a0")   # warning sign: a quality flag says not to compare
+CAVEAT_MARK = "\u26a0"
 
 
 def significance_style(compared: object, polarity: str) -> tuple[str, str, str]:
     """('better than England', colour, symbol) for one area's comparison."""
+    if compared == "not_compared":   # a quality flag (etl/reference/quality_flags.csv) forbids it
+        return ("not compared: see the caveat", *_CAVEAT)
     if compared == "similar":
         return ("similar to England", *_SIMILAR)
     if compared in ("higher", "lower"):
@@ -55,6 +59,10 @@ def format_value(value: object, unit: str = "percent") -> str:
         return f"{value:.1f}%"
     if unit == "gbp_per_head":
         return f"\u00a3{value:,.2f}"
+    if unit == "gbp_thousands":
+        return f"\u00a3{value:,.0f}k"
+    if unit == "gbp_millions":
+        return f"\u00a3{value:,.0f}m"
     if unit == "rate_per_100000":
         return f"{value:,.1f}"
     return f"{value:,.0f}"
