@@ -25,8 +25,9 @@ LICENCE = "Open Government Licence v3.0"
 
 COLUMNS = ["area_code", "area_name", "area_type", "region_code", "period", "measure_id", "age_band",
            "client_group", "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998",
-           "upper_998", "interval_method", "value_status", "note", "source_id", "source_file",
-           "source_sheet", "value_cell", "numerator_cell", "denominator_cell"]
+           "upper_998", "interval_method", "value_status", "note", "quality_flag", "quality_note",
+           "source_id", "source_kind", "source_file", "source_sheet", "value_cell", "numerator_cell",
+           "denominator_cell"]
 NUMERIC = {"numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998"}
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -338,10 +339,31 @@ def sources_json():
     return _listing(db.all_sources(warehouse()), "sources")
 
 
+@blueprint.get("/quality_flags.json")
+def quality_flags_json():
+    # The codes in observations' quality_flag column, most serious first, with what each means.
+    return _listing(db.quality_flags(warehouse()), "quality_flags")
+
+
 @blueprint.get("/openapi.json")
 def openapi_json():
     parse_filters(request.args, set())
     return jsonify(openapi_document())
+
+
+def column_descriptions() -> dict[str, str]:
+    """What the caveat and source columns hold, naming the codes the data uses."""
+    wh = warehouse()
+    flags = ", ".join(db.quality_flags(wh)["quality_flag"])
+    kinds = ", ".join(db.source_precedence(wh)["source_kind"])
+    return {
+        "note": "How this value was read or derived, where that needs saying.",
+        "quality_flag": f"Empty, or the value's caveats as codes separated by '; ', most serious first: {flags} "
+                        "(see quality_flags.json).",
+        "quality_note": "The caveats in plain English: read it before comparing or ranking this value.",
+        "source_kind": f"Which kind of source gave the value: {kinds}. Where several give the same figure, "
+                       "the first kind in that order is shown.",
+    }
 
 
 def openapi_document() -> dict:
@@ -363,7 +385,10 @@ def openapi_document() -> dict:
                  "properties": {"error": {"type": "string"}, "valid": {"type": "array", "items": {"type": "string"}}}}}}}
     nullable_number = {"type": ["number", "null"]}
     nullable_string = {"type": ["string", "null"]}
-    row = {"type": "object", "properties": {c: nullable_number if c in NUMERIC else nullable_string for c in COLUMNS}}
+    described = column_descriptions()
+    row = {"type": "object", "properties": {
+        c: {**(nullable_number if c in NUMERIC else nullable_string),
+            **({"description": described[c]} if c in described else {})} for c in COLUMNS}}
     listing = lambda key: {"200": {"description": f"All {key}.", "content": {"application/json": {"schema": {
         "type": "object", "required": [key, "count"],
         "properties": {key: {"type": "array", "items": {"type": "object"}}, "count": {"type": "integer"}}}}}},
@@ -377,8 +402,10 @@ def openapi_document() -> dict:
         "paths": {
             "/api/v1/observations.csv": {"get": {
                 "summary": "Observations as CSV", "parameters": filters + [parameter(BY_NAME["bom"])],
-                "responses": {"200": {"description": "Tidy CSV, one row per observation; text cells that "
-                                                     "a spreadsheet would run as a formula start with a quote.",
+                "responses": {"200": {"description": "Tidy CSV, one row per observation, columns as "
+                                                     "observations.json's rows (quality_flag and quality_note "
+                                                     "carry each value's caveats); text cells that a spreadsheet "
+                                                     "would run as a formula start with a quote.",
                                       "content": {"text/csv": {"schema": {"type": "string"}}}},
                               "400": error}}},
             "/api/v1/observations.json": {"get": {
@@ -397,5 +424,7 @@ def openapi_document() -> dict:
                                              "responses": listing("periods")}},
             "/api/v1/sources.json": {"get": {"summary": "Loaded publications with sha256",
                                              "responses": listing("sources")}},
+            "/api/v1/quality_flags.json": {"get": {"summary": "The caveats a value can carry (quality_flag codes)",
+                                                   "responses": listing("quality_flags")}},
         },
     }

@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from etl.export import bundle_bytes
 
-from . import db
+from . import caveats, db
 from .charts import Chart, ChartRequestError, chart_for, parse_query
 from .api import COLUMNS, LICENCE, safe_text, to_csv
 from .context import warehouse
@@ -32,9 +32,18 @@ def dataset_bundle():
                     headers={"Content-Disposition": 'attachment; filename="uptake-data.zip"'})
 
 
+def caveat_rows(sentences: list[str]) -> list[tuple[str, str]]:
+    """One row per caveat ("Caveat 1", ...), so each sentence sits in its own readable cell;
+    a chart without any says so, as a reader checking for caveats expects to find the row."""
+    if not sentences:
+        return [("Caveats", "None for the values shown.")]
+    return [(f"Caveat {number}", sentence) for number, sentence in enumerate(sentences, start=1)]
+
+
 def _about_rows(chart: Chart) -> list[tuple[str, str]]:
     build = db.build_info(warehouse())
     return [("Title", f"{chart.title}: {chart.subtitle}"), ("Source", sources_text(chart)), ("Licence", LICENCE),
+            *caveat_rows(caveats.for_chart(chart)),
             ("Method", chart.method), ("Query URL", base_url() + chart.page_url),
             ("Build", f"{build.get('build_id', '')}, built {data_date()}"),
             ("Description", chart.description),
@@ -54,6 +63,11 @@ def xlsx_bytes(rows: pd.DataFrame, about: list[tuple[str, str]]) -> bytes:
         sheet.append([field, safe_text(value)])
     for cell in (*data[1], *sheet["A"]):
         cell.font = Font(bold=True)
+    # Caveats and the method are sentences: wrapped in a wide column, they read without resizing.
+    sheet.column_dimensions["A"].width = 14
+    sheet.column_dimensions["B"].width = 100
+    for cell in (*sheet["A"], *sheet["B"]):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,5 +1,5 @@
-"""/embed/<view>: one chart alone with its title, subtitle, source, licence, data date and a
-link back, for other sites' iframes; /image/<view>.png|svg|pdf|txt: the same chart as a
+"""/embed/<view>: one chart alone with its title, subtitle, caveats, source, licence, data date
+and a link back, for other sites' iframes; /image/<view>.png|svg|pdf|txt: the same chart as a
 report-ready picture, or its text description.
 
 The embed page is plain HTML with the figure as JSON, drawn by this site's copy of plotly.js:
@@ -15,10 +15,11 @@ import plotly
 import plotly.io
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 
+from . import caveats
 from .charts import (LICENCE, LICENCE_URL, SITE_NAME, Chart, ChartRequestError, chart_for, citation,
                      parse_query)
 from .context import warehouse
-from .images import FORMATS, ImagesUnavailable, chart_image, text_description
+from .images import FORMATS, ImagesUnavailable, alt_text_header, chart_image, text_description
 from .sharing import base_url, data_date, sources_text
 
 blueprint = Blueprint("embed", __name__)
@@ -37,7 +38,16 @@ def _figure_json(chart: Chart) -> str:
     return plotly.io.to_json(chart.figure_spec(), validate=False).replace("</", "<\\/")
 
 
-def embed_html(chart: Chart, *, sources: str, built: str, site: str) -> str:
+def caveats_html(caveats: list[str]) -> str:
+    """The chart's caveats as a visible list under it; nothing when it has none."""
+    if not caveats:
+        return ""
+    items = "".join(f"<li>{_escape(sentence)}</li>" for sentence in caveats)
+    return (f'<section class="caveats" id="embed-caveats" aria-labelledby="embed-caveats-heading">'
+            f'<h2 id="embed-caveats-heading">Caveats</h2><ul>{items}</ul></section>\n')
+
+
+def embed_html(chart: Chart, *, sources: str, built: str, site: str, caveats: list[str]) -> str:
     full_view = site + chart.page_url
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -56,7 +66,7 @@ def embed_html(chart: Chart, *, sources: str, built: str, site: str) -> str:
 <div id="chart" role="img" aria-label="{_escape(chart.description)}"></div>
 <script type="application/json" id="figure-data">{_figure_json(chart)}</script>
 <figcaption>
-<p class="description" id="embed-description">{_escape(chart.description)}</p>
+{caveats_html(caveats)}<p class="description" id="embed-description">{_escape(chart.description)}</p>
 <p id="embed-source">Source: {_escape(sources or "see the sources page")}.
 Licence: <a href="{LICENCE_URL}" target="_blank" rel="noopener">{LICENCE}</a>.
 Data built {_escape(built)}.</p>
@@ -86,7 +96,8 @@ def embed(view: str):
         chart = chart_for(view, parse_query(request.args))
     except ChartRequestError as error:
         return _error_page(error)
-    page = embed_html(chart, sources=sources_text(chart), built=data_date(), site=base_url())
+    page = embed_html(chart, sources=sources_text(chart), built=data_date(), site=base_url(),
+                      caveats=caveats.for_chart(chart))
     return Response(page, mimetype="text/html")
 
 
@@ -118,7 +129,8 @@ def image(view: str, kind: str):
         if error.valid is not None:
             body["valid"] = error.valid
         return jsonify(body), error.status
-    context = {"sources": sources_text(chart), "data_date": data_date(), "link": base_url() + chart.page_url}
+    context = {"sources": sources_text(chart), "data_date": data_date(), "link": base_url() + chart.page_url,
+               "caveats": caveats.for_chart(chart)}
     name = f"{view}.{kind}"
     if kind == "txt":
         cite = citation(chart, sources=context["sources"], data_date=context["data_date"], base_url=base_url())
@@ -135,4 +147,4 @@ def image(view: str, kind: str):
         "Content-Disposition": f'attachment; filename="{name}"',
         # The description travels with the picture for people who cannot see it.
         # JSON string escapes keep the header ASCII; cut before escaping so none is split.
-        "X-Alt-Text": json.dumps(chart.description[:2000])[1:-1]})
+        "X-Alt-Text": json.dumps(alt_text_header(chart, context["caveats"]))[1:-1]})

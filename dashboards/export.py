@@ -4,8 +4,8 @@
         "/embed/trend?code=E06000005&measure=sds_users" --format png svg
 
 Any URL of a chart page, its embed or its image is accepted (host optional). Every URL is
-checked before anything is drawn, so a typo costs nothing. Each figure gets its alt text
-and citation in a .txt beside it, and figures.csv lists them all.
+checked before anything is drawn, so a typo costs nothing. Each figure gets its alt text,
+caveats and citation in a .txt beside it, and figures.csv lists them all.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rich.progress import Progress
 
+from . import caveats
 from .charts import Chart, ChartRequestError, chart_for, citation
 from .context import set_warehouse
 from .db import Warehouse, WarehouseUnavailable
@@ -93,7 +94,8 @@ def export(urls: list[str], out: Path, formats: list[str], *, site_url: str) -> 
         task = progress.add_task("Drawing figures", total=len(charts) * len(formats))
         for position, (request, chart) in enumerate(charts, start=1):
             stem = file_stem(position, chart)
-            context = {"sources": sources_text(chart), "data_date": built, "link": site_url + chart.page_url}
+            context = {"sources": sources_text(chart), "data_date": built, "link": site_url + chart.page_url,
+                       "caveats": caveats.for_chart(chart)}
             cite = citation(chart, sources=context["sources"], data_date=built, base_url=site_url)
             files = []
             for image_format in formats:
@@ -103,7 +105,8 @@ def export(urls: list[str], out: Path, formats: list[str], *, site_url: str) -> 
                 progress.advance(task)
             (out / f"{stem}.txt").write_text(text_description(chart, citation=cite, **context), encoding="utf-8")
             index.append({"files": " ".join(files), "view": chart.view, "title": chart.title,
-                          "subtitle": chart.subtitle, "description": chart.description, "citation": cite,
+                          "subtitle": chart.subtitle, "description": chart.description,
+                          "caveats": " ".join(context["caveats"]), "citation": cite,
                           "requested_url": request.url, "embed_url": site_url + chart.url("embed")})
     with open(out / "figures.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(index[0]))

@@ -1,5 +1,5 @@
-"""Report-ready pictures of a chart: PNG (2x), SVG and PDF with the title, source, licence,
-data date and method drawn in, so a copy pasted into a report keeps its context.
+"""Report-ready pictures of a chart: PNG (2x), SVG and PDF with the title, caveats, source,
+licence, data date and method drawn in, so a copy pasted into a report keeps its context.
 
 Rendered by kaleido in a headless Chromium (Debian's /usr/bin/chromium, or UPTAKE_CHROMIUM)
 that stays running between requests: starting it costs seconds, a warm render a fraction of
@@ -11,6 +11,7 @@ import copy
 import html
 import logging
 import os
+import re
 import shutil
 import struct
 import textwrap
@@ -29,7 +30,12 @@ PNG_SCALE = 2
 DEFAULT_HEIGHT = 560
 FOOTER_FONT = 12
 FOOTER_LINE = 17          # pixels per footer line at FOOTER_FONT
-CHARS_PER_LINE = 150      # Arial 12px averages ~6.3px a character across 1000px less margins
+CHARS_PER_LINE = 150      # at most; fewer when the plot area starts further right
+FOOTER_CHAR_WIDTH = 0.55  # average character width as a share of the font size (Arial/Liberation)
+LABEL_CHAR_WIDTH = 0.6    # the same, generously, for axis labels (an overestimate is harmless)
+FOOTER_RIGHT = 16         # pixels kept clear at the right edge
+# The alt text's response header stays well inside a proxy's header buffer (nginx: 4-8 kB).
+ALT_TEXT_HEADER_CHARS = 2000
 
 
 class ImagesUnavailable(RuntimeError):
@@ -42,23 +48,82 @@ def chromium_path() -> str | None:
     return found
 
 
-def _footer_lines(chart: Chart, sources: str, data_date: str, link: str) -> list[str]:
+def chart_caveats(chart: Chart, caveats: list[str] | None) -> list[str]:
+    """The caveats given, or the chart's own when none are given: a picture is never drawn
+    without the caveats of the values it shows."""
+    if caveats is not None:
+        return list(caveats)
+    from .caveats import for_chart
+    return for_chart(chart)
+
+
+def alt_text(chart: Chart, caveats: list[str]) -> str:
+    """What the picture shows, then what a reader must know about it, as one text."""
+    return chart.description + (" Caveats: " + " ".join(caveats) if caveats else "")
+
+
+def alt_text_header(chart: Chart, caveats: list[str], limit: int = ALT_TEXT_HEADER_CHARS) -> str:
+    """The alt text cut to fit a response header: the description gives way first, so the
+    caveats arrive whole whenever they fit at all."""
+    full = alt_text(chart, caveats)
+    if len(full) <= limit:
+        return full
+    tail = (" Caveats: " + " ".join(caveats))[:limit - 200] if caveats else ""
+    return chart.description[:limit - len(tail) - 1] + "\u2026" + tail
+
+
+def _listed(values) -> list:
+    """None, a list, a tuple or a numpy array (as figure specs hold them) as a list."""
+    return [] if values is None else list(values)
+
+
+def _estimated_plot_left(layout: dict, data: list[dict], margin_left: float) -> float:
+    """Where the plot area (and so a paper-anchored footer) starts, in pixels: the left margin,
+    or, when the y axis grows its margin to fit its labels, the longest label's width. An
+    overestimate only narrows the footer; an underestimate would run it off the right edge."""
+    axis = layout.get("yaxis") or {}
+    if not axis.get("automargin"):
+        return margin_left
+    labels = [*_listed(axis.get("categoryarray")), *_listed(axis.get("ticktext"))]
+    for trace in data:
+        labels += [y for y in _listed(trace.get("y")) if isinstance(y, str)]
+    size = (axis.get("tickfont") or {}).get("size") or (layout.get("font") or {}).get("size") or 12
+    # A label may break into lines (<br>) and carry tags: its width is its longest line's text.
+    lines = [re.sub(r"<[^>]*>", "", line) for label in labels for line in re.split(r"<br\s*/?>", str(label))]
+    longest = max((len(line) for line in lines), default=0)
+    # Plotly lets automargin take at most half the width.
+    return max(margin_left, min(longest * size * LABEL_CHAR_WIDTH + 16, WIDTH / 2))
+
+
+def _footer_lines(chart: Chart, sources: str, data_date: str, link: str, caveats: list[str],
+                  chars_per_line: int = CHARS_PER_LINE) -> list[str]:
     lines = []
+    # Caveats first, set apart by a blank line: they change how every number above them reads.
+    for text in caveats:
+        lines += textwrap.wrap(text, chars_per_line)
+    if caveats:
+        lines.append("")
     for text in (f"Source: {sources or 'see the sources page'}.",
                  f"Licence: {LICENCE}. Data built {data_date}. {SITE_NAME}: {link}",
                  f"Method: {chart.method}"):
-        lines += textwrap.wrap(text, CHARS_PER_LINE) or [""]
+        lines += textwrap.wrap(text, chars_per_line) or [""]
     return lines
 
 
-def report_figure(chart: Chart, *, sources: str, data_date: str, link: str) -> go.Figure:
-    """The chart's figure at a fixed width with title, subtitle and a footer of source,
-    licence, data date, link and method. Pure: the figure is copied, not changed."""
+def report_figure(chart: Chart, *, sources: str, data_date: str, link: str,
+                  caveats: list[str] | None = None) -> go.Figure:
+    """The chart's figure at a fixed width with title, subtitle and a footer of caveats,
+    source, licence, data date, link and method. The figure is copied, not changed; pure when
+    the caveats are given."""
     spec = chart.figure_spec()
     layout = copy.deepcopy(spec["layout"])
     old_height = layout.get("height") or DEFAULT_HEIGHT
     margin = {"l": 60, "r": 40, "t": 80, "b": 80, **layout.get("margin", {})}
-    lines = _footer_lines(chart, sources, data_date, link)
+    # The footer is anchored to the plot's left edge (annotations cannot be placed against the
+    # page), so it wraps to the width left of that edge.
+    left = _estimated_plot_left(layout, spec["data"], margin["l"])
+    chars_per_line = min(CHARS_PER_LINE, int((WIDTH - left - FOOTER_RIGHT) / (FOOTER_FONT * FOOTER_CHAR_WIDTH)))
+    lines = _footer_lines(chart, sources, data_date, link, chart_caveats(chart, caveats), chars_per_line)
     footer = FOOTER_LINE * len(lines) + 24
     margin["t"] = max(margin["t"], 110)
     height = old_height + footer + (margin["t"] - layout.get("margin", {}).get("t", margin["t"]))
@@ -80,6 +145,38 @@ def report_figure(chart: Chart, *, sources: str, data_date: str, link: str) -> g
         "margin": margin, "width": WIDTH, "height": height, "annotations": annotations,
         "paper_bgcolor": "white"})
     return go.Figure(data=spec["data"], layout=layout)
+
+
+def _legend_may_push_footer(figure: go.Figure) -> bool:
+    """A legend placed against the page (yref container) reserves its space at the bottom, and
+    the x axis then grows its margin above it: the plot area, and with it the paper-anchored
+    footer, moves up by an amount only the renderer knows."""
+    return any(getattr(figure.layout, name, None) is not None and figure.layout[name].yref == "container"
+               for name in figure.layout if name.startswith("legend"))
+
+
+def footer_push(figure: go.Figure, svg: str) -> float:
+    """How far above its planned place (the bottom of the page, less its own height) the footer
+    was drawn, in pixels; 0 when it is where it was planned, or cannot be found."""
+    annotations = figure.layout.annotations
+    index = next((i for i, note in enumerate(annotations) if note.name == "footer"), None)
+    if index is None:
+        return 0.0
+    drawn = re.search(rf'class="annotation" data-index="{index}".*?translate\([-\d.]+,([-\d.]+)\)', svg, re.S)
+    if drawn is None:
+        return 0.0
+    planned = figure.layout.height - figure.layout.margin.b - annotations[index].yshift
+    return planned - float(drawn.group(1))
+
+
+def footer_moved_down(figure: go.Figure, pixels: float) -> go.Figure:
+    """The figure with its footer moved down by pixels (annotations reserve no margin, so
+    moving one changes nothing else)."""
+    moved = go.Figure(figure)
+    for note in moved.layout.annotations:
+        if note.name == "footer":
+            note.yshift -= pixels
+    return moved
 
 
 def _png_with_text(png: bytes, fields: dict[str, str]) -> bytes:
@@ -167,23 +264,43 @@ class Renderer:
 RENDERER = Renderer()
 
 
-def chart_image(chart: Chart, image_format: str, *, sources: str, data_date: str, link: str) -> bytes:
-    """The finished file: the report figure rendered, with the alt text embedded."""
-    figure = report_figure(chart, sources=sources, data_date=data_date, link=link)
-    data = RENDERER.render(figure, image_format)
+def chart_image(chart: Chart, image_format: str, *, sources: str, data_date: str, link: str,
+                caveats: list[str] | None = None) -> bytes:
+    """The finished file: the report figure rendered, with the alt text (caveats included)
+    embedded."""
+    caveats = chart_caveats(chart, caveats)
+    figure = report_figure(chart, sources=sources, data_date=data_date, link=link, caveats=caveats)
+    data = None
+    if _legend_may_push_footer(figure):
+        # Drawn once as SVG to see where the footer landed; drawn again only if it moved.
+        svg = RENDERER.render(figure, "svg")
+        push = footer_push(figure, svg.decode("utf-8"))
+        if push > 0.5:
+            figure = footer_moved_down(figure, push)
+        elif image_format == "svg":
+            data = svg
+    if data is None:
+        data = RENDERER.render(figure, image_format)
     if image_format == "png":
-        return _png_with_text(data, {"Title": f"{chart.title}: {chart.subtitle}", "Description": chart.description,
-                                     "Source": sources, "Copyright": LICENCE})
+        # "Warning" is PNG's own keyword for a caution about the image's content.
+        fields = {"Title": f"{chart.title}: {chart.subtitle}", "Description": alt_text(chart, caveats),
+                  "Source": sources, "Copyright": LICENCE}
+        if caveats:
+            fields["Warning"] = "\n".join(caveats)
+        return _png_with_text(data, fields)
     if image_format == "svg":
-        return _svg_with_text(data, f"{chart.title}: {chart.subtitle}", chart.description)
+        return _svg_with_text(data, f"{chart.title}: {chart.subtitle}", alt_text(chart, caveats))
     return data
 
 
-def text_description(chart: Chart, *, sources: str, data_date: str, link: str, citation: str) -> str:
+def text_description(chart: Chart, *, sources: str, data_date: str, link: str, citation: str,
+                     caveats: list[str] | None = None) -> str:
     """The alt text and context that go with an image, as plain text."""
+    caveats = chart_caveats(chart, caveats)
     return "\n\n".join([
         f"{chart.title}: {chart.subtitle}",
         f"Description: {chart.description}",
+        *(["Caveats:\n" + "\n".join(f"- {sentence}" for sentence in caveats)] if caveats else []),
         f"Method: {chart.method}",
         f"Source: {sources}. Licence: {LICENCE}. Data built {data_date}.",
         f"Full view: {link}",

@@ -1,4 +1,5 @@
-"""The whole dataset as one zip: tidy CSV, Parquet, metadata JSON, a README and a citation.
+"""The whole dataset as one zip: tidy CSV and Parquet (with quality flags), every source's
+value, the flags' meanings, metadata JSON, a README and a citation.
 
 `python -m etl export [--db PATH] [--out FILE]`; the dashboard serves the same bundle at
 /download/uptake-data.zip. Deterministic for a given database: fixed member timestamps and
@@ -18,24 +19,43 @@ FIXED_TIME = (2000, 1, 1, 0, 0, 0)   # zip member times, so the bundle is reprod
 LICENCE = "Open Government Licence v3.0"
 COLUMNS = ("area_code, area_name, area_type, region_code, period, measure_id, age_band, client_group, "
            "numerator, denominator, value, lower_95, upper_95, lower_998, upper_998, interval_method, "
-           "value_status, note, source_id, source_file, source_sheet, value_cell, numerator_cell, "
-           "denominator_cell")
+           "value_status, note, quality_flag, quality_note, source_id, source_kind, source_file, source_sheet, "
+           "value_cell, numerator_cell, denominator_cell")
 ORDER = "measure_id, period, age_band, client_group, area_type = 'council', area_type = 'region', area_code"
+# Every source's value, the one shown first for each grain.
+ALL_COLUMNS = ("area_code, area_name, area_type, period, measure_id, age_band, client_group, numerator, "
+               "denominator, value, value_status, note, quality_flag, quality_note, source_id, source_kind, "
+               "precedence, preferred, source_file, source_sheet, source_row, value_cell, numerator_cell, "
+               "denominator_cell")
+ALL_ORDER = ORDER + ", preferred DESC, precedence, source_id, source_file, source_row"
 
 README = """# Self-directed support uptake in England: the whole dataset
 
 Files:
 - observations.csv: one row per area x period x measure x breakdown (UTF-8, comma separated),
-  with codes beside names, 95% and 99.8% intervals, the value's status and note, and the
-  source file, sheet and cells it came from.
+  with codes beside names, 95% and 99.8% intervals, the value's status, note and quality
+  flags, and the source file, sheet and cells it came from.
 - observations.parquet: the same table, typed.
-- metadata.json: measures (definitions, units, polarity), series breaks, client-group
-  crosswalk, and every source publication with its sha256, publisher and licence.
+- observations_all.csv: every source's value for each row, the one in observations.csv
+  (preferred = true) and the others, with source_kind and precedence.
+- quality_flags.csv: what each quality_flag code means, most serious first.
+- metadata.json: measures (definitions, units, polarity), series breaks, quality flags,
+  source precedence, client-group crosswalk, and every source publication with its sha256,
+  publisher and licence.
 - CITATION.cff: how to cite this dataset.
 
 value_status: published (as printed), derived (computed from published counts), suppressed,
 not_applicable, missing. Intervals are Wilson score intervals for percentages (approximate
 where counts were rounded to the nearest 5) and exact Poisson intervals for rates.
+
+Quality flags: quality_flag is empty or holds codes separated by "; ", most serious first
+(e.g. sds_equals_dp: a council reported self-directed support equal to direct payments, a
+reporting artefact); quality_note says the same in plain English. Read both before comparing
+or ranking a value: some flags mean it must not be compared with England or other councils.
+
+Precedence: where several sources give the same figure, observations.csv shows one chosen by
+source_kind: official file with counts, then published value without counts, then derived
+here. observations_all.csv keeps the others for checking.
 
 Contains public sector information licensed under the Open Government Licence v3.0.
 """
@@ -54,6 +74,8 @@ def metadata(connection: duckdb.DuckDBPyConnection) -> dict:
         "licence": LICENCE, "build_id": build.get("build_id"),
         "measures": _rows(connection, "SELECT * FROM measures ORDER BY measure_id"),
         "series_breaks": _rows(connection, "SELECT * FROM all_series_breaks ORDER BY period, measure_id, area_code"),
+        "quality_flags": _rows(connection, "SELECT * FROM quality_flags ORDER BY rank"),
+        "source_precedence": _rows(connection, "SELECT * FROM source_precedence ORDER BY precedence"),
         "client_group_crosswalk": _rows(connection, "SELECT * FROM client_groups ORDER BY scheme, source_label"),
         "sources": _rows(connection, "SELECT * FROM sources ORDER BY source_id"),
     }
@@ -69,19 +91,30 @@ def citation(build_id: str | None) -> str:
             "authors:\n  - name: The self-directed support uptake dashboard project\n")
 
 
+def _copied(connection, query: str, path: Path, options: str = "HEADER, DELIMITER ','") -> bytes:
+    connection.execute(f"COPY ({query}) TO '{path}' ({options})")
+    return path.read_bytes()
+
+
 def bundle_bytes(db_path: Path) -> bytes:
     connection = duckdb.connect(str(db_path), read_only=True)
     try:
         query = f"SELECT {COLUMNS} FROM observations ORDER BY {ORDER}"
         with tempfile.TemporaryDirectory() as folder:
-            csv_path, parquet_path = Path(folder) / "observations.csv", Path(folder) / "observations.parquet"
-            connection.execute(f"COPY ({query}) TO '{csv_path}' (HEADER, DELIMITER ',')")
-            connection.execute(f"COPY ({query}) TO '{parquet_path}' (FORMAT PARQUET)")
+            folder = Path(folder)
             meta = metadata(connection)
-            members = [("README.md", README.encode()), ("observations.csv", csv_path.read_bytes()),
-                       ("observations.parquet", parquet_path.read_bytes()),
-                       ("metadata.json", json.dumps(meta, indent=2, default=str).encode()),
-                       ("CITATION.cff", citation(meta["build_id"]).encode())]
+            members = [
+                ("README.md", README.encode()),
+                ("observations.csv", _copied(connection, query, folder / "observations.csv")),
+                ("observations.parquet", _copied(connection, query, folder / "observations.parquet",
+                                                 "FORMAT PARQUET")),
+                ("observations_all.csv", _copied(
+                    connection, f"SELECT {ALL_COLUMNS} FROM observations_all ORDER BY {ALL_ORDER}",
+                    folder / "observations_all.csv")),
+                ("quality_flags.csv", _copied(connection, "SELECT * FROM quality_flags ORDER BY rank",
+                                              folder / "quality_flags.csv")),
+                ("metadata.json", json.dumps(meta, indent=2, default=str).encode()),
+                ("CITATION.cff", citation(meta["build_id"]).encode())]
     finally:
         connection.close()
     buffer = io.BytesIO()

@@ -37,6 +37,31 @@
         layout[key].title = Object.assign({}, layout[key].title, {side: "top"});
       }
     });
+    // Long category names (a profile's "measure<br>breakdown, year") would take the whole
+    // width: each line is re-wrapped to under half the frame, leaving the rest to the plot.
+    var labelLine = Math.max(16, Math.floor(holder.clientWidth * 0.45 / (11 * 0.55)));
+    var rewrap = function (label) {
+      if (typeof label !== "string") { return label; }
+      return label.split(/<br\s*\/?>/).map(function (line) {
+        return wrap(line, labelLine).join("<br>");
+      }).join("<br>");
+    };
+    var lineCount = function (label) { return String(label).split(/<br\s*\/?>/).length; };
+    var addedLines = {};               // per distinct label: the lines wrapping added
+    figure.data.forEach(function (trace) {
+      if (!Array.isArray(trace.y)) { return; }
+      trace.y = trace.y.map(function (label) {
+        var wrapped = rewrap(label);
+        if (typeof label === "string") { addedLines[label] = lineCount(wrapped) - lineCount(label); }
+        return wrapped;
+      });
+    });
+    if (layout.yaxis && Array.isArray(layout.yaxis.categoryarray)) {
+      layout.yaxis.categoryarray = layout.yaxis.categoryarray.map(rewrap);
+    }
+    // Taller labels need taller rows, or they overlap their neighbours.
+    var extra = Object.keys(addedLines).reduce(function (sum, key) { return sum + addedLines[key]; }, 0);
+    if (extra > 0 && layout.height) { layout.height += extra * 14; }
     // A map keeps its aspect ratio, so at phone width its fixed height is mostly empty space.
     if (layout.yaxis && layout.yaxis.scaleanchor === "x" && layout.height) {
       layout.height = Math.min(layout.height, Math.round(holder.clientWidth * 1.3) + 160);
@@ -64,6 +89,7 @@
     if (stacked) {
       layout.margin = Object.assign({}, layout.margin, {t: Math.max((layout.margin || {}).t || 0, stacked + 12)});
     }
+    var shownBefore = figure.data.filter(function (trace) { return trace.visible !== false; }).length;
     figure.data.forEach(function (trace) {
       if (trace.meta === "narrow-hide") { trace.visible = false; }
       // A colour bar beside a map takes half a phone's width: lay it along the top instead.
@@ -73,6 +99,10 @@
           thickness: 10, title: Object.assign({}, trace.marker.colorbar.title, {side: "top"})});
       }
     });
+    // Plotly drops the legend when one trace is left: hiding the value labels must not take
+    // the key with them (it may be the only place a bar's "not compared" mark is explained).
+    var shownAfter = figure.data.filter(function (trace) { return trace.visible !== false; }).length;
+    if (shownBefore > 1 && shownAfter === 1 && layout.showlegend === undefined) { layout.showlegend = true; }
   }
   Plotly.newPlot(holder, figure.data, layout,
                  {responsive: true, displaylogo: false, displayModeBar: !narrow}).then(function () {

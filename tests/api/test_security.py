@@ -19,8 +19,9 @@ def test_every_response_carries_the_security_headers_and_only_embeds_may_be_fram
 def test_health_reports_the_build_serving(bundled_db):
     body = create_app(bundled_db).server.test_client().get("/health").get_json()
     assert body["status"] == "ok" and len(body["build_id"]) == 16
-    assert body["periods"] == ["2000-01", "2007-08", "2010-11", "2011-12", "2012-13"]
-    assert body["sources"] == 3
+    # The bundled files: the report's figures and the national personal budget and investment figures.
+    assert body["periods"] == ["2000-01", "2007-08", "2009-10", "2010-11", "2011-12", "2012-13"]
+    assert body["sources"] == 4
 
 
 def test_health_says_unavailable_without_a_database(tmp_path):

@@ -88,3 +88,27 @@ def test_embedded_map_and_client_groups_read_at_320px(page, full_url):
         assert box["x"] >= 0 and box["x"] + box["width"] <= 320, box   # no label runs out of the frame
     assert " ".join(page.locator("#chart .annotation-text").all_text_contents()).count("England") == 2
     assert page.console_errors == []
+
+
+def test_an_embeds_caveats_are_visible_and_wrap_at_320px(page, full_url):
+    """Gateshead's 2024-25 figure equals its direct payments: at phone width the caveat naming
+    it is on screen in full, inside the frame, and the key still explains the bars' mark."""
+    from .conftest import assert_accessible
+
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(full_url + "/embed/compare?measure=sds_users&period=2024-25&scope=region&region=E12000001")
+    page.wait_for_selector("#chart[data-rendered=true]", timeout=30000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    caveats = page.locator("#embed-caveats li")
+    assert caveats.count() == 3
+    flag = caveats.nth(1)
+    assert flag.is_visible()
+    assert flag.inner_text().startswith("\u26a0 Self-directed support reported equal to direct payments "
+                                        "(South Tyneside, Gateshead):")
+    box = flag.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 320 and box["height"] > 100   # wrapped, not cut
+    # Narrow frames hide the value labels (and their marks); the legend stays to explain them.
+    assert page.locator("#chart .legend text").all_text_contents() == [
+        "Compared with England (95%):", "\u26a0 not compared: see the caveat"]
+    assert_accessible(page)
+    assert page.console_errors == []

@@ -44,6 +44,11 @@ def test_writes_each_figure_in_each_format_with_its_description_and_an_index(bun
     assert index[1]["citation"].endswith(f"https://sds.example.org/?{REGION}")
     description = (tmp_path / "out" / names[5]).read_text()
     assert "Description: Bar chart of adults receiving self-directed support" in description
+    # Darlington's published 19% is further from its counts than rounding explains: said in
+    # the description beside the picture and in the index.
+    darlington = "\u26a0 Differs from its own counts (Darlington): The published figure is further from its own counts"
+    assert "Caveats:\n- " + darlington in description
+    assert index[1]["caveats"].startswith(darlington)
 
 
 def test_a_bad_url_stops_the_run_before_anything_is_drawn(bundled_db, tmp_path):
