@@ -28,28 +28,34 @@ def flag_caveats(rows: pd.DataFrame, flags: pd.DataFrame) -> list[str]:
     order = {code: rank for code, rank in zip(flags["quality_flag"], flags["rank"].astype(int))}
     labels = dict(zip(flags["quality_flag"], flags["label"]))
     explanations = dict(zip(flags["quality_flag"], flags["explanation"]))
-    sentences, used_notes = [], set()
-    valued = rows[["area_name", "period"]][rows["value"].notna()].drop_duplicates() \
-        if "value" in rows else rows[["area_name", "period"]].drop_duplicates()
+    valued = rows[rows["value"].notna()] if "value" in rows else rows
+    valued = valued[["area_name", "period"]].drop_duplicates()
+    several_years = rows["period"].nunique() > 1
+    sentences, told = [], set()
     for code in sorted(exploded["code"].unique(), key=lambda c: (order.get(c, 99), c)):
         chosen = exploded[exploded["code"] == code]
         places = chosen[["area_name", "period"]].drop_duplicates()
-        names = list(dict.fromkeys(f"{r.area_name} {r.period}" if places["period"].nunique() > 1
-                                   else r.area_name for r in places.itertuples()))
-        if len(places) > 1 and len(places) >= len(valued):
-            shown = "every area shown"
+        names = list(dict.fromkeys(f"{r.area_name} {r.period}" if several_years else r.area_name
+                                   for r in places.itertuples()))
+        if len(chosen) == 1:
+            # One value: its own note, which already says every flag it carries, once.
+            row = chosen.iloc[0]
+            if (row["area_name"], row["period"], row["quality_flag"]) in told:
+                continue
+            told.add((row["area_name"], row["period"], row["quality_flag"]))
+            codes = row["quality_flag"].split("; ")
+            label = "; ".join(labels.get(c, c) for c in codes)
+            note = row["quality_note"] if isinstance(row["quality_note"], str) and row["quality_note"] \
+                else " ".join(explanations.get(c, "") for c in codes)
+            sentences.append(f"\u26a0 {label} ({names[0]}): {note}")
+            continue
+        if len(places) >= len(valued):
+            shown = "every area shown" + (f", {places['period'].min()} to {places['period'].max()}"
+                                          if several_years else "")
         else:
             shown = ", ".join(names[:MAX_NAMES]) + \
                 (f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
-        if len(chosen) == 1:
-            note = chosen.iloc[0]["quality_note"]
-            # A row's note holds a sentence per flag: keep the one for this flag where we can.
-            detail = note if isinstance(note, str) and note and note not in used_notes \
-                else explanations.get(code, "")
-            used_notes.add(note)
-        else:
-            detail = explanations.get(code, "")
-        sentences.append(f"\u26a0 {labels.get(code, code)} ({shown}): {detail}")
+        sentences.append(f"\u26a0 {labels.get(code, code)} ({shown}): {explanations.get(code, '')}")
     return sentences
 
 

@@ -105,8 +105,9 @@ def test_the_text_description_lists_the_caveats(client):
 
 def test_a_profile_image_carries_gatesheads_own_note(client):
     text = client.get("/image/area.txt?code=E08000037").data.decode()
-    assert ("\u26a0 Self-directed support reported equal to direct payments (Gateshead): DHSC, ASCOF 2024-25 "
-            "note 15:") in text
+    # One value with two flags: one sentence naming both, then the value's own note.
+    assert ("\u26a0 Not comparable between councils; Self-directed support reported equal to direct "
+            "payments (Gateshead 2024-25): DHSC, ASCOF 2024-25 note 15:") in text
     assert "Reported self-directed support (22.2%) equals direct payments (22.2%)" in text
 
 
