@@ -4,8 +4,12 @@ from __future__ import annotations
 import pandas as pd
 from dash import dcc, html
 
-from .figures import NOTE_MARK, format_value, is_missing, records, significance_style
+from .figures import CAVEAT_MARK, NOTE_MARK, format_value, is_missing, records, significance_style
+from .labels import flag_codes
 from .wire import element
+
+MARKS_FOOTNOTE = (f"{NOTE_MARK} This value has a note in the table. {CAVEAT_MARK} This value carries a "
+                  "quality flag: the caveats under the chart and the table's note say why.")
 
 NAVIGATION = [("/", "Compare councils"), ("/client-groups", "Client groups"),
               ("/funnel", "Funnel plot"), ("/map", "Map"), ("/sources", "Sources and methods")]
@@ -54,6 +58,30 @@ def _count(value: object) -> str:
     return "" if is_missing(value) else f"{value:,.0f}"
 
 
+def value_text(value: object, unit: str, quality_flag: object, note: str) -> str:
+    """'22.2% \u26a0 \u2020': the value, the caveat mark when it carries a quality flag, the
+    dagger when it has a note: the marks the chart's labels use."""
+    return (format_value(value, unit) + (f" {CAVEAT_MARK}" if flag_codes(quality_flag) else "")
+            + (f" {NOTE_MARK}" if note else ""))
+
+
+def note_text(quality_note: object, note: str, quality_flag: object = None) -> str:
+    """The quality note (why the value is flagged) first, marked, then any other note."""
+    caveat = quality_note if isinstance(quality_note, str) and quality_note.strip() else ""
+    if caveat or flag_codes(quality_flag):
+        caveat = f"{CAVEAT_MARK} {caveat}".rstrip()
+    return " ".join(part for part in (caveat, note) if part)
+
+
+def caveat_list(sentences: list[str], *, element_id: str, heading: str = "Caveats") -> html.Div | None:
+    """The caveats a reader must see beside a chart (dashboards/caveats.py), as visible text."""
+    if not sentences:
+        return None
+    return html.Div([html.P(html.Strong(heading), className="caveats-heading"),
+                     html.Ul([html.Li(sentence) for sentence in sentences])],
+                    id=element_id, className="caveats")
+
+
 def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base_label: str,
                      polarity: str = "higher_is_better", unit: str = "percent",
                      table_id: str = "compare-table") -> dict:
@@ -68,7 +96,7 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
     ordered = pd.concat([councils[councils["value"].notna()], councils[councils["value"].isna()],
                          rows[rows["area_type"] != "council"]])
     columns = ["area_type", "area_code", "area_name", "value", "lower_95", "upper_95", "numerator",
-               "denominator", "compared_with_england", "value_status", "note"]
+               "denominator", "compared_with_england", "value_status", "note", "quality_flag", "quality_note"]
     body, rank = [], 0
     for row in records(ordered, columns):
         is_council = row["area_type"] == "council"
@@ -85,14 +113,14 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
             element("Td", str(rank) if is_council and has_value else ""),
             element("Th", name, scope="row"),
             element("Td", row["area_code"]),
-            element("Td", format_value(row["value"], unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
+            element("Td", value_text(row["value"], unit, row["quality_flag"], note), className="number"),
             element("Td", interval, className="number"),
             element("Td", _count(row["numerator"]), className="number"),
             element("Td", _count(row["denominator"]), className="number"),
             element("Td", comparison),
             element("Td", str(row["value_status"]).replace("_", " ")),
-            element("Td", note, className="note"),
-        ], className="council" if is_council else "comparator"))
+            element("Td", note_text(row["quality_note"], note, row["quality_flag"]), className="note"),
+        ], className=("council" if is_council else "comparator") + (" flagged" if flag_codes(row["quality_flag"]) else "")))
     return element("Table", [element("Caption", caption), head, element("Tbody", body)],
                    className="data-table", id=table_id)
 

@@ -30,3 +30,18 @@ def breakdown_label(age_band: str, client_group: str) -> str:
         text += f", {CLIENT_GROUPS.get(client_group, client_group)}"
     return text[0].upper() + text[1:]
 
+
+
+def flag_codes(quality_flag: object) -> list[str]:
+    """'a; b' -> ['a', 'b']; empty, None or NaN -> [] (the warehouse's '; '-separated codes)."""
+    if not isinstance(quality_flag, str) or not quality_flag.strip():
+        return []
+    return [code.strip() for code in quality_flag.split(";") if code.strip()]
+
+
+def flag_words(quality_flag: object, labels: dict[str, str] | None = None) -> str:
+    """The flags' labels from the quality_flags table, most serious first, in lower case for use
+    mid-sentence: 'not comparable between councils; self-directed support reported equal to
+    direct payments'. A code without a label reads as its words."""
+    words = [(labels or {}).get(code) or code.replace("_", " ") for code in flag_codes(quality_flag)]
+    return "; ".join(word[0].lower() + word[1:] for word in words)

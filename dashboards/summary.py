@@ -6,12 +6,20 @@
 
 "Significantly" follows the Fingertips convention used across the dashboard: England's value
 lies outside the area's 95% interval (`compared_with_england` from the warehouse's gaps).
+
+A value with a quality flag carries it in the same sentence, and one the flag forbids comparing
+('not_compared') is never called higher or lower than England:
+
+    In 2024-25, 22.2% of adults using long-term support in Gateshead received self-directed
+    support (395 of 1,782) ⚠ but this figure is flagged (not comparable between councils;
+    self-directed support reported equal to direct payments), so it is not compared with England.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from .figures import format_value, is_missing
+from .figures import CAVEAT_MARK, format_value, is_missing
+from .labels import flag_words
 
 ENGLAND = "E92000001"
 TOPICS = {"sds_users": "self-directed support", "dp_users": "direct payments"}
@@ -44,8 +52,22 @@ def _england_value(england: pd.DataFrame, row) -> object:
     return None if values.empty else float(values.iloc[0])
 
 
-def _comparison(row, england: pd.DataFrame, is_england: bool) -> str:
-    """', higher than England (82.4%), significantly' and the like; '' for England itself."""
+def _flagged(row, flag_labels: dict[str, str] | None) -> str:
+    """' ⚠ (flagged: small rounded counts)' for a flagged value that is still compared."""
+    words = flag_words(row.get("quality_flag"), flag_labels)
+    return f" {CAVEAT_MARK} (flagged: {words})" if words else ""
+
+
+def _comparison(row, england: pd.DataFrame, is_england: bool, flag_labels: dict[str, str] | None = None) -> str:
+    """', higher than England (82.4%), significantly' and the like, with the value's flags; for
+    England itself only its flags."""
+    if row.get("compared_with_england") == "not_compared":
+        words = flag_words(row.get("quality_flag"), flag_labels) or "see the caveats"
+        return f" {CAVEAT_MARK} but this figure is flagged ({words}), so it is not compared with England"
+    return _tested(row, england, is_england) + _flagged(row, flag_labels)
+
+
+def _tested(row, england: pd.DataFrame, is_england: bool) -> str:
     if is_england:
         return ""
     england_value = _england_value(england, row)
@@ -80,7 +102,8 @@ def _unavailable(name: str, row, topic: str) -> str:
 
 
 def _topic_sentences(rows: pd.DataFrame, england: pd.DataFrame, name: str, measure_id: str,
-                     is_england: bool, previous_period: str | None) -> tuple[list[str], str | None]:
+                     is_england: bool, previous_period: str | None,
+                     flag_labels: dict[str, str] | None = None) -> tuple[list[str], str | None]:
     topic = TOPICS[measure_id]
     latest, valued = _latest(_rows_for(rows, measure_id, "all", "all"))
     if latest is None:
@@ -91,7 +114,7 @@ def _topic_sentences(rows: pd.DataFrame, england: pd.DataFrame, name: str, measu
     if valued is None:
         return sentences, None
     value = format_value(valued["value"], "percent")
-    tail = _counts(valued) + _comparison(valued, england, is_england) + "."
+    tail = _counts(valued) + _comparison(valued, england, is_england, flag_labels) + "."
     if previous_period == valued["period"] and not sentences:
         sentences.append(f"In the same year, {value} received {topic}{tail}")
     else:
@@ -100,7 +123,8 @@ def _topic_sentences(rows: pd.DataFrame, england: pd.DataFrame, name: str, measu
     return sentences, valued["period"]
 
 
-def _mental_health_sentence(rows: pd.DataFrame, england: pd.DataFrame, name: str, is_england: bool) -> str | None:
+def _mental_health_sentence(rows: pd.DataFrame, england: pd.DataFrame, name: str, is_england: bool,
+                            flag_labels: dict[str, str] | None = None) -> str | None:
     health = rows[rows["client_group"] == "mental_health"]
     for measure_id in MENTAL_HEALTH_MEASURES:
         candidates = health[health["measure_id"] == measure_id]
@@ -118,16 +142,20 @@ def _mental_health_sentence(rows: pd.DataFrame, england: pd.DataFrame, name: str
             return f"{name}'s {latest_period} figure for {who} receiving {topic} was " \
                    f"{STATUS_WORDS.get(row['value_status'], row['value_status'])}."
         if row.get("unit", "percent") == "count" or measure_id == "dp_recipients":
-            return f"In {latest_period}, {_count(row['value'])} {who} in {name} received direct payments."
+            return (f"In {latest_period}, {_count(row['value'])} {who} in {name} received direct payments"
+                    f"{_flagged(row, flag_labels)}.")
         return (f"For {who}, {format_value(row['value'], 'percent')} received {topic} in {latest_period}"
-                f"{_counts(row)}{_comparison(row, england, is_england)}.")
+                f"{_counts(row)}{_comparison(row, england, is_england, flag_labels)}.")
     return None
 
 
-def summarise(rows: pd.DataFrame, area_code: str, area_name: str | None = None) -> str:
+def summarise(rows: pd.DataFrame, area_code: str, area_name: str | None = None,
+              flag_labels: dict[str, str] | None = None) -> str:
     """The paragraph for `area_code`, from observation rows of that area and of England
-    (`area_name` as it reads mid-sentence, e.g. 'the North East'; columns: area_code, period, measure_id, age_band, client_group, value, numerator,
-    denominator, value_status, and compared_with_england for the area's rows)."""
+    (`area_name` as it reads mid-sentence, e.g. 'the North East'; columns: area_code, period,
+    measure_id, age_band, client_group, value, numerator, denominator, value_status, and
+    compared_with_england and quality_flag for the area's rows). `flag_labels`: quality flag
+    code -> label, from the quality_flags table."""
     own = rows[rows["area_code"] == area_code]
     if area_name is None:
         area_name = own["area_name"].iloc[0] if "area_name" in own and not own.empty else area_code
@@ -135,10 +163,10 @@ def summarise(rows: pd.DataFrame, area_code: str, area_name: str | None = None) 
         return f"No figures have been loaded for {area_name}."
     england = rows[rows["area_code"] == ENGLAND]
     is_england = area_code == ENGLAND
-    sentences, period = _topic_sentences(own, england, area_name, "sds_users", is_england, None)
-    more, _ = _topic_sentences(own, england, area_name, "dp_users", is_england, period)
+    sentences, period = _topic_sentences(own, england, area_name, "sds_users", is_england, None, flag_labels)
+    more, _ = _topic_sentences(own, england, area_name, "dp_users", is_england, period, flag_labels)
     sentences += more
-    health = _mental_health_sentence(own, england, area_name, is_england)
+    health = _mental_health_sentence(own, england, area_name, is_england, flag_labels)
     if health:
         sentences.append(health)
     return " ".join(sentence[0].upper() + sentence[1:] for sentence in sentences)

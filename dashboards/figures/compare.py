@@ -4,21 +4,43 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import (FONT, NOTE_MARK, REFERENCE_STYLES, axis_suffix, format_value, is_missing, records,
-               significance_style)
+from . import (CAVEAT_MARK, FONT, NOTE_MARK, REFERENCE_STYLES, axis_suffix, format_value, is_missing,
+               records, significance_style)
+from ..labels import flag_codes, flag_words
+
+
+def bar_label(record: dict, symbol: str, unit: str) -> str:
+    """'40.0% \u25b2', plus the caveat mark for a flagged value (once: a value not compared
+    because of its flag already has it as its symbol) and the dagger for a note."""
+    text = f"{format_value(record['value'], unit)} {symbol}"
+    if flag_codes(record.get("quality_flag")) and symbol != CAVEAT_MARK:
+        text += f" {CAVEAT_MARK}"
+    if isinstance(record.get("note"), str) and record["note"]:
+        text += f" {NOTE_MARK}"
+    return text
+
+
+def _flag_hover(quality_flag: object, flag_labels: dict[str, str] | None) -> str:
+    words = flag_words(quality_flag, flag_labels)
+    return f"<br>{CAVEAT_MARK} {words[0].upper() + words[1:]}" if words else ""
 
 
 def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title: str, title: str,
-                polarity: str = "higher_is_better", unit: str = "percent") -> go.Figure:
+                polarity: str = "higher_is_better", unit: str = "percent",
+                flag_labels: dict[str, str] | None = None) -> go.Figure:
     """Horizontal bars, highest at the top, one trace per comparison category (the legend
     names it), error bars from lower_95/upper_95 where present, a labelled line per reference.
+    A value with a quality flag carries the caveat mark on its label and its flag's label
+    (`flag_labels`: code -> label, from the quality_flags table) in its hover; one the flag
+    forbids comparing is in the 'not compared: see the caveat' category, never better or worse.
 
     Traces and layout are built as plain dicts and wrapped once without per-property
     validation: it runs inside a callback, where validating ~150 points costs ~20 ms. The
     unit tests validate the same figure in full.
     """
     ranked = councils.dropna(subset=["value"]).sort_values(["value", "area_name"], ascending=[True, False])
-    rows = records(ranked, ["area_name", "value", "lower_95", "upper_95", "compared_with_england", "note"])
+    rows = records(ranked, ["area_name", "value", "lower_95", "upper_95", "compared_with_england", "note",
+                            "quality_flag"])
     groups: dict[tuple, list[dict]] = {}
     for record in rows:
         groups.setdefault(significance_style(record["compared_with_england"], polarity), []).append(record)
@@ -28,8 +50,7 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
         values = [r["value"] for r in part]
         lower = [None if is_missing(r["lower_95"]) else r["lower_95"] for r in part]
         upper = [None if is_missing(r["upper_95"]) else r["upper_95"] for r in part]
-        labels = [f"{format_value(r['value'], unit)} {symbol}" + (f" {NOTE_MARK}" if isinstance(r["note"], str) and r["note"] else "")
-                  for r in part]
+        labels = [bar_label(r, symbol, unit) for r in part]
         # Labels sit just past the interval's upper end, where no whisker can cross them.
         traces.append({"type": "scatter", "x": [u if u is not None else v for u, v in zip(upper, values)],
                        "y": names, "mode": "text", "text": labels,
@@ -42,9 +63,10 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
             "error_x": {"type": "data", "symmetric": False, "color": "#1a1a1a", "thickness": 1.2,
                         "array": [None if u is None else u - v for u, v in zip(upper, values)],
                         "arrayminus": [None if l is None else v - l for l, v in zip(lower, values)]},
-            "customdata": [[l, u] for l, u in zip(lower, upper)],
+            "customdata": [[l, u, _flag_hover(r["quality_flag"], flag_labels)]
+                           for l, u, r in zip(lower, upper, part)],
             "hovertemplate": "%{y}: %{x:.1f} (95% interval %{customdata[0]:.1f} to %{customdata[1]:.1f})"
-                             "<extra></extra>"})
+                             "%{customdata[2]}<extra></extra>"})
     shapes, annotations = [], []
     for position, (style, row) in enumerate(zip(REFERENCE_STYLES,
                                                  references.dropna(subset=["value"]).itertuples())):
@@ -66,9 +88,10 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
         "yaxis": {"automargin": True, "categoryorder": "array", "categoryarray": [r["area_name"] for r in rows],
                   "tickfont": {"size": 12 if len(ranked) > 40 else 14}},
         "barmode": "overlay", "bargap": 0.25, "shapes": shapes, "annotations": annotations,
-        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
-                   "title": {"text": "Compared with England (95%):"}},
-        "margin": {"l": 10, "r": 40, "t": 90, "b": 110}, "height": max(380, per_bar * len(ranked) + 220),
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "xref": "container", "x": 0,
+                   # Title above the items: beside them it pushes the categories off a phone's screen.
+                   "title": {"text": "Compared with England (95%):", "side": "top"}},
+        "margin": {"l": 10, "r": 60, "t": 90, "b": 130}, "height": max(380, per_bar * len(ranked) + 220),
         "plot_bgcolor": "white", "font": FONT}
     return go.Figure(data=traces, layout=layout, _validate=False)
 
@@ -90,5 +113,12 @@ def describe_ranking(councils: pd.DataFrame, references: pd.DataFrame, *, what: 
         counts = ranked["compared_with_england"].value_counts()
         if counts.sum():
             text += (f" Compared with England: {counts.get('higher', 0)} significantly higher, "
-                     f"{counts.get('lower', 0)} significantly lower, {counts.get('similar', 0)} similar.")
+                     f"{counts.get('lower', 0)} significantly lower, {counts.get('similar', 0)} similar")
+            held_back = counts.get("not_compared", 0)
+            text += f", {held_back} not compared because of a quality flag." if held_back else "."
+    if "quality_flag" in ranked:
+        flagged = sum(bool(flag_codes(flag)) for flag in ranked["quality_flag"])
+        if flagged:
+            text += (f" {flagged} of {len(ranked)} values carry a quality flag (marked {CAVEAT_MARK}): "
+                     "see the caveats with the chart.")
     return text

@@ -2,7 +2,8 @@
 and trend lines that are never joined across missing years, series breaks or boundary changes.
 
 Each compared area has its own marker shape, colour and legend words (and, in the trend, line
-style), so no comparison rests on colour alone.
+style), so no comparison rests on colour alone. A value with a quality flag is drawn hollow, with
+its flag in the hover and the caveat mark in the words beside it.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import FONT, NOTE_MARK, format_value, is_missing, significance_style
-from ..labels import breakdown_label
+from . import CAVEAT_MARK, FONT, NOTE_MARK, format_value, is_missing, significance_style
+from ..labels import breakdown_label, flag_codes, flag_words
 
 AGE_ORDER = ["all", "18-64", "under-65", "65+", "65-84", "85+"]
 MEASURE_ORDER = ["sds_users", "dp_users", "sds_carers", "dp_carers", "pb_eligible", "dp_recipients",
@@ -39,6 +40,23 @@ ENGLAND_STYLE = ("square", "\u25a0", "#1a1a1a", "dot")       # near-black
 def percent_ticks(step: int) -> dict:
     ticks = list(range(0, 101, step))
     return {"tickmode": "array", "tickvals": ticks, "ticktext": [f"{t}%" for t in ticks]}
+
+
+def hollow(symbol: str, quality_flag: object) -> str:
+    """The marker's open version for a flagged value: 'circle' -> 'circle-open'."""
+    return f"{symbol}-open" if flag_codes(quality_flag) else symbol
+
+
+def flag_hover(quality_flag: object, flag_labels: dict[str, str] | None) -> str:
+    """'<br>\u26a0 Not comparable between councils' for a flagged value's hover; '' otherwise."""
+    words = flag_words(quality_flag, flag_labels)
+    return f"<br>{CAVEAT_MARK} {words[0].upper() + words[1:]}" if words else ""
+
+
+def percent_axis_top(highest: float) -> float:
+    """A little above the highest percentage drawn, so small values are not squashed against a
+    fixed 0-100 axis; never far past 100, which a percentage cannot exceed."""
+    return min(highest * 1.1 + 1, max(highest + 2, 100.0))
 
 
 def roles(area_code: str, area_name: str, region: tuple[str, str] | None,
@@ -87,11 +105,31 @@ def row_label(measure_label: str, age_band: str, client_group: str, period: str)
     return f"{measure_label}<br>{breakdown_label(age_band, client_group)}, {period}"
 
 
+def _flags_of(frame: pd.DataFrame) -> list:
+    return frame["quality_flag"].tolist() if "quality_flag" in frame else [None] * len(frame)
+
+
+def dot_words(row, area_code: str, polarity: str) -> str:
+    """'22.2% \u26a0 not compared: see the caveat', '40.0% \u2020 \u25b2 better than England \u26a0':
+    the words beside a dot; the caveat mark once for a flagged value."""
+    note = f" {NOTE_MARK}" if isinstance(row.note, str) and row.note else ""
+    text = format_value(row.value, "percent") + note
+    symbol = ""
+    if area_code != "E92000001":
+        words, _, symbol = significance_style(getattr(row, "compared_with_england", None), polarity)
+        text += f" {symbol} {words}"
+    if flag_codes(getattr(row, "quality_flag", None)) and symbol != CAVEAT_MARK:
+        text += f" {CAVEAT_MARK}"
+    return text
+
+
 def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict[str, str],
-              polarities: dict[str, str], *, title: str) -> go.Figure:
+              polarities: dict[str, str], *, title: str, flag_labels: dict[str, str] | None = None) -> go.Figure:
     """Percentages only: one row per measure x breakdown (latest period), a dot per area, the
-    first area's 95% interval as a whisker, and its comparison with England in words at the right."""
+    first area's 95% interval as a whisker, and its comparison with England in words at the right.
+    The first area's flagged values are hollow dots with the flag in the hover."""
     shown = latest[latest["value"].notna()]
+    flags = _flags_of(shown)
     labels = [row_label(measure_labels.get(m, m), a, c, p) for m, a, c, p in
               zip(shown["measure_id"], shown["age_band"], shown["client_group"], shown["period"])]
     traces, annotations = [], []
@@ -106,6 +144,13 @@ def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict
                      customdata=list(shown["period"]),
                      hovertemplate=f"{role.name} %{{customdata}}: %{{x:.1f}}%<extra></extra>")
         if position == 0:
+            # Hollow where flagged: an open marker's outline takes the marker colour, so the
+            # white line that rings a filled dot is dropped for those.
+            trace["marker"] = {**trace["marker"], "symbol": [hollow(role.symbol, f) for f in flags],
+                               "line": {"color": [role.colour if flag_codes(f) else "#ffffff" for f in flags],
+                                        "width": [2 if flag_codes(f) else 1 for f in flags]}}
+            trace["customdata"] = [[period, flag_hover(f, flag_labels)] for period, f in zip(shown["period"], flags)]
+            trace["hovertemplate"] = f"{role.name} %{{customdata[0]}}: %{{x:.1f}}%%{{customdata[1]}}<extra></extra>"
             has = shown["lower_95"].notna() & shown["upper_95"].notna()
             trace["error_x"] = {"type": "data", "symmetric": False, "color": role.colour, "thickness": 2,
                                 "width": 6,
@@ -113,12 +158,7 @@ def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict
                                 "arrayminus": (shown["value"] - shown["lower_95"]).where(has).tolist()}
         traces.append({"type": "scatter", **trace})
     for label, row in zip(labels, shown.itertuples()):
-        note = f" {NOTE_MARK}" if isinstance(row.note, str) and row.note else ""
-        text = format_value(row.value, "percent") + note
-        if area.code != "E92000001":
-            words, _, symbol = significance_style(getattr(row, "compared_with_england", None),
-                                                  polarities.get(row.measure_id, "higher_is_better"))
-            text += f" {symbol} {words}"
+        text = dot_words(row, area.code, polarities.get(row.measure_id, "higher_is_better"))
         annotations.append({"x": 1.0, "xref": "paper", "xanchor": "left", "xshift": 12, "y": label, "yref": "y",
                             "text": text, "showarrow": False, "align": "left",
                             "font": {"size": 13, "color": "#1a1a1a"}})
@@ -134,7 +174,7 @@ def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict
 
 
 def describe_dots(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict[str, str],
-                  polarities: dict[str, str]) -> str:
+                  polarities: dict[str, str], flag_labels: dict[str, str] | None = None) -> str:
     """The dot chart in words: every row, every dot, the interval and the comparison."""
     shown = latest[latest["value"].notna()]
     names = ", ".join(role.name for role in area_roles)
@@ -152,6 +192,9 @@ def describe_dots(latest: pd.DataFrame, area_roles: list[Role], measure_labels: 
             words = significance_style(getattr(row, "compared_with_england", None),
                                        polarities.get(row.measure_id, "higher_is_better"))[0]
             text += f"; {words}"
+        flagged = flag_words(getattr(row, "quality_flag", None), flag_labels)
+        if flagged:
+            text += f" ({CAVEAT_MARK} flagged: {flagged})"
         parts.append(f"{label}: {text}.")
     return " ".join(parts)
 
@@ -192,6 +235,15 @@ def line_points(selection: pd.DataFrame, area_code: str, years: list[int],
     return xs, ys, labels
 
 
+def point_flags(selection: pd.DataFrame, area_code: str, xs: list) -> list:
+    """The quality flag of each point line_points gave (None at gaps and breaks)."""
+    if "quality_flag" not in selection:
+        return [None] * len(xs)
+    own = selection[(selection["area_code"] == area_code) & selection["value"].notna()]
+    flags = dict(zip((year_of(p) for p in own["period"]), own["quality_flag"]))
+    return [flags.get(x) if float(x).is_integer() else None for x in xs]
+
+
 def _interval_arrays(selection: pd.DataFrame, area_code: str, xs: list, ys: list) -> tuple[list, list]:
     own = selection[selection["area_code"] == area_code]
     bounds = {year_of(p): (lo, hi) for p, lo, hi in zip(own["period"], own.get("lower_95", []), own.get("upper_95", []))}
@@ -204,9 +256,12 @@ def _interval_arrays(selection: pd.DataFrame, area_code: str, xs: list, ys: list
 
 
 def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, title: str,
-                unit: str = "percent", value_title: str = "Percentage") -> go.Figure:
+                unit: str = "percent", value_title: str = "Percentage",
+                flag_labels: dict[str, str] | None = None) -> go.Figure:
     """Lines over financial years for each role present in `selection` (one measure and
     breakdown); breaks from `applicable_breaks`. Counts are drawn for the first area only.
+    Flagged points are hollow with their flag in the hover; a percentage axis runs from 0 to a
+    little above the highest value or interval drawn.
 
     Built from dicts and wrapped once without per-property validation (it runs inside a
     callback); the unit tests validate the same figure in full."""
@@ -214,6 +269,7 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
     if not years:
         return go.Figure()
     traces, shapes, annotations = [], [], []
+    highest = 0.0
     drawn = area_roles if unit == "percent" else area_roles[:1]
     measure_break_years = {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"]) if not isinstance(a, str)}
     for position, role in reversed(list(enumerate(drawn))):
@@ -222,30 +278,37 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
         xs, ys, labels = line_points(selection, role.code, years, own_breaks)
         if all(y is None for y in ys):
             continue
+        flags = point_flags(selection, role.code, xs)
+        highest = max([highest, *(y for y in ys if y is not None)])
         trace = dict(x=xs, y=ys, mode="lines+markers", connectgaps=False, name=role.name,
                      line={"color": role.colour, "dash": role.dash, "width": 3 if position == 0 else 2},
-                     marker={"symbol": role.symbol, "color": role.colour, "size": 10 if position == 0 else 9},
-                     customdata=labels,
-                     hovertemplate=f"{role.name} %{{customdata}}: %{{y:,.1f}}"
-                                   + ("%" if unit == "percent" else "") + "<extra></extra>")
+                     marker={"symbol": [hollow(role.symbol, f) for f in flags], "color": role.colour,
+                             "size": 10 if position == 0 else 9,
+                             "line": {"color": role.colour, "width": [2 if flag_codes(f) else 0 for f in flags]}},
+                     customdata=[[label, flag_hover(f, flag_labels)] for label, f in zip(labels, flags)],
+                     hovertemplate=f"{role.name} %{{customdata[0]}}: %{{y:,.1f}}"
+                                   + ("%" if unit == "percent" else "") + "%{customdata[1]}<extra></extra>")
         if position == 0 and unit == "percent":
             upper, lower = _interval_arrays(selection, role.code, xs, ys)
             if any(u is not None for u in upper):
                 trace["error_y"] = {"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
                                     "color": role.colour, "thickness": 1.5, "width": 5}
+                highest = max([highest, *(y + u for y, u in zip(ys, upper) if u is not None)])
         traces.append({"type": "scatter", **trace})
     shown_breaks = breaks[[years[0] < year_of(p) <= years[-1] for p in breaks["period"]]]
     for index, row in enumerate(shown_breaks.itertuples()):
         x = year_of(row.period) - 0.5
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
                        "line": {"dash": "longdash", "color": "#505a5f", "width": 1.5}})
-        annotations.append({"x": x, "y": 1, "yref": "paper", "yanchor": "bottom", "xanchor": "center",
+        # Anchored on the side away from the nearer edge, so a label near either end stays in view.
+        side = "left" if x < (years[0] + years[-1]) / 2 else "right"
+        annotations.append({"x": x, "y": 1, "yref": "paper", "yanchor": "bottom", "xanchor": side,
                             "showarrow": False, "text": f"{break_label(row)} {index + 1}",
                             "yshift": 2 + 18 * (index % 3), "font": {"size": 12, "color": "#1a1a1a"},
                             "bgcolor": "#ffffff", "hovertext": row.note, "name": f"break-{index + 1}"})
     y_axis = {"title": {"text": value_title}, "gridcolor": "#d9d9d9", "rangemode": "tozero"}
     if unit == "percent":
-        y_axis.update(range=[0, 101], **percent_ticks(20))
+        y_axis.update(range=[0, percent_axis_top(highest)], ticksuffix="%")
     layout = dict(
         title={"text": title, "x": 0, "xanchor": "left"}, shapes=shapes, annotations=annotations,
         xaxis={"title": {"text": "Year (to 31 March)"}, "tickvals": years, "ticktext": [period_of(y) for y in years],
@@ -259,8 +322,9 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
 
 
 def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, what: str,
-                   unit: str = "percent") -> str:
-    """The trend chart in words: each line's values, the years without figures, every break."""
+                   unit: str = "percent", flag_labels: dict[str, str] | None = None) -> str:
+    """The trend chart in words: each line's values (a flagged one marked), the years without
+    figures, which values are flagged and why, every break."""
     years = trend_years(selection, breaks)
     if not years:
         return f"No figures for {what}."
@@ -269,15 +333,22 @@ def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.D
     parts = [f"Line chart of {what} for {names}, {period_of(years[0])} to {period_of(years[-1])}."]
     if unit != "percent":
         parts.append("A count: only " + area_roles[0].name + " is drawn; other areas are in the table.")
-    with_value = set()
+    with_value, flagged = set(), []
     for role in drawn:
         own = selection[(selection["area_code"] == role.code) & selection["value"].notna()].sort_values("period")
         with_value |= {year_of(p) for p in own["period"]}
         if own.empty:
             parts.append(f"{role.name}: no figures.")
             continue
-        values = ", ".join(f"{p} {format_value(v, unit)}" for p, v in zip(own["period"], own["value"]))
+        flags = _flags_of(own)
+        values = ", ".join(f"{p} {format_value(v, unit)}" + (f" {CAVEAT_MARK}" if flag_codes(f) else "")
+                           for p, v, f in zip(own["period"], own["value"], flags))
         parts.append(f"{role.name}: {values}.")
+        flagged += [f"{role.name} {p} ({flag_words(f, flag_labels)})"
+                    for p, f in zip(own["period"], flags) if flag_codes(f)]
+    if flagged:
+        parts.append(f"Values marked {CAVEAT_MARK} carry a quality flag and are drawn hollow: "
+                     + ", ".join(flagged) + ".")
     gaps = [period_of(y) for y in years if y not in with_value]
     if gaps:
         parts.append("No figures for " + ", ".join(gaps) + ": the lines are not joined across these years.")

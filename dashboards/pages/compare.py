@@ -7,11 +7,11 @@ import urllib.parse
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
-from .. import db
+from .. import caveats, db
 from ..charts import Chart, register
-from ..components import comparison_table, message, page_shell, radio_group, selection_controls, source_line
+from ..components import (MARKS_FOOTNOTE, caveat_list, comparison_table, message, page_shell, radio_group,
+                          selection_controls, source_line)
 from ..context import warehouse
-from ..figures import NOTE_MARK
 from ..figures.compare import describe_ranking, ranked_bars
 from ..labels import breakdown_label
 from ..neighbours import METHOD as NEIGHBOURS_METHOD
@@ -124,6 +124,11 @@ def scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
     return _with_absent_councils(chosen, db.councils_alive(wh, s.period)), "all councils in England", [db.ENGLAND]
 
 
+def _flag_labels() -> dict[str, str]:
+    flags = db.quality_flags(warehouse())
+    return dict(zip(flags["quality_flag"], flags["label"]))
+
+
 def compare_chart(view: CompareView, measures: pd.DataFrame) -> Chart:
     """The ranked bars for a view: the page, its embed, image and downloads all draw this."""
     s = view.selection
@@ -136,7 +141,8 @@ def compare_chart(view: CompareView, measures: pd.DataFrame) -> Chart:
     what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}, {scope_name}"
     unit = measure["unit"]
     figure = ranked_bars(councils, references, value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
-                         title=f"{measure['label']}: {breakdown}, {s.period}", polarity=measure["polarity"], unit=unit)
+                         title=f"{measure['label']}: {breakdown}, {s.period}", polarity=measure["polarity"], unit=unit,
+                         flag_labels=_flag_labels())
     council_name = db.area(warehouse(), view.council)["area_name"] if view.council else ""
     return Chart(
         view="compare", title=measure["label"], subtitle=f"{breakdown}, {s.period}, {scope_name}",
@@ -163,14 +169,15 @@ def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
                         "Choose another year or breakdown.")]
     extras = [html.P(NEIGHBOURS_METHOD, className="method")] if view.scope == "neighbours" else []
     return [
-        html.Figure([
+        html.Figure([part for part in (
             dcc.Graph(id="compare-chart", figure=chart.figure, config={"displaylogo": False}),
+            caveat_list(caveats.for_chart(chart), element_id="compare-caveats"),
             html.Figcaption(chart.description, id="chart-description"),
-        ], className="chart"),
+        ) if part is not None], className="chart"),
         comparison_table(pd.concat([councils, rows[rows["area_type"] != "council"].sort_values("area_type")]),
                          caption=f"Data: {measure['label'].lower()}, {what}", count_label="Numerator",
                          base_label="Denominator", polarity=measure["polarity"], unit=measure["unit"]),
-        html.P(f"{NOTE_MARK} This value has a note in the table. " + METHOD, className="footnote method"),
+        html.P(MARKS_FOOTNOTE + " " + METHOD, className="footnote method"),
         *extras,
         share_panel(chart),
         source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna())))),

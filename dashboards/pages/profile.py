@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from .. import db
+from .. import caveats, db
 from ..charts import Chart, ChartRequestError, register
-from ..components import message, page_shell, radio_group, source_line
+from ..components import (MARKS_FOOTNOTE, caveat_list, message, note_text, page_shell, radio_group, source_line,
+                          value_text)
 from ..context import warehouse
-from ..figures import NOTE_MARK, format_value, is_missing, significance_style
+from ..figures import format_value, is_missing, significance_style
 from ..figures.profile import (Role, applicable_breaks, break_label, breakdown_order, describe_dots,
                                describe_trend, dot_chart, latest_by_breakdown, roles, trend_chart,
                                trend_table_rows)
@@ -38,9 +39,10 @@ METHOD = ("Dots show each figure for the latest year it was published; the whisk
           "confidence interval (Wilson score, from its counts). Significantly higher or lower than "
           "England means England's value lies outside that interval; counts rounded to the nearest 5 "
           "make intervals approximate. Counts (numbers of people) are in the table, not on the "
-          "percentage axis.")
+          "percentage axis. A hollow dot is a figure with a quality flag: see its caveat.")
 TREND_METHOD = ("Lines join consecutive years only: never across a year without a figure, a series break "
-                "or a boundary change (the dashed vertical lines).")
+                "or a boundary change (the dashed vertical lines). A hollow point is a figure with a quality "
+                "flag: see its caveat.")
 TREND_INTERVALS = (" Whiskers are the area's 95% confidence intervals (Wilson score, from its counts); "
                    "counts rounded to the nearest 5 make them approximate.")
 TREND_COUNTS = " A count is drawn for this area only; its comparators' counts are in the table and the data."
@@ -98,6 +100,7 @@ class Profile:
     rows: pd.DataFrame          # the area's and its comparators' observations, every period
     measures: pd.DataFrame      # indexed by measure_id
     breaks: pd.DataFrame        # all_series_breaks
+    flag_labels: dict[str, str] = field(default_factory=dict)   # quality flag code -> label
 
     @property
     def code(self) -> str:
@@ -158,7 +161,9 @@ def _load_profile(code: str) -> Profile | None:
     england = db.area(wh, db.ENGLAND)
     area_roles = roles(code, area["area_name"], region, (db.ENGLAND, england["area_name"]) if england else None)
     rows = db.observations(wh, area_codes=[role.code for role in area_roles])
-    return Profile(area, area_roles, rows, db.measures(wh).set_index("measure_id"), db.series_breaks(wh))
+    flags = db.quality_flags(wh)
+    return Profile(area, area_roles, rows, db.measures(wh).set_index("measure_id"), db.series_breaks(wh),
+                   dict(zip(flags["quality_flag"], flags["label"])))
 
 
 # ---------------------------------------------------------------- charts as data
@@ -207,9 +212,9 @@ def area_chart(profile: Profile, latest: pd.DataFrame | None = None) -> Chart | 
         view="area", title=title,
         subtitle=(f"Percentages, each measure and breakdown for its latest year with a figure "
                   f"({_span(percentages['period'])}); {_beside(profile)}"),
-        figure=dot_chart(percentages, profile.roles, labels, polarities, title=title),
+        figure=dot_chart(percentages, profile.roles, labels, polarities, title=title, flag_labels=profile.flag_labels),
         rows=rows.drop(columns=["_row", "_role"]).reset_index(drop=True),
-        method=METHOD, description=describe_dots(percentages, profile.roles, labels, polarities),
+        method=METHOD, description=describe_dots(percentages, profile.roles, labels, polarities, profile.flag_labels),
         page_url=PATH + profile.code, resolved={"code": profile.code},
         aliases={"code": profile.code})   # a code in lower case is the same area
 
@@ -231,11 +236,13 @@ def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
         view="trend", title=label,
         subtitle=f"{breakdown}, {_span(with_values if len(with_values) else selection['period'])}, {_beside(profile)}",
         figure=trend_chart(selection, profile.roles, breaks, title=f"{label}: {breakdown}, {profile.roles[0].name}",
-                           unit=unit, value_title="Percentage" if unit == "percent" else label),
+                           unit=unit, value_title="Percentage" if unit == "percent" else label,
+                           flag_labels=profile.flag_labels),
         rows=ordered.drop(columns="_role").reset_index(drop=True),
         method=TREND_METHOD + (TREND_INTERVALS if unit == "percent"
                                else TREND_COUNTS if len(profile.roles) > 1 else ""),
-        description=describe_trend(selection, profile.roles, breaks, what=what, unit=unit),
+        description=describe_trend(selection, profile.roles, breaks, what=what, unit=unit,
+                                   flag_labels=profile.flag_labels),
         page_url=PATH + profile.code + choice.query(),
         resolved={"code": profile.code, "measure": choice.measure_id, "age_band": choice.age_band,
                   "client_group": choice.client_group},
@@ -305,6 +312,14 @@ def _note(row) -> str:
     return row["note"] if isinstance(row.get("note"), str) else ""
 
 
+def _value_cell(row, unit: str) -> html.Td:
+    return html.Td(value_text(row.get("value"), unit, row.get("quality_flag"), _note(row)), className="number")
+
+
+def _note_cell(row) -> html.Td:
+    return html.Td(note_text(row.get("quality_note"), _note(row), row.get("quality_flag")), className="note")
+
+
 def _comparator_heads(profile: Profile) -> list[str]:
     return [f"{role.glyph} {role.name}" for role in profile.roles[1:]]
 
@@ -323,10 +338,9 @@ def latest_table(profile: Profile, latest: pd.DataFrame, *, percent: bool, table
         body = [html.Tr(html.Th(profile.label(measure_id), colSpan=len(heads), scope="rowgroup"),
                         className="group")]
         for _, row in group.iterrows():
-            note = _note(row)
             cells = [html.Th(breakdown_label(row["age_band"], row["client_group"]), scope="row"),
                      html.Td(row["period"], className="period"),
-                     html.Td(format_value(row["value"], unit) + (f" {NOTE_MARK}" if note else ""), className="number")]
+                     _value_cell(row, unit)]
             if percent:
                 cells += [html.Td(_interval(row), className="number"),
                           html.Td(_count(row.get("numerator")), className="number"),
@@ -335,15 +349,16 @@ def latest_table(profile: Profile, latest: pd.DataFrame, *, percent: bool, table
             cells.append(html.Td(str(row["value_status"]).replace("_", " ")))
             cells += [html.Td(format_value(row.get(f"value_{role.code}"), unit), className="number")
                       for role in profile.roles[1:]]
-            cells.append(html.Td(note, className="note"))
+            cells.append(_note_cell(row))
             body.append(html.Tr(cells))
         bodies.append(html.Tbody(body))
     others = " and ".join(role.name for role in profile.roles[1:])
-    what = "percentages (the dot chart)" if percent else "counts of people"
+    what = "percentages (the dot chart)" if percent else "counts and amounts of money"
     caption = f"Data: {what} for {area.name}, latest year with a figure" + (
         f", beside {others} for the same year" if others else "")
     return html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])),
-                       *bodies], className="data-table profile-table", id=table_id)
+                       *bodies], className="data-table profile-table", id=table_id,
+                      tabIndex="0")   # on a phone it scrolls sideways within itself: keyboard users too
 
 
 def trend_table(profile: Profile, table: pd.DataFrame, choice: TrendChoice, what: str) -> html.Table:
@@ -355,10 +370,9 @@ def trend_table(profile: Profile, table: pd.DataFrame, choice: TrendChoice, what
     for _, row in table.iterrows():
         row = row.copy()
         row["measure_id"] = choice.measure_id
-        note = _note(row)
         status = row.get("value_status")
         cells = [html.Th(row["period"], scope="row", className="period"),
-                 html.Td(format_value(row.get("value"), unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
+                 _value_cell(row, unit),
                  html.Td(_interval(row), className="number"),
                  html.Td(_count(row.get("numerator")), className="number"),
                  html.Td(_count(row.get("denominator")), className="number"),
@@ -366,11 +380,27 @@ def trend_table(profile: Profile, table: pd.DataFrame, choice: TrendChoice, what
                  html.Td("no row for this area" if is_missing(status) else str(status).replace("_", " "))]
         cells += [html.Td(format_value(row.get(f"value_{role.code}"), unit), className="number")
                   for role in profile.roles[1:]]
-        cells.append(html.Td(note, className="note"))
+        cells.append(_note_cell(row))
         body.append(html.Tr(cells))
     return html.Table([html.Caption(f"Data: {what}, every year"),
                        html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])), html.Tbody(body)],
-                      className="data-table", id="profile-trend-table")
+                      className="data-table", id="profile-trend-table", tabIndex="0")
+
+
+def chart_figure(graph_id: str, chart: Chart, sentences: list[str], description_id: str) -> html.Figure:
+    """The chart, its caveats directly under it as visible text, then its description."""
+    parts = [dcc.Graph(id=graph_id, figure=chart.figure, config={"displaylogo": False}),
+             caveat_list(sentences, element_id=f"{graph_id}-caveats"),
+             html.Figcaption(chart.description, id=description_id)]
+    return html.Figure([part for part in parts if part is not None], className="chart")
+
+
+def trend_caveats(chart: Chart, shown_breaks: pd.DataFrame) -> list[str]:
+    """The trend's caveats, less the breaks the numbered list under it already explains beside
+    the chart's numbered markers (the same note twice is noise)."""
+    explained = [note for note in shown_breaks["note"] if isinstance(note, str) and note]
+    return [sentence for sentence in caveats.for_chart(chart)
+            if not any(sentence.endswith(note) for note in explained)]
 
 
 def trend_panel(profile: Profile, choice: TrendChoice | None) -> list:
@@ -383,10 +413,7 @@ def trend_panel(profile: Profile, choice: TrendChoice | None) -> list:
     what = f"{profile.label(choice.measure_id).lower()}, {breakdown.lower()}"
     years = [int(p[:4]) for p in selection.loc[selection["value"].notna(), "period"]]
     shown = breaks[[bool(years) and min(years) < int(p[:4]) <= max(years) for p in breaks["period"]]]
-    parts = [html.Figure([
-        dcc.Graph(id="profile-trend", figure=chart.figure, config={"displaylogo": False}),
-        html.Figcaption(chart.description, id="profile-trend-description"),
-    ], className="chart")]
+    parts = [chart_figure("profile-trend", chart, trend_caveats(chart, shown), "profile-trend-description")]
     if not shown.empty:
         parts.append(html.Div([
             html.H3("Breaks in this series"),
@@ -468,10 +495,7 @@ def layout(code: str = "", **query: str) -> html.Div:
                        element_id="profile-dots-message")
     else:
         dots = html.Div([
-            html.Figure([
-                dcc.Graph(id="profile-dots", figure=chart.figure, config={"displaylogo": False}),
-                html.Figcaption(chart.description, id="profile-dots-description"),
-            ], className="chart"),
+            chart_figure("profile-dots", chart, caveats.for_chart(chart), "profile-dots-description"),
             share_panel(chart),
         ])
     tables = [latest_table(profile, part, percent=is_percent, table_id=table_id)
@@ -490,7 +514,8 @@ def layout(code: str = "", **query: str) -> html.Div:
         html.H1(f"{name}: self-directed support and direct payments"),
         _lede(profile),
         html.H2("In brief"),
-        html.P(summarise(profile.rows, profile.code, in_sentence(name, profile.area["area_type"])),
+        html.P(summarise(profile.rows, profile.code, in_sentence(name, profile.area["area_type"]),
+                         profile.flag_labels),
                id="profile-summary", className="summary"),
         html.H2(" beside ".join(["Latest figures", " and ".join(r.name for r in profile.roles[1:])])
                 if comparator_codes else "Latest figures"),
@@ -498,7 +523,7 @@ def layout(code: str = "", **query: str) -> html.Div:
         *trend,
         html.H2("All figures"),
         *tables,
-        html.P(f"{NOTE_MARK} This value has a note in the table. " + METHOD, className="footnote method"),
+        html.P(MARKS_FOOTNOTE + " " + METHOD, className="footnote method"),
         source_line(db.sources(warehouse(), _shown_source_ids(profile)), element_id="profile-sources"),
     ], location_id="profile-url")
 

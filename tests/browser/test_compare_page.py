@@ -46,8 +46,10 @@ def test_north_east_all_adults_bars_intervals_and_reference_lines(page, live_url
     bars = bars_top_to_bottom(page)
     assert [name for name, _ in bars] == [name for name, _ in expected]
     assert [label.split(" ")[0] for _, label in bars] == [f"{v:.1f}%" for _, v in expected]
-    # Significance is in the label's symbol, not only the colour; the note in a dagger.
-    assert dict(bars)["Sunderland"] == "64.6% \u25b2 \u2020"
+    # Significance is in the label's symbol, not only the colour; a quality flag (Sunderland's
+    # published 64.6% is further from its counts than rounding explains) in the caveat mark; the
+    # note in a dagger.
+    assert dict(bars)["Sunderland"] == "64.6% \u25b2 \u26a0 \u2020"
     assert dict(bars)["Stockton-on-Tees"] == "18.5% \u25bc"
     assert references(page) == ["England 43.0%", "North East 43.6%"]
     assert page.locator("#compare-chart .shapelayer path").count() == 2
@@ -88,8 +90,10 @@ def test_choosing_mental_health_changes_chart_table_and_url(page, live_url):
     # The download link follows the view: the same query as the page's URL.
     assert page.locator("#compare-download-csv").get_attribute("href") == "/download/compare.csv?" + page.url.split("?")[1]
     darlington = [r for r in table_rows(page) if r[1] == "Darlington"][0]
-    assert darlington[3] == "19.0% \u2020" and darlington[7] == "\u25cf similar to England"
-    assert darlington[9].startswith("Published 19% is further from the counts' ratio (17.7%)")
+    assert darlington[3] == "19.0% \u26a0 \u2020" and darlington[7] == "\u25cf similar to England"
+    assert darlington[9].startswith("\u26a0 The published figure is further from its own counts (17.7%) than "
+                                    "rounding can explain")
+    assert "Published 19% is further from the counts' ratio (17.7%)" in darlington[9]
     assert page.console_errors == []
 
 

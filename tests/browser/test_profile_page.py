@@ -26,32 +26,48 @@ def test_darlington_summary_dot_chart_and_accessibility(page, full_url):
     wait_for_trend(page)
     assert page.locator("h1").inner_text() == "Darlington: self-directed support and direct payments"
     summary = page.locator("#profile-summary").inner_text()
+    # DHSC says 2024-25 self-directed support is not comparable between councils: flagged, not compared.
     assert summary.startswith(
         "In 2024-25, 95.8% of adults using long-term support in Darlington received self-directed support "
-        "(790 of 825), higher than England (82.4%), significantly. In the same year, 28.8% received direct "
-        "payments (238 of 825), higher than England (24.5%), significantly.")
-    assert "For adults aged 18-64 with mental health needs, 19.0% received self-directed support in 2011-12" in summary
+        "(790 of 825) \u26a0 but this figure is flagged (not comparable between councils), so it is not compared "
+        "with England. In the same year, 28.8% received direct payments (238 of 825), higher than England "
+        "(24.5%), significantly.")
+    assert summary.endswith("For adults aged 18-64 with mental health needs, 19.0% received self-directed support "
+                            "in 2011-12 (70 of 395), similar to England (14.6%) \u26a0 (flagged: differs from its "
+                            "own counts).")
     # Three marker sets, each its own shape and colour, named in the legend.
     legend = page.locator("#profile-dots g.legend").text_content()
     assert legend == "Darlington (with 95% interval)North EastEngland"
+    # A hollow marker (Darlington's flagged 2024-25 dot, the first) is drawn in its stroke.
     markers = page.evaluate("""() => [...document.querySelectorAll('#profile-dots g.scatterlayer g.trace')]
-        .map(g => { const p = g.querySelector('path.point'); return [p.getAttribute('d').slice(0, 6), p.style.fill]; })""")
-    assert len({shape for shape, _ in markers}) == 3 and {fill for _, fill in markers} == {COUNCIL, REGION, ENGLAND}
+        .map(g => { const p = g.querySelector('path.point');
+                    return [p.getAttribute('d').slice(0, 6), p.style.fill, p.style.stroke]; })""")
+    assert len({shape for shape, _, _ in markers}) == 3
+    assert {stroke if fill == "none" else fill for _, fill, stroke in markers} == {COUNCIL, REGION, ENGLAND}
+    assert [fill for _, fill, _ in markers].count("none") == 1
     assert page.locator("#profile-dots g.errorbar").count() >= 10
     ticks = sorted(page.locator("#profile-dots g.ytick text").all(), key=lambda t: t.bounding_box()["y"])
     first_row = ticks[0].text_content()
     assert first_row == "Adults receiving self-directed supportAll adults (18+), 2024-25"
-    assert "95.8% \u25b2 better than England" in page.locator("#profile-dots g.annotation").all_text_contents()
+    assert "95.8% \u26a0 not compared: see the caveat" in page.locator("#profile-dots g.annotation").all_text_contents()
     described = page.locator("#profile-dots-description").inner_text()
     assert ("Adults receiving self-directed support, all adults (18+), 2024-25: Darlington 95.8% (95% interval "
-            "94.2 to 96.9), North East 88.6%, England 82.4%; better than England.") in described
+            "94.2 to 96.9), North East 88.6%, England 82.4%; not compared: see the caveat (\u26a0 flagged: not "
+            "comparable between councils).") in described
+    # The caveats under the dot chart, as visible text.
+    caveats = page.locator("#profile-dots-caveats").inner_text()
+    assert "\u26a0 Not comparable between councils (Darlington, North East, England" in caveats
+    assert ("Series break in 2024-25: From 2024-25 ASCOF 3D(1a) is derived from Client Level Data, not the SALT "
+            "return") in caveats
     # Counts are in the table, not on the percentage axis.
     assert "People receiving direct payments" not in page.locator("#profile-dots").text_content()
     counts = page.locator("#profile-counts-table").inner_text()
-    assert "People receiving direct payments (number)" in counts and "320" in counts
+    assert counts.startswith("Data: counts and amounts of money for Darlington, latest year with a figure")
+    assert "People receiving direct payments (number)\nAll adults (18+)\t2012-13\t315\tpublished\t6,870\t115,930" in counts
     row = page.locator("#profile-table tbody tr", has_text="2024-25").first.inner_text().split("\t")
-    assert row[:9] == ["All adults (18+)", "2024-25", "95.8%", "94.2 to 96.9", "790", "825",
-                       "\u25b2 better than England", "published", "88.6%"]
+    assert row[:9] == ["All adults (18+)", "2024-25", "95.8% \u26a0", "94.2 to 96.9", "790", "825",
+                       "\u26a0 not compared: see the caveat", "published", "88.6%"]
+    assert row[-1].startswith("\u26a0 DHSC, ASCOF 2024-25 note 15")
     assert "ASCOF" in page.locator("#profile-sources").inner_text()
     # Under each chart: its data, picture and embed code, at the chart's canonical URLs.
     assert page.locator("#area-download-csv").get_attribute("href") == "/download/area.csv?code=E06000005"
@@ -72,9 +88,10 @@ def test_trend_measure_changes_chart_and_url_and_a_saved_url_restores_it(page, f
     assert page.get_by_role("group", name="Measure").get_by_role(
         "radio", name="Adults receiving self-directed support").is_checked()
     segments = page.evaluate(LINE_SEGMENTS)
-    # England: 2011-12 alone, 2014-15 to 2017-18, 2020-21 to 2021-22, 2024-25 alone: never
-    # joined across the missing years or the 2014-15 and 2024-25 series breaks.
-    assert segments[ENGLAND] == ["M", "MLLL", "ML", "M"]
+    # England: 2011-12 to 2012-13, every year 2014-15 to 2023-24 (the 1C -> 3D code change in
+    # 2023-24 is a rename, not a break), 2024-25 alone: never joined across the missing 2013-14 or
+    # the 2014-15 and 2024-25 series breaks.
+    assert segments[ENGLAND] == ["ML", "MLLLLLLLLL", "M"]
     before = page.locator("#profile-trend-description").inner_text()
     assert "Series break 1, before 2014-15 (lines not joined across it): ASCOF 1C(1A) from 2014-15" in before
     page.get_by_role("group", name="Measure").get_by_role("radio", name="Adults receiving direct payments").check()
@@ -83,7 +100,8 @@ def test_trend_measure_changes_chart_and_url_and_a_saved_url_restores_it(page, f
     assert re.search(r"/area/E06000005\?measure=dp_users&age_band=all&client_group=all$", page.url)
     after = page.locator("#profile-trend-description").inner_text()
     assert after.startswith("Line chart of adults receiving direct payments, all adults (18+) for Darlington")
-    assert "Darlington: 2014-15 30.4%, 2015-16 30.3%, 2016-17 32.0%, 2017-18 45.5%, 2020-21 36.5%" in after
+    assert ("Darlington: 2014-15 30.4%, 2015-16 30.3%, 2016-17 32.0%, 2017-18 45.5%, 2018-19 42.2%, 2019-20 "
+            "40.2%, 2020-21 36.5%, 2021-22 35.7%, 2022-23 35.0%, 2023-24 32.4%, 2024-25 28.8%.") in after
     # The trend's share panel follows the controls.
     assert page.locator("#trend-download-csv").get_attribute("href") == \
         "/download/trend.csv?code=E06000005&measure=dp_users&age_band=all&client_group=all"
@@ -106,18 +124,21 @@ def test_trend_measure_changes_chart_and_url_and_a_saved_url_restores_it(page, f
 def test_breaks_between_adjacent_years_and_boundary_changes_are_not_joined(page, full_url):
     page.goto(full_url + DARLINGTON + "?measure=dp_recipients&age_band=all&client_group=all")
     wait_for_trend(page)
-    # 2008-09 to 2011-12 are consecutive years, but each is a break: four isolated points.
-    assert page.evaluate(LINE_SEGMENTS)[COUNCIL] == ["M", "M", "M", "M"]
+    # 2006-07 alone (no 2007-08); 2008-09 to 2011-12 are consecutive years, but 2009-10, 2010-11 and
+    # 2011-12 each start a new series: 2008-09, 2009-10 and 2010-11 stand alone, 2011-12 joins 2012-13.
+    assert page.evaluate(LINE_SEGMENTS)[COUNCIL] == ["M", "M", "M", "M", "ML"]
     assert page.locator("#profile-trend-breaks li").count() == 3
     assert "The 2009-10 return counted 'direct payments and personal budgets'" in \
         page.locator("#profile-trend-breaks").inner_text()
     page.goto(full_url + "/area/E06000058?measure=population&age_band=all&client_group=all")
     wait_for_trend(page)
-    # BCP's population for 2018-19 sits alone, before the 2019-20 boundary change.
-    assert page.evaluate(LINE_SEGMENTS)[COUNCIL] == ["M", "ML"]
+    # BCP's series starts at its creation in 2019-20 (no figure is kept for it before its
+    # lifetime): one run, with the two boundary changes that made it marked where it starts.
+    assert page.evaluate(LINE_SEGMENTS)[COUNCIL] == ["ML"]
     annotations = page.locator("#profile-trend g.annotation").all_text_contents()
     assert annotations == ["Boundary change 1", "Boundary change 2"]
     described = page.locator("#profile-trend-description").inner_text()
+    assert "Bournemouth, Christchurch and Poole: 2019-20 319,763, 2020-21 320,637." in described
     assert ("Boundary change 1, before 2019-20 (lines not joined across it): Bournemouth (CASSR 810) and Poole "
             "(811) unitaries merged") in described
     assert page.console_errors == []

@@ -99,3 +99,28 @@ def test_the_in_memory_selection_answers_exactly_as_the_sql_query(bundled_db):
     assert fast.equals(slow.reset_index(drop=True)) or fast.to_dict("records") == slow.to_dict("records")
     assert list(fast["area_name"][:3]) == ["Gateshead", "Hartlepool", "South Tyneside"]
     assert fast["area_type"].tolist()[-1] == "region"
+
+
+FLAGGED = pd.DataFrame({
+    "area_name": ["Alpha", "Beta", "Gamma"], "value": [10.0, 40.0, 22.2],
+    "lower_95": [8.0, 35.0, 20.3], "upper_95": [12.0, 45.0, 24.2],
+    "compared_with_england": ["lower", "higher", "not_compared"], "note": [None, "a note", None],
+    "quality_flag": [None, "small_rounded_counts", "not_comparable_between_councils; sds_equals_dp"]})
+
+
+def test_flagged_bars_carry_the_caveat_mark_once_and_a_held_back_one_is_never_better_or_worse():
+    figure = ranked_bars(FLAGGED, REFERENCES, value_title="%", title="t",
+                         flag_labels={"small_rounded_counts": "Small rounded counts"})
+    bars = {trace.name: list(trace.y) for trace in figure.data if trace.type == "bar"}
+    assert bars == {"\u25bc worse than England": ["Alpha"], "\u26a0 not compared: see the caveat": ["Gamma"],
+                    "\u25b2 better than England": ["Beta"]}
+    labels = {t.y[0]: t.text[0] for t in figure.data if t.type == "scatter"}
+    assert labels == {"Alpha": "10.0% \u25bc", "Beta": "40.0% \u25b2 \u26a0 \u2020", "Gamma": "22.2% \u26a0"}
+    hovers = {t.y[0]: t.customdata[0][2] for t in figure.data if t.type == "bar"}
+    # A label from the flag table; a code without one reads as its words.
+    assert hovers == {"Alpha": "", "Beta": "<br>\u26a0 Small rounded counts",
+                      "Gamma": "<br>\u26a0 Not comparable between councils; sds equals dp"}
+    text = describe_ranking(FLAGGED, REFERENCES, what="uptake")
+    assert text.endswith("Compared with England: 1 significantly higher, 1 significantly lower, 0 similar, "
+                         "1 not compared because of a quality flag. 2 of 3 values carry a quality flag "
+                         "(marked \u26a0): see the caveats with the chart.")
