@@ -195,7 +195,7 @@ def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -
         return closest.describe()
     if all(m.layout.shape == "reference" for m in matches):
         return ReferenceFile(matches[0].layout.config.get("description", matches[0].layout.layout_id))
-    frames, ignored, meta = [], {}, {}
+    records, ignored, meta = [], {}, {}
     for match in matches:
         extraction = SheetExtractor(match, file_label, path, pipeline.resolver, pipeline.crosswalk,
                                     pipeline.measure_units, pipeline.note_requirements).extract()
@@ -204,11 +204,11 @@ def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -
         assembler = Assembler(pipeline.measure_units, markers=match.layout.section("markers"),
                               suppressed_as=match.layout.config.get("suppressed_in_sums"),
                               counts_rounded_to=_rounding(match.layout, sheet_meta))
-        frames.append(assembler.rows(extraction.cells, source_id=source_id, file_label=file_label))
+        records += assembler.rows(extraction.cells, source_id=source_id, file_label=file_label)
         for reason, count in extraction.ignored.items():
             ignored[f"{match.sheet.name or 'csv'}: {reason}"] = count
         meta = {**match.layout.section("source"), **sheet_meta, **meta}
-    rows = pd.concat(frames, ignore_index=True)
+    rows = pd.DataFrame.from_records(records, columns=FACT_COLUMNS)
     meta.setdefault("period", ", ".join(sorted(set(rows["period"]))))
     return LoadedSource(source_id=source_id, file_label=file_label,
                         layout_id=", ".join(dict.fromkeys(m.layout.layout_id for m in matches)),

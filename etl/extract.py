@@ -136,7 +136,6 @@ class SheetExtractor:
                                    for c in row if c)
         self.result = Extraction()
         self._columns_by_header: dict[str, int] = {}
-        self._resolved: dict[tuple, str | None] = {}
         self._mappings: dict[str, dict[str, str]] = {"crosswalk": crosswalk}
         self._first_row: dict[tuple, int] = {}
 
@@ -180,11 +179,20 @@ class SheetExtractor:
                 for h, values in config.get("skip_where", {}).items()}
         return keep, skip
 
-    def data_rows(self):
-        """(row number, row) for each data row, with keep/skip filters applied."""
+    def data_rows(self, classify=None):
+        """(row number, row) for each data row, with keep/skip filters applied; or, given
+        `classify(row, row number)`, (row number, row, what it returned) for the rows it does
+        not reject with None. It runs first: most rows of an all-measures file are other
+        measures, and one lookup rejects them more cheaply than the other tests."""
         keep, skip = self._row_filters()
         outside = f"rows outside {self.layout.section('rows').get('keep_where')}"
         for offset, row in enumerate(self.rows[self.header_index + 1:], start=1):
+            row_number = self.header_row_number + offset
+            found = None
+            if classify is not None:
+                found = classify(row, row_number)
+                if found is None:
+                    continue
             if not any(_has_text(c) for c in row):
                 continue
             if keep and any(map_key(row[i] if i < len(row) else "") not in allowed for i, allowed in keep.items()):
@@ -192,20 +200,43 @@ class SheetExtractor:
                 continue
             if skip and any(map_key(row[i] if i < len(row) else "") in banned for i, banned in skip.items()):
                 continue
-            yield self.header_row_number + offset, row
+            yield (row_number, row) if classify is None else (row_number, row, found)
 
     def area_of(self, row: list[object], row_number: int, period: str | None,
                 value_columns: list[int]) -> str | None:
-        """The row's area code, None for rows that are not data (footnotes, council types)."""
+        """The row's area code, None for rows that are not data (footnotes, council types).
+
+        Long files repeat each area on hundreds of rows: the verdict is kept per printed cells
+        and period, so each spelling is read and resolved once."""
+        if self._fixed_area is not None:
+            return self._fixed_area
+        key = (tuple(row[i] if i < len(row) else None for i in self._area_cells), period)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = self._area_verdict(row, row_number, period)
+        kind, value = verdict
+        if kind == "area":
+            return value
+        if kind == "outside":
+            self.result.ignored[value] += 1
+            return None
+        if kind == "none" or not any(_looks_numeric(row[i]) for i in value_columns if i < len(row)):
+            return None  # not an area, or a footnote, legend or copyright line under the table
+        raise self.fail(value, row=row_number,
+                        column=self._label_column if self._label_column is not None else 0,
+                        hint="Add the spelling to etl/reference/area_aliases.csv.")
+
+    def _area_verdict(self, row: list[object], row_number: int, period: str | None) -> tuple[str, str | None]:
+        """('area', code), ('none', None) for a row that names no area, ('outside', why) for a
+        council that did not exist in the period, or ('unknown', message). An unknown printed
+        code raises at once: it is what the publisher meant, so no name may stand in for it."""
         config = self.layout.section("rows")
-        if "fixed_area" in config:
-            return config["fixed_area"]
         cell = lambda index: cell_text(row[index]) if index is not None and index < len(row) else ""
         code_column = next((i for i in self._code_columns if GSS_CODE.match(cell(i))), None)
         code = cell(code_column) if code_column is not None else None
         keep_codes = config.get("keep_area_codes")
         if keep_codes and not (code and re.match(keep_codes, code)):
-            return None
+            return "none", None
         label = cell(self._label_column)
         cassr = cell(self._cassr_column) or None
         pattern = config.get("area_label_pattern")
@@ -215,46 +246,41 @@ class SheetExtractor:
                 cassr = parts.groupdict().get("cassr") or cassr
                 label = parts.groupdict().get("name") or label
         if not (code or label or cassr):
-            return None
-        key = (code, label, cassr, period)
-        if key not in self._resolved:  # long files repeat each area on hundreds of rows
-            if code and not self.resolver.knows_code(code):
-                # A printed code is what the publisher meant: never fall back to the name, which
-                # can denote another council (a reused name, a successor).
-                named = self.resolver.resolve(label or None, cassr=cassr, period=period) if label else None
-                said = (f"; the name printed beside it, '{label}', is {named}" if named else
-                        f" for '{label}' (closest known names: "
-                        f"{', '.join(self.resolver.closest(label)) or 'none close'})" if label else "")
-                raise self.fail(f"unknown area code '{code}'{said}.", row=row_number,
-                                column=code_column,
-                                hint="Correct the code, or if it is a new council or a recode add "
-                                     "it to etl/reference/areas.csv (and area_changes.csv).")
-            self._resolved[key] = self.resolver.resolve(label or None, code=code, cassr=cassr,
-                                                        period=period)
-        found = self._resolved[key]
+            return "none", None
+        if code and not self.resolver.knows_code(code):
+            # A printed code is what the publisher meant: never fall back to the name, which
+            # can denote another council (a reused name, a successor).
+            named = self.resolver.resolve(label or None, cassr=cassr, period=period) if label else None
+            said = (f"; the name printed beside it, '{label}', is {named}" if named else
+                    f" for '{label}' (closest known names: "
+                    f"{', '.join(self.resolver.closest(label)) or 'none close'})" if label else "")
+            raise self.fail(f"unknown area code '{code}'{said}.", row=row_number,
+                            column=code_column,
+                            hint="Correct the code, or if it is a new council or a recode add "
+                                 "it to etl/reference/areas.csv (and area_changes.csv).")
+        found = self.resolver.resolve(label or None, code=code, cassr=cassr, period=period)
         if found and not self.resolver.existed(found, period):
             # A publication on next year's geography (ONS mid-2018 on April 2019 boundaries
             # prints Bournemouth, Christchurch and Poole): the council did not exist yet.
-            self.result.ignored[f"{label or code} ({found}): not a council in {period}"] += 1
-            return None
+            return "outside", f"{label or code} ({found}): not a council in {period}"
         if found:
-            return found
-        if not any(_looks_numeric(row[i]) for i in value_columns if i < len(row)):
-            return None  # a footnote, legend or copyright line under the table
+            return "area", found
         printed = label or code or cassr
         close = ", ".join(self.resolver.closest(printed)) or "none close"
-        raise self.fail(f"unknown area '{printed}' (closest known: {close}).", row=row_number,
-                        column=self._label_column if self._label_column is not None else 0,
-                        hint="Add the spelling to etl/reference/area_aliases.csv.")
+        return "unknown", f"unknown area '{printed}' (closest known: {close})."
 
     def _prepare_area_columns(self) -> None:
         config = self.layout.section("rows")
+        self._fixed_area = config.get("fixed_area")
         self._code_columns = [self.column(h) for h in config.get("area_code_columns", [])]
         name = config.get("area_name_column")
         self._label_column = self.column(name) if name else config.get("area_label_column_index")
         self._cassr_column = config.get("area_cassr_column_index")
         if "area_cassr_column" in config:
             self._cassr_column = self.column(config["area_cassr_column"])
+        self._area_cells = tuple(dict.fromkeys(
+            c for c in [*self._code_columns, self._label_column, self._cassr_column] if c is not None))
+        self._verdicts: dict[tuple, tuple[str, str | None]] = {}
 
     def _cell(self, area: str, period: str, dims: tuple[str, str, str], role: str, row: list,
               row_number: int, column: int, note: str | None) -> None:
@@ -317,6 +343,7 @@ class SheetExtractor:
         if "map" not in spec and "period_map" not in spec:
             return lambda row, row_number, period: cell_text(row[column] if column < len(row) else None)
         memo: dict[tuple, str | None] = {}   # long files repeat a few labels on every row
+        ignored_as: dict[tuple, str] = {}
         ignore = spec.get("ignore_unmapped", False)
         check = self._description_check(spec)
 
@@ -329,7 +356,9 @@ class SheetExtractor:
                                                            row=row_number, column=column, ignore=ignore)
             found = memo[key]
             if found is None:
-                self.result.ignored[f"{name} = {cell_text(value)}" + (f" in {period}" if key[1] else "")] += 1
+                if key not in ignored_as:
+                    ignored_as[key] = f"{name} = {cell_text(value)}" + (f" in {period}" if key[1] else "")
+                self.result.ignored[ignored_as[key]] += 1
             elif check is not None:
                 check(found, row, row_number)
             return found
@@ -388,24 +417,25 @@ class SheetExtractor:
             role_columns = {role: self.column(config[role]) for role in ROLES if role in config}
         read_role = self._dimension_reader(config["role"]) if role_columns is None else None
         readers = [self._dimension_reader(config[d]) for d in ("measure_id", "age_band", "client_group")]
-        for row_number, row in self.data_rows():
+
+        def classify(row: list, row_number: int) -> tuple | None:
+            """(period, role, dimensions), or None for a row of a measure not loaded."""
             period = self.period
-            if period_column is not None:
+            if period_column is not None and period_column < len(row):
                 period = normalise_period(row[period_column]) or period
-            # Cheap rejections first: most rows of an all-measures file are other measures.
             role = None
             if read_role is not None:
                 role = read_role(row, row_number, period)
                 if role is None:
-                    continue
+                    return None
             dims = []
             for read in readers:
                 dims.append(read(row, row_number, period))
                 if dims[-1] is None:
-                    break  # a measure the layout does not load: its other labels don't matter
-            if None in dims:
-                continue
-            dims = tuple(dims)
+                    return None  # a measure the layout does not load: its other labels don't matter
+            return period, role, tuple(dims)
+
+        for row_number, row, (period, role, dims) in self.data_rows(classify):
             period = self._require_period(period, row_number)
             columns = role_columns or {role: value_column}
             area = self.area_of(row, row_number, period, list(columns.values()))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _PATTERNS = [
     re.compile(r"(?<!\d)(?P<start>(19|20)\d{2})\s*(?:-|/|_|\u2013| to )\s*(?P<end>(19|20)?\d{2})(?!\d)"),
@@ -9,6 +10,7 @@ _PATTERNS = [
 ]
 
 
+@lru_cache(maxsize=4096, typed=True)   # a long file repeats a handful of years on every row
 def normalise_period(text: object) -> str | None:
     """'2011/12', '2011-2012', '2011 to 2012', '201112' -> '2011-12'; None if no year pair."""
     raw = " ".join(str(text or "").split())

@@ -1,10 +1,7 @@
 """Cells -> warehouse rows: group by observation, sum and pivot roles, derive, note. Pure."""
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-
-import pandas as pd
+from typing import NamedTuple
 
 from .errors import SourceError, cell_ref
 from .extract import Cell
@@ -22,23 +19,25 @@ FACT_COLUMNS = [
 _BLOCKING = ("missing", "not_applicable", "suppressed")
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     number: float | None
     status: str
-    position: tuple[int, int]   # (row number, 0-based column): formatted only when compacted
+    row: int                    # row number and 0-based column: formatted only when needed
+    column: int
     raw: object
 
 
-@dataclass(frozen=True)
-class RoleValue:
+class RoleValue(NamedTuple):
     number: float | None
     status: str | None
     refs: str | None
-    decimals: int
     note: str | None
     error: float = 0.0          # how far the number may be from the true count (rounding)
     all_suppressed: bool = False  # a sum whose every cell was suppressed
+
+
+_NO_VALUE = RoleValue(None, None, None, None)
+_ROLE_INDEX = {"numerator": 0, "denominator": 1, "value": 2}
 
 
 def _decimals(raw: object) -> int:
@@ -69,32 +68,33 @@ def combine(parts: list[Part], suppressed_as: float | None, rounded_to: float | 
     The error is the most the value can be off by rounding: half the rounding unit for each
     rounded cell, and the midpoint's distance to the ends for each suppressed one counted in.
     """
-    half = (rounded_to or 0) / 2
     if not parts:
-        return RoleValue(None, None, None, 0, None)
+        return _NO_VALUE
+    half = (rounded_to or 0) / 2
     if len(parts) == 1:  # most values are one published cell
         part = parts[0]
-        return RoleValue(part.number, part.status, cell_ref(*part.position), _decimals(part.raw), None,
-                         error=half if part.status == "published" else 0.0)
-    refs = compact_refs([p.position for p in parts])
+        return RoleValue(part.number, part.status, cell_ref(part.row, part.column), None,
+                         half if part.status == "published" else 0.0)
+    refs = compact_refs([(p.row, p.column) for p in parts])
     if suppressed_as is not None and all(p.status == "suppressed" for p in parts):
         note = (f"All {len(parts)} cells this figure sums were suppressed by the publisher, so "
                 "no figure can be given.")
-        return RoleValue(None, "suppressed", refs, 0, note, all_suppressed=True)
+        return RoleValue(None, "suppressed", refs, note, 0.0, True)
     total, suppressed, error = 0.0, 0, 0.0
     for part in parts:
-        if part.status == "published":
+        status = part.status
+        if status == "published":
             total += part.number
             error += half
-        elif part.status == "suppressed" and suppressed_as is not None:
+        elif status == "suppressed" and suppressed_as is not None:
             total += suppressed_as
             suppressed += 1
             error += suppressed_as
-        elif part.status in _BLOCKING:
-            return RoleValue(None, part.status, refs, 0, None)
+        elif status in _BLOCKING:
+            return RoleValue(None, status, refs, None)
     note = (f"Sums {suppressed} suppressed cell{'s' if suppressed > 1 else ''}, each counted as "
             f"{suppressed_as:g} (the middle of the suppressed range)." if suppressed else None)
-    return RoleValue(total, "derived", refs, 0, note, error=error)
+    return RoleValue(total, "derived", refs, note, error)
 
 
 def _tier(area_code: str) -> str:
@@ -102,11 +102,10 @@ def _tier(area_code: str) -> str:
     return "aggregate" if area_code.startswith(("E12", "E92")) else "council"
 
 
-def detect_rounding(cells: list[Cell], parsed: dict[int, tuple]) -> dict[str, float | None]:
+def detect_rounding(cells: list[Cell], parsed: list[tuple]) -> dict[str, float | None]:
     """Per tier, 5 when every count is a multiple of 5 (published rounded), else None."""
     counts: dict[str, list[float]] = {"council": [], "aggregate": []}
-    for i, cell in enumerate(cells):
-        number = parsed[i][0]
+    for cell, (number, _) in zip(cells, parsed):
         if cell.role in ("numerator", "denominator") and number not in (None, 0):
             counts[_tier(cell.area_code)].append(number)
     return {tier: 5.0 if len(found) >= 5 and all(n % 5 == 0 for n in found) else None
@@ -146,41 +145,52 @@ class Assembler:
                               hint=error.hint or "Correct the cell, or add the marker to the "
                                    "layout's [markers] if the publication uses a new one.") from error
 
-    def rows(self, cells: list[Cell], *, source_id: str, file_label: str) -> pd.DataFrame:
-        parsed = {i: self._parse(cell, file_label) for i, cell in enumerate(cells)}
+    def _parse_all(self, cells: list[Cell], file_label: str) -> list[tuple[float | None, str]]:
+        """Every cell parsed, each distinct text once (markers and common counts repeat)."""
+        plain, percent, measures = self._parsed, self._parsed_percent, self._percent_measures
+        parsed = []
+        for cell in cells:
+            raw = cell.raw
+            cache = percent if cell.role == "value" and cell.measure_id in measures else plain
+            found = cache.get(raw) if raw.__class__ is not bool else None
+            parsed.append(found if found is not None else self._parse(cell, file_label))
+        return parsed
+
+    def rows(self, cells: list[Cell], *, source_id: str, file_label: str) -> list[tuple]:
+        """The sheet's warehouse rows, as tuples in FACT_COLUMNS order."""
+        parsed = self._parse_all(cells, file_label)
         rounded_to = detect_rounding(cells, parsed) if self.counts_rounded_to == "detect" \
             else {"council": self.counts_rounded_to, "aggregate": self.counts_rounded_to}
-        groups: dict[tuple, dict] = defaultdict(lambda: {"numerator": [], "denominator": [],
-                                                         "value": [], "notes": [], "first": None})
-        for i, cell in enumerate(cells):
-            key = (cell.area_code, cell.period, cell.measure_id, cell.age_band, cell.client_group)
-            group = groups[key]
-            number, status = parsed[i]
-            group[cell.role].append(Part(number, status, (cell.row_number, cell.column_index),
-                                         cell.raw))
-            if cell.note and cell.note not in group["notes"]:
-                group["notes"].append(cell.note)
-            if group["first"] is None:
-                group["first"] = cell
-        records = [self._observation(key, group, rounded_to, source_id, file_label)
-                   for key, group in groups.items()]
-        return pd.DataFrame.from_records(records, columns=FACT_COLUMNS)
+        # Per observation: [numerator parts, denominator parts, value parts, notes, first cell].
+        groups: dict[tuple, list] = {}
+        for cell, (number, status) in zip(cells, parsed):
+            key = cell[:5]   # area, period, measure, age band, client group
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = [[], [], [], [], cell]
+            group[_ROLE_INDEX[cell.role]].append(Part(number, status, cell.row_number,
+                                                      cell.column_index, cell.raw))
+            note = cell.note
+            if note and note not in group[3]:
+                group[3].append(note)
+        return [self._observation(key, group, rounded_to, source_id, file_label)
+                for key, group in groups.items()]
 
-    def _observation(self, key: tuple, group: dict, rounding: dict[str, float | None],
-                     source_id: str, file_label: str) -> dict:
+    def _observation(self, key: tuple, group: list, rounding: dict[str, float | None],
+                     source_id: str, file_label: str) -> tuple:
         area_code, period, measure_id, age_band, client_group = key
         rounded_to = rounding[_tier(area_code)]
-        first: Cell = group["first"]
+        numerator_parts, denominator_parts, value_parts, group_notes, first = group
         unit = self.measure_units.get(measure_id)
         if unit is None:
             raise SourceError(f"unknown measure '{measure_id}' (known: "
                               f"{', '.join(sorted(self.measure_units))}).", file=file_label,
                               sheet=first.sheet, row=first.row_number)
-        where = dict(file=file_label, sheet=first.sheet, row=first.row_number)
-        numerator = combine(group["numerator"], self.suppressed_as, rounded_to)
-        denominator = combine(group["denominator"], self.suppressed_as, rounded_to)
-        value = combine(group["value"], self.suppressed_as, rounded_to)
-        notes = list(group["notes"])
+        suppressed_as = self.suppressed_as
+        numerator = combine(numerator_parts, suppressed_as, rounded_to)
+        denominator = combine(denominator_parts, suppressed_as, rounded_to)
+        value = combine(value_parts, suppressed_as, rounded_to)
+        notes = list(group_notes)
         number, status = value.number, value.status
         check, flag, flag_note = None, None, None
         emptied = next((r for r in (numerator, denominator, value) if r.all_suppressed), None)
@@ -195,30 +205,23 @@ class Assembler:
                 status = next((s for s in (numerator.status, denominator.status)
                                if s in _BLOCKING), "missing")
         elif unit == "percent" and status == "published" and not 0 <= number <= 100:
-            position = group["value"][0].position
-            raise SourceError(f"percentage {number:g} is outside 0-100.", **where,
-                              cell=cell_ref(*position),
+            part = value_parts[0]
+            raise SourceError(f"percentage {number:g} is outside 0-100.", file=file_label,
+                              sheet=first.sheet, row=first.row_number, cell=cell_ref(part.row, part.column),
                               hint="Percentages are written as 0-100 (52.8, not 0.528 or 5280).")
         elif unit == "percent" and status == "published":
-            check = counts_check(number, numerator.number, denominator.number, rounded_to,
-                                 value.decimals)
-            note = consistency_note(number, numerator.number, denominator.number, rounded_to,
-                                    value.decimals)
+            # A single printed cell: its decimals say how precisely it was printed.
+            decimals = _decimals(value_parts[0].raw) if len(value_parts) == 1 else 0
+            check = counts_check(number, numerator.number, denominator.number, rounded_to, decimals)
+            note = consistency_note(number, numerator.number, denominator.number, rounded_to, decimals)
             if note:
                 notes.append(note)
         notes += [n for n in (numerator.note, denominator.note, value.note) if n and n != flag_note]
-        return {
-            "area_code": area_code, "period": period, "measure_id": measure_id,
-            "age_band": age_band, "client_group": client_group,
-            "numerator": numerator.number, "denominator": denominator.number, "value": number,
-            "value_status": status or "missing", "counts_check": check,
-            "note": " ".join(dict.fromkeys(notes)) or None, "source_id": source_id,
-            "source_file": file_label, "source_sheet": first.sheet,
-            "source_row": first.row_number, "value_cell": value.refs,
-            "numerator_cell": numerator.refs, "denominator_cell": denominator.refs,
-            "numerator_error": numerator.error if numerator.number is not None else None,
-            "denominator_error": denominator.error if denominator.number is not None else None,
-            "value_error": value.error if value.number is not None else None,
-            "quality_flag": flag, "quality_note": flag_note,
-        }
-
+        return (area_code, period, measure_id, age_band, client_group,
+                numerator.number, denominator.number, number, status or "missing", check,
+                " ".join(dict.fromkeys(notes)) or None, source_id, file_label, first.sheet,
+                first.row_number, value.refs, numerator.refs, denominator.refs,
+                numerator.error if numerator.number is not None else None,
+                denominator.error if denominator.number is not None else None,
+                value.error if value.number is not None else None,
+                flag, flag_note)

@@ -17,18 +17,28 @@ def test_compact_refs_makes_ranges_of_adjacent_cells_in_a_row():
 
 
 def test_a_single_cell_keeps_its_status_and_a_sum_is_derived():
-    one = combine([Part(10.0, "published", (3, 1), "10")], suppressed_as=2)
+    one = combine([Part(10.0, "published", 3, 1, "10")], suppressed_as=2)
     assert (one.number, one.status, one.refs, one.note) == (10.0, "published", "B3", None)
-    total = combine([Part(10.0, "published", (3, 1), "10"), Part(None, "suppressed", (3, 2), "[c]"),
-                     Part(5.0, "published", (3, 3), "5")], suppressed_as=2)
+    total = combine([Part(10.0, "published", 3, 1, "10"), Part(None, "suppressed", 3, 2, "[c]"),
+                     Part(5.0, "published", 3, 3, "5")], suppressed_as=2)
     assert (total.number, total.status, total.refs) == (17.0, "derived", "B3:D3")
     assert total.note == "Sums 1 suppressed cell, each counted as 2 (the middle of the suppressed range)."
+    # Rounded to 5: each published cell may be 2.5 off, the suppressed one (0-4) 2.
+    assert combine([Part(10.0, "published", 3, 1, "10"), Part(None, "suppressed", 3, 2, "[c]")],
+                   suppressed_as=2, rounded_to=5).error == 4.5
+
+
+def test_a_sum_whose_every_cell_was_suppressed_is_suppressed_not_a_guess():
+    every = combine([Part(None, "suppressed", 3, 1, "[c]"), Part(None, "suppressed", 3, 2, "[c]")],
+                    suppressed_as=2)
+    assert (every.number, every.status, every.all_suppressed) == (None, "suppressed", True)
+    assert every.note == "All 2 cells this figure sums were suppressed by the publisher, so no figure can be given."
 
 
 def test_a_sum_with_a_missing_or_unimputed_part_is_not_a_number():
-    parts = [Part(10.0, "published", (3, 1), "10"), Part(None, "suppressed", (3, 2), "[c]")]
+    parts = [Part(10.0, "published", 3, 1, "10"), Part(None, "suppressed", 3, 2, "[c]")]
     assert combine(parts, suppressed_as=None).status == "suppressed"
-    parts = [Part(10.0, "published", (3, 1), "10"), Part(None, "missing", (3, 2), "..")]
+    parts = [Part(10.0, "published", 3, 1, "10"), Part(None, "missing", 3, 2, "..")]
     assert (combine(parts, suppressed_as=2).number, combine(parts, suppressed_as=2).status) == (None, "missing")
 
 
