@@ -27,13 +27,13 @@ from .errors import BuildError, SourceError
 from .extract import SheetExtractor
 from .intervals import write_intervals_and_gaps
 from .limits import Limits, check_file_size
+from .precedence import rank_sources
 from .readers import CSV_SUFFIXES, ENCODING_NAMES, SPREADSHEET_SUFFIXES, cell_text, read_file
 from .registry import Layout, load_layouts, map_key
 from .transform import FACT_COLUMNS, Assembler
 
 SCHEMA = Path(__file__).parent / "warehouse" / "schema.sql"
 DERIVE = Path(__file__).parent / "warehouse" / "derive.sql"
-PRECEDENCE = Path(__file__).parent / "warehouse" / "precedence.sql"
 QUALITY = Path(__file__).parent / "warehouse" / "quality.sql"
 APP_TABLES = Path(__file__).parent / "warehouse" / "app_tables.sql"
 DEFAULT_DB = Path("data/processed/uptake.duckdb")
@@ -237,17 +237,21 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference,
             else pd.DataFrame(columns=FACT_COLUMNS)
         facts = facts.sort_values(["source_id", "source_row", "measure_id", "age_band",
                                    "client_group"], kind="stable")
+        precedence = reference.source_precedence
+        facts = rank_sources(facts, {s.source_id: s.meta["precedence"] for s in loaded},
+                             dict(zip(precedence["source_kind"], precedence["precedence"].astype(int))))
+        columns = FACT_COLUMNS + ["source_kind", "precedence", "preferred"]
         connection.register("incoming", facts)
-        connection.execute(f"INSERT INTO facts_all ({', '.join(FACT_COLUMNS)}) "
-                           f"SELECT {', '.join(FACT_COLUMNS)} FROM incoming")
+        connection.execute(f"INSERT INTO facts_all ({', '.join(columns)}) "
+                           f"SELECT {', '.join(columns)} FROM incoming")
         connection.unregister("incoming")
         connection.executemany(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(s.source_id, s.file_label, s.layout_id, s.meta.get("title"), s.meta.get("publisher"),
               s.meta.get("cites"), s.meta.get("period"), s.meta.get("licence"),
               s.meta.get("transcription"), s.sha256, len(s.rows), s.meta["precedence"]) for s in loaded])
-        # Preferred values first (derivations read them), then again with the derived rows in.
-        for step in (PRECEDENCE, DERIVE, PRECEDENCE, QUALITY):
+        # The derivations read the preferred values, and add only grains no source gives.
+        for step in (DERIVE, QUALITY):
             connection.execute(step.read_text(encoding="utf-8"))
         write_intervals_and_gaps(connection)
         connection.execute(APP_TABLES.read_text(encoding="utf-8"))

@@ -56,6 +56,11 @@ def _missing_headers(present: set[str], signature: tuple[str, ...]) -> list[str]
     return [header for header in signature if normalise_header(header) not in present]
 
 
+@lru_cache(maxsize=256)
+def _signature_set(headers: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalise_header(header) for header in headers)
+
+
 def _title_found(layout: Layout, rows_above: list[list[object]]) -> bool:
     pattern = layout.title_pattern
     return pattern is None or any(pattern.search(cell_text(cell))
@@ -83,9 +88,14 @@ def detect_layouts(sheets: list[Sheet], layouts: list[Layout]) -> tuple[list[Mat
         present_by_row = _present(head)
         for layout in layouts:
             name_fits = _name_fits(layout, sheet)
+            signature = _signature_set(layout.signature)
             found = None
             for index, present in enumerate(present_by_row[: layout.header_search_rows]):
-                missing = _missing_headers(present, layout.signature)
+                absent = len(signature - present)
+                # Cheap test first: only a row near the best so far is worth naming what it lacks.
+                if absent and 1 - absent / len(signature) <= closest.score:
+                    continue
+                missing = _missing_headers(present, layout.signature) if absent else []
                 title_found = not missing and _title_found(layout, head[:index])
                 if not missing and title_found and name_fits:
                     found = index

@@ -1,7 +1,10 @@
 """Errors that point a person at the exact place in a raw file to fix."""
 from __future__ import annotations
 
+from functools import lru_cache
 
+
+@lru_cache(maxsize=1024)   # every cell reference of a wide table repeats its column's letters
 def column_letter(index: int) -> str:
     """0-based column index -> spreadsheet letters (0 -> A, 26 -> AA)."""
     letters = ""

@@ -22,6 +22,7 @@ from .registry import map_key
 from .values import ValueParseError, parse_value
 
 ROLES = ("numerator", "denominator", "value")
+_new = tuple.__new__
 _MID_YEAR = re.compile(r"\bmid-(\d{4})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _SHORT_YEARS = re.compile(r"(?<![0-9])([0-9]{2})[-_]([0-9]{2})(?![0-9])")
@@ -210,7 +211,8 @@ class SheetExtractor:
         and period, so each spelling is read and resolved once."""
         if self._fixed_area is not None:
             return self._fixed_area
-        key = (tuple(row[i] if i < len(row) else None for i in self._area_cells), period)
+        width = len(row)
+        key = (tuple([row[i] if i < width else None for i in self._area_cells]), period)
         verdict = self._verdicts.get(key)
         if verdict is None:
             verdict = self._verdicts[key] = self._area_verdict(row, row_number, period)
@@ -522,6 +524,7 @@ class SheetExtractor:
         row_labels = self._row_dimensions() if specs else {}
         value_columns = [column for column, _ in plans]
         sheet_area = self._sheet_area()
+        sheet = self.sheet.name
         for row_number, row in self.data_rows():
             labels = row_labels.get(row_number, {})
             if any(not cell_text(raw) for raw in labels.values()):
@@ -549,8 +552,10 @@ class SheetExtractor:
                         if area is None:
                             continue
                     for one in (self._substitute(dims, values) if values else [dims]):
-                        cells.append(Cell(area, period, *one, role, raw, self.sheet.name, row_number,
-                                          column, note))
+                        # tuple.__new__ builds the Cell without its Python-level constructor:
+                        # this line runs for every value cell of every wide table.
+                        cells.append(_new(Cell, (area, period, *one, role, raw, sheet, row_number,
+                                                 column, note)))
             found = tuple(sorted((period, area) for period, area in areas.items() if area))
             if found or sheet_area or not areas:
                 printed = tuple(cell_text(labels[name]) for name in specs)

@@ -71,20 +71,21 @@ def combine(parts: list[Part], suppressed_as: float | None, rounded_to: float | 
     if not parts:
         return _NO_VALUE
     half = (rounded_to or 0) / 2
+    # Parts are read by position: assembly builds them as plain tuples, which is cheaper.
     if len(parts) == 1:  # most values are one published cell
-        part = parts[0]
-        return RoleValue(part.number, part.status, cell_ref(part.row, part.column), None,
-                         half if part.status == "published" else 0.0)
-    refs = compact_refs([(p.row, p.column) for p in parts])
-    if suppressed_as is not None and all(p.status == "suppressed" for p in parts):
+        number, status, row, column, _ = parts[0]
+        return RoleValue(number, status, cell_ref(row, column), None,
+                         half if status == "published" else 0.0)
+    refs = compact_refs([(p[2], p[3]) for p in parts])
+    if suppressed_as is not None and all(p[1] == "suppressed" for p in parts):
         note = (f"All {len(parts)} cells this figure sums were suppressed by the publisher, so "
                 "no figure can be given.")
         return RoleValue(None, "suppressed", refs, note, 0.0, True)
     total, suppressed, error = 0.0, 0, 0.0
     for part in parts:
-        status = part.status
+        status = part[1]
         if status == "published":
-            total += part.number
+            total += part[0]
             error += half
         elif status == "suppressed" and suppressed_as is not None:
             total += suppressed_as
@@ -100,16 +101,6 @@ def combine(parts: list[Part], suppressed_as: float | None, rounded_to: float | 
 def _tier(area_code: str) -> str:
     """Publications round councils and aggregates differently (ASCOF 2024-25: only aggregates)."""
     return "aggregate" if area_code.startswith(("E12", "E92")) else "council"
-
-
-def detect_rounding(cells: list[Cell], parsed: list[tuple]) -> dict[str, float | None]:
-    """Per tier, 5 when every count is a multiple of 5 (published rounded), else None."""
-    counts: dict[str, list[float]] = {"council": [], "aggregate": []}
-    for cell, (number, _) in zip(cells, parsed):
-        if cell.role in ("numerator", "denominator") and number not in (None, 0):
-            counts[_tier(cell.area_code)].append(number)
-    return {tier: 5.0 if len(found) >= 5 and all(n % 5 == 0 for n in found) else None
-            for tier, found in counts.items()}
 
 
 class Assembler:
@@ -145,34 +136,38 @@ class Assembler:
                               hint=error.hint or "Correct the cell, or add the marker to the "
                                    "layout's [markers] if the publication uses a new one.") from error
 
-    def _parse_all(self, cells: list[Cell], file_label: str) -> list[tuple[float | None, str]]:
-        """Every cell parsed, each distinct text once (markers and common counts repeat)."""
-        plain, percent, measures = self._parsed, self._parsed_percent, self._percent_measures
-        parsed = []
-        for cell in cells:
-            raw = cell.raw
-            cache = percent if cell.role == "value" and cell.measure_id in measures else plain
-            found = cache.get(raw) if raw.__class__ is not bool else None
-            parsed.append(found if found is not None else self._parse(cell, file_label))
-        return parsed
-
     def rows(self, cells: list[Cell], *, source_id: str, file_label: str) -> list[tuple]:
-        """The sheet's warehouse rows, as tuples in FACT_COLUMNS order."""
-        parsed = self._parse_all(cells, file_label)
-        rounded_to = detect_rounding(cells, parsed) if self.counts_rounded_to == "detect" \
-            else {"council": self.counts_rounded_to, "aggregate": self.counts_rounded_to}
-        # Per observation: [numerator parts, denominator parts, value parts, notes, first cell].
+        """The sheet's warehouse rows, as tuples in FACT_COLUMNS order.
+
+        One pass over the cells (every value cell of every table passes through here): each
+        distinct text is parsed once, counts are noted for rounding detection, and cells are
+        grouped by observation as [numerator parts, denominator parts, value parts, notes,
+        first cell], each part a plain tuple (number, status, row, column, text)."""
+        plain, percent, measures = self._parsed, self._parsed_percent, self._percent_measures
+        detect = self.counts_rounded_to == "detect"
+        counts: dict[str, list[float]] = {"council": [], "aggregate": []}
         groups: dict[tuple, list] = {}
-        for cell, (number, status) in zip(cells, parsed):
-            key = cell[:5]   # area, period, measure, age band, client group
+        for cell in cells:
+            area, period, measure, age_band, client_group, role, raw, _, row, column, note = cell
+            # "12%" is 12 only where the cell is a percentage; a bool is never looked up
+            # (True == 1 as a key, but a TRUE cell is not the number 1).
+            cache = percent if role == "value" and measure in measures else plain
+            parsed = cache.get(raw) if raw.__class__ is not bool else None
+            if parsed is None:
+                parsed = self._parse(cell, file_label)
+            number = parsed[0]
+            if detect and role != "value" and number:
+                counts[_tier(area)].append(number)
+            key = (area, period, measure, age_band, client_group)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = [[], [], [], [], cell]
-            group[_ROLE_INDEX[cell.role]].append(Part(number, status, cell.row_number,
-                                                      cell.column_index, cell.raw))
-            note = cell.note
+            group[_ROLE_INDEX[role]].append((number, parsed[1], row, column, raw))
             if note and note not in group[3]:
                 group[3].append(note)
+        rounded_to = {tier: 5.0 if len(found) >= 5 and all(n % 5 == 0 for n in found) else None
+                      for tier, found in counts.items()} if detect \
+            else {"council": self.counts_rounded_to, "aggregate": self.counts_rounded_to}
         return [self._observation(key, group, rounded_to, source_id, file_label)
                 for key, group in groups.items()]
 
@@ -193,7 +188,8 @@ class Assembler:
         notes = list(group_notes)
         number, status = value.number, value.status
         check, flag, flag_note = None, None, None
-        emptied = next((r for r in (numerator, denominator, value) if r.all_suppressed), None)
+        emptied = numerator if numerator.all_suppressed else denominator if denominator.all_suppressed \
+            else value if value.all_suppressed else None
         if emptied is not None:
             flag, flag_note = "derived_from_suppressed", emptied.note
         if unit == "percent" and value.status is None:
@@ -207,11 +203,11 @@ class Assembler:
         elif unit == "percent" and status == "published" and not 0 <= number <= 100:
             part = value_parts[0]
             raise SourceError(f"percentage {number:g} is outside 0-100.", file=file_label,
-                              sheet=first.sheet, row=first.row_number, cell=cell_ref(part.row, part.column),
+                              sheet=first.sheet, row=first.row_number, cell=cell_ref(part[2], part[3]),
                               hint="Percentages are written as 0-100 (52.8, not 0.528 or 5280).")
         elif unit == "percent" and status == "published":
             # A single printed cell: its decimals say how precisely it was printed.
-            decimals = _decimals(value_parts[0].raw) if len(value_parts) == 1 else 0
+            decimals = _decimals(value_parts[0][4]) if len(value_parts) == 1 else 0
             check = counts_check(number, numerator.number, denominator.number, rounded_to, decimals)
             note = consistency_note(number, numerator.number, denominator.number, rounded_to, decimals)
             if note:

@@ -1,6 +1,7 @@
 -- Measures computed from other loaded measures, after every source is in and the preferred
 -- value of each grain is known (they read `facts`). Each derived row names its inputs' sources
--- in its note; none is written where an input is missing.
+-- in its note; none is written where an input is missing. No source gives these grains, so
+-- each is the one shown: kind 'derived', precedence from source_precedence, preferred.
 
 -- People receiving direct payments per 100,000 population of the same age band and period.
 INSERT INTO facts_all BY NAME
@@ -10,7 +11,8 @@ SELECT d.area_code, d.period, 'dp_recipients_rate' AS measure_id, d.age_band, d.
        'Direct payment recipients (' || d.source_id || ') per 100,000 population (' || p.source_id || ').' AS note,
        d.source_id, d.source_file, d.source_sheet, d.source_row, d.value_cell,
        d.value_cell AS numerator_cell, p.value_cell AS denominator_cell,
-       d.numerator_error AS numerator_error, 0 AS denominator_error, true AS preferred
+       d.numerator_error AS numerator_error, 0 AS denominator_error, true AS preferred, 'derived' AS source_kind,
+       (SELECT precedence FROM source_precedence WHERE source_kind = 'derived') AS precedence
 FROM facts AS d
 JOIN facts AS p
   ON p.area_code = d.area_code AND p.period = d.period AND p.age_band = d.age_band
@@ -45,7 +47,8 @@ SELECT s.aggregate_code AS area_code, s.period, s.measure_id, s.age_band, s.clie
        s.total AS value, 'derived' AS value_status,
        'Sum of the published figures of the ' || s.councils || ' councils.' AS note,
        s.source_id, s.source_file, s.source_sheet, 0 AS source_row, s.total_error AS value_error,
-       true AS preferred
+       true AS preferred, 'derived' AS source_kind,
+       (SELECT precedence FROM source_precedence WHERE source_kind = 'derived') AS precedence
 FROM sums AS s
 JOIN alive AS l ON l.aggregate_code = s.aggregate_code AND l.period = s.period AND l.councils_alive = s.councils
 WHERE NOT EXISTS (
@@ -66,7 +69,8 @@ SELECT d.area_code, d.period, 'dp_spend_share' AS measure_id, d.age_band, d.clie
                ELSE ' Direct payments exceed the total because the council reported negative spending '
                     || 'on another community service, so no share can be given.' END AS note,
        d.source_id, d.source_file, d.source_sheet, d.source_row, d.value_cell,
-       d.value_cell AS numerator_cell, c.value_cell AS denominator_cell, true AS preferred
+       d.value_cell AS numerator_cell, c.value_cell AS denominator_cell, true AS preferred, 'derived' AS source_kind,
+       (SELECT precedence FROM source_precedence WHERE source_kind = 'derived') AS precedence
 FROM facts AS d
 JOIN facts AS c
   ON c.area_code = d.area_code AND c.period = d.period AND c.age_band = d.age_band
