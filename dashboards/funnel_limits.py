@@ -13,6 +13,9 @@ Medicine 2005; 24: 1185-1202):
   spread than chance allows), tau^2 = (I * phi - (I - 1)) / (sum(w) - sum(w^2) / sum(w)) with
   w_i = 1 / s_i^2, and the adjusted limits are p0 +/- z * sqrt(s^2 + tau^2) (normal
   approximation); otherwise tau^2 = 0 and the limits are unchanged.
+- Units whose figures are known artefacts (a quality flag says they must not be compared) are
+  left out of the over-dispersion estimate (`estimate_from`): one reporting error can inflate
+  phi many times over and widen every council's limits. They still get limits and a position.
 
 Proportions here are 0-1; callers scale to percentages.
 """
@@ -110,7 +113,8 @@ class Funnel:
     p0: float
     adjusted: bool           # the over-dispersion adjustment was asked for
     applied: bool            # ... and changed the limits (tau^2 > 0)
-    dispersion: Dispersion
+    dispersion: Dispersion   # estimated from the units in estimate_from only
+    left_out: int            # units left out of the dispersion estimate
     unit_limits: pd.DataFrame     # per unit: lower_95, upper_95, lower_998, upper_998, position
     grid: pd.DataFrame            # denominator, lower_95, upper_95, lower_998, upper_998
 
@@ -134,14 +138,17 @@ def limits_at(p0: float, n, tau2: float | None) -> dict[str, np.ndarray]:
     return normal_limits(p0, n, tau2) if tau2 else binomial_limits(p0, n)
 
 
-def funnel(p0: float, y, n, *, adjusted: bool = False, grid_points: int = 240) -> Funnel:
-    """Limits for each unit and over a grid of denominators, and each unit's position."""
+def funnel(p0: float, y, n, *, adjusted: bool = False, estimate_from=None, grid_points: int = 240) -> Funnel:
+    """Limits for each unit and over a grid of denominators, and each unit's position.
+    estimate_from: a boolean per unit, True for those the over-dispersion is estimated from
+    (default: all)."""
     y, n = np.asarray(y, dtype=float), np.asarray(n, dtype=float)
-    spread = dispersion(p0, y, n)
+    used = np.ones(len(y), dtype=bool) if estimate_from is None else np.asarray(estimate_from, dtype=bool)
+    spread = dispersion(p0, y[used], n[used])
     tau2 = spread.tau2 if adjusted else 0.0
     at_units = limits_at(p0, n, tau2)
     unit_limits = pd.DataFrame(at_units)
     unit_limits["position"] = position(y, at_units)
     grid_n = denominator_grid(n.min(), n.max(), grid_points) if len(n) else np.array([], dtype=float)
     grid = pd.DataFrame({"denominator": grid_n, **limits_at(p0, grid_n, tau2)})
-    return Funnel(p0, adjusted, bool(adjusted and tau2 > 0), spread, unit_limits, grid)
+    return Funnel(p0, adjusted, bool(adjusted and tau2 > 0), spread, int((~used).sum()), unit_limits, grid)

@@ -22,9 +22,12 @@ Environment variables (all optional):
 For each period the map draws the hex layout whose council codes best match the councils with
 data (fewest councils left without a hex, then fewest hexes without data) and says which
 boundary year that layout represents, worked out from the warehouse's council lifetimes.
-A recode or a same-boundary merger (Barnsley E08000016 -> E08000038, Buckinghamshire
-E10000002 -> E06000060) is the same area, so its data is drawn on the hex or shape under the
-other code; a split or a merger of several councils is not.
+A recode or a same-boundary merger is the same area, so its data is drawn on the hex or shape
+under the other code: Barnsley E08000016 -> E08000038, and Buckinghamshire, North Yorkshire and
+Somerset, one series each under their unitary codes (E06000060, E06000065, E06000066) for every
+year, drawn on their county's shape in layouts and boundary years older than the unitary. A
+split or a merger of several councils is not (Northamptonshire to 2020-21, then North and West
+Northamptonshire; Cumbria to 2022-23, then Cumberland and Westmorland and Furness).
 """
 from __future__ import annotations
 

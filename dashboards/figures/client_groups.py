@@ -4,6 +4,7 @@ a scatter of uptake against investment in mental health services. Pure: DataFram
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -26,6 +27,15 @@ GROUP_STYLES = {
 }
 CONNECTOR = "#9a9a9a"           # decorative: the dots and their legend carry the values
 AREA_TYPE_MARKERS = {"council": "circle", "region": "square", "country": "diamond"}
+
+
+# Tick labels read as the table's values do: 20%, £2,000k, £5m.
+MONEY_AFFIXES = {"gbp_thousands": ("£", "k"), "gbp_millions": ("£", "m"), "gbp_per_head": ("£", "")}
+
+
+def axis_affixes(unit: str) -> dict:
+    prefix, suffix = MONEY_AFFIXES.get(unit, ("", axis_suffix(unit)))
+    return {"tickprefix": prefix, "ticksuffix": suffix}
 
 
 def group_style(client_group: str) -> tuple[str, str]:
@@ -74,8 +84,8 @@ def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], 
                        "name": column["label"],
                        "marker": {"color": colour, "symbol": symbol, "size": 11,
                                   "line": {"color": "#ffffff", "width": 1}},
-                       "hovertemplate": "%{y}, " + column["label"] + ": %{x:,.1f}" + axis_suffix(unit)
-                                        + "<extra></extra>"})
+                       "text": [format_value(x, unit) for x in column["x"]],
+                       "hovertemplate": "%{y}, " + column["label"] + ": %{text}<extra></extra>"})
     shapes, annotations = [], []
     if unit == "percent":
         shown = [r for r in england[["column", "label", "client_group", "value"]].to_dict("records")
@@ -94,8 +104,9 @@ def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], 
     x_range = [0, 100] if unit == "percent" else [0, float(maximum or 1) * 1.08]
     layout = {
         "title": {"text": title, "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "pad": {"t": 8}},
-        "xaxis": {"title": {"text": value_title}, "range": x_range, "ticksuffix": axis_suffix(unit),
-                  "tickformat": ",", "side": "bottom", "gridcolor": "#d9d9d9"},
+        # The axis title in lines a phone can show; at most six ticks, so "£2,000k" labels do not collide.
+        "xaxis": {"title": {"text": "<br>".join(textwrap.wrap(value_title, 40))}, "range": x_range,
+                  **axis_affixes(unit), "tickformat": ",", "nticks": 6, "side": "bottom", "gridcolor": "#d9d9d9"},
         "yaxis": {"automargin": True, "categoryorder": "array", "categoryarray": shown_order[::-1],
                   "tickfont": {"size": 12 if rows > 40 else 14}, "gridcolor": "#eeeeee"},
         "shapes": shapes, "annotations": annotations,

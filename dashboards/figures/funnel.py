@@ -3,9 +3,16 @@
 Pure: DataFrames in, a Plotly figure, DataFrames or text out. Where a council lies relative to
 the limits is shown by marker shape (filled triangle outside 99.8%, open triangle between 95%
 and 99.8%, circle inside), colour, and words in the legend, hover and table.
+
+A council whose figure carries a quality flag that forbids comparison (quality_flags.
+suppresses_comparison, e.g. self-directed support reported equal to direct payments) is drawn
+where its figure falls, as an open diamond marked ⚠ (with a cross when the caveat is its own,
+not one every council shares), never as above or below England, and is left out of the
+over-dispersion estimate.
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +20,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import funnel_limits
-from . import FONT, axis_suffix, format_value, significance_style
+from ..labels import flag_codes
+from . import CAVEAT_MARK, FONT, axis_suffix, format_value, significance_style
 
 INSIDE_COLOUR = "#767676"   # grey, 4.5:1 against white
 LINE_COLOUR = "#1a1a1a"
@@ -28,6 +36,15 @@ POSITION_STYLES = {
     "below_998": ("Below the 99.8% limit", "\u25bc", "triangle-down", "lower"),
 }
 NOT_PLOTTED = "Not plotted (no counts)"
+NOT_COMPARED_WORDS = f"{CAVEAT_MARK} Not compared with England (quality flag)"
+# (legend words, marker, colour): a caveat every plotted council shares (a year the publisher
+# says is not comparable), or one of the council's own (a reporting artefact such as
+# self-directed support equal to direct payments), which the reader should be able to pick out.
+NOT_COMPARED_STYLES = {
+    False: (f"{CAVEAT_MARK} Not compared: caveat on every council", "diamond-open", "#5A5A5A"),
+    True: (f"{CAVEAT_MARK} Not compared: a caveat of its own", "diamond-x-open", "#1a1a1a"),
+}
+FLAG_COLUMNS = ["quality_flag", "label", "suppresses_comparison", "explanation"]
 
 
 def position_words(position: str) -> str:
@@ -45,39 +62,87 @@ def position_colour(position: str, polarity: str) -> str:
 
 @dataclass(frozen=True)
 class FunnelData:
-    points: pd.DataFrame        # plotted councils with position and the limits at their denominator
+    points: pd.DataFrame        # plotted councils with position, the limits at their denominator,
+                                # caveat (flag labels) and not_compared (a flag forbids comparison)
     not_plotted: pd.DataFrame   # councils without a value or counts, with the reason
     funnel: funnel_limits.Funnel | None
     grid: pd.DataFrame          # limits over denominators, as percentages
+    flags: pd.DataFrame | None = None   # quality_flags rows (FLAG_COLUMNS) of the flags present
+
+    @property
+    def compared(self) -> pd.DataFrame:
+        return self.points[~self.points["not_compared"]] if "not_compared" in self.points else self.points
+
+    @property
+    def left_out(self) -> pd.DataFrame:
+        """Plotted councils a quality flag keeps out of the comparison and the estimate."""
+        return self.points[self.points["not_compared"]] if "not_compared" in self.points else self.points.iloc[:0]
 
 
 def plottable(councils: pd.DataFrame) -> pd.Series:
     return councils["value"].notna() & councils["numerator"].notna() & (councils["denominator"].fillna(0) > 0)
 
 
-def funnel_data(councils: pd.DataFrame, centre: float, *, adjusted: bool) -> FunnelData:
+def with_caveats(councils: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """Councils with `caveat` (their flags' labels, most serious first) and `not_compared`
+    (one of their flags forbids comparison with England)."""
+    labels = dict(zip(flags["quality_flag"], flags["label"]))
+    suppressing = set(flags.loc[flags["suppresses_comparison"].astype(bool), "quality_flag"])
+    codes = [flag_codes(flag) for flag in (councils["quality_flag"] if "quality_flag" in councils
+                                       else [None] * len(councils))]
+    return councils.assign(caveat=["; ".join(labels.get(c, c) for c in found) for found in codes],
+                           not_compared=[any(c in suppressing for c in found) for found in codes])
+
+
+def own_caveats(points: pd.DataFrame) -> pd.Series:
+    """True for a council with a flag that not every plotted council shares."""
+    codes = [set(flag_codes(flag)) for flag in points.get("quality_flag", [None] * len(points))]
+    shared = set.intersection(*codes) if codes else set()
+    return pd.Series([bool(found - shared) for found in codes], index=points.index, dtype=bool)
+
+
+def funnel_data(councils: pd.DataFrame, centre: float, *, adjusted: bool,
+                flags: pd.DataFrame | None = None) -> FunnelData:
     """Split councils into plotted and not plotted and place each plotted one against the
-    limits around `centre` (a percentage). Values are the published ones."""
+    limits around `centre` (a percentage). Values are the published ones. `flags` is the
+    quality_flags table: councils whose flag forbids comparison are left out of the
+    over-dispersion estimate and listed after the councils compared with England."""
+    flags = pd.DataFrame(columns=FLAG_COLUMNS) if flags is None else flags
+    councils = with_caveats(councils, flags)
+    present = {code for flag in councils.get("quality_flag", []) for code in flag_codes(flag)}
+    flags = flags[flags["quality_flag"].isin(present)].reset_index(drop=True)
     mask = plottable(councils)
     points = councils[mask].copy()
+    points["own_caveat"] = own_caveats(points)
     not_plotted = councils[~mask].copy()
     not_plotted["reason"] = np.where(not_plotted["value"].isna(), "No value", "No counts published")
     if points.empty:
         empty = pd.DataFrame(columns=["denominator", "lower_95", "upper_95", "lower_998", "upper_998"])
-        return FunnelData(points.assign(position=pd.Series(dtype=str)), not_plotted, None, empty)
+        return FunnelData(points.assign(position=pd.Series(dtype=str)), not_plotted, None, empty, flags)
     result = funnel_limits.funnel(centre / 100, points["value"].to_numpy() / 100,
-                                  points["denominator"].to_numpy(), adjusted=adjusted)
+                                  points["denominator"].to_numpy(), adjusted=adjusted,
+                                  estimate_from=~points["not_compared"].to_numpy())
     at_units = result.unit_limits.set_axis(points.index)
     for column in ("lower_95", "upper_95", "lower_998", "upper_998"):
         points[f"limit_{column}"] = at_units[column] * 100
     points["position"] = at_units["position"]
     order = {name: rank for rank, name in enumerate(funnel_limits.POSITIONS)}
-    points = points.sort_values(["position", "value", "area_name"], ascending=[True, False, True],
+    points = points.sort_values(["not_compared", "position", "value", "area_name"],
+                                ascending=[True, True, False, True],
                                 key=lambda column: column.map(order) if column.name == "position" else column)
     grid = result.grid.copy()
     for column in ("lower_95", "upper_95", "lower_998", "upper_998"):
         grid[column] = grid[column] * 100
-    return FunnelData(points, not_plotted, result, grid)
+    return FunnelData(points, not_plotted, result, grid, flags)
+
+
+def placement_words(position: str, not_compared: bool, caveat: str = "") -> str:
+    """Where a council is placed, in words: its position, or for a flagged figure that it is not
+    compared, why, and where it falls as drawn."""
+    if not not_compared:
+        return position_words(position)
+    why = f": {caveat}" if caveat else ""
+    return f"{NOT_COMPARED_WORDS}{why}. As drawn: {position_words(position)[2:].lower()}"
 
 
 def _count(value: object) -> str:
@@ -91,11 +156,32 @@ def _limit_trace(grid: pd.DataFrame, level: str, name: str, dash: str, width: fl
             "connectgaps": False, "line": {"color": LINE_COLOUR, "dash": dash, "width": width}}
 
 
+def _caveat_lines(caveats) -> list[str]:
+    """'<br>⚠ Small rounded counts' for a flagged council, '' for the others."""
+    return [f"<br>{CAVEAT_MARK} {c}" if isinstance(c, str) and c else "" for c in caveats]
+
+
+def _marker_trace(part: pd.DataFrame, unit: str, *, name: str, words: list[str], marker: dict) -> dict:
+    """One trace of council markers; each carries its code (for click-through), its figures,
+    its placement in words and its caveat for the hover."""
+    caveats = part["caveat"] if "caveat" in part else [""] * len(part)
+    customdata = np.column_stack([
+        part["area_code"], part["area_name"], [format_value(v, unit) for v in part["value"]],
+        [_count(v) for v in part["numerator"]], [_count(v) for v in part["denominator"]],
+        words, _caveat_lines(caveats)])
+    return {"type": "scatter", "x": part["denominator"].tolist(), "y": part["value"].tolist(), "mode": "markers",
+            "name": name, "cliponaxis": False, "customdata": customdata.tolist(), "marker": marker,
+            "hovertemplate": "<b>%{customdata[1]}</b> (%{customdata[0]})<br>%{customdata[2]}: "
+                             "%{customdata[3]} of %{customdata[4]}<br>%{customdata[5]}%{customdata[6]}"
+                             "<br>Click to open the council's profile<extra></extra>"}
+
+
 def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: str, value_title: str,
                   denominator_title: str, limits_name: str, polarity: str = "higher_is_better",
                   unit: str = "percent") -> go.Figure:
     """Councils as markers by position, limits at 95% (dashed) and 99.8% (dotted), England as a
-    solid centre line; each marker carries its area code for click-through.
+    solid centre line; councils a quality flag keeps from comparison as open diamonds marked ⚠;
+    each marker carries its area code for click-through.
 
     Built from dict traces and wrapped once without per-property validation (it runs inside a
     callback); the unit tests validate the same figure in full."""
@@ -106,36 +192,45 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
     traces.append({"type": "scatter", "x": x_span, "y": [centre, centre], "mode": "lines",
                    "name": f"{centre_name} {format_value(centre, unit)}", "hoverinfo": "skip",
                    "line": {"color": CENTRE_COLOUR, "width": 2}})
+    compared, left_out = data.compared, data.left_out
     for position in funnel_limits.POSITIONS:
-        part = points[points["position"] == position]
+        part = compared[compared["position"] == position]
         if part.empty:
             continue
         words, symbol, marker, _ = POSITION_STYLES[position]
         colour = position_colour(position, polarity)
         hollow = marker.endswith("-open")
-        customdata = np.column_stack([
-            part["area_code"], part["area_name"], [format_value(v, unit) for v in part["value"]],
-            [_count(v) for v in part["numerator"]], [_count(v) for v in part["denominator"]],
-            [f"{symbol} {words}"] * len(part)])
-        traces.append({
-            "type": "scatter", "x": part["denominator"].tolist(), "y": part["value"].tolist(), "mode": "markers",
-            "name": f"{symbol} {words} ({len(part)})", "cliponaxis": False, "customdata": customdata.tolist(),
-            "marker": {"symbol": marker, "color": colour, "size": 10 if hollow else 9,
-                       "line": {"color": colour if hollow else "white", "width": 2 if hollow else 0.5}},
-            "hovertemplate": "<b>%{customdata[1]}</b> (%{customdata[0]})<br>%{customdata[2]}: "
-                             "%{customdata[3]} of %{customdata[4]}<br>%{customdata[5]}"
-                             "<br>Click to open the council's profile<extra></extra>"})
+        traces.append(_marker_trace(part, unit, name=f"{symbol} {words} ({len(part)})",
+                                    words=[f"{symbol} {words}"] * len(part), marker={
+                                        "symbol": marker, "color": colour, "size": 10 if hollow else 9,
+                                        "line": {"color": colour if hollow else "white",
+                                                 "width": 2 if hollow else 0.5}}))
+    for own, (words, marker, colour) in NOT_COMPARED_STYLES.items():
+        part = left_out[left_out["own_caveat"] == own]
+        if part.empty:
+            continue
+        traces.append(_marker_trace(
+            part, unit, name=f"{words} ({len(part)})",
+            words=[placement_words(position, True) for position in part["position"]],
+            marker={"symbol": marker, "color": colour, "size": 12 if own else 11,
+                    "line": {"color": colour, "width": 2}}))
     layout = dict(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis={"title": {"text": denominator_title}, "rangemode": "tozero", "separatethousands": True, "tickformat": ",d",
+        title={"text": _wrapped(title, 40), "x": 0, "xanchor": "left"},
+        xaxis={"title": {"text": _wrapped(denominator_title)}, "rangemode": "tozero", "separatethousands": True, "tickformat": ",d",
                "gridcolor": "#d9d9d9", "zeroline": False},
         yaxis={"title": {"text": value_title}, "ticksuffix": axis_suffix(unit), "range": _value_range(points, grid, centre, unit),
                "gridcolor": "#d9d9d9", "zeroline": False},
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
-                "title": {"text": f"{limits_name}:<br>"}},
-        margin={"l": 10, "r": 30, "t": 70, "b": 150}, height=640, plot_bgcolor="white", font=FONT,
+                "title": {"text": _wrapped(limits_name + ":"), "side": "top"}},
+        margin={"l": 10, "r": 30, "t": 100, "b": 150}, height=670, plot_bgcolor="white", font=FONT,
         hovermode="closest", clickmode="event")
     return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def _wrapped(text: str, width: int = 36) -> str:
+    """A title in lines of at most `width` characters: Plotly does not wrap, and on a phone one
+    long line runs off the chart."""
+    return "<br>".join(textwrap.wrap(text, width))
 
 
 def _value_range(points: pd.DataFrame, grid: pd.DataFrame, centre: float, unit: str) -> list[float]:
@@ -152,38 +247,92 @@ def _value_range(points: pd.DataFrame, grid: pd.DataFrame, centre: float, unit: 
     return [low, high]
 
 
+def _councils(number: int) -> str:
+    return f"{number} council" + ("" if number == 1 else "s")
+
+
+def _names(names: list[str], limit: int = 8) -> str:
+    return "; ".join(names[:limit]) + (f"; and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _flags_on(rows: pd.DataFrame, flags: pd.DataFrame | None, *, every: bool) -> pd.DataFrame:
+    """The flags (quality_flags rows, most serious first) that forbid comparison and that every
+    row (every=True) or any row carries."""
+    if flags is None or flags.empty or rows.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    codes = [set(flag_codes(flag)) for flag in rows.get("quality_flag", [None] * len(rows))]
+    held = set.intersection(*codes) if every else set.union(*codes)
+    return flags[flags["quality_flag"].isin(held) & flags["suppresses_comparison"].astype(bool)]
+
+
+def all_left_out(data: FunnelData) -> bool:
+    """Every plotted council carries a flag that forbids comparison (sds_users 2024-25)."""
+    return len(data.points) > 0 and data.compared.empty
+
+
 def describe_funnel(data: FunnelData, *, what: str, centre_name: str, centre: float, limits_name: str,
                     unit: str = "percent") -> str:
-    """A text alternative: how many councils lie outside each limit, and which."""
-    points = data.points
+    """A text alternative: how many councils lie outside each limit, and which; councils whose
+    figures a quality flag keeps from comparison are counted apart."""
+    points, compared, left_out = data.points, data.compared, data.left_out
     if points.empty:
         return f"No council has a value with counts for {what}, so nothing is plotted."
-    counts = points["position"].value_counts()
-    n = {position: int(counts.get(position, 0)) for position in funnel_limits.POSITIONS}
-
-    def councils(number: int) -> str:
-        return f"{number} council" + ("" if number == 1 else "s")
-
-    text = (f"Funnel plot of {what}: {councils(len(points))} plotted by value against denominator, "
-            f"with {limits_name.lower()} around {centre_name}'s value of {format_value(centre, unit)}. "
-            f"Outside the 99.8% limits: {councils(n['above_998'] + n['below_998'])} "
-            f"({n['above_998']} above, {n['below_998']} below). "
-            f"Between the 95% and 99.8% limits: {councils(n['above_95'] + n['below_95'])} "
-            f"({n['above_95']} above, {n['below_95']} below). "
-            f"Within the 95% limits: {councils(n['inside'])}.")
-    for position, label in (("above_998", "Above the 99.8% limit"), ("below_998", "Below the 99.8% limit")):
-        names = list(points.loc[points["position"] == position, "area_name"])
-        if names:
-            shown = "; ".join(names[:8]) + (f"; and {len(names) - 8} more" if len(names) > 8 else "")
-            text += f" {label}: {shown}."
+    text = (f"Funnel plot of {what}: {_councils(len(points))} plotted by value against denominator, "
+            f"with {limits_name.lower()} around {centre_name}'s value of {format_value(centre, unit)}.")
+    if all_left_out(data):
+        labels = "; ".join(_flags_on(points, data.flags, every=True)["label"]) or "a quality flag"
+        text += (f" {CAVEAT_MARK} Every council's figure carries a caveat that forbids comparison with England "
+                 f"({labels}), so no council is placed above or below the limits; each open diamond "
+                 "shows where a published figure falls.")
+        own = points[points["own_caveat"]]
+        if len(own):
+            text += (f" {_councils(len(own))} also {'carries' if len(own) == 1 else 'carry'} a caveat of "
+                     f"their own (diamonds with a cross; see the caveats): {_names(list(own['area_name']))}.")
+    else:
+        counts = compared["position"].value_counts()
+        n = {position: int(counts.get(position, 0)) for position in funnel_limits.POSITIONS}
+        text += (f" Outside the 99.8% limits: {_councils(n['above_998'] + n['below_998'])} "
+                 f"({n['above_998']} above, {n['below_998']} below). "
+                 f"Between the 95% and 99.8% limits: {_councils(n['above_95'] + n['below_95'])} "
+                 f"({n['above_95']} above, {n['below_95']} below). "
+                 f"Within the 95% limits: {_councils(n['inside'])}.")
+        for position, label in (("above_998", "Above the 99.8% limit"), ("below_998", "Below the 99.8% limit")):
+            names = list(compared.loc[compared["position"] == position, "area_name"])
+            if names:
+                text += f" {label}: {_names(names)}."
+        if len(left_out):
+            verb = "carries" if len(left_out) == 1 else "carry"
+            text += (f" {CAVEAT_MARK} {_councils(len(left_out))} {verb} a caveat that forbids comparison with "
+                     f"England, drawn as {'an open diamond' if len(left_out) == 1 else 'open diamonds'} and not "
+                     "counted above or below: "
+                     f"{_names([f'{r.area_name} ({r.caveat})' for r in left_out.itertuples()])}.")
     if len(data.not_plotted):
         verb = "is" if len(data.not_plotted) == 1 else "are"
-        text += f" {councils(len(data.not_plotted))} without a value or counts {verb} not plotted."
+        text += f" {_councils(len(data.not_plotted))} without a value or counts {verb} not plotted."
     return text
 
 
+def left_out_words(data: FunnelData) -> str:
+    """Which councils the over-dispersion estimate leaves out, and why; '' when none."""
+    left_out = data.left_out
+    if left_out.empty:
+        return ""
+    by_flag = []
+    for flag in _flags_on(left_out, data.flags, every=False).itertuples():
+        names = [r.area_name for r in left_out.itertuples() if flag.quality_flag in flag_codes(r.quality_flag)]
+        by_flag.append(f"{flag.label.lower()}: {_names(names, 5)}")
+    one = len(left_out) == 1
+    return (f" The estimate leaves out {_councils(len(left_out))} whose "
+            f"{'figure carries' if one else 'figures carry'} a caveat that forbids comparison "
+            f"({'; '.join(by_flag)}): a figure known to be unreliable would inflate \u03c6 and widen every "
+            "council's limits. "
+            f"{'It is drawn as an open diamond' if one else 'They are drawn as open diamonds'} and not placed "
+            "against England.")
+
+
 def method_text(data: FunnelData, *, centre_name: str, centre: float, adjusted: bool, unit: str = "percent") -> str:
-    """Which limits are shown and how they were worked out, with phi and tau-squared."""
+    """Which limits are shown and how they were worked out, with phi and tau-squared, and which
+    councils the over-dispersion estimate leaves out."""
     result = data.funnel
     if result is None:
         return ""
@@ -192,22 +341,32 @@ def method_text(data: FunnelData, *, centre_name: str, centre: float, adjusted: 
              "denominator, interpolated between the binomial quantiles so they are smooth")
     reference = ("(Spiegelhalter 2005, \u201cFunnel plots for comparing institutional performance\u201d, "
                  "Statistics in Medicine)")
+    if all_left_out(data):
+        shared = _flags_on(data.points, data.flags, every=True)
+        why = " ".join(shared["explanation"]) or "Each carries a quality flag that forbids comparison."
+        return (f"Limits shown: {exact} {reference}. {CAVEAT_MARK} Every council's figure this year carries a "
+                f"caveat that forbids comparison. {why} So no over-dispersion is estimated (all "
+                f"{_councils(len(data.points))} are left out), the limits stay unadjusted, and no council is "
+                "placed above or below England: the limits show only how far chance alone would scatter "
+                "comparable figures.")
     if np.isnan(spread.phi):
-        return f"Limits shown: {exact} {reference}. Too few councils to estimate over-dispersion."
+        return (f"Limits shown: {exact} {reference}. Too few councils to estimate over-dispersion."
+                + left_out_words(data))
     phi = (f"The councils' z-scores against {centre_name}, winsorised at their 10th and 90th percentiles, "
            f"give a dispersion factor \u03c6 = {spread.phi:.2f} from {spread.units} councils "
            "(about 1 if councils differed only by chance)")
     tau = f"\u03c4\u00b2 = {spread.tau2:.6f} (\u03c4 = {np.sqrt(spread.tau2) * 100:.2f} percentage points)"
+    left = left_out_words(data)
     if adjusted and result.applied:
         return (f"Limits shown: adjusted for over-dispersion {reference}. {phi}, so the between-council "
                 f"variance {tau} is added to each denominator's binomial variance: limits are "
                 f"{centre_name} \u00b1 z\u00b7\u221a(p\u2080(1\u2212p\u2080)/n + \u03c4\u00b2), a normal "
                 "approximation, with z = 1.96 (95%) and 3.09 (99.8%). They show which councils stand out "
-                "even allowing for the usual spread between councils.")
+                f"even allowing for the usual spread between councils.{left}")
     if adjusted:
         return (f"Limits shown: {exact} {reference}. The adjustment for over-dispersion was asked for, but "
-                f"{phi}, within what chance allows, so \u03c4\u00b2 = 0 and the limits are unchanged.")
+                f"{phi}, within what chance allows, so \u03c4\u00b2 = 0 and the limits are unchanged.{left}")
     extra = (f" {phi}; choose \u201cAdjusted for over-dispersion\u201d to widen the limits by {tau}."
              if spread.over_dispersed else f" {phi}: no more spread than chance, so \u03c4\u00b2 = 0.")
     return (f"Limits shown: unadjusted, {exact} {reference}. About 1 in 20 councils would lie outside "
-            f"the 95% limits, and 1 in 500 outside the 99.8% limits, by chance alone.{extra}")
+            f"the 95% limits, and 1 in 500 outside the 99.8% limits, by chance alone.{extra}{left}")

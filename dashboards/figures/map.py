@@ -3,17 +3,23 @@
 Both are plain Plotly scatter polygons on hidden cartesian axes (fill "toself"), one trace per
 council so a click names it; no map library and no tiles, so nothing is fetched from the
 network. The colour scale is one hue from light to dark (luminance falls steadily, so it reads
-in greyscale); councils without a value are hatched grey and named in the legend.
+in greyscale); councils without a value are hatched grey and named in the legend. A council whose
+figure carries a caveat of its own (a quality flag the other councils drawn do not all share, e.g.
+self-directed support reported equal to direct payments) is dotted, outlined in black and
+labelled ⚠, and its hover gives the caveat in full; a flag every council shares is said once,
+under the map.
 """
 from __future__ import annotations
 
 import math
+import textwrap
 from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import FONT, NOTE_MARK, format_value, is_missing, records
+from ..labels import flag_codes
+from . import CAVEAT_MARK, FONT, NOTE_MARK, format_value, is_missing, records
 
 # Light to dark blue (ColorBrewer Blues, lightest step dropped): relative luminance
 # 0.81, 0.54, 0.26, 0.16, 0.03, so darker always means higher, in colour or grey.
@@ -22,6 +28,10 @@ OUTLINE = "#505a5f"              # 7:1 on white: every shape's edge is visible (
 NO_DATA_FILL = "#f3f2f1"
 NO_DATA_PATTERN = {"shape": "/", "fgcolor": "#6f777b", "bgcolor": NO_DATA_FILL, "size": 7, "solidity": 0.25}
 DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"   # black or white: at least 4.58:1 on any fill
+CAVEAT_OUTLINE = {"color": "#000000", "width": 2.5}
+CAVEAT_PATTERN = {"shape": ".", "size": 9, "solidity": 0.12}   # sparse dots over the value's own colour
+INTENSIVE_UNITS = ("percent", "rate_per_100000", "gbp_per_head")
+HOVER_WIDTH = 60                 # characters per hover line: Plotly does not wrap
 
 
 @lru_cache(maxsize=1024)  # the scale's few stop colours are parsed on every area of every map
@@ -98,6 +108,22 @@ def _title_lines(text: str, width: int = 22) -> str:
     return "<br>".join(lines + [line])
 
 
+def marked(units: pd.DataFrame) -> pd.Series:
+    """Units with a value whose figure carries a caveat of its own: a quality flag that not every
+    valued unit shares. A flag on every council (a year the publisher says is not comparable)
+    would mark them all and single out none; the caveats under the map say it once."""
+    if "quality_flag" not in units or units.empty:
+        return pd.Series(False, index=units.index)
+    valued = units["value"].notna()
+    codes = [set(flag_codes(flag)) for flag in units["quality_flag"]]
+    shared = set.intersection(*[c for c, v in zip(codes, valued) if v]) if valued.any() else set()
+    return pd.Series([bool(v and (c - shared)) for c, v in zip(codes, valued)], index=units.index)
+
+
+def _wrapped(text: str) -> str:
+    return "<br>".join(textwrap.wrap(text, HOVER_WIDTH))
+
+
 def _hover(row: dict, unit: str, words_for) -> str:
     name = f"{row['area_name']} ({row['area_code']})"
     if is_missing(row.get("value")):
@@ -106,8 +132,10 @@ def _hover(row: dict, unit: str, words_for) -> str:
         return f"{name}<br>no data{why}<br>Click for the council's profile"
     note = f" {NOTE_MARK}" if isinstance(row.get("note"), str) and row["note"] else ""
     compared = words_for(row.get("compared_with_england"))
+    quality = row.get("quality_note")
+    caveat = f"<br>{_wrapped(f'{CAVEAT_MARK} {quality}')}" if isinstance(quality, str) and quality else ""
     return (f"{name}<br>{format_value(row['value'], unit)}{note}"
-            + (f"<br>{compared}" if compared else "") + "<br>Click for the council's profile")
+            + (f"<br>{compared}" if compared else "") + caveat + "<br>Click for the council's profile")
 
 
 def area_map(units: pd.DataFrame, **options) -> go.Figure:
@@ -132,6 +160,7 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
     label_x: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
     label_y: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
     label_text: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
+    ordered["_marked"] = marked(ordered)
     for row in ordered.to_dict("records"):
         has_value = not is_missing(row.get("value"))
         trace = {"type": "scatter", "x": row["xs"], "y": row["ys"], "mode": "lines", "fill": "toself",
@@ -143,11 +172,14 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
         if has_value:
             fill = colour_at((row["value"] - low) / span)
             trace["fillcolor"] = fill
+            if row["_marked"]:
+                trace["fillpattern"] = {**CAVEAT_PATTERN, "fgcolor": text_colour(fill), "bgcolor": fill}
+                trace["line"] = dict(CAVEAT_OUTLINE)
             if labels:
                 ink = text_colour(fill)
                 label_x[ink].append(row["cx"])
                 label_y[ink].append(row["cy"])
-                label_text[ink].append(_short(row["value"], unit))
+                label_text[ink].append((CAVEAT_MARK if row["_marked"] else "") + _short(row["value"], unit))
         else:
             trace["fillcolor"] = NO_DATA_FILL
             trace["fillpattern"] = NO_DATA_PATTERN
@@ -174,6 +206,12 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
                        "fillcolor": NO_DATA_FILL, "fillpattern": NO_DATA_PATTERN,
                        "line": {"color": OUTLINE, "width": 0.8}, "name": "No data (hatched)",
                        "showlegend": True, "hoverinfo": "skip"})
+    if ordered["_marked"].any():
+        traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines", "fill": "toself",
+                       "fillcolor": COLOURSCALE[1][1],
+                       "fillpattern": {**CAVEAT_PATTERN, "fgcolor": DARK_TEXT, "bgcolor": COLOURSCALE[1][1]},
+                       "line": dict(CAVEAT_OUTLINE), "name": f"{CAVEAT_MARK} Caveat: see below the map (dotted)",
+                       "showlegend": True, "hoverinfo": "skip"})
     xs = [x for row in units["xs"] for x in row if x is not None]
     ys = [y for row in units["ys"] for y in row if y is not None]
     width = (max(xs) - min(xs)) if xs else 1
@@ -193,8 +231,26 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
     return {"data": traces, "layout": layout}
 
 
+def for_page(spec: dict) -> dict:
+    """The map as the page draws it, at any width: no title (the page prints it as text, which
+    wraps on a phone) and the colour bar along the top instead of beside the map, where on a
+    phone it would take half the width. Images and embeds keep the spec as it is."""
+    data = []
+    for trace in spec["data"]:
+        colorbar = (trace.get("marker") or {}).get("colorbar")
+        if colorbar:
+            title = {**colorbar["title"], "text": _title_lines(colorbar["title"]["text"].replace("<br>", " "), 36)}
+            colorbar = {**colorbar, "title": title, "orientation": "h", "lenmode": "pixels", "len": 300,
+                        "thickness": 12, "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "ypad": 4}
+            trace = {**trace, "marker": {**trace["marker"], "colorbar": colorbar}}
+        data.append(trace)
+    layout = {key: value for key, value in spec["layout"].items() if key not in ("title", "height")}
+    return {"data": data, "layout": {**layout, "margin": {**layout["margin"], "t": 80}}}
+
+
 # The columns a map unit carries from its council's row (records() of only these: callbacks).
-UNIT_COLUMNS = ["geo_code", "area_code", "area_name", "value", "value_status", "note", "compared_with_england"]
+UNIT_COLUMNS = ["geo_code", "area_code", "area_name", "value", "value_status", "note", "compared_with_england",
+                "quality_flag", "quality_note"]
 
 
 def hex_units(hexmap, placed: pd.DataFrame) -> pd.DataFrame:
@@ -208,6 +264,7 @@ def hex_units(hexmap, placed: pd.DataFrame) -> pd.DataFrame:
                      "area_name": data.get("area_name", cell.name), "value": data.get("value"),
                      "value_status": data.get("value_status", "missing"), "note": data.get("note"),
                      "compared_with_england": data.get("compared_with_england"),
+                     "quality_flag": data.get("quality_flag"), "quality_note": data.get("quality_note"),
                      "xs": list(xs), "ys": list(ys), "cx": cell.centre[0], "cy": cell.centre[1]})
     return _typed(rows)
 
@@ -243,13 +300,13 @@ def shape_units(shapes, placed: pd.DataFrame) -> pd.DataFrame:
                      "area_name": data.get("area_name", shape.name), "value": data.get("value"),
                      "value_status": data.get("value_status", "missing"), "note": data.get("note"),
                      "compared_with_england": data.get("compared_with_england"),
+                     "quality_flag": data.get("quality_flag"), "quality_note": data.get("quality_note"),
                      "xs": xs, "ys": ys, "cx": cx, "cy": cy})
     return _typed(rows)
 
 
 def _typed(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["geo_code", "area_code", "area_name", "value", "value_status", "note",
-                                        "compared_with_england", "xs", "ys", "cx", "cy"])
+    frame = pd.DataFrame(rows, columns=[*UNIT_COLUMNS, "xs", "ys", "cx", "cy"])
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     return frame
 
@@ -266,16 +323,29 @@ def describe_map(units: pd.DataFrame, *, what: str, drawing: str, unit: str,
             f"{format_value(bottom['value'], unit)} to {format_value(top['value'], unit)}. "
             f"Highest: {top['area_name']} ({format_value(top['value'], unit)}). "
             f"Lowest: {bottom['area_name']} ({format_value(bottom['value'], unit)}).")
-    if england_value is not None and not is_missing(england_value):
-        above = int((valued["value"] > england_value).sum())
-        below = int((valued["value"] < england_value).sum())
-        text += (f" England: {format_value(england_value, unit)}; {above} councils above it and "
-                 f"{below} below.")
+    # Above or below England means something for a rate, not for a count or a sum of money.
+    if england_value is not None and not is_missing(england_value) and unit in INTENSIVE_UNITS:
         compared = valued["compared_with_england"].value_counts()
-        if compared.sum():
-            text += (f" Significantly higher than England (95% interval): {int(compared.get('higher', 0))}; "
-                     f"significantly lower: {int(compared.get('lower', 0))}; "
-                     f"similar: {int(compared.get('similar', 0))}.")
+        not_compared = int(compared.get("not_compared", 0))
+        text += f" England: {format_value(england_value, unit)}"
+        if not_compared == len(valued):
+            # Counting councils above England would rank what the publisher says not to compare.
+            text += f". {CAVEAT_MARK} Not compared with England because of a caveat: every council."
+        else:
+            above = int((valued["value"] > england_value).sum())
+            below = int((valued["value"] < england_value).sum())
+            text += f"; {above} councils above it and {below} below."
+            if compared.drop("not_compared", errors="ignore").sum():
+                text += (f" Significantly higher than England (95% interval): {int(compared.get('higher', 0))}; "
+                         f"significantly lower: {int(compared.get('lower', 0))}; "
+                         f"similar: {int(compared.get('similar', 0))}.")
+            if not_compared:
+                text += f" {CAVEAT_MARK} Not compared with England because of a caveat: {not_compared}."
+    flagged = valued[marked(valued).to_numpy()]
+    if len(flagged):
+        names = ", ".join(sorted(flagged["area_name"]))
+        text += (f" {CAVEAT_MARK} Dotted for a caveat of their own ({len(flagged)}): {names}." if len(flagged) <= 30
+                 else f" {CAVEAT_MARK} Dotted for a caveat of their own: {len(flagged)} councils (listed in the table).")
     if len(empty):
         names = ", ".join(sorted(empty["area_name"]))
         text += f" No data for {len(empty)}: {names}." if len(empty) <= 12 else \

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
-from .. import db
+from .. import caveats, db
 from ..charts import Chart, ChartRequestError, register
-from ..components import message, page_shell, radio_group, source_line
+from ..components import caveat_list, message, note_text, page_shell, radio_group, source_line
 from ..context import warehouse
-from ..figures import NOTE_MARK, format_value, is_missing, significance_style
+from ..figures import CAVEAT_MARK, NOTE_MARK, format_value, is_missing, significance_style
 from ..figures.client_groups import (describe_dots, describe_investment, dot_chart, investment_scatter,
                                      population_base)
-from ..labels import AGE_BANDS, CLIENT_GROUPS
+from ..labels import AGE_BANDS, CLIENT_GROUPS, flag_codes
 from ..routing import query_parameters
 from ..sharing import share_panel
 from ..state import DEFAULT_MEASURE, measure_order, pick
@@ -34,7 +34,7 @@ AGE_ORDER = ["all", "18-64", "under-65", "65+", "65-84", "85+"]
 GROUP_ORDER = list(CLIENT_GROUPS)
 INVESTMENT = "mh_investment_per_head"
 CELL_FIELDS = ["area_code", "age_band", "client_group", "value", "value_status", "note", "gap",
-               "gap_lower_95", "gap_upper_95", "compared_with_england"]
+               "gap_lower_95", "gap_upper_95", "compared_with_england", "quality_flag", "quality_note"]
 STATUS_WORDS = {"suppressed": "suppressed", "not_applicable": "not applicable", "missing": "no data"}
 METHOD = ("Gap: the area's value minus England's for the same client group and age band, in "
           "percentage points. \u25b2 higher or \u25bc lower: England's value lies outside the area's "
@@ -43,8 +43,18 @@ METHOD = ("Gap: the area's value minus England's for the same client group and a
           "(Newcombe's hybrid score method) is in each gap's tooltip. Where a publication prints no "
           "counts there is no interval and no comparison. Counts rounded to the nearest 5 make the "
           "intervals approximate.")
+NO_INTERVAL_METHOD = ("Gap: the area's value minus England's for the same client group and age band, in "
+                      "percentage points. These figures come without counts of people (a share of spending "
+                      "is a share of money), so they have no confidence interval and no test against "
+                      "England: a gap says how far apart two figures are, not whether the difference is "
+                      "more than chance.")
 COUNT_METHOD = ("Counts of people as published, one marker per client group; counts have no interval "
                 "and no comparison with England.")
+MONEY_METHOD = ("Spending as published, in thousands of pounds, one marker per client group; regions and "
+                "England are the sums of their councils' published figures. Sums of money have no "
+                "interval and no comparison with England.")
+MONEY_UNITS = ("gbp_thousands", "gbp_millions")
+FOLDED_NOTES = 12     # more notes than this fold into a disclosure, so the page does not end in a list
 TEMPLATE_HINT = ("No investment figures are loaded for {period}: to add them, transcribe the DH "
                  "National Survey of Investment in Adult Mental Health Services into the analyst "
                  "template (python -m etl template) as measure mh_investment_per_head, naming the "
@@ -204,6 +214,8 @@ def _gap(record: dict, polarity: str) -> dict | None:
     parts = [f"{gap:+.1f} pts"]
     if compared in ("higher", "lower", "similar"):
         parts += [" ", element("Span", symbol, style={"color": colour}, **{"aria-hidden": "true"}), f" {compared}"]
+    elif compared == "not_compared":      # a quality flag forbids the comparison: say so, not a symbol alone
+        parts += [f" {symbol} not compared"]
     return element("Span", parts, className="cg-gap", title=title)
 
 
@@ -216,8 +228,11 @@ def _cell(record: dict | None, unit: str, polarity: str, notes: dict[str, int]) 
         parts = [element("Span", text, className="cg-missing")]
     else:
         parts = [element("Span", format_value(value, unit), className="cg-value")]
-    note = record.get("note")
-    if isinstance(note, str) and note.strip():
+    if flag_codes(record.get("quality_flag")):
+        parts.append(f" {CAVEAT_MARK}")
+    plain = record.get("note") if isinstance(record.get("note"), str) else ""
+    note = note_text(record.get("quality_note"), plain.strip(), record.get("quality_flag"))
+    if note:
         number = notes.setdefault(note, len(notes) + 1)
         parts += [" ", element("Sup", element("A", f"{NOTE_MARK}{number}", href=f"#client-groups-note-{number}",
                                               title=note, className="cg-note-link"))]
@@ -355,6 +370,22 @@ def _expected_councils(view: ClientGroupView) -> pd.DataFrame:
     return alive if view.region == ALL_ENGLAND else alive[alive["region_code"] == view.region]
 
 
+def _mid_sentence(label: str) -> str:
+    """'Gross spending ... (GBP thousands)' -> 'gross spending ... (GBP thousands)'."""
+    return label[:1].lower() + label[1:]
+
+
+def method_for(unit: str, rows: pd.DataFrame) -> str:
+    """How the cells were worked out: gaps and significance for percentages with counts, gaps
+    alone for percentages without, and what counts and sums of money are."""
+    if unit in MONEY_UNITS:
+        return MONEY_METHOD
+    if unit != "percent":
+        return COUNT_METHOD
+    has_intervals = "lower_95" in rows and rows["lower_95"].notna().any()
+    return METHOD if has_intervals else NO_INTERVAL_METHOD
+
+
 @dataclass
 class Shown:
     """What the table and chart of a view show, worked out once for both."""
@@ -372,7 +403,7 @@ class Shown:
 
     @property
     def what(self) -> str:
-        return f"{self.measure['label'].lower()} by client group, {self.band}, {self.period}, {self.scope_name}"
+        return f"{_mid_sentence(self.measure['label'])} by client group, {self.band}, {self.period}, {self.scope_name}"
 
 
 def shown_for(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
@@ -430,7 +461,7 @@ def client_groups_chart(view: ClientGroupView, shown: Shown) -> Chart | None:
                          title=f"{measure['label']} by client group, {view.period}",
                          value_title=measure["label"] + (" (%)" if unit == "percent" else ""), unit=unit),
         rows=table_observations(view, shown),
-        method=METHOD if unit == "percent" else COUNT_METHOD,
+        method=method_for(unit, shown.rows),
         description=describe_dots(shown.values, shown.england, what=shown.what, unit=unit),
         page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])))
 
@@ -448,7 +479,7 @@ def chart_from_query(query: dict[str, str]) -> Chart | None:
 
 
 def _nothing_to_draw(view: ClientGroupView, shown: Shown) -> str:
-    return (f"None of the {shown.scope_name} has a figure for {shown.measure['label'].lower()} "
+    return (f"None of the {shown.scope_name} has a figure for {_mid_sentence(shown.measure['label'])} "
             f"by client group in {view.period}. Choose another region or year.")
 
 
@@ -462,16 +493,18 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
     caption = f"{measure['label']} by client group: {shown.band}, {scope_name}, {view.period}. Sorted by {sort_label}."
     if unit == "percent":
         caption += (" Each cell: the value, then the gap to England's value for the same client "
-                    "group in percentage points, and whether it is significant.")
+                    "group in percentage points" + (", and whether it is significant."
+                                                    if method_for(unit, shown.rows) == METHOD else "."))
     table, notes = client_group_table(shown.ordered, shown.cells, columns, caption=caption, unit=unit,
                                       polarity=polarity, sort=view.sort)
     parts = []
-    breaks = db.series_breaks(warehouse())   # cached per build by db
-    breaks = breaks[(breaks["measure_id"] == view.measure_id) & (breaks["period"] == view.period)]
-    for note in breaks["note"]:
-        parts.append(html.P([html.Strong("Series break: "), note], className="message cg-break"))
     chart = client_groups_chart(view, shown)
     if chart is None:
+        # No chart, so no caveats under it: the year's series breaks are said here instead.
+        breaks = db.series_breaks(warehouse())   # cached per build by db
+        breaks = breaks[(breaks["measure_id"] == view.measure_id) & (breaks["period"] == view.period)]
+        for note in breaks["note"]:
+            parts.append(html.P([html.Strong("Series break: "), note], className="message cg-break"))
         parts.append(message(_nothing_to_draw(view, shown), element_id="client-groups-message"))
     else:
         if shown.values[shown.values["client_group"] != "all"].empty:
@@ -481,17 +514,11 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
             dcc.Graph(id="client-groups-chart", figure=chart.figure, config={"displaylogo": False}),
             html.Figcaption(chart.description, id="client-groups-description"),
         ], className="chart"))
+        parts.append(caveat_list(caveats.for_chart(chart), element_id="client-groups-caveats"))
     parts.append(table)
-    if unit == "percent":
-        parts.append(html.P(METHOD, className="footnote method"))
+    parts.append(html.P(method_for(unit, shown.rows), className="footnote method"))
     if notes:
-        parts.append(html.Div([
-            html.H2("Notes on values", className="cg-notes-heading"),
-            html.P(f"A {NOTE_MARK} with a number marks a value with a note; published values are "
-                   "never corrected.", className="footnote"),
-            html.Ol([html.Li(text, id=f"client-groups-note-{number}") for number, text in notes],
-                    className="cg-notes footnote"),
-        ], id="client-groups-notes"))
+        parts.append(_notes(notes))
     if view.region == ALL_ENGLAND and len(shown.absent):
         parts.append(html.P(f"{len(shown.absent)} other councils have no figure for this measure and year in "
                             "the loaded publications and are not listed.", className="footnote"))
@@ -502,6 +529,19 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
     source_ids = sorted(set(shown.rows["source_id"].dropna()) | investment_sources)
     parts.append(source_line(db.sources(warehouse(), source_ids), element_id="client-groups-source"))
     return parts
+
+
+def _notes(notes: list[tuple[int, str]]) -> html.Div:
+    """The numbered notes under the table; a long list (a note on every cell of a share of
+    spending) folds into a disclosure, which a note's link still opens."""
+    intro = html.P(f"A {NOTE_MARK} with a number marks a value with a note, {CAVEAT_MARK} a value with a caveat; "
+                   "published values are never corrected.", className="footnote")
+    items = html.Ol([html.Li(text, id=f"client-groups-note-{number}") for number, text in notes],
+                    className="cg-notes footnote")
+    if len(notes) > FOLDED_NOTES:
+        return html.Div([html.Details([html.Summary(f"Notes on values ({len(notes)})", className="cg-notes-heading"),
+                                       intro, items])], id="client-groups-notes")
+    return html.Div([html.H2("Notes on values", className="cg-notes-heading"), intro, items], id="client-groups-notes")
 
 
 def investment_points(investment: pd.DataFrame, uptake: pd.DataFrame) -> pd.DataFrame:

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 import pandas as pd
 from dash import Input, Output, callback, dcc, html, no_update
 
-from .. import db
+from .. import caveats, db
 from ..charts import Chart, ChartRequestError, register
-from ..components import message, page_shell, radio_group, source_line
+from ..components import (MARKS_FOOTNOTE, caveat_list, message, note_text, page_shell, radio_group,
+                          source_line, value_text)
 from ..context import warehouse
-from ..figures import NOTE_MARK, format_value
-from ..figures.funnel import (FunnelData, describe_funnel, funnel_data, funnel_figure, method_text,
-                              position_words)
+from ..figures.funnel import (FunnelData, all_left_out, describe_funnel, funnel_data, funnel_figure,
+                              method_text, placement_words)
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
 from ..routing import query_parameters
 from ..sharing import share_panel
@@ -142,9 +142,18 @@ def _count(value: object) -> str:
     return "" if value is None or pd.isna(value) else f"{value:,.0f}"
 
 
+def _value(row, unit: str, note: str) -> str:
+    return value_text(row.value, unit, getattr(row, "quality_flag", None), note)
+
+
+def _note(row, note: str) -> str:
+    return note_text(getattr(row, "quality_note", None), note, getattr(row, "quality_flag", None))
+
+
 def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit: str) -> dict:
-    """Plotted councils by position, then councils not plotted, then England (in Dash's wire
-    form, dashboards/wire.py: ~150 rows inside a callback)."""
+    """Plotted councils by position (those a quality flag keeps from comparison after them), then
+    councils not plotted, then England (in Dash's wire form, dashboards/wire.py: ~150 rows inside
+    a callback)."""
     head = element("Thead", element("Tr", [element("Th", text, scope="col") for text in (
         "Area", "Code", "Value", "Numerator", "Denominator", "Position relative to the limits", "Status", "Note")]))
     body = []
@@ -152,24 +161,26 @@ def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit:
     for frame, fixed in listed:
         for row in frame.itertuples():
             note = row.note if isinstance(row.note, str) else ""
-            place = position_words(row.position) if fixed is None else f"Not plotted: {row.reason.lower()}"
+            place = placement_words(row.position, bool(row.not_compared), row.caveat) if fixed is None \
+                else f"Not plotted: {row.reason.lower()}"
             body.append(element("Tr", [
                 element("Th", element("A", row.area_name, href=f"/area/{row.area_code}"), scope="row"),
                 element("Td", row.area_code),
-                element("Td", format_value(row.value, unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
+                element("Td", _value(row, unit, note), className="number"),
                 element("Td", _count(row.numerator), className="number"),
                 element("Td", _count(row.denominator), className="number"),
                 element("Td", place),
                 element("Td", str(row.value_status).replace("_", " ")),
-                element("Td", note, className="note"),
+                element("Td", _note(row, note), className="note"),
             ], className="council" if fixed is None else "council not-plotted"))
     for row in england.itertuples():
         note = row.note if isinstance(row.note, str) else ""
         body.append(element("Tr", [
             element("Th", row.area_name, scope="row"), element("Td", row.area_code),
-            element("Td", format_value(row.value, unit) + (f" {NOTE_MARK}" if note else ""), className="number"),
+            element("Td", _value(row, unit, note), className="number"),
             element("Td", _count(row.numerator), className="number"), element("Td", _count(row.denominator), className="number"),
-            element("Td", "Centre line"), element("Td", str(row.value_status).replace("_", " ")), element("Td", note, className="note"),
+            element("Td", "Centre line"), element("Td", str(row.value_status).replace("_", " ")),
+            element("Td", _note(row, note), className="note"),
         ], className="comparator"))
     return element("Table", [element("Caption", caption), head, element("Tbody", body)], className="data-table", id="funnel-table")
 
@@ -205,12 +216,14 @@ def funnel_drawing(view: FunnelView, measures: pd.DataFrame) -> FunnelDrawing:
     if centre is None:
         raise ChartRequestError(f"No council has counts for {what}, so there is no funnel to draw. "
                                 "Choose another year or breakdown.", status=404)
-    data = funnel_data(councils, centre, adjusted=view.adjusted)
+    data = funnel_data(councils, centre, adjusted=view.adjusted, flags=db.quality_flags(warehouse()))
     if data.points.empty:
         raise ChartRequestError(f"No council has a value with counts for {what}. "
                                 "Choose another year or breakdown.", status=404)
     limits_name = LIMITS_NAMES["adjusted" if view.adjusted and data.funnel.applied else "unadjusted"]
-    if view.adjusted and not data.funnel.applied:
+    if all_left_out(data):
+        limits_name = "Unadjusted limits (figures not comparable between councils)"
+    elif view.adjusted and not data.funnel.applied:
         limits_name = "Unadjusted limits (no over-dispersion beyond chance)"
     figure = funnel_figure(data, centre=centre, centre_name=centre_name,
                            title=f"{measure['label']}: {breakdown}, {s.period}",
@@ -250,10 +263,11 @@ def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
             dcc.Graph(id="funnel-chart", figure=chart.figure, config={"displaylogo": False}),
             html.Figcaption(chart.description, id="funnel-description"),
         ], className="chart"),
+        caveat_list(caveats.for_chart(chart), element_id="funnel-caveats"),
         html.P(chart.method, id="funnel-method", className="method"),
         funnel_table(drawing.data, drawing.england, caption=f"Data: {drawing.what}. {drawing.limits_name}.",
                      unit=unit),
-        html.P(f"{NOTE_MARK} This value has a note in the table. Positions compare each published "
+        html.P(f"{MARKS_FOOTNOTE} Positions compare each published "
                "percentage with the limits as drawn at its denominator. Counts rounded to the nearest 5 "
                "make positions close to a limit approximate. Councils are placed against England, not "
                "ranked: a council inside the limits is not shown to differ from England.",

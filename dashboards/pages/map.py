@@ -15,12 +15,13 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html, no_update
 
 
-from .. import db, geography
+from .. import caveats, db, geography
 from ..charts import Chart, ChartRequestError, register
-from ..components import comparison_table, message, page_shell, radio_group, selection_controls, source_line
+from ..components import (MARKS_FOOTNOTE, caveat_list, comparison_table, message, page_shell, radio_group,
+                          selection_controls, source_line)
 from ..context import warehouse
-from ..figures import NOTE_MARK, format_value, significance_style
-from ..figures.map import area_map_spec, describe_map, hex_units, scale_words, shape_units
+from ..figures import format_value, significance_style
+from ..figures.map import area_map_spec, describe_map, for_page, hex_units, scale_words, shape_units
 from ..labels import breakdown_label
 from ..sharing import share_panel
 from ..state import Selection, options_for, resolve_selection, selection_options
@@ -32,7 +33,8 @@ CONTROLS = ["measure", "period", "age_band", "client_group", "view"]
 VIEWS = [("hex", "Hex cartogram"), ("boundaries", "Boundaries")]
 COUNCIL_CODE = re.compile(r"^E(06|08|09|10)\d{6}$")
 COLOUR_METHOD = ("Colours run from light (low) to dark (high) blue over the range of council values shown, "
-                 "so they read in greyscale too; councils with no value are hatched grey.")
+                 "so they read in greyscale too; councils with no value are hatched grey; a council whose figure "
+                 "carries a caveat of its own is dotted, outlined in black and labelled \u26a0.")
 TABLE_METHOD = ("The table gives each value with its 95% confidence interval (Wilson score) and whether it "
                 "is significantly higher or lower than England (England's value outside the interval). "
                 "A hex cartogram gives every council the same space, so small urban councils are as visible "
@@ -204,8 +206,8 @@ def _lists(geo: _Geography, changes_note: dict[str, str], kind: str, unit: str) 
         plural = "Hexes" if kind == "hex" else "Shapes"
         parts += _list(f"{plural} with no data, hatched grey ({len(items)})", items, "map-empty")
     if geo.moved:
-        items = [html.Li(f"{name} ({code}) drawn on the {unit_word} for {geo_code}, the same area under "
-                         f"another code") for name, code, geo_code in sorted(geo.moved)]
+        items = [html.Li(f"{name} ({code}) drawn on the {unit_word} coded {geo_code} in the geography file, "
+                         f"the same area under another code") for name, code, geo_code in sorted(geo.moved)]
         parts += _list(f"Drawn under another code ({len(items)})", items, "map-moved")
     return [html.Div(parts, className="map-notes", id="map-notes")] if parts else []
 
@@ -246,6 +248,11 @@ def _table_order(councils: pd.DataFrame, england: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([part for part in parts if len(part)], ignore_index=True).reindex(columns=england.columns)
 
 
+def _mid_sentence(label: str) -> str:
+    """'Gross spending ... (GBP thousands)' -> 'gross spending ... (GBP thousands)'."""
+    return label[:1].lower() + label[1:]
+
+
 @dataclass(frozen=True)
 class MapDrawing:
     """A map chart and what its page lists around it."""
@@ -264,7 +271,7 @@ def map_drawing(view: MapView, measures: pd.DataFrame) -> MapDrawing:
     unit, polarity = measure["unit"], measure["polarity"]
     councils, england = _observed(view)
     breakdown = breakdown_label(s.age_band, s.client_group)
-    what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}"
+    what = f"{_mid_sentence(measure['label'])}, {breakdown.lower()}, {s.period}"
     if councils["value"].notna().sum() == 0:
         raise ChartRequestError(f"No council has a value for {what}. Choose another year or breakdown.", status=404)
     england_value = england["value"].iloc[0] if len(england) and pd.notna(england["value"].iloc[0]) else None
@@ -310,7 +317,7 @@ def _footer(rows: pd.DataFrame, what: str, measure: pd.Series) -> list:
     table = comparison_table(rows, caption=f"Data: {what}, councils and England", count_label="Numerator",
                              base_label="Denominator", polarity=measure["polarity"], unit=measure["unit"],
                              table_id="map-table")
-    return [table, html.P(f"{NOTE_MARK} This value has a note in the table. " + METHOD, className="footnote method")]
+    return [table, html.P(f"{MARKS_FOOTNOTE} " + METHOD, className="footnote method")]
 
 
 def _sources(rows: pd.DataFrame) -> html.P:
@@ -327,17 +334,24 @@ def map_panel(view: MapView, measures: pd.DataFrame) -> list:
         councils, england = _observed(view)
         rows = _table_order(councils, england)
         s = view.selection
-        what = f"{measure['label'].lower()}, {breakdown_label(s.age_band, s.client_group).lower()}, {s.period}"
+        what = f"{_mid_sentence(measure['label'])}, {breakdown_label(s.age_band, s.client_group).lower()}, {s.period}"
         return [message(f"The map cannot be drawn: {error}", element_id="map-message"),
                 *_footer(rows, what, measure), _sources(rows)]
     chart, geo = drawing.chart, drawing.geo
+    title = chart.figure["layout"]["title"]
     return [
         html.P(geo.statement, id="map-geography", className="map-geography"),
         html.Figure([
-            dcc.Graph(id="map-chart", figure=chart.figure, config={"displaylogo": False, "scrollZoom": False},
-                      className="map-graph"),
+            html.P([html.Span(title["text"], className="map-chart-title"), html.Br(),
+                    html.Span(title["subtitle"]["text"], className="map-chart-subtitle")], id="map-title"),
+            # Responsive: the box's height comes from map.css, so on a phone the map is not a
+            # small drawing in a tall empty box (the figure's own height is for images and embeds).
+            html.Div(dcc.Graph(id="map-chart", figure=for_page(chart.figure), responsive=True,
+                               className="map-graph", config={"displaylogo": False, "scrollZoom": False}),
+                     className="map-graph-box"),
             html.Figcaption(chart.description, id="map-description"),
         ], className="chart"),
+        caveat_list(caveats.for_chart(chart), element_id="map-caveats"),
         *_lists(geo, drawing.changes_note, view.view, measure["unit"]),
         *_footer(chart.rows, drawing.what, measure),
         share_panel(chart),

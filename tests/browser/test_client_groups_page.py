@@ -41,7 +41,8 @@ def test_table_3_is_reproduced_with_gaps_significance_and_notes(page, full_url):
     assert len(rows) == 14 and row_names(page)[-2:] == ["North East", "England"]
     darlington = rows["Darlington"]
     assert darlington[1] == "42.5% -0.5 pts \u25cf similar"
-    assert re.fullmatch(r"19\.0% \u2020\d+ \+4\.4 pts \u25cf similar", darlington[2])
+    # Darlington's 19% is further from its own counts than rounding explains: flagged, so marked.
+    assert re.fullmatch(r"19\.0% \u26a0 \u2020\d+ \+4\.4 pts \u25cf similar", darlington[2])
     assert re.fullmatch(r"41\.3% \u2020\d+ \+26\.7 pts \u25b2 higher", rows["Gateshead"][2])
     assert re.fullmatch(r"43\.0% \u2020\d+", rows["England"][1]) and rows["England"][2] == "14.6%"
     assert rows["North East"][2] == "15.3% +0.7 pts \u25cf similar"
@@ -51,8 +52,13 @@ def test_table_3_is_reproduced_with_gaps_significance_and_notes(page, full_url):
     assert rows["Darlington"][3] == "no data"
     # The dagger's note is listed under the table.
     number = re.search(r"\u2020(\d+)", darlington[2]).group(1)
-    assert page.locator(f"#client-groups-note-{number}").inner_text().startswith(
-        "Published 19% is further from the counts' ratio (17.7%)")
+    note = page.locator(f"#client-groups-note-{number}").inner_text()
+    assert note.startswith("\u26a0 The published figure is further from its own counts (17.7%) than rounding "
+                           "can explain; shown as published.")
+    assert "Published 19% is further from the counts' ratio (17.7%)" in note
+    # The caveats under the chart: the flag, the councils it is on, what it means.
+    caveats = page.locator("#client-groups-caveats").inner_text()
+    assert "\u26a0 Differs from its own counts (Darlington, Sunderland)" in caveats
     ticks = page.locator("#client-groups-chart g.ytick text").all_text_contents()
     assert len(ticks) == 12 and "Gateshead" in ticks
     legend = page.locator("#client-groups-chart g.legend").text_content()
@@ -114,4 +120,39 @@ def test_sort_year_and_measure_change_table_and_url_and_a_saved_url_restores(pag
     assert page.get_by_role("radio", name="Mental health (18-64) (highest first)").is_checked()
     assert page.get_by_role("radio", name="2011-12").is_checked()
     assert row_names(page)[:3] == ["Gateshead", "Hartlepool", "South Tyneside"]
+    assert page.console_errors == []
+
+
+def test_spending_reads_in_pounds_and_a_share_of_money_claims_no_significance(page, full_url):
+    page.goto(full_url + "/client-groups?measure=dp_spend&period=2014-15&region=E12000001")
+    page.wait_for_selector("#client-groups-chart g.xtick text", timeout=30000)
+    assert headers(page)[2:] == ["All client groups", "Physical disability or support", "Sensory support",
+                                 "Support with memory and cognition", "Learning disability", "Mental health"]
+    rows = table_rows(page)
+    assert rows["Darlington"][1:3] == ["\u00a34,398k", "\u00a31,793k"]
+    # Regions and England are the sums of their councils' published figures, and say so.
+    assert re.fullmatch(r"\u00a31,371,654k \u2020\d+", rows["England"][1])
+    assert "Sum of the published figures of the 152 councils." in page.locator("#client-groups-notes").inner_text()
+    ticks = page.locator("#client-groups-chart g.xtick text").all_text_contents()
+    assert all(t.startswith("\u00a3") and t.endswith("k") for t in ticks) and len(ticks) <= 7
+    assert page.locator(".footnote.method").inner_text().startswith("Spending as published, in thousands of pounds")
+    assert "(GBP thousands)" in page.locator("#client-groups-description").inner_text()
+    assert_accessible(page)
+
+    # The direct payments' share of spending: a percentage of money, so gaps but no significance.
+    before = caption(page)
+    page.get_by_role("group", name="Measure").get_by_role("radio", name="Direct payments' share of community "
+                                                                        "spending").check()
+    wait_for_change(page, before)
+    darlington = table_rows(page)["Darlington"][1]
+    assert re.fullmatch(r"37\.9% \u2020\d+ \+14\.5 pts", darlington)           # no symbol, no "higher"
+    assert "whether it is significant" not in caption(page)
+    assert "no confidence interval and no test against England" in page.locator(".footnote.method").inner_text()
+    # A note on every cell: the list folds away under the table, and a note's link still opens it.
+    summary = page.locator("#client-groups-notes summary")
+    assert re.fullmatch(r"Notes on values \(\d+\)", summary.inner_text())
+    assert not page.locator("#client-groups-note-1").is_visible()
+    page.locator("#client-groups-table a.cg-note-link").first.click()
+    page.wait_for_function("() => document.querySelector('#client-groups-notes details').open")
+    assert page.locator("#client-groups-note-1").inner_text().startswith("Direct payments 8,577 of 42,521")
     assert page.console_errors == []

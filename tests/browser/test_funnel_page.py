@@ -67,7 +67,9 @@ def test_full_data_limits_switch_controls_url_and_saved_view(page, full_url):
         page.get_by_role("group", name=legend).get_by_role("radio", name=option, exact=True).check()
         wait_for_change(page, "#funnel-description", before)
         assert in_url in page.url, (legend, page.url)
-        page.wait_for_function("t => document.querySelector('#funnel-chart .gtitle').textContent === t", arg=title)
+        # The title wraps (a phone shows it whole): its lines joined by spaces.
+        page.wait_for_function("t => [...document.querySelectorAll('#funnel-chart .gtitle tspan.line')]"
+                               ".map(line => line.textContent).join(' ') === t", arg=title)
     assert "England 28.5%" in page.locator("#funnel-chart g.legend").text_content()
     method = page.locator("#funnel-method").inner_text()
 
@@ -105,4 +107,42 @@ def test_clicking_a_council_opens_its_profile(page, full_url):
     page.wait_for_url(re.compile(r"/area/E\d{8}"), timeout=30000)
     assert page.url.split("?")[0].endswith(f"/area/{largest[1]}")
     page.wait_for_function("() => !document.querySelector('#funnel-chart')")
+    assert page.console_errors == []
+
+
+def test_a_year_the_publisher_says_is_not_comparable_is_drawn_but_nobody_is_ranked(page, full_url):
+    page.goto(full_url + "/funnel?measure=sds_users&period=2024-25")
+    page.wait_for_selector(POINTS, timeout=30000)
+    caveats = page.locator("#funnel-caveats").inner_text()
+    assert "The publisher says figures for this measure and year should not be compared between councils" in caveats
+    assert re.search(r"\u26a0 Self-directed support reported equal to direct payments \([^)]*\): The council "
+                     r"reported exactly as many people", caveats)
+    method = page.locator("#funnel-method").inner_text()
+    assert "Every council's figure this year carries a caveat that forbids comparison. The publisher says" in method
+    assert "no over-dispersion is estimated (all 152 councils are left out)" in method
+    legend = page.locator("#funnel-chart g.legend").text_content()
+    assert "\u26a0 Not compared: caveat on every council (129)" in legend
+    assert "\u26a0 Not compared: a caveat of its own (23)" in legend
+    assert "Above the 99.8% limit" not in legend and "Below the 99.8% limit" not in legend
+    # No council is placed above or below England in the table; each says where it falls as drawn.
+    positions = [row[5] for row in plotted_rows(page) if not row[5].startswith("Not plotted")]
+    assert len(positions) == 152 and all(p.startswith("\u26a0 Not compared with England") for p in positions)
+    # Gateshead: a diamond with a cross, and its caveat in the hover and the table.
+    found = page.evaluate("() => { const gd = document.querySelector('#funnel-chart .js-plotly-plot');"
+                          " for (let c = 0; c < gd.data.length; c++) { const rows = gd.data[c].customdata || [];"
+                          " for (let p = 0; p < rows.length; p++) { if (rows[p][0] === 'E08000037')"
+                          " return [c, p, gd.data[c].marker.symbol]; } } return null; }")
+    assert found is not None and found[2] == "diamond-x-open"
+    page.evaluate("([c, p]) => Plotly.Fx.hover(document.querySelector('#funnel-chart .js-plotly-plot'),"
+                  " [{curveNumber: c, pointNumber: p}])", found[:2])
+    page.wait_for_function("() => document.querySelector('#funnel-chart .hoverlayer').textContent.includes('Gateshead')")
+    hover = page.locator("#funnel-chart .hoverlayer").text_content()
+    assert "22.2%: 395 of 1,782" in hover and "Self-directed support reported equal to direct payments" in hover
+    row = next(r for r in plotted_rows(page) if r[1] == "E08000037")
+    assert row[2] == "22.2% \u26a0" and "equals direct payments (22.2%)" in row[7]
+    assert_accessible(page)
+    # Asking for adjusted limits changes nothing: there is nothing to estimate from.
+    page.get_by_role("group", name="Limits").get_by_role("radio", name="Adjusted for over-dispersion").check()
+    page.wait_for_url("**limits=adjusted")
+    page.wait_for_function("() => document.querySelector('#funnel-method').innerText.includes('all 152 councils')")
     assert page.console_errors == []

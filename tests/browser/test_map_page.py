@@ -2,6 +2,8 @@
 named on the page, the boundary view, URL state, and a click through to a council's profile."""
 from __future__ import annotations
 
+import re
+
 from .conftest import assert_accessible, embed_code
 
 GRAPH = "document.querySelector('#map-chart .js-plotly-plot')"
@@ -35,8 +37,9 @@ def test_hexes_layout_by_period_boundaries_view_and_saved_url(page, full_url):
     geography = page.locator("#map-geography").inner_text()
     assert geography.startswith("Hex cartogram on April 2023 boundaries (valid 2023-24 to 2024-25): "
                                 "layout uk-utla-2023.hexjson (153 councils)")
-    assert "One hexagon per council, April 2023 boundaries" in page.locator("#map-chart .g-gtitle").text_content() + \
-        page.locator("#map-chart").text_content()
+    assert page.locator("#map-title").inner_text().splitlines() == [
+        "Adults receiving self-directed support: All adults (18+), 2024-25",
+        "One hexagon per council, April 2023 boundaries (valid 2023-24 to 2024-25)"]
     description = page.locator("#map-description").inner_text()
     assert description.startswith("Hex cartogram of adults receiving self-directed support, all adults (18+), "
                                   "2024-25, darker for higher values. 152 councils have a value")
@@ -100,4 +103,47 @@ def test_clicking_a_hex_opens_the_councils_profile(page, full_url):
     page.wait_for_url("**/area/E08000035")
     page.wait_for_function("() => !document.querySelector('#map-chart') && "
                            "document.querySelector('h1') && document.querySelector('h1').innerText.includes('Leeds')")
+    assert page.console_errors == []
+
+
+def test_a_year_the_publisher_says_is_not_comparable_says_so_under_the_map_and_marks_gateshead(page, full_url):
+    page.goto(full_url + "/map?measure=sds_users&period=2024-25")
+    wait_for_map(page)
+    # The caveats come straight after the map, before any list or table.
+    assert page.evaluate("() => document.querySelector('figure.chart').nextElementSibling.id") == "map-caveats"
+    caveats = page.locator("#map-caveats").inner_text()
+    # Each flag once: its label, where it applies (the wording is dashboards/caveats.py's), what it means.
+    assert re.search(r"\u26a0 Not comparable between councils \([^)]+\): The publisher says figures for this "
+                     r"measure and year should not be compared between councils", caveats)
+    assert re.search(r"\u26a0 Self-directed support reported equal to direct payments \([^)]*\): The council "
+                     r"reported exactly as many people", caveats)
+    # Gateshead (22.2%, equal to its direct payments): dotted, outlined and labelled, not colour alone.
+    index = page.evaluate(f"code => {GRAPH}.data.findIndex(t => t.meta === code)", "E08000037")
+    trace = page.evaluate(f"i => {{ const t = {GRAPH}.data[i]; return [t.fillpattern && t.fillpattern.shape, "
+                          "t.line.width]; }", index)
+    assert trace == [".", 2.5]
+    fill = page.locator("#map-chart .scatterlayer .trace").nth(index).locator("path.js-fill")
+    assert "url(" in fill.evaluate("path => getComputedStyle(path).fill")          # the dot pattern, drawn
+    assert "\u26a022" in page.locator("#map-chart .scatterlayer").text_content()
+    assert "\u26a0 Caveat: see below the map (dotted)" in page.locator("#map-chart g.legend").text_content()
+    fill.scroll_into_view_if_needed()
+    box = fill.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => document.querySelector('#map-chart .hoverlayer').textContent.includes('Gateshead')")
+    hover = page.locator("#map-chart .hoverlayer").text_content()
+    assert "22.2%" in hover and "not compared: see the caveat" in hover and "equals direct payments (22.2%)" in hover
+    row = page.locator("#map-table tbody tr", has=page.locator("th", has_text="Gateshead"))
+    cells = [c.inner_text() for c in row.locator("th, td").all()]
+    assert cells[3] == "22.2% \u26a0" and cells[7] == "\u26a0 not compared: see the caveat"
+    assert cells[9].startswith("\u26a0 DHSC, ASCOF 2024-25 note 15")
+    assert "Dotted for a caveat of their own (23)" in page.locator("#map-description").inner_text()
+    assert_accessible(page)
+    # On a phone the map fills the width: the box is no taller than the map needs, the colour scale
+    # sits above it, and value labels (too big for a hex there) give way to the dots.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("() => document.querySelector('.map-graph-box').getBoundingClientRect().height < 760")
+    hexes = page.locator("#map-chart .scatterlayer").bounding_box()
+    assert hexes["width"] > 300
+    assert page.locator("#map-chart .scatterlayer .textpoint").first.evaluate(
+        "t => getComputedStyle(t).display") == "none"
     assert page.console_errors == []

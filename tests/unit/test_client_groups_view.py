@@ -182,6 +182,59 @@ def test_dot_chart_has_a_trace_per_group_england_lines_and_a_text_alternative():
     assert counts.layout.shapes == ()                                        # no England line for counts
 
 
+def test_a_flagged_cell_carries_its_caveat_and_is_not_compared():
+    flagged = ROWS.copy()
+    flagged["quality_flag"] = None
+    flagged["quality_note"] = None
+    gateshead = (flagged["area_name"] == "Gateshead") & (flagged["client_group"] == "mental_health")
+    flagged.loc[gateshead, ["quality_flag", "quality_note", "compared_with_england"]] = [
+        "sds_equals_dp", "Reported equal to direct payments.", "not_compared"]
+    cells = page.cells_by_area(flagged, COLUMNS)
+    table, notes = page.client_group_table(page.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
+                                           unit="percent", polarity="higher_is_better", sort="area")
+    rows = {text_of(r["props"]["children"][0]): [text_of(c) for c in r["props"]["children"][1:]]
+            for r in table["props"]["children"][2]["props"]["children"]}
+    # The value, the caveat mark, its numbered note (the caveat first, then the other note), the gap
+    # without a significance symbol: a warning sign and the words instead.
+    assert rows["Gateshead"][2] == "41.3% \u26a0 \u20202 +26.7 pts \u26a0 not compared"
+    assert notes[1] == (2, "\u26a0 Reported equal to direct payments. Published 41.3% differs.")
+    # Hartlepool's suppressed cell has the same plain note, but no caveat: a note of its own.
+    assert rows["Hartlepool"][2] == "suppressed \u20203" and notes[2] == (3, "Published 41.3% differs.")
+
+
+def test_money_cells_read_in_pounds_and_the_method_says_there_is_no_interval():
+    money = ROWS.assign(value=[4398.0, 117.0, 2828.0, 240.0, None, 57088.25, 1371654.06, 65477.21, 1.0])
+    cells = page.cells_by_area(money, COLUMNS)
+    table, _ = page.client_group_table(page.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
+                                       unit="gbp_thousands", polarity="none", sort="area")
+    body = table["props"]["children"][2]["props"]["children"]
+    assert [text_of(c) for c in body[0]["props"]["children"]] == ["Darlington", "E06000005", "\u00a34,398k",
+                                                                 "\u00a3117k \u20201"]
+    assert [text_of(c) for c in body[-1]["props"]["children"]][2:] == ["\u00a31,371,654k", "\u00a365,477k"]
+    assert page.method_for("gbp_thousands", money) == page.MONEY_METHOD
+    assert page.method_for("count", money) == page.COUNT_METHOD
+    shares = ROWS.assign(lower_95=None)          # a share of money: no counts, so no intervals
+    assert page.method_for("percent", shares) == page.NO_INTERVAL_METHOD
+    assert page.method_for("percent", ROWS.assign(lower_95=1.0)) == page.METHOD
+    values, england = page.chart_frames(page.arrange(AREAS, cells, "area"), cells, COLUMNS)
+    figure = dot_chart(values, england, order=["Darlington", "Gateshead"], title="t",
+                       value_title="Gross spending on direct payments (GBP thousands)", unit="gbp_thousands")
+    go.Figure(figure.to_dict())
+    assert (figure.layout.xaxis.tickprefix, figure.layout.xaxis.ticksuffix) == ("\u00a3", "k")
+    assert figure.layout.xaxis.title.text == "Gross spending on direct payments (GBP<br>thousands)"
+    markers = [t for t in figure.data if t.mode == "markers"]
+    assert list(markers[0].text) == ["\u00a34,398k", "\u00a32,828k"] and "%{text}" in markers[0].hovertemplate
+
+
+def test_a_long_list_of_notes_folds_and_a_short_one_does_not():
+    short = page._notes([(1, "One.")])
+    assert short.children[0].children == "Notes on values"
+    long = page._notes([(n, f"Note {n}.") for n in range(1, page.FOLDED_NOTES + 2)])
+    details = long.children[0]
+    assert details.children[0].children == f"Notes on values ({page.FOLDED_NOTES + 1})"
+    assert details.children[2].children[-1].id == f"client-groups-note-{page.FOLDED_NOTES + 1}"
+
+
 def test_population_base_is_read_from_the_note():
     assert population_base(["T. Per head of the population aged 18-64.", None]) == "the population aged 18-64"
     assert population_base(["Spend per capita of all residents; 2011 census"]) == "all residents"

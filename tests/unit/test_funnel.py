@@ -11,6 +11,7 @@ import pytest
 from dashboards import funnel_limits as fl
 from dashboards.figures.funnel import describe_funnel, funnel_data, funnel_figure, method_text, position_words
 from dashboards.state import Selection
+from tests.wire_reading import find
 
 Z95, Z998 = 1.959963984540054, 3.090232306167813
 
@@ -164,7 +165,8 @@ def test_figure_has_limits_centre_and_a_trace_per_position_with_codes_for_click_
     assert len(go.Figure(figure.to_dict()).data) == 6
     above = figure.data[3]
     assert above.marker.symbol == "triangle-up" and above.marker.color == "#0072B2"
-    assert list(above.customdata[0]) == ["E06000000", "High", "60.0%", "600", "1,000", "\u25b2 Above the 99.8% limit"]
+    assert list(above.customdata[0]) == ["E06000000", "High", "60.0%", "600", "1,000", "\u25b2 Above the 99.8% limit",
+                                         ""]      # no caveat line
     assert figure.data[5].marker.color == "#B35200"
     assert figure.layout.legend.title.text.startswith("Unadjusted limits (exact binomial)")
 
@@ -206,23 +208,25 @@ def test_callback_on_the_full_data_adjusts_limits_and_writes_the_url(full_app):
                         "limits", "panel", "search"],
                        page.update_funnel("sds_users", "2020-21", "all", "all", "unadjusted")))
     assert outputs["search"] == "?measure=sds_users&period=2020-21&age_band=all&client_group=all&limits=unadjusted"
-    figure, method = outputs["panel"][0].children[0].figure, outputs["panel"][1].children
+    figure, method = find(outputs["panel"], "funnel-chart").figure, find(outputs["panel"], "funnel-method").children
     points = sum(len(trace.x) for trace in figure.data if trace.mode == "markers")
     assert 145 <= points <= 152
     assert figure.data[2].name == "England 92.2%"
     assert method.startswith("Limits shown: unadjusted, exact binomial 95% and 99.8% limits around England's "
                              "value (92.2%)")
     adjusted = dict(zip(outputs, page.update_funnel("sds_users", "2020-21", "all", "all", "adjusted")))
-    adjusted_method = adjusted["panel"][1].children
+    adjusted_method = find(adjusted["panel"], "funnel-method").children
     assert adjusted["search"].endswith("&limits=adjusted")
     assert adjusted_method.startswith("Limits shown: adjusted for over-dispersion")
     assert "\u03c6 = " in adjusted_method and "\u03c4\u00b2 = " in adjusted_method
-    wide = adjusted["panel"][0].children[0].figure.data[0]
+    wide = find(adjusted["panel"], "funnel-chart").figure.data[0]
     narrow = figure.data[0]
     # With tau^2 > 0 the lower 99.8% limit at the largest denominator (the trace's last point)
-    # is far below the binomial one: about 92.2 - 3.09 * 7.0 = 70.6% against 91.4%.
-    assert narrow.y[-1] == pytest.approx(91.4, abs=0.1) and wide.y[-1] == pytest.approx(70.6, abs=0.1)
-    rows = adjusted["panel"][2]["props"]["children"][2]["props"]["children"]   # wire-form table body
+    # is far below the binomial one: about 92.2 - 3.09 * 6.70 = 71.5% against 91.4% (tau from the 149
+    # councils without a caveat: Stoke-on-Trent's self-directed support equal to its direct payments
+    # is left out of the estimate).
+    assert narrow.y[-1] == pytest.approx(91.4, abs=0.1) and wide.y[-1] == pytest.approx(71.5, abs=0.1)
+    rows = find(adjusted["panel"], "funnel-table")["props"]["children"][2]["props"]["children"]   # wire-form body
     assert len(rows) >= 151 and rows[-1]["props"]["children"][0]["props"]["children"] == "England"
 
 
@@ -235,7 +239,7 @@ from openpyxl import load_workbook  # noqa: E402
 
 from tests.wire_reading import wire_table_cells, wire_text  # noqa: E402
 from dashboards.charts import ChartRequestError, chart_for  # noqa: E402
-from dashboards.figures import NOTE_MARK, format_value  # noqa: E402
+from dashboards.components import value_text  # noqa: E402
 
 ADJUSTED_2020 = "?measure=sds_users&period=2020-21&age_band=all&client_group=all&limits=adjusted"
 
@@ -249,8 +253,8 @@ def create_app_for(full_db):
     return create_app(full_db[0]).server.test_client()
 
 
-def _shown(value, note) -> str:
-    return format_value(value) + (f" {NOTE_MARK}" if isinstance(note, str) and note else "")
+def _shown(value, flag, note) -> str:
+    return value_text(value, "percent", flag, note if isinstance(note, str) else "")
 
 
 def test_funnel_csv_is_exactly_the_tables_rows_and_the_plotted_points(full_db):
@@ -262,8 +266,10 @@ def test_funnel_csv_is_exactly_the_tables_rows_and_the_plotted_points(full_db):
     table = _table_cells(panel, "funnel-table")
     # Same areas in the same order as the table, each with the value the table prints.
     assert list(rows["area_code"]) == [cells[1] for cells in table]
-    assert [_shown(v, n) for v, n in zip(rows["value"], rows["note"])] == [cells[2] for cells in table]
-    # Plotted councils, then the one listed as not plotted (Hackney, [x]), then England, the centre line.
+    assert [_shown(v, f, n) for v, f, n in zip(rows["value"], rows["quality_flag"], rows["note"])] == \
+        [cells[2] for cells in table]
+    # Plotted councils (the one a caveat keeps from comparison last), then the one listed as not
+    # plotted (Hackney, [x]), then England, the centre line.
     figure = panel[0].children[0].figure
     plotted = {row[0]: y for trace in figure.data if trace.mode == "markers"
                for row, y in zip(trace.customdata, trace.y)}
@@ -278,6 +284,15 @@ def test_funnel_csv_is_exactly_the_tables_rows_and_the_plotted_points(full_db):
     assert figure.data[2].y[0] == 92.2 and table[-1][5] == "Centre line"
     stoke = rows[rows["area_name"] == "Stoke-on-Trent"].iloc[0]
     assert (stoke["value"], stoke["period"], stoke["measure_id"]) == (33.3, "2020-21", "sds_users")
+    # Stoke-on-Trent reported self-directed support equal to direct payments: placed last among the
+    # plotted, marked, not compared, its caveat in full in the note.
+    assert table[149][:3] == ["Stoke-on-Trent", "E06000021", "33.3% \u26a0"]
+    assert table[149][5] == ("\u26a0 Not compared with England (quality flag): Self-directed support reported "
+                             "equal to direct payments. As drawn: below the 99.8% limit")
+    assert table[149][7].startswith("\u26a0 ") and "direct payments" in table[149][7]
+    diamonds = [trace for trace in figure.data if trace.mode == "markers" and trace.marker.symbol == "diamond-x-open"]
+    assert [[row[0] for row in trace.customdata] for trace in diamonds] == [["E06000021"]]
+    assert diamonds[0].name == "\u26a0 Not compared: a caveat of its own (1)"
 
 
 def test_funnel_xlsx_about_sheet_names_the_chart_and_its_limits(full_db):
@@ -288,7 +303,11 @@ def test_funnel_xlsx_about_sheet_names_the_chart_and_its_limits(full_db):
     assert about["Title"] == ("Adults receiving self-directed support: All adults (18+), 2020-21, councils in "
                               "England, limits adjusted for over-dispersion around England")
     assert about["Method"].startswith("Limits shown: adjusted for over-dispersion (Spiegelhalter 2005")
-    assert "\u03c6 = 199.49 from 150 councils" in about["Method"] and "\u03c4\u00b2 = 0.004894" in about["Method"]
+    # The estimate leaves out Stoke-on-Trent (self-directed support equal to direct payments): with it,
+    # phi was 199.49 from 150 councils and tau-squared 0.004894.
+    assert "\u03c6 = 183.69 from 149 councils" in about["Method"] and "\u03c4\u00b2 = 0.004493" in about["Method"]
+    assert ("The estimate leaves out 1 council whose figure carries a caveat that forbids comparison "
+            "(self-directed support reported equal to direct payments: Stoke-on-Trent)") in about["Method"]
     assert about["Query URL"].endswith("/funnel" + ADJUSTED_2020)
     assert about["Description"].startswith("Funnel plot of adults receiving self-directed support, all adults "
                                            "(18+), 2020-21: 150 councils plotted")

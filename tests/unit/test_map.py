@@ -386,10 +386,11 @@ def full_client(full_db, monkeypatch):
 def test_map_csv_is_exactly_the_tables_rows_coloured_listed_and_hatched(full_client):
     import io
 
-    from dashboards.figures import NOTE_MARK, format_value
+    from dashboards.components import value_text
     from dashboards.figures.map import NO_DATA_FILL
     from dashboards.pages import map as page
     from dashboards.routing import query_parameters
+    from tests.wire_reading import find
 
     response = full_client.get("/download/map.csv" + HEX_2017)
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -399,11 +400,17 @@ def test_map_csv_is_exactly_the_tables_rows_coloured_listed_and_hatched(full_cli
     table = _table_cells(panel, "map-table")
     # The table's areas, in its order, with the values it prints.
     assert list(rows["area_code"]) == [cells[2] for cells in table]
-    assert [format_value(v) + (f" {NOTE_MARK}" if isinstance(n, str) and n else "")
-            for v, n in zip(rows["value"], rows["note"])] == [cells[3] for cells in table]
+    assert [value_text(v, "percent", flag, n if isinstance(n, str) else "")
+            for v, flag, n in zip(rows["value"], rows["quality_flag"], rows["note"])] == [cells[3] for cells in table]
+    # Flagged figures (self-directed support reported equal to direct payments) carry the caveat mark.
+    flagged = rows[rows["quality_flag"].fillna("") != ""]
+    assert sorted(flagged["area_name"]) == ["Stoke-on-Trent", "West Sussex"]
+    assert [cells[3] for cells in table if cells[2] in set(flagged["area_code"])] == ["34.3% \u26a0", "32.6% \u26a0"]
+    assert [cells[7] for cells in table if cells[2] in set(flagged["area_code"])] == \
+        ["\u26a0 not compared: see the caveat"] * 2
     # Every coloured hex is a row with its value; councils with a value and no hex are rows too
     # (listed under the map); hatched hexes are rows without a value; England closes the table.
-    figure = go.Figure(panel[1].children[0].figure)   # validated in full here; the page sends a dict
+    figure = go.Figure(find(panel, "map-chart").figure)   # validated in full here; the page sends a dict
     polygons = [t for t in figure.data if t.meta and t.mode != "text"]   # labels carry meta "narrow-hide"
     coloured = {t.meta for t in polygons if t.fillcolor != NO_DATA_FILL}
     hatched = {t.meta for t in polygons if t.fillcolor == NO_DATA_FILL}
