@@ -56,7 +56,7 @@ def test_darlington_summary_dot_chart_and_accessibility(page, full_url):
             "comparable between councils).") in described
     # The caveats under the dot chart, as visible text.
     caveats = page.locator("#profile-dots-caveats").inner_text()
-    assert "\u26a0 Not comparable between councils (Darlington, North East, England" in caveats
+    assert "\u26a0 Not comparable between councils (Darlington 2024-25, North East 2024-25, England 2024-25)" in caveats
     assert ("Series break in 2024-25: From 2024-25 ASCOF 3D(1a) is derived from Client Level Data, not the SALT "
             "return") in caveats
     # Counts are in the table, not on the percentage axis.
