@@ -67,14 +67,18 @@ def _free_port() -> int:
 
 def start_app(db_path: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
+    # The server logs every request: to a file, never a pipe nobody reads (a full pipe blocks
+    # every request thread once ~64 KB of log has been written).
+    log = open(db_path.with_name(f"app-{port}.log"), "w+b")
     process = subprocess.Popen(
         [sys.executable, "app.py", "--db", str(db_path), "--port", str(port)], cwd=PROJECT,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"app exited: {process.stdout.read().decode()}")
+            log.seek(0)
+            raise RuntimeError(f"app exited: {log.read().decode(errors='replace')}")
         try:
             urllib.request.urlopen(url + "/", timeout=1)
             return process, url
