@@ -73,6 +73,21 @@ def note_text(quality_note: object, note: str, quality_flag: object = None) -> s
     return " ".join(part for part in (caveat, note) if part)
 
 
+def note_cell(quality_note: object, note: str, quality_flag: object,
+              flag_labels: dict[str, str] | None) -> list | str:
+    """A table's note cell: a flagged value names its flags in a line that opens (a native
+    <details>) on the full quality note, so a table of 150 flagged rows stays readable; any
+    other note follows as text."""
+    codes = flag_codes(quality_flag)
+    if not codes:
+        return note_text(quality_note, note)
+    label = "; ".join((flag_labels or {}).get(code) or code.replace("_", " ") for code in codes)
+    detail = quality_note if isinstance(quality_note, str) and quality_note.strip() else ""
+    parts = [element("Details", [element("Summary", f"{CAVEAT_MARK} {label}"), element("P", detail)],
+                     className="flag-note")]
+    return parts + ([element("P", note)] if note else [])
+
+
 def caveat_list(sentences: list[str], *, element_id: str, heading: str = "Caveats") -> html.Div | None:
     """The caveats a reader must see beside a chart (dashboards/caveats.py), as visible text."""
     if not sentences:
@@ -84,7 +99,7 @@ def caveat_list(sentences: list[str], *, element_id: str, heading: str = "Caveat
 
 def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base_label: str,
                      polarity: str = "higher_is_better", unit: str = "percent",
-                     table_id: str = "compare-table") -> dict:
+                     table_id: str = "compare-table", flag_labels: dict[str, str] | None = None) -> dict:
     """Councils ranked by value, then councils without a value (listed, not dropped), then
     comparators; every row with its interval, counts, comparison, status and note.
 
@@ -119,7 +134,8 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
             element("Td", _count(row["denominator"]), className="number"),
             element("Td", comparison),
             element("Td", str(row["value_status"]).replace("_", " ")),
-            element("Td", note_text(row["quality_note"], note, row["quality_flag"]), className="note"),
+            element("Td", note_cell(row["quality_note"], note, row["quality_flag"], flag_labels),
+                    className="note"),
         ], className=("council" if is_council else "comparator") + (" flagged" if flag_codes(row["quality_flag"]) else "")))
     return element("Table", [element("Caption", caption), head, element("Tbody", body)],
                    className="data-table", id=table_id)

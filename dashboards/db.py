@@ -426,6 +426,12 @@ def quality_flags(warehouse: Warehouse) -> pd.DataFrame:
         "SELECT * FROM quality_flags ORDER BY rank"))
 
 
+def flag_labels(warehouse: Warehouse) -> dict[str, str]:
+    """Each quality flag's code -> its label ('sds_equals_dp' -> 'Self-directed support ...')."""
+    flags = quality_flags(warehouse)
+    return dict(zip(flags["quality_flag"], flags["label"]))
+
+
 def source_precedence(warehouse: Warehouse) -> pd.DataFrame:
     """Which kind of source is shown when several give the same figure, first first."""
     return warehouse.cached("source_precedence", lambda wh: wh.query(

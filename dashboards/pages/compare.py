@@ -124,11 +124,6 @@ def scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
     return _with_absent_councils(chosen, db.councils_alive(wh, s.period)), "all councils in England", [db.ENGLAND]
 
 
-def _flag_labels() -> dict[str, str]:
-    flags = db.quality_flags(warehouse())
-    return dict(zip(flags["quality_flag"], flags["label"]))
-
-
 def compare_chart(view: CompareView, measures: pd.DataFrame) -> Chart:
     """The ranked bars for a view: the page, its embed, image and downloads all draw this."""
     s = view.selection
@@ -142,7 +137,7 @@ def compare_chart(view: CompareView, measures: pd.DataFrame) -> Chart:
     unit = measure["unit"]
     figure = ranked_bars(councils, references, value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
                          title=f"{measure['label']}: {breakdown}, {s.period}", polarity=measure["polarity"], unit=unit,
-                         flag_labels=_flag_labels())
+                         flag_labels=db.flag_labels(warehouse()))
     council_name = db.area(warehouse(), view.council)["area_name"] if view.council else ""
     return Chart(
         view="compare", title=measure["label"], subtitle=f"{breakdown}, {s.period}, {scope_name}",
@@ -176,7 +171,8 @@ def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
         ) if part is not None], className="chart"),
         comparison_table(pd.concat([councils, rows[rows["area_type"] != "council"].sort_values("area_type")]),
                          caption=f"Data: {measure['label'].lower()}, {what}", count_label="Numerator",
-                         base_label="Denominator", polarity=measure["polarity"], unit=measure["unit"]),
+                         base_label="Denominator", polarity=measure["polarity"], unit=measure["unit"],
+                         flag_labels=db.flag_labels(warehouse())),
         html.P(MARKS_FOOTNOTE + " " + METHOD, className="footnote method"),
         *extras,
         share_panel(chart),

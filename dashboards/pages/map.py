@@ -316,7 +316,7 @@ def chart_from_query(query: dict[str, str]) -> Chart | None:
 def _footer(rows: pd.DataFrame, what: str, measure: pd.Series) -> list:
     table = comparison_table(rows, caption=f"Data: {what}, councils and England", count_label="Numerator",
                              base_label="Denominator", polarity=measure["polarity"], unit=measure["unit"],
-                             table_id="map-table")
+                             table_id="map-table", flag_labels=db.flag_labels(warehouse()))
     return [table, html.P(f"{MARKS_FOOTNOTE} " + METHOD, className="footnote method")]
 
 

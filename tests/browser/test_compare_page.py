@@ -91,8 +91,7 @@ def test_choosing_mental_health_changes_chart_table_and_url(page, live_url):
     assert page.locator("#compare-download-csv").get_attribute("href") == "/download/compare.csv?" + page.url.split("?")[1]
     darlington = [r for r in table_rows(page) if r[1] == "Darlington"][0]
     assert darlington[3] == "19.0% \u26a0 \u2020" and darlington[7] == "\u25cf similar to England"
-    assert darlington[9].startswith("\u26a0 The published figure is further from its own counts (17.7%) than "
-                                    "rounding can explain")
+    assert darlington[9].startswith("\u26a0 Differs from its own counts")     # opens on the quality note
     assert "Published 19% is further from the counts' ratio (17.7%)" in darlington[9]
     assert page.console_errors == []
 

@@ -135,7 +135,8 @@ def test_a_year_the_publisher_says_is_not_comparable_says_so_under_the_map_and_m
     row = page.locator("#map-table tbody tr", has=page.locator("th", has_text="Gateshead"))
     cells = [c.inner_text() for c in row.locator("th, td").all()]
     assert cells[3] == "22.2% \u26a0" and cells[7] == "\u26a0 not compared: see the caveat"
-    assert cells[9].startswith("\u26a0 DHSC, ASCOF 2024-25 note 15")
+    assert cells[9] == ("\u26a0 Not comparable between councils; Self-directed support reported equal to "
+                        "direct payments")
     assert "Dotted for a caveat of their own (23)" in page.locator("#map-description").inner_text()
     assert_accessible(page)
     # On a phone the map fills the width: the box is no taller than the map needs, the colour scale

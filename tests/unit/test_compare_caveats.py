@@ -94,7 +94,9 @@ def test_the_table_row_carries_the_mark_the_comparison_and_the_quality_note(sds_
     rows = {cells[2]: cells for cells in wire_table_cells([table], "compare-table")}
     gateshead = rows[GATESHEAD]
     assert gateshead[3:8] == [f"22.2% {CAVEAT_MARK}", "20.3 to 24.2", "395", "1,782", NOT_COMPARED]
-    assert gateshead[9].startswith(f"{CAVEAT_MARK} DHSC, ASCOF 2024-25 note 15")
+    # The flags on one line (a <details> summary), the full quality note inside it.
+    assert gateshead[9].startswith(f"{CAVEAT_MARK} not comparable between councils; sds equals dpDHSC, "
+                                   "ASCOF 2024-25 note 15")
     assert "Reported self-directed support (22.2%) equals direct payments (22.2%)" in gateshead[9]
     assert not any("better" in cells[7] or "worse" in cells[7] for cells in rows.values())
 

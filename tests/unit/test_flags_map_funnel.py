@@ -204,7 +204,8 @@ def test_the_2024_25_map_marks_gateshead_and_gives_its_caveat(full_app, monkeypa
     assert "Series break in 2024-25" in caveats
     row = next(cells for cells in wire_table_cells(panel, "map-table") if cells[2] == "E08000037")
     assert row[3] == "22.2% \u26a0" and row[7] == "\u26a0 not compared: see the caveat"
-    assert row[9].startswith("\u26a0 DHSC, ASCOF 2024-25 note 15") and "equals direct payments (22.2%)" in row[9]
+    assert row[9].startswith("\u26a0 Not comparable between councils; Self-directed support reported equal to "
+                             "direct paymentsDHSC, ASCOF 2024-25 note 15") and "equals direct payments (22.2%)" in row[9]
     description = find(panel, "map-description").children
     assert "England: 82.4%. \u26a0 Not compared with England because of a caveat: every council." in description
     assert "councils above it" not in description        # no ranking against England this year
