@@ -12,8 +12,8 @@ FACT_COLUMNS = [
     "area_code", "period", "measure_id", "age_band", "client_group", "numerator",
     "denominator", "value", "value_status", "counts_check", "note", "source_id",
     "source_file", "source_sheet", "source_row", "value_cell", "numerator_cell",
-    "denominator_cell", "numerator_error", "denominator_error", "value_error", "quality_flag",
-    "quality_note",
+    "denominator_cell", "numerator_error", "denominator_error", "value_error", "numerator_imputed",
+    "denominator_imputed", "value_imputed", "quality_flag", "quality_note",
 ]
 # Statuses that stop a sum: a total with an unknown part is unknown.
 _BLOCKING = ("missing", "not_applicable", "suppressed")
@@ -32,8 +32,9 @@ class RoleValue(NamedTuple):
     status: str | None
     refs: str | None
     note: str | None
-    error: float = 0.0          # how far the number may be from the true count (rounding)
+    error: float = 0.0          # how far rounding may have moved the number from the true count
     all_suppressed: bool = False  # a sum whose every cell was suppressed
+    imputed: float = 0.0        # how much of the number is suppressed cells counted at a midpoint
 
 
 _NO_VALUE = RoleValue(None, None, None, None)
@@ -65,8 +66,9 @@ def compact_refs(positions: list[tuple[int, int]]) -> str:
 def combine(parts: list[Part], suppressed_as: float | None, rounded_to: float | None = None) -> RoleValue:
     """One role's value: a single cell as published, or a derived sum of several.
 
-    The error is the most the value can be off by rounding: half the rounding unit for each
-    rounded cell, and the midpoint's distance to the ends for each suppressed one counted in.
+    The error is the most rounding can have moved it (half the rounding unit per rounded cell);
+    `imputed` is how much of it is suppressed cells counted at the middle of their range, each
+    of which may be off by as much again.
     """
     if not parts:
         return _NO_VALUE
@@ -90,12 +92,11 @@ def combine(parts: list[Part], suppressed_as: float | None, rounded_to: float | 
         elif status == "suppressed" and suppressed_as is not None:
             total += suppressed_as
             suppressed += 1
-            error += suppressed_as
         elif status in _BLOCKING:
             return RoleValue(None, status, refs, None)
     note = (f"Sums {suppressed} suppressed cell{'s' if suppressed > 1 else ''}, each counted as "
             f"{suppressed_as:g} (the middle of the suppressed range)." if suppressed else None)
-    return RoleValue(total, "derived", refs, note, error)
+    return RoleValue(total, "derived", refs, note, error, False, suppressed * (suppressed_as or 0))
 
 
 def _tier(area_code: str) -> str:
@@ -220,4 +221,7 @@ class Assembler:
                 numerator.error if numerator.number is not None else None,
                 denominator.error if denominator.number is not None else None,
                 value.error if value.number is not None else None,
+                numerator.imputed if numerator.number is not None else None,
+                denominator.imputed if denominator.number is not None else None,
+                value.imputed if value.number is not None else None,
                 flag, flag_note)

@@ -11,7 +11,8 @@ SELECT d.area_code, d.period, 'dp_recipients_rate' AS measure_id, d.age_band, d.
        'Direct payment recipients (' || d.source_id || ') per 100,000 population (' || p.source_id || ').' AS note,
        d.source_id, d.source_file, d.source_sheet, d.source_row, d.value_cell,
        d.value_cell AS numerator_cell, p.value_cell AS denominator_cell,
-       d.numerator_error AS numerator_error, 0 AS denominator_error, true AS preferred, 'derived' AS source_kind,
+       d.value_error AS numerator_error, 0 AS denominator_error, d.value_imputed AS numerator_imputed,
+       0 AS denominator_imputed, true AS preferred, 'derived' AS source_kind,
        (SELECT precedence FROM source_precedence WHERE source_kind = 'derived') AS precedence
 FROM facts AS d
 JOIN facts AS p
@@ -35,6 +36,7 @@ WITH alive AS (
 sums AS (
     SELECT target.area_code AS aggregate_code, f.period, f.measure_id, f.age_band, f.client_group,
            count(*) AS councils, sum(f.value) AS total, sum(f.value_error) AS total_error,
+           sum(f.value_imputed) AS total_imputed,
            min(f.source_id) AS source_id, min(f.source_file) AS source_file,
            min(f.source_sheet) AS source_sheet
     FROM facts AS f JOIN areas AS a USING (area_code) JOIN measures AS m USING (measure_id),
@@ -47,6 +49,7 @@ SELECT s.aggregate_code AS area_code, s.period, s.measure_id, s.age_band, s.clie
        s.total AS value, 'derived' AS value_status,
        'Sum of the published figures of the ' || s.councils || ' councils.' AS note,
        s.source_id, s.source_file, s.source_sheet, 0 AS source_row, s.total_error AS value_error,
+       s.total_imputed AS value_imputed,
        true AS preferred, 'derived' AS source_kind,
        (SELECT precedence FROM source_precedence WHERE source_kind = 'derived') AS precedence
 FROM sums AS s

@@ -42,14 +42,18 @@ FROM facts_all WHERE counts_check = 'beyond_rounding';
 
 -- A percentage computed here from rounded counts whose possible range is wider than 5 points.
 INSERT INTO row_flags
-WITH ranges AS (
-    SELECT f.*,
-           100 * greatest(numerator - numerator_error, 0) / (denominator + denominator_error) AS low,
-           CASE WHEN denominator - denominator_error <= 0 THEN 100
-                ELSE least(100 * (numerator + numerator_error) / (denominator - denominator_error), 100) END AS high
+WITH spans AS (
+    SELECT f.*, numerator_error + numerator_imputed AS off_n, denominator_error + denominator_imputed AS off_d
     FROM facts_all AS f JOIN measures AS m USING (measure_id)
     WHERE m.unit = 'percent' AND f.value_status = 'derived' AND f.numerator IS NOT NULL
-      AND f.denominator > 0 AND (f.numerator_error > 0 OR f.denominator_error > 0)
+      AND f.denominator > 0
+),
+ranges AS (
+    SELECT *,
+           100 * greatest(numerator - off_n, 0) / (denominator + off_d) AS low,
+           CASE WHEN denominator - off_d <= 0 THEN 100
+                ELSE least(100 * (numerator + off_n) / (denominator - off_d), 100) END AS high
+    FROM spans WHERE off_n > 0 OR off_d > 0
 )
 SELECT area_code, period, measure_id, age_band, client_group, source_id, 'small_rounded_counts',
        'Computed here from counts the publisher rounded, on a base of about '

@@ -72,11 +72,15 @@ CREATE TABLE facts_all (
     value_cell       VARCHAR,
     numerator_cell   VARCHAR,
     denominator_cell VARCHAR,
-    -- How far each count may be from the true one: half the publisher's rounding unit for each
-    -- rounded cell summed into it (0 when unrounded).
+    -- How far rounding may have moved each count from the true one: half the publisher's
+    -- rounding unit for each rounded cell summed into it (0 when unrounded); and how much of it
+    -- is suppressed cells counted at the middle of their range (each off by up to as much).
     numerator_error   DOUBLE,
     denominator_error DOUBLE,
-    value_error       DOUBLE,      -- the same for a value summed from rounded cells
+    value_error       DOUBLE,
+    numerator_imputed   DOUBLE,
+    denominator_imputed DOUBLE,
+    value_imputed       DOUBLE,
     quality_flag     VARCHAR,      -- '; '-separated codes from quality_flags, most serious first
     quality_note     VARCHAR,      -- one plain-English sentence per flag
     source_kind      VARCHAR,      -- a source_precedence kind
@@ -221,14 +225,14 @@ WITH ranged AS (
     SELECT f.*,
            CASE WHEN f.value_status = 'derived' AND m.unit = 'percent' AND f.numerator IS NOT NULL
                      AND f.denominator > 0
-                THEN 100 * greatest(f.numerator - coalesce(f.numerator_error, 0), 0)
-                     / (f.denominator + coalesce(f.denominator_error, 0))
+                THEN 100 * greatest(f.numerator - coalesce(f.numerator_error + f.numerator_imputed, 0), 0)
+                     / (f.denominator + coalesce(f.denominator_error + f.denominator_imputed, 0))
                 ELSE f.value - 0.05 END AS low,
            CASE WHEN f.value_status = 'derived' AND m.unit = 'percent' AND f.numerator IS NOT NULL
                      AND f.denominator > 0
-                THEN CASE WHEN f.denominator - coalesce(f.denominator_error, 0) <= 0 THEN 100
-                          ELSE least(100 * (f.numerator + coalesce(f.numerator_error, 0))
-                                     / (f.denominator - coalesce(f.denominator_error, 0)), 100) END
+                THEN CASE WHEN f.denominator - coalesce(f.denominator_error + f.denominator_imputed, 0) <= 0 THEN 100
+                          ELSE least(100 * (f.numerator + coalesce(f.numerator_error + f.numerator_imputed, 0))
+                                     / (f.denominator - coalesce(f.denominator_error + f.denominator_imputed, 0)), 100) END
                 ELSE f.value + 0.05 END AS high
     FROM facts_all AS f JOIN measures AS m USING (measure_id)
     WHERE f.value IS NOT NULL

@@ -23,9 +23,10 @@ def test_a_single_cell_keeps_its_status_and_a_sum_is_derived():
                      Part(5.0, "published", 3, 3, "5")], suppressed_as=2)
     assert (total.number, total.status, total.refs) == (17.0, "derived", "B3:D3")
     assert total.note == "Sums 1 suppressed cell, each counted as 2 (the middle of the suppressed range)."
-    # Rounded to 5: each published cell may be 2.5 off, the suppressed one (0-4) 2.
-    assert combine([Part(10.0, "published", 3, 1, "10"), Part(None, "suppressed", 3, 2, "[c]")],
-                   suppressed_as=2, rounded_to=5).error == 4.5
+    # Rounded to 5: the published cell may be 2.5 off; the suppressed one (0-4) counted as 2.
+    mixed = combine([Part(10.0, "published", 3, 1, "10"), Part(None, "suppressed", 3, 2, "[c]")],
+                    suppressed_as=2, rounded_to=5)
+    assert (mixed.number, mixed.error, mixed.imputed) == (12.0, 2.5, 2)
 
 
 def test_a_sum_whose_every_cell_was_suppressed_is_suppressed_not_a_guess():
