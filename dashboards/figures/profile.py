@@ -205,8 +205,12 @@ def applicable_breaks(breaks: pd.DataFrame, measure_id: str, area_code: str) -> 
         return pd.DataFrame(columns=["measure_id", "area_code", "period", "kind", "note"])
     measure_ids = breaks["measure_id"] if "measure_id" in breaks else pd.Series(None, index=breaks.index)
     area_codes = breaks["area_code"] if "area_code" in breaks else pd.Series(None, index=breaks.index)
-    chosen = breaks[((measure_ids == measure_id) & area_codes.isna()) | ((area_codes == area_code) & measure_ids.isna())]
-    return chosen.assign(measure_id=measure_ids, area_code=area_codes).sort_values(["period", "kind"]).reset_index(drop=True)
+    wanted = ((measure_ids == measure_id) & area_codes.isna()) | ((area_codes == area_code) & measure_ids.isna())
+    # Assign the selected rows' own columns: assigning a full-length column to an empty frame
+    # would give it that column's index, and rows of NaN periods (a 500 on every measure
+    # without breaks).
+    return breaks[wanted].assign(measure_id=measure_ids[wanted], area_code=area_codes[wanted]) \
+        .sort_values(["period", "kind"]).reset_index(drop=True)
 
 
 def break_label(row) -> str:
