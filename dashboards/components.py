@@ -1,9 +1,11 @@
 """Layout pieces shared by pages: page shell, controls, tables, source lines, messages."""
 from __future__ import annotations
 
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from .charts import SITE_NAME
 from .figures import CAVEAT_MARK, NOTE_MARK, format_value, is_missing, records, significance_style
 from .labels import flag_codes
 from .wire import element
@@ -15,13 +17,17 @@ NAVIGATION = [("/", "Compare councils"), ("/client-groups", "Client groups"),
               ("/funnel", "Funnel plot"), ("/map", "Map"), ("/sources", "Sources and methods")]
 
 
-def page_shell(path: str, children: list, *, location_id: str | None = None) -> html.Div:
+def page_shell(path: str, children: list, *, location_id: str | None = None,
+               title: str | None = None) -> html.Div:
     """Navigation, then the page's own content in <main>. A page whose controls write the URL
-    gets its own Location, so the app-level router only hears path changes."""
+    gets its own Location, so the app-level router only hears path changes. `title` becomes the
+    document's <title> (assets/title.js reads it from a hidden element as the page renders)."""
     links = [html.Li(html.A(label, href=href, **({"aria-current": "page"} if href == path else {})))
              for href, label in NAVIGATION]
     parts = [html.Nav(html.Ul(links), className="site-nav", **{"aria-label": "Pages"}),
              html.Main(children, id="main")]
+    if title:
+        parts.append(html.Div(id="page-title", hidden=True, **{"data-title": f"{title} - {SITE_NAME}"}))
     if location_id:
         parts.insert(0, dcc.Location(id=location_id, refresh="callback-nav"))
     return html.Div(parts)
@@ -34,6 +40,45 @@ def radio_group(control_id: str, legend: str, options: list[tuple[str, str]], va
         dcc.RadioItems(id=control_id, options=[{"label": label, "value": key} for key, label in options],
                        value=value, labelClassName="radio-option", className="radio-group", inline=True),
     ], className="control")
+
+
+def select_control(control_id: str, label: str, options: list[tuple[str, str]], value: str,
+                   *, class_name: str = "") -> html.Div:
+    """A labelled native <select> (dbc.Select renders one): compact, keyboard- and
+    screen-reader-friendly, and its value is read and written by callbacks like a radio
+    group's. Options are (value, label) pairs."""
+    return html.Div([
+        html.Label(label, htmlFor=control_id),
+        dbc.Select(id=control_id, options=[{"label": text, "value": key} for key, text in options],
+                   value=value, className="select"),
+    ], className=f"control select-control {class_name}".strip())
+
+
+def control_bar(controls: list, *, more: list | None = None, label: str = "Choose what to show",
+                bar_id: str | None = None) -> html.Div:
+    """One compact row (a side panel on wide screens, by CSS) of controls; less-used ones behind
+    a native <details>. A <div role="group">, never a <form>: Enter in a text box must not
+    submit anything and reset the view."""
+    children = list(controls)
+    if more:
+        children.append(html.Details([html.Summary("More options"), html.Div(more, className="more-controls")],
+                                     className="control more"))
+    return html.Div(children, className="control-bar", role="group", **{"aria-label": label},
+                    **({"id": bar_id} if bar_id else {}))
+
+
+def council_finder(control_id: str, councils: pd.DataFrame, value_code: str | None, *,
+                   label: str = "Find your council") -> html.Div:
+    """A text box that suggests council names as you type (a native <datalist>), marking the
+    council chosen on every ranking, map and funnel. Enter or leaving the box applies it."""
+    names = councils.set_index("area_code")["area_name"]
+    return html.Div([
+        html.Label(label, htmlFor=control_id),
+        dcc.Input(id=control_id, type="search", list=f"{control_id}-names", debounce=True,
+                  value=names.get(value_code, "") if value_code else "", autoComplete="off",
+                  placeholder="Type a council's name", className="council-finder"),
+        html.Datalist(id=f"{control_id}-names", children=[html.Option(value=name) for name in names]),
+    ], className="control finder-control")
 
 
 def selection_controls(prefix: str, options: dict[str, list[str]], selection, measures: pd.DataFrame) -> list:
