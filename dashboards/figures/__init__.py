@@ -24,6 +24,16 @@ _SIMILAR = ("#767676", "\u25cf")   # grey, circle
 _NOT_COMPARED = ("#8C8C8C", "\u25cb")
 _CAVEAT = ("#5A5A5A", "\u26a0")   # warning sign: a quality flag says not to compare
 CAVEAT_MARK = "\u26a0"
+# The reader's own council ("Find your council"), on every ranking, map and funnel: a colour
+# outside the significance palette AND a label, never colour alone.
+HIGHLIGHT_COLOUR = "#CC79A7"      # Okabe-Ito reddish purple
+HIGHLIGHT_OUTLINE = "#1a1a1a"
+HIGHLIGHT_MARK = "\u25c6"        # black diamond, beside the name
+
+
+def highlight_label(name: str) -> str:
+    """'◆ Gateshead (your council)': how a highlighted council is named on a chart."""
+    return f"{HIGHLIGHT_MARK} {name} (your council)"
 
 
 def significance_style(compared: object, polarity: str) -> tuple[str, str, str]:
