@@ -12,9 +12,12 @@ Guards (install_guards):
 - While the database is missing or unreadable, pages answer 503 with a readable page, the API,
   downloads and /health 503 with JSON, each saying how to rebuild; a callback that meets it
   replaces the page with the same message. Nothing is served from a vanished build's caches.
-- A request to Dash's callback endpoint that the renderer could not have sent (junk JSON, an
-  unknown output, missing inputs) gets a 400 naming what is wrong, before any callback runs.
-- Any other exception is logged and answered with a plain 500 page: no traceback, no debug mode.
+- A request to Dash's callback endpoint that the renderer could not have sent (a body over 1 MB,
+  nested too deep, junk JSON, an unknown output, inputs of the wrong shape) gets a 4xx naming
+  what is wrong, before any callback runs; a callback that fails on a value it was sent, 400
+  (dashboards/callback_guard.py). Each refusal is logged as one line.
+- Any other exception is logged (one line: type, message, where) and answered with a plain 500
+  page: no traceback, no debug mode.
 - Heavy endpoints (callbacks and embeds, downloads, images) run at most UPTAKE_HEAVY_PER_WORKER
   (default 1) at a time per class in each worker process: the quick ones (API, health, static
   files) keep their latency under load instead of sharing the interpreter with a crowd of chart
@@ -30,9 +33,9 @@ from functools import wraps
 from dash import set_props
 from dash.exceptions import DependencyException
 from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from . import db
+from . import callback_guard, db
 from .context import warehouse
 
 EMBEDDABLE_PREFIX = "/embed/"
@@ -160,43 +163,6 @@ def _not_a_page(path: str) -> Response:
 
 # --- Dash's callback endpoint ------------------------------------------------------------
 
-class MalformedCallback(ValueError):
-    pass
-
-
-def _check_dependencies(sent, declared: list[dict], what: str) -> None:
-    if not isinstance(sent, list):
-        raise MalformedCallback(f"'{what}' must be a list.")
-    if len(sent) != len(declared):
-        raise MalformedCallback(f"'{what}' has {len(sent)} items; this callback takes {len(declared)}.")
-    for item, wanted in zip(sent, declared):
-        pattern = isinstance(wanted.get("id"), dict)   # pattern-matching: a list of components
-        for one in item if pattern and isinstance(item, list) else [item]:
-            if not isinstance(one, dict) or "property" not in one or "id" not in one:
-                raise MalformedCallback(f"Each item of '{what}' needs an id and a property.")
-            if not pattern and (one["id"], one["property"]) != (wanted["id"], wanted["property"]):
-                named = f"{_shown(str(one['id']), 40)}.{_shown(str(one['property']), 40)}"
-                raise MalformedCallback(f"'{what}' names {named} where this callback takes "
-                                        f"{wanted['id']}.{wanted['property']}.")
-
-
-def check_callback_request(app, body) -> None:
-    """Raise MalformedCallback unless body is a request Dash's renderer could have sent."""
-    if not isinstance(body, dict):
-        raise MalformedCallback("The body must be a JSON object.")
-    output = body.get("output")
-    if not isinstance(output, str) or output not in app.callback_map:
-        raise MalformedCallback("'output' names no callback of this app.")
-    declared = app.callback_map[output]
-    _check_dependencies(body.get("inputs"), declared.get("inputs", []), "inputs")
-    _check_dependencies(body.get("state", []), declared.get("state", []), "state")
-    if not isinstance(body.get("outputs"), (dict, list)):
-        raise MalformedCallback("'outputs' must be an object or a list.")
-    changed = body.get("changedPropIds", [])
-    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
-        raise MalformedCallback("'changedPropIds' must be a list of strings.")
-
-
 def callback_error(error: Exception):
     """Dash's on_error for every callback: a vanished database replaces the page with the
     message saying how to rebuild; anything else is a bug and goes on to the 500 handler."""
@@ -256,9 +222,17 @@ def install_guards(app, pages) -> None:
     callback requests, a plain logged 500 for anything unexpected, limits on heavy work."""
     server = app.server
     server.debug = False
+    page_callbacks = callback_guard.PageCallbacks(app)
+    schemas = callback_guard.CallbackSchemas(app, page_callbacks.all())
+    # Flask's own limit, for anything else that reads a body; the callback guard counts a
+    # chunked body itself, whatever the WSGI server tells Flask about where it ends.
+    server.config["MAX_CONTENT_LENGTH"] = callback_guard.MAX_BODY_BYTES
+    server.view_functions[CALLBACK_ENDPOINT] = callback_guard.answer_unusable_values(
+        server.view_functions[CALLBACK_ENDPOINT], server.logger)
 
     @server.before_request
     def guard():
+        page_callbacks.add_missing()
         if len(request.query_string) > MAX_QUERY_BYTES:
             text = (f"The query string is {len(request.query_string):,} bytes long; at most "
                     f"{MAX_QUERY_BYTES:,} are accepted. Shorten the link, or ask for less at a time.")
@@ -280,10 +254,7 @@ def install_guards(app, pages) -> None:
             except db.WarehouseUnavailable as error:
                 return unavailable_response(error)
         elif request.endpoint == CALLBACK_ENDPOINT and request.method == "POST":
-            try:
-                check_callback_request(app, request.get_json(silent=True))
-            except MalformedCallback as error:
-                return jsonify({"error": f"Not a callback request this app can answer: {error}"}), 400
+            return callback_guard.guard_callback_request(schemas, server.logger)
         return None
 
     @server.errorhandler(db.WarehouseUnavailable)
@@ -295,11 +266,20 @@ def install_guards(app, pages) -> None:
         # Dash's answer to a component-suite path it never registered (a guess or a traversal).
         return Response("No such file.", status=404, mimetype="text/plain")
 
+    @server.errorhandler(RequestEntityTooLarge)
+    def too_large(error):
+        limit = callback_guard.MAX_BODY_BYTES
+        return callback_guard.refuse(server.logger, 413, f"The body is over {limit:,} bytes; at most {limit:,} "
+                                     "are accepted.", callback_guard.body_size())
+
     @server.errorhandler(Exception)
     def unexpected(error):
         if isinstance(error, HTTPException):
             return error          # 400, 404, 405...: werkzeug's own short pages
-        server.logger.exception("Unexpected error on %s %s", request.method, _shown(request.path, 200))
+        # One line: where it failed is enough to find the bug, and an exception's message can
+        # hold a whole layout (Dash quotes a callback's return value).
+        server.logger.error("Unexpected error on %s %s: %s: %s at %s", request.method, _shown(request.path, 200),
+                            type(error).__name__, callback_guard.one_line(error), callback_guard.where_raised(error))
         if _wants_page() or request.endpoint is None:
             return plain_page(500, "Something went wrong", "This page could not be shown because of an error "
                                    "on our side. It has been logged; please try again later.")

@@ -142,21 +142,27 @@ def test_every_page_path_is_served_and_any_other_path_is_a_readable_404(client):
         assert_plain(text)
 
 
+def forged_route(**changes) -> bytes:
+    """The router's callback request with some of its parts replaced."""
+    return json.dumps({**route_callback("/"), **changes}).encode()
+
+
 @pytest.mark.parametrize("body, message", [
     (b"junk", "The body must be a JSON object."),
     (b"{", "The body must be a JSON object."),
     (b"[]", "The body must be a JSON object."),
     (b"{}", "'output' names no callback of this app."),
     (b'{"output": "nothing.children"}', "'output' names no callback of this app."),
-    (b'{"output": "page.children"}', "'inputs' must be a list."),
-    (b'{"output": "page.children", "inputs": [], "outputs": {}}', "'inputs' has 0 items; this callback takes 1."),
-    (b'{"output": "page.children", "inputs": ["x"], "outputs": {}}', "Each item of 'inputs' needs an id and a property."),
-    (b'{"output": "page.children", "inputs": [{"id": "evil", "property": "value"}], "outputs": {}}',
-     "'inputs' names evil.value where this callback takes url.pathname."),
-    (b'{"output": "page.children", "inputs": [{"id": "url", "property": "pathname", "value": "/"}], "outputs": 3,'
-     b' "state": [{"id": "url", "property": "search", "value": ""}]}', "'outputs' must be an object or a list."),
-    (b'{"output": "page.children", "inputs": [{"id": "url", "property": "pathname", "value": "/"}], "outputs": {},'
-     b' "state": []}', "'state' has 0 items; this callback takes 1."),
+    (b'{"output": "page.children"}', "a callback request needs 'output', 'outputs', 'inputs', 'changedPropIds', "
+                                     "'state' (missing: 'outputs', 'inputs', 'changedPropIds', 'state')."),
+    (forged_route(inputs=[]), "'inputs' must list, in order: url.pathname."),
+    (forged_route(inputs="url.pathname"), "'inputs' must list, in order: url.pathname."),
+    (forged_route(inputs=["x"]), "'inputs' item 1 must be url.pathname."),
+    (forged_route(inputs=[{"id": "evil", "property": "value"}]), "'inputs' item 1 must be url.pathname."),
+    (forged_route(inputs=[{"id": "url", "value": "/"}]), "'inputs' item 1 must be url.pathname (missing: 'property')."),
+    (forged_route(outputs=3), "'outputs' must be page.children."),
+    (forged_route(state=[]), "'state' must list, in order: url.search."),
+    (forged_route(changedPropIds="url.pathname"), "'changedPropIds' must list names of this callback's inputs."),
 ])
 def test_malformed_callback_requests_get_400_with_a_message(client, body, message):
     response = client.post("/_dash-update-component", data=body, content_type="application/json")
@@ -169,7 +175,7 @@ def test_the_callback_endpoint_takes_only_post(client):
     assert response.status_code == 404 and "<h1>Page not found</h1>" in response.get_data(as_text=True)
 
 
-def test_no_debug_mode_and_an_unexpected_error_is_a_plain_logged_500(full_db, caplog):
+def test_no_debug_mode_and_an_unexpected_error_is_a_plain_500_logged_in_one_line(full_db, caplog):
     app = create_app(full_db[0])
     server = app.server
     assert server.debug is False
@@ -181,24 +187,37 @@ def test_no_debug_mode_and_an_unexpected_error_is_a_plain_logged_500(full_db, ca
 
     @app.callback(Output("test-only-output", "children"), Input("test-only-input", "value"))
     def failing_callback(value):
-        raise KeyError("secret internals of a callback")
+        raise RuntimeError("secret internals of a callback\n" + "x" * 100_000)
 
     client = server.test_client()
+
+    def logged() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == server.logger.name]
+
     with caplog.at_level(logging.ERROR):
         response = client.get("/test-only-explode")
     text = response.get_data(as_text=True)
     assert response.status_code == 500 and response.get_json() == {
         "error": "An error on our side stopped this request. It has been logged; please try again later."}
     assert "secret" not in text
-    assert any(record.exc_info and "secret internals: /work/main" in str(record.exc_info[1]) for record in caplog.records)
-    assert "Unexpected error on GET /test-only-explode" in caplog.text
+    # Logged once, in one line: type, message and where it was raised; no traceback.
+    [line] = logged()
+    assert line.startswith("Unexpected error on GET /test-only-explode: RuntimeError: secret internals: /work/main")
+    assert "at api/test_hostile_requests.py:" in line and "in explode" in line and "\n" not in line
+    assert "Traceback" not in caplog.text and all(r.exc_info is None for r in caplog.records)
 
-    # A callback's own bug is not mistaken for a missing database: 500, logged, nothing shown.
-    response = client.post("/_dash-update-component", json={
-        "output": "test-only-output.children", "outputs": {"id": "test-only-output", "property": "children"},
-        "inputs": [{"id": "test-only-input", "property": "value", "value": "x"}], "changedPropIds": []})
+    # A callback's own bug is not mistaken for a missing database, nor for a bad request: 500,
+    # logged in one short line (its 100 KB message cut), nothing shown.
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        response = client.post("/_dash-update-component", json={
+            "output": "test-only-output.children", "outputs": {"id": "test-only-output", "property": "children"},
+            "inputs": [{"id": "test-only-input", "property": "value", "value": "x"}], "changedPropIds": []})
     assert response.status_code == 500 and "secret" not in response.get_data(as_text=True)
-    assert "Unexpected error on POST /_dash-update-component" in caplog.text
+    [line] = logged()
+    assert line.startswith("Unexpected error on POST /_dash-update-component: RuntimeError: secret internals of a "
+                           "callback xxx")
+    assert "in failing_callback" in line and len(line) < 1000
 
 
 @pytest.mark.parametrize("path", [
