@@ -6,7 +6,8 @@ import pandas as pd
 from dash import dcc, html
 
 from .charts import SITE_NAME
-from .figures import CAVEAT_MARK, NOTE_MARK, format_value, is_missing, records, significance_style
+from .figures import (CAVEAT_MARK, NOTE_MARK, format_value, highlight_label, is_missing, records,
+                      significance_style, tie_ranks)
 from .labels import flag_codes
 from .wire import element
 
@@ -142,35 +143,48 @@ def caveat_list(sentences: list[str], *, element_id: str, heading: str = "Caveat
                     id=element_id, className="caveats")
 
 
+# Long tables show the top and bottom ten, the reader's council and the comparators; the rest
+# open with a native <details> ("Show all"), so a 152-row table does not bury the page.
+EDGE_ROWS = 10
+
+
 def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base_label: str,
                      polarity: str = "higher_is_better", unit: str = "percent",
-                     table_id: str = "compare-table", flag_labels: dict[str, str] | None = None) -> dict:
-    """Councils ranked by value, then councils without a value (listed, not dropped), then
-    comparators; every row with its interval, counts, comparison, status and note.
+                     table_id: str = "compare-table", flag_labels: dict[str, str] | None = None,
+                     highlight: str | None = None, compact: bool = True) -> dict:
+    """Councils ranked by value (equal values share a rank: '=1'), then councils without a
+    value (listed, not dropped), then comparators; every row with its interval, counts,
+    comparison, status and note. The reader's council (`highlight`) is marked and always shown.
 
     Built in Dash's wire form (dashboards/wire.py): it runs inside callbacks for ~150 rows."""
     head = element("Thead", element("Tr", [element("Th", text, scope="col") for text in (
         "Rank", "Area", "Code", "Value", "95% interval", count_label, base_label,
         "Compared with England", "Status", "Note")]))
     councils = rows[rows["area_type"] == "council"]
-    ordered = pd.concat([councils[councils["value"].notna()], councils[councils["value"].isna()],
-                         rows[rows["area_type"] != "council"]])
+    valued = councils[councils["value"].notna()]
+    ordered = pd.concat([valued, councils[councils["value"].isna()], rows[rows["area_type"] != "council"]])
+    ranks = tie_ranks(valued["value"].tolist(), 1 if unit == "percent" else 0) + [""] * (len(ordered) - len(valued))
     columns = ["area_type", "area_code", "area_name", "value", "lower_95", "upper_95", "numerator",
                "denominator", "compared_with_england", "value_status", "note", "quality_flag", "quality_note"]
-    body, rank = [], 0
-    for row in records(ordered, columns):
+    hidden = 0
+    body = []
+    for position, (row, rank) in enumerate(zip(records(ordered, columns), ranks)):
         is_council = row["area_type"] == "council"
-        has_value = not is_missing(row["value"])
-        rank += is_council and has_value
         note = row["note"] if isinstance(row["note"], str) else ""
         compared = row["compared_with_england"]
         words, _, symbol = significance_style(compared, polarity)
         comparison = "" if row["area_code"] == "E92000001" or is_missing(compared) else f"{symbol} {words}"
-        name = element("A", row["area_name"], href=f"/area/{row['area_code']}") if is_council else row["area_name"]
+        mine = row["area_code"] == highlight
+        label = highlight_label(row["area_name"]) if mine else row["area_name"]
+        name = element("A", label, href=f"/area/{row['area_code']}") if is_council else label
         interval = "" if is_missing(row["lower_95"]) or is_missing(row["upper_95"]) else \
             f"{row['lower_95']:.1f} to {row['upper_95']:.1f}"
+        extra = compact and is_council and not mine and EDGE_ROWS <= position < len(councils) - EDGE_ROWS
+        hidden += extra
+        classes = ["council" if is_council else "comparator"] + (["flagged"] if flag_codes(row["quality_flag"]) else []) \
+            + (["highlight"] if mine else []) + (["extra"] if extra else [])
         body.append(element("Tr", [
-            element("Td", str(rank) if is_council and has_value else ""),
+            element("Td", rank),
             element("Th", name, scope="row"),
             element("Td", row["area_code"]),
             element("Td", value_text(row["value"], unit, row["quality_flag"], note), className="number"),
@@ -181,9 +195,17 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
             element("Td", str(row["value_status"]).replace("_", " ")),
             element("Td", note_cell(row["quality_note"], note, row["quality_flag"], flag_labels),
                     className="note"),
-        ], className=("council" if is_council else "comparator") + (" flagged" if flag_codes(row["quality_flag"]) else "")))
-    return element("Table", [element("Caption", caption), head, element("Tbody", body)],
-                   className="data-table", id=table_id)
+        ], className=" ".join(classes)))
+    table = element("Table", [element("Caption", caption), head, element("Tbody", body)],
+                    className="data-table", id=table_id)
+    box = element("Div", table, className="table-box", tabIndex=0, role="region",
+                  **{"aria-label": caption})
+    if not hidden:
+        return element("Div", box, className="ranked-table")
+    toggle = element("Details", element("Summary", f"Show all {len(councils)} councils "
+                                                   f"({hidden} more between the top and bottom {EDGE_ROWS})"),
+                     className="show-all", id=f"{table_id}-show-all")
+    return element("Div", [toggle, box], className="ranked-table")
 
 
 def _text(value: object) -> str:

@@ -13,7 +13,8 @@ def wire_text(node) -> str:
 
 def wire_table_cells(panel: list, table_id: str) -> list[list[str]]:
     """Each body row's cell texts of the wire-form table with this id in a panel's children."""
-    table = next(part for part in panel if isinstance(part, dict) and part["props"].get("id") == table_id)
+    table = find(panel, table_id)          # anywhere in the panel: tables sit in a scroll box
+    assert table is not None, f"no table {table_id}"
     body = table["props"]["children"][2]["props"]["children"]
     return [[wire_text(cell) for cell in row["props"]["children"]] for row in body]
 

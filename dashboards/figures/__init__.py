@@ -31,6 +31,18 @@ HIGHLIGHT_OUTLINE = "#1a1a1a"
 HIGHLIGHT_MARK = "\u25c6"        # black diamond, beside the name
 
 
+def tie_ranks(values: list, decimals: int = 1) -> list[str]:
+    """Ranks of values sorted highest first, equal values (as printed, to `decimals` places)
+    sharing one: [100.0, 100.0, 99.8] -> ['=1', '=1', '3']. None ranks as ''."""
+    shown = [None if is_missing(v) else round(float(v), decimals) for v in values]
+    counts: dict[float, int] = {}
+    for value in shown:
+        if value is not None:
+            counts[value] = counts.get(value, 0) + 1
+    above = {value: sum(n for other, n in counts.items() if other > value) for value in counts}
+    return ["" if v is None else ("=" if counts[v] > 1 else "") + str(above[v] + 1) for v in shown]
+
+
 def highlight_label(name: str) -> str:
     """'◆ Gateshead (your council)': how a highlighted council is named on a chart."""
     return f"{HIGHLIGHT_MARK} {name} (your council)"
