@@ -1,6 +1,11 @@
 """Production settings for `gunicorn app:server`. gunicorn reads this file from the folder it
 starts in, so `make serve-prod`, the serving tests and benchmarks/load.py all get the same
 settings; flags on the command line override them.
+
+`make serve-prod` (deploy/serve.py) runs gunicorn behind nginx, bound to a unix socket in the run
+folder instead of BIND: nginx hands it only complete requests, so these threads never wait on a
+slow client. An app host behind a proxy on another machine (`make serve-app`) should set
+FORWARDED_ALLOW_IPS to the proxy's address so that gunicorn trusts its X-Forwarded-* headers.
 """
 import os
 import threading

@@ -131,8 +131,9 @@ def plan(total: int, kinds: dict[str, int], seed: int) -> list[tuple[str, str, b
 class Client:
     """One simulated client: a kept-alive HTTP connection, as browsers and scripts keep one."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, timeout: float = 60):
         self.host, self.port = urllib.parse.urlsplit(url)[1].split(":")
+        self.timeout = timeout
         self.connection: http.client.HTTPConnection | None = None
 
     def fetch(self, item: tuple[str, str, bytes | None]) -> tuple[str, float, bool]:
@@ -142,7 +143,7 @@ class Client:
         for attempt in (1, 2):   # a kept-alive connection the server has closed: reconnect once
             try:
                 if self.connection is None:
-                    self.connection = http.client.HTTPConnection(self.host, int(self.port), timeout=60)
+                    self.connection = http.client.HTTPConnection(self.host, int(self.port), timeout=self.timeout)
                 self.connection.request("POST" if body else "GET", path, body=body, headers=headers)
                 response = self.connection.getresponse()
                 response.read()
@@ -161,10 +162,10 @@ class Client:
 _clients = threading.local()
 
 
-def fetch(url: str, item: tuple[str, str, bytes | None]) -> tuple[str, float, bool]:
+def fetch(url: str, item: tuple[str, str, bytes | None], timeout: float = 60) -> tuple[str, float, bool]:
     client = getattr(_clients, url, None)
     if client is None:
-        client = Client(url)
+        client = Client(url, timeout)
         setattr(_clients, url, client)
     return client.fetch(item)
 
@@ -182,7 +183,9 @@ def png_available(url: str, requests: list) -> bool:
         return False
 
 
-def drive(url: str, requests: list, clients: int) -> tuple[list, float]:
+def drive(url: str, requests: list, clients: int, timeout: float = 60) -> tuple[list, float]:
+    """Each request by one of `clients` threads; one that has no answer within `timeout`
+    seconds (twice: it is retried once) counts as an error."""
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         futures = []
@@ -190,15 +193,18 @@ def drive(url: str, requests: list, clients: int) -> tuple[list, float]:
             if time.perf_counter() - started > DEADLINE_SECONDS:
                 print(f"stopped submitting after {DEADLINE_SECONDS} s")
                 break
-            futures.append(pool.submit(fetch, url, item))
+            futures.append(pool.submit(fetch, url, item, timeout))
         results = [future.result() for future in futures]
     return results, time.perf_counter() - started
 
 
+def pct(values: list[float], share: float) -> float:
+    """The value below which `share` of values lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
 def summarise(label: str, results: list, seconds: float) -> None:
-    def pct(values, share):
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
     kinds = sorted({kind for kind, _, _ in results})
     print(f"{label}: {len(results)} requests in {seconds:.1f} s = {len(results) / seconds:.0f} requests/s; "
           f"errors: {sum(not ok for _, _, ok in results)}")
