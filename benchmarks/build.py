@@ -28,7 +28,7 @@ def parse_only(raw_dirs: list[Path]) -> int:
         if digest in seen:
             continue
         seen.add(digest)
-        for sheet in read_file(path, str(path)):
+        for sheet in read_file(path, str(path), guarded=False):   # calamine alone: the floor
             cells += sum(len(row) for row in sheet.rows)
     return cells
 

@@ -10,8 +10,8 @@ from rich.console import Console
 from .build import DEFAULT_DB, build
 from .fetch import add_fetch_command
 from .errors import BuildError, SourceError
-from .limits import (DEFAULT_MAX_FILE_MB, DEFAULT_MAX_ZIP_RATIO, FILE_MB_ENV, UNPACKED_FACTOR,
-                     ZIP_RATIO_ENV, Limits)
+from .limits import (DEFAULT_MAX_FILE_MB, DEFAULT_MAX_GRID_MB, DEFAULT_MAX_ZIP_RATIO, FILE_MB_ENV,
+                     GRID_MB_ENV, UNPACKED_FACTOR, ZIP_RATIO_ENV, Limits)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     build_parser.add_argument("--max-zip-ratio", type=float, default=None, metavar="RATIO",
                               help=f"refuse workbooks with a member compressed more than this "
                                    f"(default {DEFAULT_MAX_ZIP_RATIO:g}:1, or {ZIP_RATIO_ENV})")
+    build_parser.add_argument("--max-grid-mb", type=float, default=None, metavar="MB",
+                              help=f"refuse workbooks whose sheets, read as grids from A1 to their "
+                                   f"farthest cell, would need more memory than this (default "
+                                   f"{DEFAULT_MAX_GRID_MB:g}, or {GRID_MB_ENV})")
     add_fetch_command(commands)
     template_parser = commands.add_parser("template", help="write blank analyst import templates")
     template_parser.add_argument("--out", type=Path, default=Path("data/templates"))
@@ -56,11 +60,12 @@ def main(argv: list[str] | None = None) -> int:
 
     console = Console(stderr=True, quiet=args.quiet, soft_wrap=True)
     try:
-        limits = Limits.from_env(args.max_file_mb, args.max_zip_ratio)
+        limits = Limits.from_env(args.max_file_mb, args.max_zip_ratio, args.max_grid_mb)
     except ValueError as error:
         print(f"Build failed: {error}", file=sys.stderr)
         return 2
-    for name, value in (("--max-file-mb", args.max_file_mb), ("--max-zip-ratio", args.max_zip_ratio)):
+    for name, value in (("--max-file-mb", args.max_file_mb), ("--max-zip-ratio", args.max_zip_ratio),
+                        ("--max-grid-mb", args.max_grid_mb)):
         if value is not None and not value > 0:
             print(f"Build failed: {name} must be above 0.", file=sys.stderr)
             return 2

@@ -10,6 +10,12 @@ Limits: the file on disk (default 100 MB, `--max-file-mb` or UPTAKE_MAX_FILE_MB)
 workbook declares once unpacked (ten times that), and the compression ratio of any member over
 1 MiB (default 100:1, `--max-zip-ratio` or UPTAKE_MAX_ZIP_RATIO). The real publications are at
 most 2.8 MB on disk, 18.7 MB unpacked and 19:1.
+
+The grid budget (default 512 MB, UPTAKE_MAX_GRID_MB) bounds the memory the reader needs for a
+workbook's sheets as grids: calamine holds every sheet from A1 to its farthest cell, 40 bytes a
+cell with the Python rows, so a 5 KB file with cells at A1 and XFD1048576 would need 687 GB.
+etl/workbook_guard.py measures that from the workbook's own records before calamine reads it.
+The real publications need at most 28 MB (ONS mid-2019 estimates: 701,610 cells in 13 sheets).
 """
 from __future__ import annotations
 
@@ -25,6 +31,8 @@ DEFAULT_MAX_FILE_MB = 100.0
 DEFAULT_MAX_ZIP_RATIO = 100.0
 FILE_MB_ENV = "UPTAKE_MAX_FILE_MB"
 ZIP_RATIO_ENV = "UPTAKE_MAX_ZIP_RATIO"
+DEFAULT_MAX_GRID_MB = 512.0
+GRID_MB_ENV = "UPTAKE_MAX_GRID_MB"
 UNPACKED_FACTOR = 10           # a workbook may declare ten times the file limit once unpacked
 RATIO_FLOOR = 1 << 20          # small members (styles, [Content_Types].xml) compress 20:1 or more
 MAX_MEMBERS = 10_000           # the SALT tables, 90 sheets, have 268 members
@@ -55,18 +63,21 @@ def _env_number(name: str, default: float) -> float:
 class Limits:
     max_file_bytes: int
     max_zip_ratio: float
+    max_grid_bytes: int = int(DEFAULT_MAX_GRID_MB * _MB)
 
     @property
     def max_unpacked_bytes(self) -> int:
         return self.max_file_bytes * UNPACKED_FACTOR
 
     @classmethod
-    def from_env(cls, max_file_mb: float | None = None,
-                 max_zip_ratio: float | None = None) -> "Limits":
+    def from_env(cls, max_file_mb: float | None = None, max_zip_ratio: float | None = None,
+                 max_grid_mb: float | None = None) -> "Limits":
         """Explicit values (the command line) win over the environment, then the defaults."""
         file_mb = max_file_mb if max_file_mb is not None else _env_number(FILE_MB_ENV, DEFAULT_MAX_FILE_MB)
         ratio = max_zip_ratio if max_zip_ratio is not None else _env_number(ZIP_RATIO_ENV, DEFAULT_MAX_ZIP_RATIO)
-        return cls(max_file_bytes=int(file_mb * _MB), max_zip_ratio=float(ratio))
+        grid_mb = max_grid_mb if max_grid_mb is not None else _env_number(GRID_MB_ENV, DEFAULT_MAX_GRID_MB)
+        return cls(max_file_bytes=int(file_mb * _MB), max_zip_ratio=float(ratio),
+                   max_grid_bytes=int(grid_mb * _MB))
 
 
 def check_file_size(path: Path, file_label: str, limits: Limits) -> int:
@@ -97,7 +108,7 @@ def check_archive(path: Path, file_label: str, limits: Limits) -> None:
     with path.open("rb") as handle:
         magic = handle.read(4)
     if magic[:4] == b"\xd0\xcf\x11\xe0":
-        return  # an old binary (OLE) workbook with a new name: calamine reads those by content
+        return  # not a zip (an old binary workbook renamed): calamine refuses it as unreadable
     kind = path.suffix.lower().lstrip(".")
     if magic[:2] != b"PK":
         raise SourceError(f"is not a spreadsheet: an .{kind} file is a zip archive, and this one "

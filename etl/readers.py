@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import SourceError
 from .limits import ZIP_SUFFIXES, Limits, check_archive, check_file_size
+from .workbook_guard import Flag, guard_workbook
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
@@ -125,11 +126,35 @@ def read_csv(path: Path, file_label: str) -> list[Sheet]:
     return [Sheet(None, rows, first_row_number=skipped + 1, meta=meta, encoding=encoding)]
 
 
-def read_workbook(path: Path, file_label: str, limits: Limits | None = None) -> list[Sheet]:
+def mark_untrusted(rows: list[list[object]], flagged: dict[tuple[int, int], Flag],
+                   count: int | None) -> list[list[object]]:
+    """Put an UntrustedCell where the workbook holds a formula without its result or a link to
+    another workbook (within the first `count` rows), so a layout that loads it refuses the file
+    naming the cell. calamine leaves a formula without a result out, so its row may be short
+    or missing: rows and cells up to it are added, empty."""
+    for (row, column), flag in flagged.items():
+        if count is not None and row >= count:
+            continue
+        while len(rows) <= row:
+            rows.append([])
+        cells = rows[row]
+        if len(cells) <= column:
+            cells.extend([""] * (column + 1 - len(cells)))
+        cells[column] = flag.cell(cell_text(cells[column]))
+    return rows
+
+
+def read_workbook(path: Path, file_label: str, limits: Limits | None = None, *,
+                  guarded: bool = True) -> list[Sheet]:
+    """The workbook's sheets, loaded lazily. `guarded=False` skips the checks of its records
+    (benchmarks/build.py's parse-only baseline: calamine alone)."""
     from python_calamine import CalamineWorkbook
 
+    limits = limits or Limits.from_env()
     if path.suffix.lower() in ZIP_SUFFIXES:
-        check_archive(path, file_label, limits or Limits.from_env())
+        check_archive(path, file_label, limits)
+    # Before calamine reads a byte: sheets too big for memory are refused, untrusted cells found.
+    untrusted = guard_workbook(path, file_label, limits) if guarded else {}
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own types for corrupt or mislabelled files
@@ -144,7 +169,8 @@ def read_workbook(path: Path, file_label: str, limits: Limits | None = None) -> 
                 if name not in parsed:
                     parsed[name] = workbook.get_sheet_by_name(name)
                 # skip_empty_area=False keeps row numbers equal to the sheet's own.
-                return parsed[name].to_python(skip_empty_area=False, nrows=count)
+                rows = parsed[name].to_python(skip_empty_area=False, nrows=count)
+                return mark_untrusted(rows, untrusted[name], count) if name in untrusted else rows
             except Exception as error:
                 raise SourceError(f"sheet cannot be read ({error}).", file=file_label,
                                   sheet=name, hint="The file is damaged: re-fetch it and build "
@@ -154,7 +180,8 @@ def read_workbook(path: Path, file_label: str, limits: Limits | None = None) -> 
     return [Sheet(name, loader=loader(name)) for name in workbook.sheet_names]
 
 
-def read_file(path: Path, file_label: str, limits: Limits | None = None) -> list[Sheet]:
+def read_file(path: Path, file_label: str, limits: Limits | None = None, *,
+              guarded: bool = True) -> list[Sheet]:
     """The file's sheets, once it is within `limits` (default: the environment's or built in)."""
     limits = limits or Limits.from_env()
     suffix = path.suffix.lower()
@@ -163,7 +190,7 @@ def read_file(path: Path, file_label: str, limits: Limits | None = None) -> list
     if suffix in CSV_SUFFIXES:
         return read_csv(path, file_label)
     if suffix in SPREADSHEET_SUFFIXES:
-        return read_workbook(path, file_label, limits)
+        return read_workbook(path, file_label, limits, guarded=guarded)
     raise SourceError(f"has a file type ({suffix or 'none'}) the ETL does not read.",
                       file=file_label, hint="Supported: .csv, .xlsx, .xls, .ods.")
 

@@ -6,7 +6,7 @@ from typing import NamedTuple
 from .errors import SourceError, cell_ref
 from .extract import Cell
 from .quality import consistency_note, counts_check
-from .values import ValueParseError, parse_value
+from .values import UntrustedCell, ValueParseError, parse_value
 
 FACT_COLUMNS = [
     "area_code", "period", "measure_id", "age_band", "client_group", "numerator",
@@ -17,6 +17,14 @@ FACT_COLUMNS = [
 ]
 # Statuses that stop a sum: a total with an unknown part is unknown.
 _BLOCKING = ("missing", "not_applicable", "suppressed")
+# Units whose values count something, so are never below zero. Money may be: the 2014-15
+# expenditure has negative adjustments. Percentages are checked against 0-100 on their own.
+NON_NEGATIVE_UNITS = frozenset({"count", "rate_per_100000"})
+# Units whose numerator counts people among its denominator's: it cannot be the larger.
+SHARE_UNITS = frozenset({"percent", "rate_per_100000"})
+# Cell texts never looked up in the parse cache: True == 1 as a key, but a TRUE cell is not the
+# number 1; an untrusted cell equals its shown text, but must be refused, not parsed as it.
+_UNCACHED = (bool, UntrustedCell)
 
 
 class Part(NamedTuple):
@@ -104,6 +112,41 @@ def _tier(area_code: str) -> str:
     return "aggregate" if area_code.startswith(("E12", "E92")) else "council"
 
 
+def _describe(key: tuple) -> str:
+    area_code, period, measure_id, age_band, client_group = key
+    return f"{area_code} {period} {measure_id}/{age_band}/{client_group}"
+
+
+def _cells(refs: str) -> str:
+    return f"cells {refs}" if ":" in refs or "," in refs else f"cell {refs}"
+
+
+def _refuse_negative(parts: list[tuple], role: str, *, key: tuple, file_label: str,
+                     sheet: str | None) -> None:
+    """Counts are never below zero: refuse the first negative cell of a count role, by name."""
+    for number, _, row, column, _ in parts:
+        if number is not None and number < 0:
+            raise SourceError(
+                f"{number:g} is below zero, but the {role} of {key[2]} is a count ({_describe(key)}).",
+                file=file_label, sheet=sheet, row=row, cell=cell_ref(row, column),
+                hint="Correct the cell from the publication; if the table holds adjustments or "
+                     "differences rather than counts, the layout reads the wrong rows or columns.")
+
+
+def _numerator_over_denominator(numerator: RoleValue, denominator: RoleValue, first_part: tuple,
+                                *, key: tuple, file_label: str, sheet: str | None) -> SourceError:
+    # Suppressed cells counted at their midpoint can tip a sum over: the message says so.
+    imputed = " ".join(side.note for side in (numerator, denominator) if side.imputed and side.note)
+    return SourceError(
+        f"the numerator {numerator.number:g} ({_cells(numerator.refs)}) is larger than its "
+        f"denominator {denominator.number:g} ({_cells(denominator.refs)}) for {_describe(key)}."
+        + (f" {imputed}" if imputed else ""),
+        file=file_label, sheet=sheet, row=first_part[2], cell=numerator.refs,
+        hint="A numerator counts some of the people its denominator counts, so it cannot be "
+             "larger: check both cells against the publication (a typo, or the two swapped), "
+             "correct them and build again.")
+
+
 class Assembler:
     """Turns one sheet's cells into warehouse rows."""
 
@@ -124,7 +167,7 @@ class Assembler:
         cache = self._parsed_percent if percent else self._parsed
         # Markers, blanks and common counts repeat thousands of times. A bool is never cached
         # and never looked up: True == 1 as a key, but a TRUE cell is not the number 1.
-        if raw in cache and raw.__class__ is not bool:
+        if raw.__class__ not in _UNCACHED and raw in cache:
             return cache[raw]
         try:
             cache[raw] = parse_value(raw, self.markers, allow_percent=percent)
@@ -150,10 +193,9 @@ class Assembler:
         groups: dict[tuple, list] = {}
         for cell in cells:
             area, period, measure, age_band, client_group, role, raw, _, row, column, note = cell
-            # "12%" is 12 only where the cell is a percentage; a bool is never looked up
-            # (True == 1 as a key, but a TRUE cell is not the number 1).
+            # "12%" is 12 only where the cell is a percentage; some texts are never looked up.
             cache = percent if role == "value" and measure in measures else plain
-            parsed = cache.get(raw) if raw.__class__ is not bool else None
+            parsed = cache.get(raw) if raw.__class__ not in _UNCACHED else None
             if parsed is None:
                 parsed = self._parse(cell, file_label)
             number = parsed[0]
@@ -182,10 +224,18 @@ class Assembler:
             raise SourceError(f"unknown measure '{measure_id}' (known: "
                               f"{', '.join(sorted(self.measure_units))}).", file=file_label,
                               sheet=first.sheet, row=first.row_number)
+        where = dict(key=key, file_label=file_label, sheet=first.sheet)
+        _refuse_negative(numerator_parts, "numerator", **where)
+        _refuse_negative(denominator_parts, "denominator", **where)
+        if unit in NON_NEGATIVE_UNITS:
+            _refuse_negative(value_parts, "value", **where)
         suppressed_as = self.suppressed_as
         numerator = combine(numerator_parts, suppressed_as, rounded_to)
         denominator = combine(denominator_parts, suppressed_as, rounded_to)
         value = combine(value_parts, suppressed_as, rounded_to)
+        if unit in SHARE_UNITS and numerator.number is not None and denominator.number is not None \
+                and numerator.number > denominator.number:
+            raise _numerator_over_denominator(numerator, denominator, numerator_parts[0], **where)
         notes = list(group_notes)
         number, status = value.number, value.status
         check, flag, flag_note = None, None, None

@@ -35,6 +35,22 @@ class ValueParseError(ValueError):
         self.hint = hint
 
 
+class UntrustedCell(str):
+    """A workbook cell whose saved value cannot be trusted: a formula saved without its result,
+    or a link to another workbook (its value is whatever that file held when this one was last
+    saved). It reads as the text the spreadsheet reader gave, so headers and labels match as
+    before; parse_value refuses it, so a value the build would load is never taken from it.
+    etl/workbook_guard.py finds these cells; etl/readers.py puts them in the grid."""
+
+    problem: str
+    hint: str
+
+    def __new__(cls, shown: str, problem: str, hint: str) -> "UntrustedCell":
+        cell = super().__new__(cls, shown)
+        cell.problem, cell.hint = problem, hint
+        return cell
+
+
 def _finite(number: float, cleaned: str) -> float:
     if not math.isfinite(number):
         raise ValueParseError(f"'{cleaned}' is too large to be a published figure")
@@ -50,6 +66,8 @@ def parse_value(text: object, extra_markers: dict[str, str] | None = None, *,
     """
     if text is None:
         return None, "missing"
+    if text.__class__ is UntrustedCell:
+        raise ValueParseError(text.problem, hint=text.hint)
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         if text != text:  # NaN from a spreadsheet reader means an empty cell
             return None, "missing"

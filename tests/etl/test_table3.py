@@ -187,12 +187,22 @@ def test_a_failed_data_check_names_the_rows_and_keeps_the_old_database(raw_copy,
     db_path = tmp_path / "uptake.duckdb"
     build([raw_copy], db_path)
     before = hashlib.sha256(db_path.read_bytes()).hexdigest()
-    _break_cell(raw_copy, "Gateshead,5460,2385,", "Gateshead,5460,6385,")
+    # England's row gone: councils have figures England lacks, a check that fails the build.
+    path = raw_copy / "report2013_table3_north_east_2011_12.csv"
+    path.write_text("".join(line for line in path.read_text().splitlines(keepends=True)
+                            if not line.startswith("England(152)")))
     with pytest.raises(BuildError) as error:
         build([raw_copy], db_path)
-    assert "numerator_exceeds_denominator" in str(error.value)
-    assert "E08000037" in str(error.value)
+    assert "england_missing" in str(error.value) and "'measure_id': 'sds_users'" in str(error.value)
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+
+
+def test_a_numerator_over_its_denominator_is_refused_at_load_naming_both_cells(raw_copy, tmp_path):
+    _break_cell(raw_copy, "Gateshead,5460,2385,", "Gateshead,5460,6385,")
+    with pytest.raises(SourceError) as error:
+        build([raw_copy], tmp_path / "uptake.duckdb", strict=True)
+    assert error.value.row == 11 and error.value.cell == "C11"
+    assert "the numerator 6385 (cell C11) is larger than its denominator 5460 (cell B11)" in str(error.value)
 
 
 def test_an_unrecognised_file_is_reported_and_others_still_load(raw_copy, tmp_path):
