@@ -308,11 +308,65 @@ def _xlsx_sheet_members(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
 def _xlsx_grids(archive: zipfile.ZipFile, file_label: str, tally: _Tally) -> None:
     for name, member in _xlsx_sheet_members(archive):
         grid = SheetGrid(name, tally=tally)
+        if _plain_sheet_grid(archive, member, grid, file_label):
+            continue
         parser, close = _xlsx_sheet_parser(grid)
         try:
             _parse_member(archive, member, parser, file_label, lambda: name)
         finally:
             close()
+
+
+# The fast path: a sheet of plain values as Excel writes it (every cell's reference first, no
+# formula, no namespace prefix, no DOCTYPE) needs only its farthest references, which a regular
+# expression finds in C. Anything else goes through the parser above.
+_NEEDS_PARSER = re.compile(rb"<f[\s>/]|<!DOCTYPE|<[A-Za-z_][\w.-]*:c[\s>/]")
+_CELL_REFERENCE = re.compile(rb'<c\s+r="([A-Z]{1,3})([0-9]{1,15})"')
+_DIMENSION = re.compile(rb'<dimension\s+ref="([^"]*)"')
+
+
+def _plain_sheet_grid(archive: zipfile.ZipFile, member: str, grid: SheetGrid, file_label: str) -> bool:
+    """Fill `grid` from a plain sheet and say True; False (nothing filled) when the sheet needs
+    the parser. Read 64 KiB at a time, each piece cut after its last complete tag."""
+    farthest_row = farthest_column = (b"", b"")
+    tail = b""
+    try:
+        with archive.open(member) as handle:
+            while True:
+                chunk = handle.read(CHUNK)
+                data = tail + chunk
+                cut = data.rfind(b"<") if chunk else len(data)
+                cut = len(data) if cut <= 0 else cut
+                piece, tail = data[:cut], data[cut:]
+                if _NEEDS_PARSER.search(piece):
+                    return False
+                references = _CELL_REFERENCE.findall(piece)
+                cells = piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b"<c/") \
+                    + piece.count(b"<c\t") + piece.count(b"<c\n") + piece.count(b"<c\r")
+                if len(references) != cells:
+                    return False          # a cell without a leading reference: the parser places it
+                if references:
+                    row = max(references, key=lambda ref: (len(ref[1]), ref[1]))
+                    column = max(references, key=lambda ref: (len(ref[0]), ref[0]))
+                    farthest_row = max(farthest_row, row, key=lambda ref: (len(ref[1]), ref[1]))
+                    farthest_column = max(farthest_column, column, key=lambda ref: (len(ref[0]), ref[0]))
+                    if int(farthest_row[1]) * column_number(farthest_column[0].decode()) > grid.allowed:
+                        break             # over the budget already: no need to read further
+                dimension = _DIMENSION.search(piece)
+                if dimension:
+                    text = dimension.group(1).decode("ascii", "replace")
+                    grid.declare(*_declared(text), f"{text} (its <dimension>)")
+                if not chunk:
+                    break
+    except _OverBudget:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+        raise SourceError(f"sheet cannot be read ({error}).", file=file_label, sheet=grid.name,
+                          hint="The file is damaged: re-fetch it and build again.") from error
+    for letters, digits in (farthest_row, farthest_column):
+        if digits:
+            grid.reach(int(digits), column_number(letters.decode()))
+    return True
 
 
 _COLUMN_NUMBERS: dict[str, int] = {}

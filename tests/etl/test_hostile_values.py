@@ -37,6 +37,7 @@ from ..conftest import RAW, REALDATA
 WORKBOOK = "ascof_1C_2017_18.xlsx"
 SHEET = "ascof"
 PSSEX1_2006 = REALDATA / "pssex1" / "DetailedActivityDataByCouncil2006-07 ENG.xls"
+SALT_WORKBOOK = REALDATA / "salt" / "ASCFR and SALT Data Tables 2021-22.xlsx"
 NO_RESULT_HINT = ("Open the file in Excel or LibreOffice Calc and save it there (that calculates "
                   "every formula and saves the results), or paste values over the formulas, and "
                   "build again.")
@@ -430,3 +431,31 @@ def test_xlsx_formula_cells_are_judged_by_what_was_saved(tmp_path):
                 "workbook held when this file was last saved",
         (0, 3): "the cell holds a formula (=A1*2) saved without its result, so it has no value to load",
         (1, 3): "the cell holds a formula (=A1*2) saved without its result, so it has no value to load"}
+
+
+def test_the_fast_path_for_plain_sheets_measures_what_the_parser_measures():
+    """A sheet of plain values is measured by regular expressions; every other sheet by the
+    parser. On the real SALT workbook (58 sheets) both give the same grids."""
+    import zipfile
+
+    import etl.workbook_guard as guard
+
+    def grids(fast: bool) -> list[tuple]:
+        tally = guard._Tally(1 << 62)
+        real = guard._plain_sheet_grid
+        if not fast:
+            guard._plain_sheet_grid = lambda *args: False
+        try:
+            with zipfile.ZipFile(SALT_WORKBOOK) as archive:
+                guard._xlsx_grids(archive, "salt", tally)
+        finally:
+            guard._plain_sheet_grid = real
+        return [(g.name, g.rows, g.columns, g.declared) for g in tally.grids]
+
+    fast = grids(True)
+    assert len(fast) == 58 and fast == grids(False)
+    # And what calamine itself builds for T38: the same rows and columns from A1.
+    from python_calamine import CalamineWorkbook
+    rows = CalamineWorkbook.from_path(str(SALT_WORKBOOK)).get_sheet_by_name("T38").to_python(skip_empty_area=False)
+    t38 = next(grid for grid in fast if grid[0] == "T38")
+    assert t38[1:3] == (len(rows), max(len(row) for row in rows))
