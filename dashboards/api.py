@@ -6,19 +6,17 @@ get a 400 that lists the valid ones.
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
-import re
 import threading
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
-from . import db
+from . import csv_safety, db
 from .context import warehouse
+from .csv_safety import formatted, header_line, safe_text  # noqa: F401 (safe_text: the API's, re-exported)
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 LICENCE = "Open Government Licence v3.0"
@@ -29,8 +27,6 @@ COLUMNS = ["area_code", "area_name", "area_type", "region_code", "period", "meas
            "source_id", "source_kind", "source_file", "source_sheet", "value_cell", "numerator_cell",
            "denominator_cell"]
 NUMERIC = {"numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998"}
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -118,46 +114,9 @@ def _api_order(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["measure_id", "period", "age_band", "client_group", "_tier", "area_code"])
 
 
-def _number(value) -> str:
-    """Deterministic text: integers without '.0', other numbers to 15 significant digits."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if float(value).is_integer():
-        return str(int(value))
-    return format(float(value), ".15g")
-
-
-def safe_text(value) -> str:
-    """A text cell a spreadsheet will show rather than run: formula starts get a quote."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Lines(list):
-    """A file for csv.writer that keeps each row's text apart (writerow writes once per row)."""
-    write = list.append
-
-
-def csv_lines(frame: pd.DataFrame) -> list[str]:
-    """Each row of frame as one CSV line (with its newline): numbers as _number, text made safe."""
-    lines = _Lines()
-    writer = csv.writer(lines, lineterminator="\n")
-    numeric = [column in NUMERIC for column in frame.columns]
-    for row in frame.itertuples(index=False):
-        writer.writerow(_number(v) if is_number else safe_text(v) for v, is_number in zip(row, numeric))
-    return lines
-
-
-def _header(columns) -> list[str]:
-    lines = _Lines()
-    csv.writer(lines, lineterminator="\n").writerow(columns)
-    return lines
-
-
 def to_csv(frame: pd.DataFrame, *, bom: bool = False) -> str:
-    return ("\ufeff" if bom else "") + "".join(_header(frame.columns) + csv_lines(frame))
+    """frame as the API writes CSV: its number columns as numbers, every other cell made safe."""
+    return csv_safety.to_csv(frame, numeric=NUMERIC, bom=bom)
 
 
 def _json_value(value):
@@ -180,34 +139,13 @@ _COMPACT = (",", ":")   # as Flask's jsonify outside debug mode
 _JSON_ROW = "{" + ",".join(f"{json.dumps(c)}:%s" for c in COLUMNS) + "}"
 
 
-def _formatted(series: pd.Series, format_one, missing: str) -> np.ndarray:
-    """format_one applied to each distinct value once; missing where there is no value."""
-    codes, distinct = pd.factorize(series, use_na_sentinel=True)
-    texts = np.array([format_one(value) for value in distinct.tolist()] + [missing], dtype=object)
-    return texts[codes]          # code -1 (no value) picks the last: missing
-
-
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
-
-
-def _csv_text(value: str) -> str:
-    """safe_text, then quoted as csv.writer's QUOTE_MINIMAL quotes (as to_csv writes it)."""
-    text = safe_text(value)
-    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
-
-
 def csv_and_json_rows(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Each row of frame (the API's COLUMNS) as a CSV line, exactly as to_csv writes it, and
     as a JSON object, as jsonify writes to_records."""
-    csv_columns, json_columns = [], []
-    for column in COLUMNS:
-        if column in NUMERIC:
-            csv_columns.append(_formatted(frame[column], _number, ""))
-            json_columns.append(_formatted(frame[column], repr, "null"))
-        else:
-            csv_columns.append(_formatted(frame[column], _csv_text, ""))
-            json_columns.append(_formatted(frame[column], json.dumps, "null"))
-    csv_rows = [",".join(fields) + "\n" for fields in zip(*csv_columns)]
+    frame = frame.reindex(columns=COLUMNS)
+    csv_rows = csv_safety.csv_rows(frame, NUMERIC)
+    json_columns = [formatted(frame[column], repr if column in NUMERIC else json.dumps, "null")
+                    for column in COLUMNS]
     json_rows = [_JSON_ROW % fields for fields in zip(*json_columns)]
     return csv_rows, json_rows
 
@@ -236,10 +174,12 @@ def warm_in_background(wh: db.Warehouse) -> None:
 
     def warm() -> None:
         try:
-            for key, frame in db.observation_groups(wh):
-                if wh.responses.size > wh.responses.max_bytes / 2:
-                    break
-                _group_text(wh, key, frame)
+            # One build throughout, as a request reads: text is never filed under another build.
+            with wh.reading() as build:
+                for key, frame in db.observation_groups(wh):
+                    if build.retired or wh.responses.size > wh.responses.max_bytes / 2:
+                        break
+                    _group_text(wh, key, frame)
         except db.WarehouseUnavailable:
             pass    # the build went away while warming: requests will say so
     _warming["thread"] = threading.Thread(target=warm, name="api-warm", daemon=True)
@@ -289,7 +229,7 @@ def observations_csv():
     bom = bom in ("true", "1")
 
     def produce() -> bytes:
-        text = "".join(_header(COLUMNS) + _matching_text(filters, "csv"))
+        text = header_line(COLUMNS) + "".join(_matching_text(filters, "csv"))
         return (("\ufeff" if bom else "") + text).encode("utf-8")
     body = warehouse().remember(_cache_key("csv", filters, bom), produce)
     return Response(body, mimetype="text/csv", headers={

@@ -1,28 +1,41 @@
-"""The only module that touches DuckDB. Read-only; reopens when the file is rebuilt.
+"""The only module that touches the served DuckDB. Read-only; follows the file through rebuilds.
 
-The ETL swaps a new database in with an atomic rename, so a changed inode or mtime means a new
-build: the next query opens it, and queries already running finish on the old file. Every read
-first checks the file, so nothing cached from a build outlives it: once the file is gone or
-unreadable, every cache is dropped and reads raise WarehouseUnavailable (the app answers 503
-saying how to rebuild) until a database is back at the same path.
+The ETL swaps a new database in with an atomic rename. Each build is known by the file's
+identity (device, inode, size, modification time): every request pins the build at the path
+when it starts, and reads only that build to its end, so a response is never half one build
+and half the next, and a request that starts after a swap reads the new build. A build no
+longer at the path is retired: closed as soon as its last reader lets go.
+
+Each build opens in a DuckDB instance of its own (in memory, with the file attached read-only)
+rather than `duckdb.connect(path)`: DuckDB hands every connect() of a path that is still open
+anywhere in the process the instance already open, whatever file is at that path now, so a
+reconnect after a swap would read the old build (duckdb/duckdb#15912). Nothing in the server
+opens the file any other way (the dataset bundle reads through `Warehouse.read_with`).
+
+Once the file is gone or unreadable, every cache is dropped and reads raise
+WarehouseUnavailable (the app answers 503 saying how to rebuild) until a database is back.
 
 Two caches per worker, both emptied by a new build:
 - `Warehouse.cached(key, load)`: small reference data (areas, measures, the catalogue, the app
-  table indexed by measure and period), unbounded: its size is the database's.
+  table indexed by measure and period), held by the build: its size is the database's.
 - `Warehouse.remember(key, produce)`: query results and whole responses, least recently used
-  first out, bounded by their total size: UPTAKE_CACHE_MB megabytes (default 64; 0 turns it
-  off). Keys carry the build's file stamp as well, so an entry can never answer for another build.
+  first out, bounded by what they cost in memory (key, value and the cache's own bookkeeping):
+  UPTAKE_CACHE_MB megabytes (default 64; 0 turns it off). Keys carry the build's identity as
+  well, so an entry can never answer for another build.
 """
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple, TypeVar
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 ENGLAND = "E92000001"
@@ -31,6 +44,20 @@ DEFAULT_CACHE_MB = 64
 # An entry larger than this share of the bound is served but not kept: one huge response must
 # not flush everything else.
 LARGEST_ENTRY_SHARE = 0.25
+# What one entry costs beyond its key and value: its slot and link in the ordered dict (~100
+# bytes with the dict's spare room), the (value, cost) pair and its int (~85), rounded up.
+# Measured by filling the cache with the smallest responses there are (empty API results,
+# ~400-700 bytes each, keys ~1 KB deep) and reading the process's resident memory: ~1.5 KB per
+# entry in all, which key + value + this counts as ~2 KB (deep_size counts the strings and
+# build identity entries share as each one's own). tests/serving/test_cache.py keeps it honest.
+ENTRY_OVERHEAD = 256
+# A DataFrame's fixed cost beyond what memory_usage(deep=True) reports (its block manager,
+# index and per-column arrays), measured with tracemalloc on pandas 3.
+FRAME_OVERHEAD = 2048
+FRAME_COLUMN_OVERHEAD = 1536
+CATALOG = "warehouse"   # the attached file's name inside its DuckDB instance
+
+T = TypeVar("T")
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -48,8 +75,39 @@ def cache_bytes_from_environment() -> int:
     return int(megabytes * 1024 * 1024)
 
 
+# --- what a cache entry costs ------------------------------------------------------------
+
+def deep_size(value: object, seen: set[int] | None = None) -> int:
+    """Bytes value holds, counting everything it refers to once. Objects shared with others
+    (an interned string, a column shared with a cached frame) are counted as if owned: a bound
+    may be undershot, never overshot. A type with no rule here is refused, not guessed."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    if isinstance(value, (bytes, bytearray, str, int, float, bool, type(None))):
+        return sys.getsizeof(value)
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return sys.getsizeof(value) + sum(deep_size(item, seen) for item in value)
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(deep_size(k, seen) + deep_size(v, seen) for k, v in value.items())
+    if isinstance(value, pd.DataFrame):
+        return (int(value.memory_usage(index=True, deep=True).sum()) + FRAME_OVERHEAD
+                + FRAME_COLUMN_OVERHEAD * len(value.columns))
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return sys.getsizeof(value) + (0 if value.base is None else value.nbytes)
+    raise TypeError(f"the response cache cannot size a {type(value).__name__}: give deep_size a rule for it")
+
+
+def entry_cost(key: Hashable, value: object) -> int:
+    """What keeping value under key costs the process, in bytes."""
+    seen: set[int] = set()
+    return deep_size(key, seen) + deep_size(value, seen) + ENTRY_OVERHEAD
+
+
 class BoundedCache:
-    """Least recently used entries, bounded by the total of their sizes in bytes.
+    """Least recently used entries, bounded by the total of what they cost in memory (key,
+    value and per-entry bookkeeping: see entry_cost).
 
     Thread-safe: gunicorn's threaded workers share one per process.
     """
@@ -79,16 +137,25 @@ class BoundedCache:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: Hashable, value: object, size: int) -> bool:
-        """Keep value unless it is too large for the bound; evict the oldest to make room."""
-        if size > self.max_bytes * LARGEST_ENTRY_SHARE:
+    def cost(self, key: Hashable) -> int | None:
+        """What the entry under key is counted as, or None when there is none."""
+        with self._lock:
+            entry = self._entries.get(key)
+            return None if entry is None else entry[1]
+
+    def put(self, key: Hashable, value: object) -> bool:
+        """Keep value unless it costs too much for the bound; evict the oldest to make room."""
+        if self.max_bytes <= 0:
+            return False
+        cost = entry_cost(key, value)
+        if cost > self.max_bytes * LARGEST_ENTRY_SHARE:
             return False
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
                 self.size -= old[1]
-            self._entries[key] = (value, size)
-            self.size += size
+            self._entries[key] = (value, cost)
+            self.size += cost
             while self.size > self.max_bytes:
                 _, (_, evicted) = self._entries.popitem(last=False)
                 self.size -= evicted
@@ -100,50 +167,70 @@ class BoundedCache:
             self.size = 0
 
 
-def _size_of(value: object) -> int:
-    if isinstance(value, (bytes, bytearray, str)):
-        return len(value)
-    if isinstance(value, pd.DataFrame):
-        return int(value.memory_usage(index=True, deep=True).sum())
-    raise TypeError(f"give remember() a size for a {type(value).__name__}")
-
-
 _MISSING = object()
+
+
+# --- one build of the file ---------------------------------------------------------------
+
+class FileIdentity(NamedTuple):
+    """What tells one build of the file from another: a swapped-in build has a new inode, a
+    file rewritten or truncated in place a new size or modification time."""
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> "FileIdentity":
+        stat = path.stat()
+        return cls(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A DuckDB instance of its own, never shared, with the file attached read-only as its
+    default database (so cursors, which are new connections, read the file too)."""
+    connection = duckdb.connect(":memory:")
+    try:
+        connection.execute(f"ATTACH ? AS {CATALOG} (READ_ONLY)", [str(path)])
+        connection.execute(f"USE {CATALOG}")
+        connection.execute("DETACH memory")     # new connections then default to the file
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+class _Build:
+    """One build of the database, open in its own instance, with what has been read from it."""
+
+    def __init__(self, path: Path, identity: FileIdentity):
+        self.identity = identity
+        self.connection = _open_read_only(path)
+        self.cache: dict[Hashable, object] = {}
+        self.readers = 0          # requests and reads using it now (the warehouse's lock guards it)
+        self.retired = False      # no longer at the path: closed when the last reader lets go
+
+    def close(self) -> None:
+        self.connection.close()
+        self.cache = {}
 
 
 class Warehouse:
     def __init__(self, path: Path | str, cache_bytes: int | None = None):
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._connection: duckdb.DuckDBPyConnection | None = None
-        self._stamp: tuple[int, int] | None = None
-        self._cache: dict[Hashable, object] = {}
-        self._loading: dict[Hashable, threading.Lock] = {}
+        self._current: _Build | None = None
+        self._broken: tuple[FileIdentity, str] | None = None    # a file that failed to open, and why
+        self._local = threading.local()       # .build: the build this thread is pinned to
+        self._loading: dict[Hashable, threading.RLock] = {}
         self.responses = BoundedCache(cache_bytes_from_environment() if cache_bytes is None else cache_bytes)
 
-    def _forget(self) -> None:
-        """Drop the connection and everything read from it (caller holds the lock)."""
-        if self._connection is not None:
-            self._connection.close()
-        self._connection, self._stamp, self._cache = None, None, {}
-        self.responses.clear()
+    # --- which build ------------------------------------------------------------------
 
-    def stamp(self) -> tuple[int, int]:
-        """The file's identity (inode, mtime): a new one means a new build, and empties the caches."""
-        try:
-            stat = self.path.stat()
-        except FileNotFoundError as error:
-            with self._lock:
-                self._forget()
-            raise WarehouseUnavailable(
-                f"No database at {self.path}. Build it with `python -m etl build` "
-                "(or `make run`), then reload this page.") from error
-        stamp = (stat.st_ino, stat.st_mtime_ns)
-        with self._lock:
-            if stamp != self._stamp:
-                self._forget()
-                self._stamp = stamp
-        return stamp
+    def _no_database(self) -> WarehouseUnavailable:
+        return WarehouseUnavailable(
+            f"No database at {self.path}. Build it with `python -m etl build` "
+            "(or `make run`), then reload this page.")
 
     def _unreadable(self, error: Exception) -> WarehouseUnavailable:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -151,21 +238,102 @@ class Warehouse:
             f"The database at {self.path} cannot be read ({reason}). It may be damaged or not a "
             "database: rebuild it with `python -m etl build` (or `make run`), then reload this page.")
 
-    def _open(self) -> tuple[duckdb.DuckDBPyConnection, tuple[int, int]]:
-        """The connection to the current build, and that build's stamp."""
-        stamp = self.stamp()
-        with self._lock:
-            if self._connection is None or stamp != self._stamp:
-                try:
-                    connection = duckdb.connect(str(self.path), read_only=True)
-                except duckdb.Error as error:   # junk bytes, a half-copied file, a directory...
-                    raise self._unreadable(error) from error
-                self._forget()
-                self._connection, self._stamp = connection, stamp
-            return self._connection, stamp
+    def _retire_current(self) -> None:
+        """The current build is no longer at the path (caller holds the lock): nothing new
+        reads it, its cached responses go, and it closes once its last reader is done."""
+        build, self._current = self._current, None
+        if build is None:
+            return
+        build.retired = True
+        self.responses.clear()
+        if build.readers == 0:
+            build.close()
 
-    def _current_connection(self) -> duckdb.DuckDBPyConnection:
-        return self._open()[0]
+    def _identity(self) -> FileIdentity:
+        try:
+            return FileIdentity.of(self.path)
+        except FileNotFoundError as error:
+            with self._lock:
+                self._retire_current()
+            raise self._no_database() from error
+        except OSError as error:       # a path through a file, no permission...
+            with self._lock:
+                self._retire_current()
+            raise self._unreadable(error) from error
+
+    def _open_current(self, identity: FileIdentity) -> _Build:
+        """The build with this identity, opened (caller holds the lock). A file that could not
+        be opened is not tried again until it changes: every request meanwhile gets the same
+        answer at once, rather than each paying for a DuckDB instance that fails."""
+        if self._broken is not None and self._broken[0] == identity:
+            raise WarehouseUnavailable(self._broken[1])
+        try:
+            build = _Build(self.path, identity)
+        except duckdb.Error as error:   # junk bytes, an empty or half-copied file, a directory...
+            unavailable = self._unreadable(error)
+            self._broken = (identity, str(unavailable))
+            raise unavailable from error
+        self._broken, self._current = None, build
+        return build
+
+    def _acquire(self) -> _Build:
+        """The build at the path now, opened if it is new, with one more reader."""
+        for _ in range(3):
+            identity = self._identity()
+            with self._lock:
+                build = self._current
+                if build is None or build.identity != identity:
+                    self._retire_current()
+                    build = self._open_current(identity)
+                build.readers += 1
+            # Swapped again while it opened? Then what opened may be either file: let it go and
+            # look again, so a build is only ever known by the identity of what it reads.
+            try:
+                unchanged = self._identity() == identity
+            except WarehouseUnavailable:
+                self._release(build)
+                raise
+            if unchanged:
+                return build
+            self._release(build)
+        raise WarehouseUnavailable(f"The database at {self.path} is being replaced faster than it "
+                                   "can be opened; try again in a moment.")
+
+    def _release(self, build: _Build) -> None:
+        with self._lock:
+            build.readers -= 1
+            if build.retired and build.readers == 0:
+                build.close()
+
+    def pin(self) -> Callable[[], None]:
+        """Pin this thread to the build at the path now, until the function returned is called.
+        Pinned, every read (queries and both caches) comes from that one build; the app pins
+        each request. Already pinned: the outer pin holds, and the function does nothing."""
+        if getattr(self._local, "build", None) is not None:
+            return lambda: None
+        build = self._acquire()
+        self._local.build = build
+
+        def release() -> None:
+            self._local.build = None
+            self._release(build)
+        return release
+
+    @contextmanager
+    def reading(self):
+        """The build this thread reads, pinned for the block (see pin)."""
+        release = self.pin()
+        try:
+            yield self._local.build
+        finally:
+            release()
+
+    def stamp(self) -> FileIdentity:
+        """The identity of the build this thread reads: a new one means a new build."""
+        with self.reading() as build:
+            return build.identity
+
+    # --- reading ------------------------------------------------------------------------
 
     @contextmanager
     def _single_flight(self, key: Hashable):
@@ -182,49 +350,68 @@ class Warehouse:
                     if self._loading.get(key) is lock:
                         del self._loading[key]
 
-    def cached(self, key: Hashable, load: Callable[["Warehouse"], object]):
+    def cached(self, key: Hashable, load: Callable[["Warehouse"], T]) -> T:
         """load(self) once per database build: reference data pages read on every callback.
 
-        Keyed by the file's identity, so a rebuilt database is never answered from the old one.
+        Held by the build, so a rebuilt database is never answered from the old one.
         """
-        self._current_connection()   # some loads read the file directly: it must open first
-        store = self._cache
-        found = store.get(key, _MISSING)
-        if found is not _MISSING:
-            return found
-        with self._single_flight(key):
-            found = store.get(key, _MISSING)
-            if found is _MISSING:
-                found = store[key] = load(self)
-            return found
+        with self.reading() as build:
+            found = build.cache.get(key, _MISSING)
+            if found is not _MISSING:
+                return found
+            with self._single_flight((build.identity, key)):
+                found = build.cache.get(key, _MISSING)
+                if found is _MISSING:
+                    found = build.cache[key] = load(self)
+                return found
 
-    def remember(self, key: Hashable, produce: Callable[[], object], size: Callable[[object], int] = _size_of):
-        """produce() through the bounded cache, keyed by key and this build's file stamp."""
-        full_key = (self._open()[1], key)
-        found = self.responses.get(full_key, _MISSING)
-        if found is not _MISSING:
-            return found
-        with self._single_flight(full_key):
+    def remember(self, key: Hashable, produce: Callable[[], T]) -> T:
+        """produce() through the bounded cache, keyed by key and this build's identity."""
+        with self.reading() as build:
+            full_key = (build.identity, key)
             found = self.responses.get(full_key, _MISSING)
-            if found is _MISSING:
-                found = produce()
-                self.responses.put(full_key, found, size(found))
-            return found
+            if found is not _MISSING:
+                return found
+            with self._single_flight(full_key):
+                found = self.responses.get(full_key, _MISSING)
+                if found is _MISSING:
+                    found = produce()
+                    if not build.retired:      # a retired build's entries could never be asked for
+                        self.responses.put(full_key, found)
+                return found
+
+    def recall(self, key: Hashable, default=None):
+        """What remember() holds for key in this build, without producing it."""
+        with self.reading() as build:
+            return self.responses.get((build.identity, key), default)
+
+    def read_with(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """work(cursor) on this thread's build, for readers that run several statements (the
+        dataset bundle); a damaged file's errors become WarehouseUnavailable."""
+        with self.reading() as build:
+            # A cursor is a per-call connection sharing the build's instance: safe across threads.
+            cursor = build.connection.cursor()
+            try:
+                return work(cursor)
+            except (duckdb.IOException, duckdb.InternalException) as error:
+                raise self._unreadable(error) from error
+            except duckdb.Error as error:
+                # A file damaged after its header opens, then fails a block checksum mid-query.
+                if "corrupt" in str(error).lower():
+                    raise self._unreadable(error) from error
+                raise
+            finally:
+                cursor.close()
 
     def query(self, sql: str, parameters: list | tuple = ()) -> pd.DataFrame:
-        # A cursor is a per-call connection sharing the database: safe across server threads.
-        cursor = self._current_connection().cursor()
-        try:
-            return cursor.execute(sql, list(parameters)).fetch_df()
-        except (duckdb.IOException, duckdb.InternalException) as error:
-            raise self._unreadable(error) from error
-        except duckdb.Error as error:
-            # A file damaged after its header opens, then fails a block checksum mid-query.
-            if "corrupt" in str(error).lower():
-                raise self._unreadable(error) from error
-            raise
-        finally:
-            cursor.close()
+        return self.read_with(lambda cursor: cursor.execute(sql, list(parameters)).fetch_df())
+
+
+def dataset_bundle(warehouse: Warehouse) -> bytes:
+    """The whole dataset as a zip (etl.export's bundle), made once per build from that build."""
+    from etl.export import bundle_bytes
+
+    return warehouse.cached("bundle_zip", lambda wh: wh.read_with(bundle_bytes))
 
 
 OBSERVATION_FILTERS = ("measure_id", "period", "age_band", "client_group", "area_type", "region_code")

@@ -119,9 +119,6 @@ def embed_asset(name: str):
 def image(view: str, kind: str):
     if kind not in (*FORMATS, "txt"):
         return jsonify({"error": f"No image of type {kind[:20]!r}.", "valid": [*FORMATS, "txt"]}), 404
-    # The build is read before the chart is: if a rebuild lands in between, the picture is
-    # filed under the build it was drawn from, never under the new one.
-    drawn_from = warehouse().stamp()
     try:
         chart = chart_for(view, parse_query(request.args))
     except ChartRequestError as error:
@@ -136,15 +133,28 @@ def image(view: str, kind: str):
         cite = citation(chart, sources=context["sources"], data_date=context["data_date"], base_url=base_url())
         return Response(text_description(chart, citation=cite, **context),
                         mimetype="text/plain", headers={"Content-Disposition": f'inline; filename="{name}"'})
-    try:
-        # In the worker's bounded cache, keyed by the build: a picture linked from a popular
-        # report is drawn once per worker and build, never served from an older build.
-        data = warehouse().remember(("image", drawn_from, view, chart.query, kind, context["link"]),
-                                    lambda: chart_image(chart, kind, **context))
-    except ImagesUnavailable as error:
-        return jsonify({"error": str(error)}), 503
-    return Response(data, mimetype=FORMATS[kind], headers={
+    headers = {
         "Content-Disposition": f'attachment; filename="{name}"',
         # The description travels with the picture for people who cannot see it.
         # JSON string escapes keep the header ASCII; cut before escaping so none is split.
-        "X-Alt-Text": json.dumps(alt_text_header(chart, context["caveats"]))[1:-1]})
+        "X-Alt-Text": json.dumps(alt_text_header(chart, context["caveats"]))[1:-1]}
+    # In the worker's bounded cache, under the build this request reads: a picture linked from
+    # a popular report is drawn once per worker and build, never served from an older build.
+    key = ("image", view, chart.query, kind, context["link"])
+    if request.method == "HEAD":
+        return _image_headers(warehouse().recall(key), FORMATS[kind], headers)
+    try:
+        data = warehouse().remember(key, lambda: chart_image(chart, kind, **context))
+    except ImagesUnavailable as error:
+        return jsonify({"error": str(error)}), 503
+    return Response(data, mimetype=FORMATS[kind], headers=headers)
+
+
+def _image_headers(drawn: bytes | None, mimetype: str, headers: dict[str, str]) -> Response:
+    """A HEAD answer: what a GET's headers would be, without drawing the picture (a link
+    checker or a crawler must never start a browser). A picture already drawn for this build
+    gives its length; otherwise the length is left out, as HTTP allows for HEAD."""
+    response = Response(drawn or b"", mimetype=mimetype, headers=headers)
+    if drawn is None:
+        response.automatically_set_content_length = False
+    return response

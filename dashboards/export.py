@@ -137,9 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         urls += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not urls:
         parser.error("give at least one view URL, or --from-file")
-    set_warehouse(Warehouse(args.db))
+    warehouse = Warehouse(args.db)
+    set_warehouse(warehouse)
     try:
-        index = export(list(dict.fromkeys(urls)), args.out, formats, site_url=args.site_url.rstrip("/"))
+        with warehouse.reading():    # every figure of the set from one build, even if a rebuild lands
+            index = export(list(dict.fromkeys(urls)), args.out, formats, site_url=args.site_url.rstrip("/"))
     except (ExportError, ImagesUnavailable, WarehouseUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

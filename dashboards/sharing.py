@@ -20,8 +20,9 @@ IMAGE_FORMATS = [("png", "PNG"), ("svg", "SVG"), ("pdf", "PDF")]
 
 
 def data_date() -> str:
-    """When the serving database was built: the atomic swap sets its modification time."""
-    built = datetime.fromtimestamp(warehouse().path.stat().st_mtime, tz=timezone.utc)
+    """When the serving database was built: the atomic swap sets its modification time. Read from
+    the build this request is pinned to, never the path (a rebuild may have replaced it)."""
+    built = datetime.fromtimestamp(warehouse().stamp().mtime_ns / 1e9, tz=timezone.utc)
     return built.strftime("%-d %B %Y")
 
 

@@ -4,6 +4,12 @@ value, the flags' meanings, metadata JSON, a README and a citation.
 `python -m etl export [--db PATH] [--out FILE]`; the dashboard serves the same bundle at
 /download/uptake-data.zip. Deterministic for a given database: fixed member timestamps and
 order, so the same build always gives the same bytes.
+
+bundle_bytes reads from a connection it is given: the server passes one on the build it is
+serving, from its warehouse (dashboards/db.py), and never opens the file here; only the
+command line, in its own process, opens the file itself (write_bundle). The CSVs are written
+by the same function as the API's (dashboards/csv_safety.py), so a text cell that starts like
+a spreadsheet formula is made safe the same way.
 """
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+
+from dashboards.csv_safety import to_csv
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)   # zip member times, so the bundle is reproducible
 LICENCE = "Open Government Licence v3.0"
@@ -35,6 +43,9 @@ Files:
 - observations.csv: one row per area x period x measure x breakdown (UTF-8, comma separated),
   with codes beside names, 95% and 99.8% intervals, the value's status, note and quality
   flags, and the source file, sheet and cells it came from.
+  Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
+  carriage return) start with a quote ('), as in the API; observations.parquet keeps the text
+  as published.
 - observations.parquet: the same table, typed.
 - observations_all.csv: every source's value for each row, the one in observations.csv
   (preferred = true) and the others, with source_kind and precedence.
@@ -91,32 +102,31 @@ def citation(build_id: str | None) -> str:
             "authors:\n  - name: The self-directed support uptake dashboard project\n")
 
 
-def _copied(connection, query: str, path: Path, options: str = "HEADER, DELIMITER ','") -> bytes:
-    connection.execute(f"COPY ({query}) TO '{path}' ({options})")
+def _csv(connection, query: str) -> bytes:
+    return to_csv(connection.execute(query).fetch_df()).encode("utf-8")
+
+
+def _parquet(connection, query: str, folder: Path) -> bytes:
+    path = folder / "observations.parquet"
+    # COPY takes no parameter for its target; the path is our own temporary folder's.
+    connection.execute(f"COPY ({query}) TO '{path}' (FORMAT PARQUET)")
     return path.read_bytes()
 
 
-def bundle_bytes(db_path: Path) -> bytes:
-    connection = duckdb.connect(str(db_path), read_only=True)
-    try:
-        query = f"SELECT {COLUMNS} FROM observations ORDER BY {ORDER}"
-        with tempfile.TemporaryDirectory() as folder:
-            folder = Path(folder)
-            meta = metadata(connection)
-            members = [
-                ("README.md", README.encode()),
-                ("observations.csv", _copied(connection, query, folder / "observations.csv")),
-                ("observations.parquet", _copied(connection, query, folder / "observations.parquet",
-                                                 "FORMAT PARQUET")),
-                ("observations_all.csv", _copied(
-                    connection, f"SELECT {ALL_COLUMNS} FROM observations_all ORDER BY {ALL_ORDER}",
-                    folder / "observations_all.csv")),
-                ("quality_flags.csv", _copied(connection, "SELECT * FROM quality_flags ORDER BY rank",
-                                              folder / "quality_flags.csv")),
-                ("metadata.json", json.dumps(meta, indent=2, default=str).encode()),
-                ("CITATION.cff", citation(meta["build_id"]).encode())]
-    finally:
-        connection.close()
+def bundle_bytes(connection: duckdb.DuckDBPyConnection) -> bytes:
+    """The zip, from an open connection to one build."""
+    query = f"SELECT {COLUMNS} FROM observations ORDER BY {ORDER}"
+    meta = metadata(connection)
+    with tempfile.TemporaryDirectory() as folder:
+        parquet = _parquet(connection, query, Path(folder))
+    members = [
+        ("README.md", README.encode()),
+        ("observations.csv", _csv(connection, query)),
+        ("observations.parquet", parquet),
+        ("observations_all.csv", _csv(connection, f"SELECT {ALL_COLUMNS} FROM observations_all ORDER BY {ALL_ORDER}")),
+        ("quality_flags.csv", _csv(connection, "SELECT * FROM quality_flags ORDER BY rank")),
+        ("metadata.json", json.dumps(meta, indent=2, default=str).encode()),
+        ("CITATION.cff", citation(meta["build_id"]).encode())]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in members:
@@ -126,6 +136,10 @@ def bundle_bytes(db_path: Path) -> bytes:
 
 
 def write_bundle(db_path: Path, out: Path) -> Path:
+    """The command line's export: its own read-only connection, in its own process (the
+    server reads through its warehouse instead; see the module's docstring)."""
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        data = bundle_bytes(connection)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(bundle_bytes(db_path))
+    out.write_bytes(data)
     return out

@@ -1,8 +1,10 @@
-"""The whole-dataset bundle: same bytes from the command line and the server, and complete."""
+"""The whole-dataset bundle: same bytes from the command line and the server, complete, and
+safe to open in a spreadsheet."""
 from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -11,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from dashboards import create_app
+from etl.build import build
 
 from ..conftest import PROJECT
 
@@ -79,3 +82,49 @@ def test_the_bundle_carries_each_values_flags_every_sources_value_and_what_the_f
     flags = pd.read_csv(archive.open("quality_flags.csv"))
     assert list(flags.columns) == ["quality_flag", "rank", "label", "suppresses_comparison", "explanation"]
     assert list(flags["rank"]) == sorted(flags["rank"]) and "sds_equals_dp" in set(flags.quality_flag)
+
+
+# A publication named like a formula: the analyst template heads each row's note with its
+# publication, so the note starts with it.
+FORMULA = '=HYPERLINK("http://evil.example/x","Councils\' reports")'
+
+
+def test_the_bundles_csvs_neutralise_a_formula_note_exactly_as_the_api_does(raw_copy, tmp_path):
+    """A note that a spreadsheet would run (from a real bundled file, edited) starts with a
+    quote in the bundle's CSVs, as in the API's CSV: one function makes both. The Parquet file
+    is typed data for programs, not spreadsheets, and keeps the note as published."""
+    figures = raw_copy / "report2013_survey_figures.csv"
+    row = ",2010-11,England,pb_eligible,all,all,"
+    publication = "Councils' reports March 2011"
+    assert publication + row in figures.read_text()
+    figures.write_text(figures.read_text().replace(publication + row, '"' + FORMULA.replace('"', '""') + '"' + row))
+    db_path = tmp_path / "uptake.duckdb"
+    build([raw_copy], db_path)
+    client = create_app(db_path).server.test_client()
+    bundle = client.get("/download/uptake-data.zip")
+    assert bundle.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(bundle.data))
+    wanted = dict(area_code="E92000001", period="2010-11", measure_id="pb_eligible")
+    parquet = tmp_path / "observations.parquet"
+    parquet.write_bytes(archive.read("observations.parquet"))
+    [(published,)] = duckdb.connect().execute(
+        f"SELECT note FROM '{parquet}' WHERE area_code = ? AND period = ? AND measure_id = ?",
+        list(wanted.values())).fetchall()
+    assert published.startswith(FORMULA + ". Councils reported 30%")
+
+    def notes(text: str) -> list[str]:
+        rows = pd.read_csv(io.StringIO(text), keep_default_na=False, dtype=str)
+        return list(rows[(rows.area_code == wanted["area_code"]) & (rows.period == wanted["period"])
+                         & (rows.measure_id == wanted["measure_id"])]["note"])
+    assert notes(archive.read("observations.csv").decode()) == ["'" + published]
+    assert notes(archive.read("observations_all.csv").decode()) == ["'" + published]
+    assert notes(client.get("/api/v1/observations.csv?area=E92000001&period=2010-11&measure=pb_eligible")
+                 .get_data(as_text=True)) == ["'" + published]
+    for member in ("observations.csv", "observations_all.csv"):    # no cell of the CSVs starts with it
+        assert not re.search(r'(^|,)"?=HYPERLINK', archive.read(member).decode(), re.M), member
+    # The command line writes the same bytes from the same build.
+    out = tmp_path / "bundle.zip"
+    result = subprocess.run([sys.executable, "-m", "etl", "export", "--db", str(db_path), "--out", str(out)],
+                            capture_output=True, text=True, cwd=PROJECT)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == bundle.data

@@ -39,7 +39,7 @@ def test_compare_xlsx_has_the_data_and_a_sheet_describing_it(bundled_db):
     assert about["Caveat 1"] == ("\u26a0 Differs from its own counts (Darlington): The published figure is further "
                                  "from its own counts (17.7%) than rounding can explain; shown as published.")
     assert "Caveat 2" not in about
-    assert about["Method"].startswith("Bars show each council's value with its 95% confidence interval")
+    assert about["Method"].startswith("Bars show each area's value with its 95% confidence interval")
     assert about["Query URL"].endswith("/" + QUERY)
     assert len(about["Build"].split(",")[0]) == 16 and ", built " in about["Build"]
     assert about["Description"].startswith("Bar chart of adults receiving self-directed support")

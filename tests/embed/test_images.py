@@ -52,6 +52,15 @@ def test_png_is_drawn_at_twice_the_width_and_carries_its_description(client):
     assert json.loads('"' + response.headers["X-Alt-Text"] + '"') == text["Description"]
 
 
+def test_head_gives_the_headers_of_a_get_and_the_length_of_a_picture_already_drawn(client):
+    drawn = client.get("/image/compare.pdf" + QUERY)
+    head = client.head("/image/compare.pdf" + QUERY)
+    assert head.status_code == 200 and head.data == b""
+    for name in ("Content-Type", "Content-Disposition", "X-Alt-Text", "Content-Security-Policy"):
+        assert head.headers[name] == drawn.headers[name], name
+    assert int(head.headers["Content-Length"]) == len(drawn.data) > 1000
+
+
 def test_svg_has_title_source_licence_date_and_method_as_text(client):
     response = client.get("/image/compare.svg" + QUERY)
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
@@ -61,7 +70,7 @@ def test_svg_has_title_source_licence_date_and_method_as_text(client):
     shown = " ".join(re.findall(r">([^<>]+)</(?:tspan|text)>", svg))
     for words in ("Adults receiving self-directed support", "Adults aged 18-64, mental health, 2011-12",
                   "Source: Adult Social Care Outcomes Framework - England, 2011-12, Final",
-                  "Licence: Open Government Licence v3.0. Data built", "Method: Bars show each council",
+                  "Licence: Open Government Licence v3.0. Data built", "Method: Bars show each area",
                   "Gateshead", "England 14.6%"):
         assert words in shown, words
 
@@ -91,6 +100,17 @@ def test_bad_image_requests_are_4xx_with_a_message(client, path, status):
 def test_without_chromium_images_fail_with_a_message_and_the_rest_works(bundled_db):
     process, url = start_app(bundled_db, env={"UPTAKE_CHROMIUM": "/nonexistent/chromium"})
     try:
+        # HEAD answers with a GET's headers without drawing: here drawing would fail, so a 200
+        # shows no browser was asked for.
+        head = urllib.request.urlopen(urllib.request.Request(url + "/image/compare.png" + QUERY, method="HEAD"),
+                                      timeout=30)
+        assert head.status == 200 and head.headers["Content-Type"] == "image/png" and head.read() == b""
+        assert head.headers["Content-Disposition"] == 'attachment; filename="compare.png"'
+        assert head.headers["X-Alt-Text"].startswith("Bar chart of adults receiving self-directed support")
+        with pytest.raises(urllib.error.HTTPError) as wrong:
+            urllib.request.urlopen(urllib.request.Request(url + "/image/compare.png?measure=x", method="HEAD"),
+                                   timeout=30)
+        assert wrong.value.code == 400
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url + "/image/compare.png" + QUERY, timeout=30)
         assert refused.value.code == 503

@@ -1,34 +1,67 @@
-"""The per-worker response cache: bounded by bytes (UPTAKE_CACHE_MB), least recently used out
-first, and keyed by the database build so a rebuild is answered with its own numbers at once."""
+"""The per-worker response cache: bounded by what its entries cost in memory (UPTAKE_CACHE_MB),
+least recently used out first, and keyed by the database build so a rebuild is answered with
+its own numbers at once."""
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
+import sys
 
+import pandas as pd
 import pytest
 
 from dashboards import create_app
 from dashboards.api import wait_for_warming
 from dashboards.context import warehouse
-from dashboards.db import BoundedCache, Warehouse
+from dashboards.db import ENTRY_OVERHEAD, BoundedCache, Warehouse, deep_size, entry_cost
 from etl.build import build
 
+from ..conftest import PROJECT
+
 DARLINGTON = "/api/v1/observations.csv?measure=sds_users&period=2011-12&area=E06000005&client_group=all"
+MB = 1024 * 1024
+# What resident memory may grow by beyond the bound while the cache fills: the allocator's
+# pools and arenas around the entries (memory moves in pages, and freed pools are kept for reuse).
+RESIDENT_ALLOWANCE = 1 * MB
 
 
 def test_the_bound_holds_and_the_least_recently_used_go_first():
-    cache = BoundedCache(1000)
-    for number in range(6):
-        assert cache.put(f"k{number}", b"x" * 150, 150)
-    assert cache.size == 900 and cache.keys() == ["k0", "k1", "k2", "k3", "k4", "k5"]
+    unit = entry_cost("k0", b"x" * 150)      # every key here is as long: every entry costs as much
+    cache = BoundedCache(10 * unit + unit // 2)
+    keys = [f"k{number}" for number in range(10)]
+    for key in keys:
+        assert cache.put(key, b"x" * 150)
+    assert cache.size == 10 * unit and cache.keys() == keys
     assert cache.get("k0") == b"x" * 150           # read: now the most recently used
-    cache.put("k6", b"y" * 200, 200)               # 1100 bytes: k1, the oldest unread, goes
-    assert cache.size == 950 <= cache.max_bytes
-    assert cache.keys() == ["k2", "k3", "k4", "k5", "k0", "k6"]
-    cache.put("k7", b"z" * 240, 240)
-    assert cache.size == 890 and "k2" not in cache and "k3" not in cache and cache.get("k7") == b"z" * 240
-    # Larger than a quarter of the bound: answered by its caller, never kept, nothing evicted.
-    assert not cache.put("huge", b"h" * 251, 251)
-    assert "huge" not in cache and cache.size == 890 and len(cache) == 5
+    cache.put("ka", b"y" * 150)                    # over the bound: k1, the oldest unread, goes
+    assert cache.size == 10 * unit <= cache.max_bytes
+    assert cache.keys() == [*keys[2:], "k0", "ka"]
+    bigger = b"z" * (unit + 150)                   # costs two units: two go
+    assert entry_cost("kb", bigger) == 2 * unit and cache.put("kb", bigger)
+    assert "k2" not in cache and "k3" not in cache and cache.get("kb") == bigger
+    assert cache.size == 10 * unit and len(cache) == 9
+    # Costing more than a quarter of the bound: answered by its caller, never kept, nothing evicted.
+    assert not cache.put("huge", b"h" * (cache.max_bytes // 4))
+    assert "huge" not in cache and len(cache) == 9 and cache.size == 10 * unit
+    assert not BoundedCache(0).put("k", b"")       # 0: no cache
+
+
+def test_an_entry_costs_its_key_its_value_and_the_caches_own_bookkeeping():
+    """A 260-byte empty API result is not 260 bytes kept: its key (the query and the build's
+    identity) and the cache's own slot cost more than the body."""
+    body = b"x" * 260
+    key = (warehouse_identity := (2049, 1234567, 2_600_000, 1_700_000_000_000_000_000),
+           ("observations", "json", (("measure", ("sds_users",)), ("period", ("2011-12",)),
+                                     ("area", ("E06000005", "E06000047")))))
+    cost = entry_cost(key, body)
+    assert cost == deep_size(key) + deep_size(body) + ENTRY_OVERHEAD
+    assert deep_size(body) == sys.getsizeof(body) > 260
+    assert deep_size(warehouse_identity) > 4 * 28 and cost > 4 * 260
+    frame = pd.DataFrame({"area_code": ["E06000005"] * 3, "csv": ["a,b\n"] * 3})
+    assert deep_size(frame) > frame.memory_usage(index=True, deep=True).sum()
+    with pytest.raises(TypeError, match="cannot size a object"):
+        entry_cost("k", object())                  # a type without a rule is refused, not guessed
 
 
 def test_the_bound_comes_from_uptake_cache_mb(monkeypatch, tmp_path):
@@ -42,7 +75,7 @@ def test_the_bound_comes_from_uptake_cache_mb(monkeypatch, tmp_path):
 
 
 def test_api_responses_stay_within_the_bound_and_repeat_from_the_cache(bundled_db, monkeypatch):
-    monkeypatch.setenv("UPTAKE_CACHE_MB", "0.015")    # 15,728 bytes: a few responses of ~1-2 KB
+    monkeypatch.setenv("UPTAKE_CACHE_MB", "0.05")     # 52,428 bytes: a dozen responses of ~2-4 KB
     client = create_app(bundled_db).server.test_client()
     cache = warehouse().responses
     codes = sorted({row["area_code"] for row in client.get("/api/v1/observations.json").get_json()["rows"]})
@@ -87,3 +120,22 @@ def test_a_rebuild_is_answered_with_its_own_numbers_at_once(raw_copy, tmp_path):
                       "&measure=sds_users").get_json()
     assert body["build_id"] != old_build and body["rows"][0]["value"] == 42.6
     assert all(key[0] == warehouse().stamp() for key in warehouse().responses.keys())
+
+
+def test_filled_with_the_smallest_responses_the_process_grows_by_no_more_than_the_bound(bundled_db):
+    """Thousands of distinct empty API queries (the most entries a bound can hold, each the
+    most overhead for its size), in a process of its own: its resident memory grows by the
+    bound and RESIDENT_ALLOWANCE at most. Counting body bytes alone, the same run grew ~3x the
+    bound before the cache was even full."""
+    bound_mb = 2
+    result = subprocess.run([sys.executable, "-m", "tests.serving.fill_cache", str(bundled_db), str(bound_mb)],
+                            cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    filled = json.loads(result.stdout.strip().splitlines()[-1])
+    assert filled["bound"] == bound_mb * MB and filled["counted"] <= filled["bound"]
+    # Filled to the bound, with far more queries than it holds: the oldest went.
+    assert filled["counted"] > 0.95 * filled["bound"] and filled["requests"] > 3 * filled["entries"] > 1500
+    assert filled["body_bytes"] / filled["requests"] < 700      # each response tiny: the worst case
+    grown = filled["after"] - filled["before"]
+    assert grown <= filled["bound"] + RESIDENT_ALLOWANCE, (
+        f"resident memory grew {grown / MB:.1f} MB for a {bound_mb} MB cache holding {filled['entries']} entries")

@@ -106,3 +106,11 @@ def test_a_database_damaged_after_its_header_says_so_rather_than_failing(raw_cop
         assert response.get_json()["error"].startswith(f"The database at {db_path} cannot be read (Corrupt database file")
     response = client.get("/area/E06000005")
     assert response.status_code == 503 and "python -m etl build" in response.get_data(as_text=True)
+    # Every other kind of route says the same, the whole-dataset bundle included (it reads the
+    # file through the warehouse, so its read errors are reported like any other).
+    query = "measure=sds_users&period=2011-12&age_band=18-64&client_group=mental_health&scope=region&region=E12000001"
+    for path in ("/download/uptake-data.zip", "/api/v1/areas.json", f"/embed/compare?{query}",
+                 f"/download/compare.csv?{query}", f"/image/compare.txt?{query}"):
+        response = client.get(path)
+        assert response.status_code == 503 and "python -m etl build" in response.get_data(as_text=True), path
+    assert client.head(f"/image/compare.png?{query}").status_code == 503
