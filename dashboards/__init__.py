@@ -8,10 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 ASSETS = Path(__file__).with_name("assets")
-# Dash's default page has no language; screen readers need one (WCAG 3.1.1).
+# Dash's default page has no language; screen readers need one (WCAG 3.1.1). The graph's own
+# script is preloaded: dcc.Graph fetches it only once the layout has rendered, a round trip
+# before the first chart can start drawing.
 INDEX = """<!DOCTYPE html>
 <html lang="en">
-    <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
+    <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}
+    <link rel="preload" href="/_dash-component-suites/dash/dcc/async-graph.js" as="script"></head>
     <body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
 </html>"""
 
@@ -49,8 +52,11 @@ def read_one_build_per_request(server, warehouse) -> None:
 
 def create_app(db_path: Path | str):
     """The app (a dash.Dash) for one database file."""
+    import urllib.parse
+
     import dash
-    from dash import Input, Output, State, dcc, html
+    from dash import Input, Output, State, dcc, html, no_update
+    from flask import request
 
     from . import api, downloads, embed, security
     from .context import set_warehouse
@@ -61,6 +67,9 @@ def create_app(db_path: Path | str):
     set_warehouse(warehouse)
     app = dash.Dash(__name__, assets_folder=str(ASSETS), title="Self-directed support uptake",
                     suppress_callback_exceptions=True, index_string=INDEX,
+                    # Responses compressed (flask-compress); plotly.js from the one URL the
+                    # embeds use too, fetched with the page's other scripts, not after them.
+                    compress=True, external_scripts=[embed.PLOTLY_URL],
                     on_error=security.callback_error)  # a vanished database: a message, not a blank page
     read_one_build_per_request(app.server, warehouse)
     app.server.register_blueprint(api.blueprint)
@@ -69,17 +78,33 @@ def create_app(db_path: Path | str):
     app.server.register_blueprint(security.blueprint)
     app.server.json.sort_keys = False  # columns keep their documented order
     page_routes = routes()
-    app.layout = html.Div([
-        dcc.Location(id="url"),
-        html.A("Skip to main content", href="#main", className="skip-link"),
-        html.Header(html.A("Self-directed support uptake in England", href="/", className="site-name"),
-                    className="site-header"),
-        html.Div(id="page"),
-    ])
 
-    @app.callback(Output("page", "children"), Input("url", "pathname"), State("url", "search"))
-    def route(pathname, search):
-        return render(page_routes, pathname, search)
+    def layout():
+        """The app's layout with the page already in it: the renderer asks for the layout from
+        the page, so its Referer names the page and query, and the chart can draw without waiting
+        for a routing callback's round trip. Without a Referer (or from another site) the page
+        comes from the routing callback, as a later change of path does."""
+        page, rendered = None, None
+        referrer = urllib.parse.urlsplit(request.referrer or "")
+        if referrer.netloc == request.host and referrer.path:
+            page = render(page_routes, referrer.path, referrer.query)
+            rendered = f"{referrer.path}?{referrer.query}"
+        return html.Div([
+            dcc.Location(id="url"),
+            dcc.Store(id="rendered-path", data=rendered),
+            html.A("Skip to main content", href="#main", className="skip-link"),
+            html.Header(html.A("Self-directed support uptake in England", href="/", className="site-name"),
+                        className="site-header"),
+            html.Div(page, id="page"),
+        ])
+    app.layout = layout
+
+    @app.callback(Output("page", "children"), Output("rendered-path", "data"), Input("url", "pathname"),
+                  State("url", "search"), State("rendered-path", "data"))
+    def route(pathname, search, rendered):
+        if rendered is not None and rendered == f"{pathname}?{(search or '').lstrip('?')}":
+            return no_update, None     # the layout already holds this page
+        return render(page_routes, pathname, search), None
 
     security.install_headers(app)  # after every callback is defined: it hashes inline scripts
     security.install_guards(app, page_routes)  # 404, 503, 400 for forged callbacks, plain 500

@@ -9,6 +9,8 @@ import json
 import logging
 
 import pytest
+
+from tests.forged import route_callback
 from flask import request
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -40,9 +42,7 @@ def refusals(app, caplog):
 
 
 def route(path, search="") -> dict:
-    return {"output": "page.children", "outputs": {"id": "page", "property": "children"},
-            "inputs": [{"id": "url", "property": "pathname", "value": path}],
-            "state": [{"id": "url", "property": "search", "value": search}], "changedPropIds": ["url.pathname"]}
+    return route_callback(path, search)
 
 
 def click(click_data) -> dict:

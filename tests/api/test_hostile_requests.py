@@ -10,6 +10,8 @@ import logging
 import urllib.parse
 
 import pytest
+
+from tests.forged import route_callback
 from dash import Input, Output
 
 from dashboards import create_app, routes
@@ -53,10 +55,6 @@ def test_sql_fragments_in_a_page_callback_show_the_nearest_view(client, fragment
     assert "Compare councils" in json.dumps(response.get_json())
 
 
-def route_callback(path: str, search: str = "") -> dict:
-    return {"output": "page.children", "outputs": {"id": "page", "property": "children"},
-            "inputs": [{"id": "url", "property": "pathname", "value": path}],
-            "state": [{"id": "url", "property": "search", "value": search}], "changedPropIds": ["url.pathname"]}
 
 
 TRAVERSALS = ["/download/..%2F..%2Fetc%2Fpasswd.csv", "/download/compare.csv/../../x", "/download/../../etc/passwd",
@@ -153,15 +151,16 @@ def forged_route(**changes) -> bytes:
     (b"[]", "The body must be a JSON object."),
     (b"{}", "'output' names no callback of this app."),
     (b'{"output": "nothing.children"}', "'output' names no callback of this app."),
-    (b'{"output": "page.children"}', "a callback request needs 'output', 'outputs', 'inputs', 'changedPropIds', "
-                                     "'state' (missing: 'outputs', 'inputs', 'changedPropIds', 'state')."),
+    (b'{"output": "..page.children...rendered-path.data.."}',
+     "a callback request needs 'output', 'outputs', 'inputs', 'changedPropIds', 'state' (missing: 'outputs', "
+     "'inputs', 'changedPropIds', 'state')."),
     (forged_route(inputs=[]), "'inputs' must list, in order: url.pathname."),
     (forged_route(inputs="url.pathname"), "'inputs' must list, in order: url.pathname."),
     (forged_route(inputs=["x"]), "'inputs' item 1 must be url.pathname."),
     (forged_route(inputs=[{"id": "evil", "property": "value"}]), "'inputs' item 1 must be url.pathname."),
     (forged_route(inputs=[{"id": "url", "value": "/"}]), "'inputs' item 1 must be url.pathname (missing: 'property')."),
-    (forged_route(outputs=3), "'outputs' must be page.children."),
-    (forged_route(state=[]), "'state' must list, in order: url.search."),
+    (forged_route(outputs=3), "'outputs' must list, in order: page.children, rendered-path.data."),
+    (forged_route(state=[]), "'state' must list, in order: url.search, rendered-path.data."),
     (forged_route(changedPropIds="url.pathname"), "'changedPropIds' must list names of this callback's inputs."),
 ])
 def test_malformed_callback_requests_get_400_with_a_message(client, body, message):

@@ -12,6 +12,7 @@ import urllib.parse
 from pathlib import Path
 
 from dashboards.callback_guard import MAX_BODY_BYTES
+from tests.forged import route_callback
 
 from .conftest import get, start_gunicorn
 
@@ -20,9 +21,7 @@ BODY_BYTES = 200 * 1024 * 1024
 PIECE = b" " * (1024 * 1024)
 # What the worker may grow by while a 200 MB body streams past it: far below the body's size.
 ALLOWED_GROWTH_KB = 8 * 1024
-ROUTE = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
-         "inputs": [{"id": "url", "property": "pathname", "value": "/"}],
-         "state": [{"id": "url", "property": "search", "value": ""}], "changedPropIds": ["url.pathname"]}
+ROUTE = route_callback("/")
 
 
 def worker_pid(master: int) -> int:

@@ -9,6 +9,8 @@ import os
 
 import pytest
 
+from tests import forged
+
 from dashboards import create_app
 from etl.build import build
 
@@ -23,10 +25,7 @@ TRIES = 6   # requests per check, so that both workers answer
 
 def route_callback(path: str) -> bytes:
     """The request Dash's renderer sends to draw the page at path."""
-    return json.dumps({"output": "page.children", "outputs": {"id": "page", "property": "children"},
-                       "inputs": [{"id": "url", "property": "pathname", "value": path}],
-                       "state": [{"id": "url", "property": "search", "value": ""}],
-                       "changedPropIds": ["url.pathname"]}).encode()
+    return json.dumps(forged.route_callback(path)).encode()
 
 
 @pytest.fixture
