@@ -1,5 +1,6 @@
 """Council profile figures: a dot chart of the latest figures beside the region and England,
-and trend lines that are never joined across missing years, series breaks or boundary changes.
+its small multiples for narrow screens (one small chart per measure and breakdown), and trend
+lines that are never joined across missing years, series breaks or boundary changes.
 
 Each compared area has its own marker shape, colour and legend words (and, in the trend, line
 style), so no comparison rests on colour alone. A value with a quality flag is drawn hollow, with
@@ -35,6 +36,15 @@ class Role:
 AREA_STYLE = ("circle", "\u25cf", "#1d4f91", "solid")        # dark blue, 8.6:1
 REGION_STYLE = ("diamond", "\u25c6", "#882255", "dash")      # wine, 9:1
 ENGLAND_STYLE = ("square", "\u25a0", "#1a1a1a", "dot")       # near-black
+
+# The hover's number format per unit, as format_value prints it: one decimal for percentages
+# and rates, whole numbers for counts and money.
+HOVER_FORMATS = {"percent": ".1f", "rate_per_100000": ",.1f", "gbp_per_head": ",.2f"}
+
+# Top margin a figure's own title takes, and bottom margin its legend takes: a page prints the
+# title as a heading and the legend as a key above the chart (for_page), so it gives them back.
+TITLE_SPACE = 40
+LEGEND_SPACE = 40
 
 
 def percent_ticks(step: int) -> dict:
@@ -164,8 +174,11 @@ def dot_chart(latest: pd.DataFrame, area_roles: list[Role], measure_labels: dict
                             "font": {"size": 13, "color": "#1a1a1a"}})
     layout = dict(
         title={"text": title, "x": 0, "xanchor": "left"}, annotations=annotations,
-        xaxis={"title": {"text": "Percentage"}, "range": [0, 101], **percent_ticks(10), "gridcolor": "#d9d9d9", "zeroline": False},
-        yaxis={"automargin": True, "autorange": "reversed", "tickfont": {"size": 13}},
+        xaxis={"title": {"text": "Percentage"}, "range": [0, 101], **percent_ticks(10), "gridcolor": "#d9d9d9",
+               "zeroline": False, "automargin": True},
+        # The range, not autorange: autorange pads a category axis by 5% each side, over 100 px
+        # of empty plot above the first row and below the last in a chart of 30 rows.
+        yaxis={"automargin": True, "range": [len(set(labels)) - 0.5, -0.5], "tickfont": {"size": 13}},
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
                 "traceorder": "reversed"},
         margin={"l": 10, "r": 250, "t": 60, "b": 90}, height=max(320, 58 * len(shown) + 170),
@@ -199,6 +212,96 @@ def describe_dots(latest: pd.DataFrame, area_roles: list[Role], measure_labels: 
     return " ".join(parts)
 
 
+def for_page(figure: go.Figure) -> dict:
+    """The figure as the profile page draws it: no title (the page prints it as a heading, which
+    wraps on a phone where Plotly's would be cut off) and no legend (the key above the chart,
+    key_items, says it and wraps too). Embeds and images keep the figure as it is."""
+    spec = figure.to_plotly_json()
+    layout = {key: value for key, value in spec["layout"].items() if key not in ("title", "legend")}
+    before = layout.get("margin", {})
+    margin = {**before, "t": max(12, before.get("t", TITLE_SPACE) - TITLE_SPACE),
+              "b": max(40, before.get("b", LEGEND_SPACE) - LEGEND_SPACE)}
+    if layout.get("height"):   # the same plot area: only the space given back goes
+        layout["height"] -= (before.get("t", 0) - margin["t"]) + (before.get("b", 0) - margin["b"])
+    return {"data": spec["data"], "layout": {**layout, "showlegend": False, "margin": margin}}
+
+
+@dataclass(frozen=True)
+class KeyItem:
+    """One entry of a chart's key: a mark drawn as the chart draws it, and its words."""
+    shape: str           # Plotly symbol name: circle, diamond, square
+    colour: str
+    words: str
+    hollow: bool = False
+    interval: bool = False
+
+
+def key_items(area_roles: list[Role], *, interval: bool, flagged: bool) -> list[KeyItem]:
+    """The key above a profile chart: each area's mark (the first with its interval when one is
+    drawn), then the hollow mark of a flagged figure when there is one."""
+    items = []
+    for position, role in enumerate(area_roles):
+        with_interval = position == 0 and interval
+        items.append(KeyItem(role.symbol, role.colour, role.name + (", with its 95% interval" if with_interval else ""),
+                             interval=with_interval))
+    if flagged:
+        first = area_roles[0]
+        items.append(KeyItem(first.symbol, first.colour,
+                             f"a figure with a quality flag {CAVEAT_MARK} (see the caveats)", hollow=True))
+    return items
+
+
+@dataclass(frozen=True)
+class MultipleMark:
+    """One area's mark on a small multiple, at a percentage along its 0-100% scale."""
+    shape: str
+    colour: str
+    at: float
+    hollow: bool
+    words: str           # "North East 80.0%"
+
+
+@dataclass(frozen=True)
+class SmallMultiple:
+    """One measure and breakdown of the dot chart as a small chart of its own (a phone's view):
+    its label above, the area's dot and interval, the comparators' marks, the values in words."""
+    measure_id: str
+    label: str                             # "All adults (18+), 2024-25"
+    interval: tuple[float, float] | None   # the area's 95% interval
+    marks: tuple[MultipleMark, ...]        # comparators first, the area last (drawn on top)
+
+
+def _on_scale(value: float) -> float:
+    return max(0.0, min(100.0, float(value)))
+
+
+def small_multiples(latest: pd.DataFrame, area_roles: list[Role], polarities: dict[str, str]) -> list[SmallMultiple]:
+    """The dot chart's rows (percentages, latest period) as small multiples, in the same order,
+    on the same 0-100% scale. The area's words carry its interval, its comparison with England
+    and the caveat mark, as the dot chart's words do."""
+    multiples = []
+    area = area_roles[0]
+    for row in latest[latest["value"].notna()].itertuples():
+        marks = []
+        for role in reversed(area_roles[1:]):
+            value = getattr(row, f"value_{role.code}", None)
+            if not is_missing(value):
+                marks.append(MultipleMark(role.symbol, role.colour, _on_scale(value), False,
+                                          f"{role.name} {format_value(value, 'percent')}"))
+        has_interval = not is_missing(row.lower_95) and not is_missing(row.upper_95)
+        value_text = format_value(row.value, "percent")
+        interval = f" (95% interval {row.lower_95:.1f} to {row.upper_95:.1f})" if has_interval else ""
+        # dot_words starts with the value: the interval goes straight after it.
+        rest = dot_words(row, area.code, polarities.get(row.measure_id, "higher_is_better"))[len(value_text):]
+        marks.append(MultipleMark(area.symbol, area.colour, _on_scale(row.value),
+                                  bool(flag_codes(getattr(row, "quality_flag", None))),
+                                  f"{area.name} {value_text}{interval}{rest}"))
+        multiples.append(SmallMultiple(
+            row.measure_id, f"{breakdown_label(row.age_band, row.client_group)}, {row.period}",
+            (_on_scale(row.lower_95), _on_scale(row.upper_95)) if has_interval else None, tuple(marks)))
+    return multiples
+
+
 def applicable_breaks(breaks: pd.DataFrame, measure_id: str, area_code: str) -> pd.DataFrame:
     """Series breaks for this measure (all areas) and boundary changes of this area."""
     if breaks is None or breaks.empty:
@@ -215,6 +318,14 @@ def applicable_breaks(breaks: pd.DataFrame, measure_id: str, area_code: str) -> 
 
 def break_label(row) -> str:
     return "Boundary change" if isinstance(row.area_code, str) and row.area_code else "Series break"
+
+
+def break_anchor(x: float, years: list[int]) -> str:
+    """Where a break's label hangs from its line: centred over it, so on a narrow chart, where
+    labels of close breaks stack, each still sits on its own line; near either end, on the
+    inner side, so it stays in view."""
+    position = (x - (years[0] - 0.6)) / (years[-1] - years[0] + 1.2)
+    return "left" if position < 0.2 else "right" if position > 0.8 else "center"
 
 
 def trend_years(selection: pd.DataFrame, breaks: pd.DataFrame) -> list[int]:
@@ -290,7 +401,7 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
                              "size": 10 if position == 0 else 9,
                              "line": {"color": role.colour, "width": [2 if flag_codes(f) else 0 for f in flags]}},
                      customdata=[[label, flag_hover(f, flag_labels)] for label, f in zip(labels, flags)],
-                     hovertemplate=f"{role.name} %{{customdata[0]}}: %{{y:,.1f}}"
+                     hovertemplate=f"{role.name} %{{customdata[0]}}: %{{y:{HOVER_FORMATS.get(unit, ',.0f')}}}"
                                    + ("%" if unit == "percent" else "") + "%{customdata[1]}<extra></extra>")
         if position == 0 and unit == "percent":
             upper, lower = _interval_arrays(selection, role.code, xs, ys)
@@ -304,9 +415,7 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
         x = year_of(row.period) - 0.5
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
                        "line": {"dash": "longdash", "color": "#505a5f", "width": 1.5}})
-        # Anchored on the side away from the nearer edge, so a label near either end stays in view.
-        side = "left" if x < (years[0] + years[-1]) / 2 else "right"
-        annotations.append({"x": x, "y": 1, "yref": "paper", "yanchor": "bottom", "xanchor": side,
+        annotations.append({"x": x, "y": 1, "yref": "paper", "yanchor": "bottom", "xanchor": break_anchor(x, years),
                             "showarrow": False, "text": f"{break_label(row)} {index + 1}",
                             "yshift": 2 + 18 * (index % 3), "font": {"size": 12, "color": "#1a1a1a"},
                             "bgcolor": "#ffffff", "hovertext": row.note, "name": f"break-{index + 1}"})
@@ -316,7 +425,8 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
     layout = dict(
         title={"text": title, "x": 0, "xanchor": "left"}, shapes=shapes, annotations=annotations,
         xaxis={"title": {"text": "Year (to 31 March)"}, "tickvals": years, "ticktext": [period_of(y) for y in years],
-               "range": [years[0] - 0.6, years[-1] + 0.6], "showgrid": False, "zeroline": False},
+               "range": [years[0] - 0.6, years[-1] + 0.6], "showgrid": False, "zeroline": False,
+               "automargin": True},   # year labels turn upright on a phone and need the room
         yaxis=y_axis,
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
                 "traceorder": "reversed"},

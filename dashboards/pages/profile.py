@@ -1,8 +1,10 @@
 """Council profile, /area/<ons-code>: every measure and breakdown for one council beside its
-region and England (latest period, dot chart), trends over every period (never joined across
-missing years, series breaks or boundary changes), and a plain-English summary.
+region and England (latest period: a dot chart, small multiples on a phone), trends over every
+period (never joined across missing years, series breaks or boundary changes), and a
+plain-English summary. The first chart starts on the first screen, on a phone too.
 
-A region's code shows the region beside England; England's code shows England alone.
+A region's code shows the region beside England; England's code shows England alone. This
+module holds the URL state, the data and the charts as data; pages/profile_views.py lays them out.
 """
 from __future__ import annotations
 
@@ -15,18 +17,16 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from .. import caveats, db
+from .. import db
 from ..charts import Chart, ChartRequestError, register
-from ..components import (MARKS_FOOTNOTE, caveat_list, message, note_text, page_shell, radio_group, source_line,
-                          value_text)
+from ..components import MARKS_FOOTNOTE, message, page_shell, source_line
 from ..context import warehouse
-from ..figures import format_value, is_missing, significance_style
-from ..figures.profile import (Role, applicable_breaks, break_label, breakdown_order, describe_dots,
-                               describe_trend, dot_chart, latest_by_breakdown, roles, trend_chart,
-                               trend_table_rows)
-from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
-from ..sharing import share_panel
+from ..figures.profile import (Role, applicable_breaks, breakdown_order, describe_dots, describe_trend, dot_chart,
+                               latest_by_breakdown, roles, small_multiples, trend_chart)
+from ..labels import breakdown_label
 from ..summary import summarise
+from .profile_views import (age_options, area_notes, dots_section, group_options, in_sentence, latest_table, lede,
+                            trend_controls, trend_panel)
 
 PATH = "/area/"
 TITLE = "Council profile: self-directed support uptake"
@@ -130,12 +130,6 @@ class Profile:
         return self.measures.at[measure_id, "polarity"] if measure_id in self.measures.index else "none"
 
 
-def in_sentence(name: str, area_type: str) -> str:
-    """'the North East', 'the East of England', but 'London' and 'Darlington'."""
-    compass = ("North ", "South ", "East ", "West ")
-    return f"the {name}" if area_type == "region" and name.startswith(compass) else name
-
-
 def normalise_code(code: str | None) -> str:
     return (code or "").strip().strip("/").upper()
 
@@ -191,6 +185,10 @@ def _span(periods) -> str:
     return periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
 
 
+def dots_subtitle(percentages: pd.DataFrame) -> str:
+    return f"Percentages, each measure and breakdown for its latest year with a figure ({_span(percentages['period'])})"
+
+
 def area_chart(profile: Profile, latest: pd.DataFrame | None = None) -> Chart | None:
     """The dot chart of the latest percentages; None when the area has no percentage figures.
     The page, the /embed/area and /image/area views and /download/area all draw this."""
@@ -210,8 +208,7 @@ def area_chart(profile: Profile, latest: pd.DataFrame | None = None) -> Chart | 
     title = f"{name}: latest figure for each measure"
     return Chart(
         view="area", title=title,
-        subtitle=(f"Percentages, each measure and breakdown for its latest year with a figure "
-                  f"({_span(percentages['period'])}); {_beside(profile)}"),
+        subtitle=f"{dots_subtitle(percentages)}; {_beside(profile)}",
         figure=dot_chart(percentages, profile.roles, labels, polarities, title=title, flag_labels=profile.flag_labels),
         rows=rows.drop(columns=["_row", "_role"]).reset_index(drop=True),
         method=METHOD, description=describe_dots(percentages, profile.roles, labels, polarities, profile.flag_labels),
@@ -289,172 +286,7 @@ def trend_from_query(query: dict[str, str]) -> Chart | None:
     return area_trend_chart(profile, choice)
 
 
-# ---------------------------------------------------------------- pieces
-
-def _interval(row) -> str:
-    lower, upper = row.get("lower_95"), row.get("upper_95")
-    return "" if is_missing(lower) or is_missing(upper) else f"{lower:.1f} to {upper:.1f}"
-
-
-def _count(value) -> str:
-    return "" if is_missing(value) else f"{value:,.0f}"
-
-
-def _comparison(row, profile: Profile) -> str:
-    compared = row.get("compared_with_england")
-    if profile.code == db.ENGLAND or is_missing(compared):
-        return ""
-    words, _, symbol = significance_style(compared, profile.polarity(row["measure_id"]))
-    return f"{symbol} {words}"
-
-
-def _note(row) -> str:
-    return row["note"] if isinstance(row.get("note"), str) else ""
-
-
-def _value_cell(row, unit: str) -> html.Td:
-    return html.Td(value_text(row.get("value"), unit, row.get("quality_flag"), _note(row)), className="number")
-
-
-def _note_cell(row) -> html.Td:
-    return html.Td(note_text(row.get("quality_note"), _note(row), row.get("quality_flag")), className="note")
-
-
-def _comparator_heads(profile: Profile) -> list[str]:
-    return [f"{role.glyph} {role.name}" for role in profile.roles[1:]]
-
-
-def latest_table(profile: Profile, latest: pd.DataFrame, *, percent: bool, table_id: str) -> html.Table:
-    """Rows grouped by measure (a row-group heading each), one row per breakdown. Percentages
-    carry their interval, counts and comparison; counts (numbers of people) carry the count."""
-    area = profile.roles[0]
-    heads = ["Breakdown", "Year", f"{area.glyph} {area.name}"]
-    if percent:
-        heads += ["95% interval", "Numerator", "Denominator", "Compared with England"]
-    heads += ["Status"] + _comparator_heads(profile) + ["Note"]
-    bodies = []
-    for measure_id, group in latest.groupby("measure_id", sort=False):
-        unit = profile.unit(measure_id)
-        body = [html.Tr(html.Th(profile.label(measure_id), colSpan=len(heads), scope="rowgroup"),
-                        className="group")]
-        for _, row in group.iterrows():
-            cells = [html.Th(breakdown_label(row["age_band"], row["client_group"]), scope="row"),
-                     html.Td(row["period"], className="period"),
-                     _value_cell(row, unit)]
-            if percent:
-                cells += [html.Td(_interval(row), className="number"),
-                          html.Td(_count(row.get("numerator")), className="number"),
-                          html.Td(_count(row.get("denominator")), className="number"),
-                          html.Td(_comparison(row, profile), className="compared")]
-            cells.append(html.Td(str(row["value_status"]).replace("_", " ")))
-            cells += [html.Td(format_value(row.get(f"value_{role.code}"), unit), className="number")
-                      for role in profile.roles[1:]]
-            cells.append(_note_cell(row))
-            body.append(html.Tr(cells))
-        bodies.append(html.Tbody(body))
-    others = " and ".join(role.name for role in profile.roles[1:])
-    what = "percentages (the dot chart)" if percent else "counts and amounts of money"
-    caption = f"Data: {what} for {area.name}, latest year with a figure" + (
-        f", beside {others} for the same year" if others else "")
-    return html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])),
-                       *bodies], className="data-table profile-table", id=table_id,
-                      tabIndex="0")   # on a phone it scrolls sideways within itself: keyboard users too
-
-
-def trend_table(profile: Profile, table: pd.DataFrame, choice: TrendChoice, what: str) -> html.Table:
-    area = profile.roles[0]
-    unit = profile.unit(choice.measure_id)
-    heads = (["Year", f"{area.glyph} {area.name}", "95% interval", "Numerator", "Denominator",
-              "Compared with England", "Status"] + _comparator_heads(profile) + ["Note"])
-    body = []
-    for _, row in table.iterrows():
-        row = row.copy()
-        row["measure_id"] = choice.measure_id
-        status = row.get("value_status")
-        cells = [html.Th(row["period"], scope="row", className="period"),
-                 _value_cell(row, unit),
-                 html.Td(_interval(row), className="number"),
-                 html.Td(_count(row.get("numerator")), className="number"),
-                 html.Td(_count(row.get("denominator")), className="number"),
-                 html.Td(_comparison(row, profile), className="compared"),
-                 html.Td("no row for this area" if is_missing(status) else str(status).replace("_", " "))]
-        cells += [html.Td(format_value(row.get(f"value_{role.code}"), unit), className="number")
-                  for role in profile.roles[1:]]
-        cells.append(_note_cell(row))
-        body.append(html.Tr(cells))
-    return html.Table([html.Caption(f"Data: {what}, every year"),
-                       html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])), html.Tbody(body)],
-                      className="data-table", id="profile-trend-table", tabIndex="0")
-
-
-def chart_figure(graph_id: str, chart: Chart, sentences: list[str], description_id: str) -> html.Figure:
-    """The chart, its caveats directly under it as visible text, then its description."""
-    parts = [dcc.Graph(id=graph_id, figure=chart.figure, config={"displaylogo": False}),
-             caveat_list(sentences, element_id=f"{graph_id}-caveats"),
-             html.Figcaption(chart.description, id=description_id)]
-    return html.Figure([part for part in parts if part is not None], className="chart")
-
-
-def trend_caveats(chart: Chart, shown_breaks: pd.DataFrame) -> list[str]:
-    """The trend's caveats, less the breaks the numbered list under it already explains beside
-    the chart's numbered markers (the same note twice is noise)."""
-    explained = [note for note in shown_breaks["note"] if isinstance(note, str) and note]
-    return [sentence for sentence in caveats.for_chart(chart)
-            if not any(sentence.endswith(note) for note in explained)]
-
-
-def trend_panel(profile: Profile, choice: TrendChoice | None) -> list:
-    if choice is None:
-        return [message(f"No figures have been loaded for {profile.area['area_name']}.", element_id="profile-trend-message")]
-    chart = area_trend_chart(profile, choice)
-    selection = chart.rows
-    breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
-    breakdown = breakdown_label(choice.age_band, choice.client_group)
-    what = f"{profile.label(choice.measure_id).lower()}, {breakdown.lower()}"
-    years = [int(p[:4]) for p in selection.loc[selection["value"].notna(), "period"]]
-    shown = breaks[[bool(years) and min(years) < int(p[:4]) <= max(years) for p in breaks["period"]]]
-    parts = [chart_figure("profile-trend", chart, trend_caveats(chart, shown), "profile-trend-description")]
-    if not shown.empty:
-        parts.append(html.Div([
-            html.H3("Breaks in this series"),
-            html.P("The lines are not joined across these points: the figures either side are not comparable."),
-            html.Ol([html.Li([html.Strong(f"{break_label(row)} {index + 1}, before {row.period}: "), row.note])
-                     for index, row in enumerate(shown.itertuples())]),
-        ], id="profile-trend-breaks", className="breaks"))
-    parts.append(trend_table(profile, trend_table_rows(selection, profile.roles), choice, what))
-    parts.append(share_panel(chart))
-    return parts
-
-
-def _trend_controls(profile: Profile, choice: TrendChoice) -> list:
-    available = profile.available()
-    options = trend_options(available, choice.measure_id, choice.age_band)
-    return [
-        radio_group("profile-measure", "Measure", [(m, profile.label(m)) for m in options["measure"]],
-                    choice.measure_id),
-        radio_group("profile-age_band", "Age band",
-                    [(a, AGE_BANDS.get(a, a).capitalize()) for a in options["age_band"]], choice.age_band),
-        radio_group("profile-client_group", "Client group",
-                    [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in options["client_group"]], choice.client_group),
-    ]
-
-
-def _lede(profile: Profile) -> html.P:
-    area = profile.area
-    code = profile.code
-    if area["area_type"] == "country":
-        return html.P(f"England as a whole (ONS code {code}): every measure and year loaded.", className="lede")
-    kind = "Region of England" if area["area_type"] == "region" else "Council"
-    parts = [f"{kind}, ONS code {code}. "]
-    comparators = " and ".join(role.name for role in profile.roles[1:])
-    parts.append(f"Each figure is shown beside {comparators} for the same year. ")
-    if area["area_type"] == "council" and len(profile.roles) > 2:
-        parts.append(html.A(f"Compare the councils of {in_sentence(profile.roles[1].name, 'region')}",
-                            href=f"/?scope=region&region={profile.roles[1].code}"))
-        parts.append(".")
-    extra = [html.P(area["notes"], className="method")] if isinstance(area.get("notes"), str) else []
-    return html.Div([html.P(parts, className="lede"), *extra])
-
+# ---------------------------------------------------------------- page
 
 def _shown_source_ids(profile: Profile) -> list[str]:
     keys = ["measure_id", "period", "age_band", "client_group"]
@@ -470,7 +302,44 @@ def no_such_area(code: str) -> html.Div:
         message(f"There is no council, region or country with the ONS code \u201c{shown}\u201d. "
                 "Council codes look like E06000005 (Darlington).", element_id="profile-message"),
         html.P(html.A("Back to the comparison of councils, to choose a council", href="/", id="profile-back")),
-    ])
+    ], title="No such council")
+
+
+def page_title(profile: Profile) -> str:
+    return f"{profile.area['area_name']}: profile"
+
+
+def _latest_section(profile: Profile, latest: pd.DataFrame) -> list:
+    chart = area_chart(profile, latest)
+    if chart is None:
+        return [message(f"{profile.area['area_name']} has no percentage figures: its counts are in the table below.",
+                        element_id="profile-dots-message")]
+    percentages = latest[(latest["measure_id"].map(profile.unit) == "percent") & latest["value"].notna()]
+    polarities = {m: profile.polarity(m) for m in percentages["measure_id"].unique()}
+    # The page's heading leaves out what the H1 and the key above the chart already say.
+    return dots_section(profile, chart, small_multiples(percentages, profile.roles, polarities),
+                        title="Latest figure for each measure", subtitle=dots_subtitle(percentages))
+
+
+def _trend_section(profile: Profile, query: dict[str, str]) -> list:
+    choice = resolve_trend(query, profile.available())
+    if choice is None:
+        return []
+    options = trend_options(profile.available(), choice.measure_id, choice.age_band)
+    return [
+        html.H2("Over time"),
+        trend_controls(profile, choice, options),
+        html.Div(trend_panel(profile, choice, area_trend_chart(profile, choice)), id="profile-trend-panel",
+                 **{"aria-live": "polite"}),
+    ]
+
+
+def _tables(profile: Profile, latest: pd.DataFrame) -> list:
+    units = latest["measure_id"].map(profile.unit)
+    return [latest_table(profile, part, percent=is_percent, table_id=table_id)
+            for part, is_percent, table_id in ((latest[units == "percent"], True, "profile-table"),
+                                               (latest[units != "percent"], False, "profile-counts-table"))
+            if not part.empty]
 
 
 def layout(code: str = "", **query: str) -> html.Div:
@@ -478,54 +347,34 @@ def layout(code: str = "", **query: str) -> html.Div:
     try:
         profile = load_profile(wanted)
     except db.WarehouseUnavailable as error:
-        return page_shell(PATH, [html.H1("Council profile"), message(str(error))])
+        return page_shell(PATH, [html.H1("Council profile"), message(str(error))], title="Council profile")
     if profile is None:
         return no_such_area(urllib.parse.unquote(code or ""))
     name = profile.area["area_name"]
     if profile.own.empty:
-        return page_shell(PATH, [html.H1(name), _lede(profile),
+        return page_shell(PATH, [html.H1(name), lede(profile),
                                  message(f"No figures have been loaded for {name}.", element_id="profile-message"),
-                                 html.P(html.A("Back to the comparison of councils", href="/"))])
-    comparator_codes = [role.code for role in profile.roles[1:]]
+                                 html.P(html.A("Back to the comparison of councils", href="/"))],
+                          title=page_title(profile))
     latest = latest_rows(profile)
-    units = latest["measure_id"].map(profile.unit)
-    chart = area_chart(profile, latest)
-    if chart is None:
-        dots = message(f"{name} has no percentage figures: its counts are in the table below.",
-                       element_id="profile-dots-message")
-    else:
-        dots = html.Div([
-            chart_figure("profile-dots", chart, caveats.for_chart(chart), "profile-dots-description"),
-            share_panel(chart),
-        ])
-    tables = [latest_table(profile, part, percent=is_percent, table_id=table_id)
-              for part, is_percent, table_id in ((latest[units == "percent"], True, "profile-table"),
-                                                 (latest[units != "percent"], False, "profile-counts-table"))
-              if not part.empty]
-    choice = resolve_trend(query, profile.available())
-    trend = [] if choice is None else [
-        html.H2("Over time"),
-        html.Form(_trend_controls(profile, choice), id="profile-trend-controls", className="controls",
-                  **{"aria-label": "Choose the trend to show"}),
-        html.Div(trend_panel(profile, choice), id="profile-trend-panel", **{"aria-live": "polite"}),
-    ]
-    return page_shell(PATH, [
+    # Above the first chart only what is short: the name, one line, the links to compare. The
+    # summary is a paragraph: it follows the chart.
+    return page_shell(PATH, [html.Div([
         dcc.Store(id="profile-code", data=profile.code),
         html.H1(f"{name}: self-directed support and direct payments"),
-        _lede(profile),
+        lede(profile),
+        *_latest_section(profile, latest),
         html.H2("In brief"),
         html.P(summarise(profile.rows, profile.code, in_sentence(name, profile.area["area_type"]),
                          profile.flag_labels),
                id="profile-summary", className="summary"),
-        html.H2(" beside ".join(["Latest figures", " and ".join(r.name for r in profile.roles[1:])])
-                if comparator_codes else "Latest figures"),
-        dots,
-        *trend,
+        *_trend_section(profile, query),
         html.H2("All figures"),
-        *tables,
+        *_tables(profile, latest),
         html.P(MARKS_FOOTNOTE + " " + METHOD, className="footnote method"),
+        *area_notes(profile),
         source_line(db.sources(warehouse(), _shown_source_ids(profile)), element_id="profile-sources"),
-    ], location_id="profile-url")
+    ], className="profile-page")], location_id="profile-url", title=page_title(profile))
 
 
 @callback(
@@ -543,7 +392,7 @@ def update_trend(measure_id, age_band, client_group, code):
     choice = resolve_trend({"measure": measure_id, "age_band": age_band, "client_group": client_group}, available)
     options = trend_options(available, choice.measure_id, choice.age_band)
     return (
-        [{"label": AGE_BANDS.get(a, a).capitalize(), "value": a} for a in options["age_band"]],
-        [{"label": CLIENT_GROUPS.get(c, c).capitalize(), "value": c} for c in options["client_group"]],
+        [{"label": label, "value": value} for value, label in age_options(options["age_band"])],
+        [{"label": label, "value": value} for value, label in group_options(options["client_group"])],
         choice.measure_id, choice.age_band, choice.client_group,
-        trend_panel(profile, choice), choice.query())
+        trend_panel(profile, choice, area_trend_chart(profile, choice)), choice.query())

@@ -1,5 +1,6 @@
-"""The council profile, /area/<code>, in a real browser on the full dataset: summary, dot chart,
-trend lines broken at missing years, series breaks and boundary changes, URL state, messages."""
+"""The council profile, /area/<code>, in a real browser on the full dataset: summary, dot chart
+and its key, trend lines broken at missing years, series breaks and boundary changes, the trend's
+selects and URL state, messages. (The phone's view and the first screen: test_profile_chart_first.py.)"""
 from __future__ import annotations
 
 import re
@@ -35,9 +36,15 @@ def test_darlington_summary_dot_chart_and_accessibility(page, full_url):
     assert summary.endswith("For adults aged 18-64 with mental health needs, 19.0% received self-directed support "
                             "in 2011-12 (70 of 395), similar to England (14.6%) \u26a0 (flagged: differs from its "
                             "own counts).")
-    # Three marker sets, each its own shape and colour, named in the legend.
-    legend = page.locator("#profile-dots g.legend").text_content()
-    assert legend == "Darlington (with 95% interval)North EastEngland"
+    # Three marker sets, each its own shape and colour, named in the key above the chart (text
+    # that wraps on a phone, with the marks drawn as the chart draws them).
+    assert page.locator("#profile-dots-key li").all_inner_texts() == [
+        "Darlington, with its 95% interval", "North East", "England",
+        "a figure with a quality flag \u26a0 (see the caveats)"]
+    key_box, chart_box = page.locator("#profile-dots-key").bounding_box(), page.locator("#profile-dots").bounding_box()
+    assert key_box["y"] + key_box["height"] <= chart_box["y"]
+    assert page.locator("#profile-dots g.legend").count() == 0
+    assert page.locator("#profile-dots-title").inner_text() == "Latest figure for each measure"
     # A hollow marker (Darlington's flagged 2024-25 dot, the first) is drawn in its stroke.
     markers = page.evaluate("""() => [...document.querySelectorAll('#profile-dots g.scatterlayer g.trace')]
         .map(g => { const p = g.querySelector('path.point');
@@ -50,7 +57,12 @@ def test_darlington_summary_dot_chart_and_accessibility(page, full_url):
     first_row = ticks[0].text_content()
     assert first_row == "Adults receiving self-directed supportAll adults (18+), 2024-25"
     assert "95.8% \u26a0 not compared: see the caveat" in page.locator("#profile-dots g.annotation").all_text_contents()
-    described = page.locator("#profile-dots-description").inner_text()
+    # The text alternative waits in a native <details> under the chart.
+    description = page.locator("#profile-dots-description")
+    assert not description.is_visible()
+    page.locator("#profile-dots-title").locator("xpath=ancestor::figure").get_by_text("The chart in words").click()
+    assert description.is_visible()
+    described = description.inner_text()
     assert ("Adults receiving self-directed support, all adults (18+), 2024-25: Darlington 95.8% (95% interval "
             "94.2 to 96.9), North East 88.6%, England 82.4%; not compared: see the caveat (\u26a0 flagged: not "
             "comparable between councils).") in described
@@ -82,23 +94,32 @@ def test_darlington_summary_dot_chart_and_accessibility(page, full_url):
     assert page.console_errors == []
 
 
+def description(page) -> str:
+    """The trend's text alternative (in a closed <details>: its text, not its rendering)."""
+    return page.locator("#profile-trend-description").text_content()
+
+
+CHANGED = "before => document.querySelector('#profile-trend-description').textContent !== before"
+
+
 def test_trend_measure_changes_chart_and_url_and_a_saved_url_restores_it(page, full_url):
     page.goto(full_url + DARLINGTON)
     wait_for_trend(page)
-    assert page.get_by_role("group", name="Measure").get_by_role(
-        "radio", name="Adults receiving self-directed support").is_checked()
+    controls = page.get_by_role("group", name="Choose the trend to show")
+    measure = controls.get_by_label("Measure", exact=True)
+    assert measure.evaluate("e => e.tagName") == "SELECT" and measure.input_value() == "sds_users"
+    assert page.locator("main form").count() == 0
     segments = page.evaluate(LINE_SEGMENTS)
     # England: 2011-12 to 2012-13, every year 2014-15 to 2023-24 (the 1C -> 3D code change in
     # 2023-24 is a rename, not a break), 2024-25 alone: never joined across the missing 2013-14 or
     # the 2014-15 and 2024-25 series breaks.
     assert segments[ENGLAND] == ["ML", "MLLLLLLLLL", "M"]
-    before = page.locator("#profile-trend-description").inner_text()
+    before = description(page)
     assert "Series break 1, before 2014-15 (lines not joined across it): ASCOF 1C(1A) from 2014-15" in before
-    page.get_by_role("group", name="Measure").get_by_role("radio", name="Adults receiving direct payments").check()
-    page.wait_for_function("before => document.querySelector('#profile-trend-description').innerText !== before",
-                           arg=before)
+    measure.select_option(label="Adults receiving direct payments")
+    page.wait_for_function(CHANGED, arg=before)
     assert re.search(r"/area/E06000005\?measure=dp_users&age_band=all&client_group=all$", page.url)
-    after = page.locator("#profile-trend-description").inner_text()
+    after = description(page)
     assert after.startswith("Line chart of adults receiving direct payments, all adults (18+) for Darlington")
     assert ("Darlington: 2014-15 30.4%, 2015-16 30.3%, 2016-17 32.0%, 2017-18 45.5%, 2018-19 42.2%, 2019-20 "
             "40.2%, 2020-21 36.5%, 2021-22 35.7%, 2022-23 35.0%, 2023-24 32.4%, 2024-25 28.8%.") in after
@@ -106,16 +127,17 @@ def test_trend_measure_changes_chart_and_url_and_a_saved_url_restores_it(page, f
     assert page.locator("#trend-download-csv").get_attribute("href") == \
         "/download/trend.csv?code=E06000005&measure=dp_users&age_band=all&client_group=all"
     assert "/embed/trend?code=E06000005&amp;measure=dp_users" in embed_code(page, "trend")
-    page.get_by_role("group", name="Age band").get_by_role("radio", name="People aged 65 and over").check()
+    controls.get_by_label("Age band", exact=True).select_option(label="People aged 65 and over")
     page.wait_for_function("() => location.search.includes('age_band=65%2B')")
-    page.wait_for_function("() => document.querySelector('#profile-trend-description').innerText"
+    page.wait_for_function("() => document.querySelector('#profile-trend-description').textContent"
                            ".includes('people aged 65 and over')")
+    assert page.locator("#profile-trend-title").inner_text() == "Adults receiving direct payments"
     saved = page.url
     page.goto(saved)
     wait_for_trend(page)
-    assert page.get_by_role("radio", name="Adults receiving direct payments").is_checked()
-    assert page.get_by_role("radio", name="People aged 65 and over").is_checked()
-    assert "Darlington: 2014-15 12.9%" in page.locator("#profile-trend-description").inner_text()
+    assert page.get_by_label("Measure", exact=True).input_value() == "dp_users"
+    assert page.get_by_label("Age band", exact=True).input_value() == "65+"
+    assert "Darlington: 2014-15 12.9%" in description(page)
     assert page.locator("#profile-trend-table tbody tr").first.inner_text().split("\t")[:3] == \
         ["2014-15", "12.9%", "10.3 to 16.2"]
     assert page.console_errors == []
@@ -137,8 +159,10 @@ def test_breaks_between_adjacent_years_and_boundary_changes_are_not_joined(page,
     assert page.evaluate(LINE_SEGMENTS)[COUNCIL] == ["ML"]
     annotations = page.locator("#profile-trend g.annotation").all_text_contents()
     assert annotations == ["Boundary change 1", "Boundary change 2"]
-    described = page.locator("#profile-trend-description").inner_text()
+    described = description(page)
     assert "Bournemouth, Christchurch and Poole: 2019-20 319,763, 2020-21 320,637." in described
+    # A count is drawn for the council alone: the key names it alone, without an interval.
+    assert page.locator("#profile-trend-key li").all_inner_texts() == ["Bournemouth, Christchurch and Poole"]
     assert ("Boundary change 1, before 2019-20 (lines not joined across it): Bournemouth (CASSR 810) and Poole "
             "(811) unitaries merged") in described
     assert page.console_errors == []
@@ -169,5 +193,9 @@ def test_compare_table_links_land_on_the_profile(page, full_url):
     page.wait_for_selector("#profile-summary")
     assert page.locator("#profile-summary").inner_text().startswith(
         "In 2024-25, 88.6% of adults using long-term support in the North East received self-directed support")
-    assert page.locator("#profile-dots g.legend").text_content() == "North East (with 95% interval)England"
+    assert page.locator("#profile-dots-key li").all_inner_texts()[:2] == ["North East, with its 95% interval",
+                                                                          "England"]
+    assert page.get_by_role("link", name="Compare the councils of the North East").get_attribute("href") == \
+        "/?scope=region&region=E12000001"
+    assert page.locator("#profile-compare-similar").count() == 0      # a region has no similar councils
     assert page.console_errors == []

@@ -1,5 +1,6 @@
-"""Council profile: the plain-English summary, URL state, latest-by-breakdown, the dot chart and
-trend lines that are never joined across missing years, series breaks or boundary changes."""
+"""Council profile: the plain-English summary, URL state, latest-by-breakdown, the dot chart, its
+small multiples for a phone, trend lines that are never joined across missing years, series breaks
+or boundary changes, and the page's layout (chart first, selects not a form, tables in boxes)."""
 from __future__ import annotations
 
 import math
@@ -8,9 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboards.figures.profile import (applicable_breaks, describe_dots, describe_trend, dot_chart,
-                                        latest_by_breakdown, line_points, roles, trend_chart,
-                                        trend_table_rows)
+from dashboards.figures.profile import (applicable_breaks, break_anchor, describe_dots, describe_trend, dot_chart,
+                                        for_page, key_items, latest_by_breakdown, line_points, roles, small_multiples,
+                                        trend_chart, trend_table_rows)
 from dashboards.summary import summarise
 
 AREA, REGION, ENGLAND = "E06000005", "E12000001", "E92000001"
@@ -181,6 +182,8 @@ def test_dot_chart_has_a_shape_colour_and_name_per_area_interval_and_words():
     assert list(traces["England"].x) == [82.4, 26.7]
     assert [a.text for a in figure.layout.annotations] == ["95.8% \u25b2 better than England",
                                                             "35.7% \u2020 \u25cf similar to England"]
+    # The first row at the top, with no empty band of autorange padding above it or below the last.
+    assert tuple(figure.layout.yaxis.range) == (1.5, -0.5)
     text = describe_dots(latest, ROLES, labels, polarities)
     assert ("SDS, all adults (18+), 2024-25: Darlington 95.8% (95% interval 94.2 to 96.9), North East 88.6%, "
             "England 82.4%; better than England.") in text
@@ -202,6 +205,75 @@ def test_dot_chart_draws_a_flagged_value_hollow_with_its_flag_in_words_and_hover
     text = describe_dots(latest, ROLES, labels, polarities, flags)
     assert ("SDS, all adults (18+), 2024-25: Darlington 95.8% (95% interval 94.2 to 96.9), North East 88.6%, "
             "England 82.4%; not compared: see the caveat (\u26a0 flagged: not comparable between councils).") in text
+
+
+def test_the_page_draws_the_figure_without_its_title_and_legend_and_keeps_the_plot_area():
+    latest = latest_by_breakdown(LATEST_ROWS, AREA, [REGION, ENGLAND]).iloc[:2]
+    labels, polarities = {"sds_users": "SDS", "dp_users": "DP"}, {"sds_users": "higher_is_better", "dp_users": "higher_is_better"}
+    figure = dot_chart(latest, ROLES, labels, polarities, title="A long title Plotly cannot wrap")
+    page = for_page(figure)
+    assert "title" not in page["layout"] and "legend" not in page["layout"] and page["layout"]["showlegend"] is False
+    margin = figure.layout.margin
+    assert (page["layout"]["margin"]["t"], page["layout"]["margin"]["b"]) == (margin.t - 40, margin.b - 40)
+    assert page["layout"]["height"] == figure.layout.height - 80          # the same plot area
+    assert [trace["x"] for trace in page["data"]] == [list(trace.x) for trace in figure.data]
+    assert figure.layout.title.text == "A long title Plotly cannot wrap"   # images and embeds keep theirs
+    assert [item.words for item in key_items(ROLES, interval=True, flagged=True)] == [
+        "Darlington, with its 95% interval", "North East", "England",
+        "a figure with a quality flag \u26a0 (see the caveats)"]
+    assert [item.words for item in key_items(ROLES[2:], interval=False, flagged=False)] == ["England"]
+
+
+def test_small_multiples_are_the_dot_charts_rows_each_with_its_marks_interval_and_words():
+    latest = latest_by_breakdown(LATEST_ROWS, AREA, [REGION, ENGLAND]).copy()
+    latest["quality_flag"] = ["not_comparable_between_councils", None, None]
+    latest["compared_with_england"] = ["not_compared", "similar", None]
+    latest.loc[1, "value"] = 35.66   # one decimal place in the words, as everywhere
+    multiples = small_multiples(latest, ROLES, {"sds_users": "higher_is_better", "dp_users": "higher_is_better"})
+    assert [(m.measure_id, m.label) for m in multiples] == [
+        ("sds_users", "All adults (18+), 2024-25"), ("dp_users", "All adults (18+), 2021-22"),
+        ("dp_recipients", "Adults aged 18-64, mental health, 2011-12")]
+    first = multiples[0]
+    # England and the region first, the area last: drawn on top of them.
+    assert [(m.shape, m.at, m.hollow, m.words) for m in first.marks] == [
+        ("square", 82.4, False, "England 82.4%"), ("diamond", 88.6, False, "North East 88.6%"),
+        ("circle", 95.8, True, "Darlington 95.8% (95% interval 94.2 to 96.9) \u26a0 not compared: see the caveat")]
+    assert first.interval == (94.2, 96.9)
+    assert multiples[1].marks[-1].words == \
+        "Darlington 35.7% (95% interval 32.4 to 39.1) \u2020 \u25cf similar to England"
+    # A figure no comparator has for its year: the area's mark alone, no interval without counts.
+    assert [m.words for m in multiples[2].marks] == ["Darlington 15.0% \u25cb not compared (no counts)"]
+    assert multiples[2].interval is None
+
+
+def test_small_multiples_group_by_measure_and_hold_back_the_fifth_breakdown_onwards():
+    from dash import html
+
+    from dashboards.figures.profile import MultipleMark, SmallMultiple
+    from dashboards.pages.profile_views import small_multiples_view
+
+    mark = MultipleMark("circle", "#1d4f91", 50.0, False, "Darlington 50.0%")
+    multiples = [SmallMultiple("sds_users", f"Breakdown {n}", None, (mark,)) for n in range(6)] + \
+        [SmallMultiple("dp_users", "All adults (18+), 2024-25", (40.0, 60.0), (mark,))]
+    view = small_multiples_view(multiples, {"sds_users": "Adults receiving self-directed support"})
+    groups = view.children
+    assert [text_of(group.children[0]) for group in groups] == ["Adults receiving self-directed support", "dp_users"]
+    shown, more = groups[0].children[1], groups[0].children[2]
+    assert [text_of(item.children[0]) for item in shown.children] == [f"Breakdown {n}" for n in range(4)]
+    assert isinstance(more, html.Details)
+    assert text_of(more.children[0]) == "Show 2 more breakdowns of adults receiving self-directed support"
+    assert len(groups[1].children) == 2                     # nothing held back: no "Show more"
+    interval = _items(groups[1], "sm-interval")[0]
+    assert (interval.style["left"], interval.style["width"]) == ("40.00%", "20.00%")
+    assert "narrow-only" in view.className.split()
+
+
+def test_trend_hover_prints_percentages_to_one_decimal_and_counts_whole():
+    breaks = applicable_breaks(BREAKS, "sds_users", AREA)
+    percent = trend_chart(TREND, ROLES, breaks, title="t")
+    assert all("%{y:.1f}%" in trace.hovertemplate for trace in percent.data)
+    counts = trend_chart(TREND.assign(measure_id="dp_recipients"), ROLES, BREAKS.iloc[0:0], title="t", unit="count")
+    assert "%{y:,.0f}%{customdata[1]}" in counts.data[0].hovertemplate
 
 
 # ---------------------------------------------------------------- trend
@@ -254,6 +326,9 @@ def test_trend_chart_never_joins_across_a_break_between_adjacent_years():
     assert all(trace.connectgaps is False for trace in figure.data)
     assert [shape.x0 for shape in figure.layout.shapes] == [2013.5, 2018.5]
     assert [a.text for a in figure.layout.annotations] == ["Series break 1", "Boundary change 2"]
+    # Each label centred over its own line; one near either end hangs inward, staying in view.
+    assert [a.xanchor for a in figure.layout.annotations] == ["center", "center"]
+    assert [break_anchor(x, list(range(2011, 2021))) for x in (2010.5, 2019.5)] == ["left", "right"]
     assert list(figure.layout.xaxis.ticktext)[:3] == ["2011-12", "2012-13", "2013-14"]
     upper = dict(zip(traces["Darlington"].x, traces["Darlington"].error_y.array))
     assert math.isclose(upper[2014], 91.9 - 90.2)
@@ -292,6 +367,65 @@ def bundled_app(bundled_db):
     return create_app(bundled_db)
 
 
+def _types(node, kind) -> list:
+    found = []
+    if isinstance(node, (list, tuple)):
+        for child in node:
+            found += _types(child, kind)
+    elif hasattr(node, "to_plotly_json"):
+        found += [node] if isinstance(node, kind) else []
+        found += _types(getattr(node, "children", None), kind)
+    return found
+
+
+def _ids_in_order(node) -> list[str]:
+    ids = []
+    if isinstance(node, (list, tuple)):
+        for child in node:
+            ids += _ids_in_order(child)
+    elif hasattr(node, "to_plotly_json"):
+        ids += [node.id] if isinstance(getattr(node, "id", None), str) else []
+        ids += _ids_in_order(getattr(node, "children", None))
+    return ids
+
+
+def test_the_page_puts_the_chart_first_with_selects_links_and_boxed_tables(bundled_app):
+    import dash_bootstrap_components as dbc
+    from dash import html
+
+    from dashboards.pages.profile import layout
+
+    page = layout(code="E06000005", measure="sds_users", age_band="18-64", client_group="mental_health")
+    assert find(page, "page-title").to_plotly_json()["props"]["data-title"] == \
+        "Darlington: profile - Self-directed support uptake in England"
+    # Above the first chart: the heading, one line and the links to compare; the summary after it.
+    ids = _ids_in_order(page)
+    assert ids.index("profile-links") < ids.index("profile-dots-title") < ids.index("profile-dots") \
+        < ids.index("profile-summary") < ids.index("profile-trend-controls")
+    assert find(page, "profile-compare-similar").href == "/?council=E06000005&scope=neighbours"
+    assert find(page, "profile-compare-region").href == "/?scope=region&region=E12000001&council=E06000005"
+    # Labelled native selects in a group, never a form (Enter must not submit and reset the view).
+    assert _types(page, html.Form) == []
+    bar = find(page, "profile-trend-controls")
+    assert bar.role == "group" and bar.to_plotly_json()["props"]["aria-label"] == "Choose the trend to show"
+    selects = {select.id: select.value for select in _types(bar, dbc.Select)}
+    assert selects == {"profile-measure": "sds_users", "profile-age_band": "18-64",
+                       "profile-client_group": "mental_health"}
+    assert [label.htmlFor for label in _types(bar, html.Label)] == list(selects)
+    # Each table scrolls in its own focusable box; each text alternative waits in a <details>.
+    boxes = _items(page, "table-box")
+    assert [box.children.id for box in boxes] == [table.id for table in _types(page, html.Table)] \
+        == ["profile-trend-table", "profile-table"]
+    assert all(box.tabIndex == "0" and box.role == "region" for box in boxes)
+    details = _types(page, html.Details)
+    for description in ("profile-dots-description", "profile-trend-description"):
+        assert any(find(d, description) is not None and text_of(d.children[0]) == "The chart in words" for d in details)
+    # The share links come with each chart, inside its figure.
+    figures = _types(page, html.Figure)
+    assert [find(f, "area-download-csv") is not None for f in figures] == [True, False]
+    assert [find(f, "trend-download-csv") is not None for f in figures] == [False, True]
+
+
 def test_layout_on_the_bundled_data(bundled_app):
     from dashboards.pages.profile import layout, update_trend
 
@@ -325,6 +459,19 @@ def text_of(node) -> str:
     return "" if node is None else str(node)
 
 
+def _items(node, class_name: str) -> list:
+    """Every component in a layout tree whose className includes class_name, in page order."""
+    found = []
+    if isinstance(node, (list, tuple)):
+        for child in node:
+            found += _items(child, class_name)
+    elif hasattr(node, "to_plotly_json"):
+        if class_name in (getattr(node, "className", None) or "").split():
+            found.append(node)
+        found += _items(getattr(node, "children", None), class_name)
+    return found
+
+
 def marked(value, quality_flag, note) -> str:
     """A value as the tables print it: the caveat mark when flagged, the dagger when noted."""
     from dashboards.figures import format_value
@@ -349,11 +496,17 @@ def test_area_download_is_every_dot_of_the_chart_and_the_page_links_to_it(bundle
     rows = download(bundled_app, "/download/area.csv?code=E06000005")
     figure = find(page, "profile-dots").figure
     # Each trace is one area's dots, top to bottom: the download has exactly those values.
-    for trace in figure.data:
-        name = trace.name.removesuffix(" (with 95% interval)")
-        drawn = [round(x, 6) for x in trace.x if x is not None]
+    for trace in figure["data"]:
+        name = trace["name"].removesuffix(" (with 95% interval)")
+        drawn = [round(x, 6) for x in trace["x"] if x is not None]
         assert list(rows.loc[rows["area_name"] == name, "value"].round(6)) == drawn
-    assert set(rows["area_code"]) == {AREA, REGION, ENGLAND} and len(rows) == sum(len(t.x) for t in figure.data)
+    assert set(rows["area_code"]) == {AREA, REGION, ENGLAND} and len(rows) == sum(len(t["x"]) for t in figure["data"])
+    # The phone's small multiples draw the same figures: the area's value first in each one's words.
+    own = rows[rows["area_code"] == AREA]
+    multiples = find(page, "profile-multiples")
+    words = [text_of(item.children[2].children[0]) for item in _items(multiples, "small-multiple")]
+    assert len(words) == len(own)
+    assert all(w.startswith(f"Darlington {format_value(v)}") for w, v in zip(words, own["value"])), words
     darlington = rows[(rows["area_code"] == AREA) & (rows["client_group"] == "mental_health")].iloc[0]
     assert (darlington["period"], darlington["value"], darlington["numerator"], darlington["denominator"]) == \
         ("2011-12", 19.0, 70, 395)
