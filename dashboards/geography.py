@@ -28,6 +28,9 @@ Somerset, one series each under their unitary codes (E06000060, E06000065, E0600
 year, drawn on their county's shape in layouts and boundary years older than the unitary. A
 split or a merger of several councils is not (Northamptonshire to 2020-21, then North and West
 Northamptonshire; Cumbria to 2022-23, then Cumberland and Westmorland and Furness).
+
+The reader's own council and region travel in the URL (`council=`, `region=`): `council_code`
+finds the council a reader typed, `region_of` which region each drawn code is in.
 """
 from __future__ import annotations
 
@@ -181,7 +184,8 @@ class HexMap:
 
     @property
     def attribution(self) -> str:
-        return ATTRIBUTIONS.get(self.path.name, f"Hex layout: {self.path.name}.")
+        # Public text names what the layout is, never the file it came from.
+        return ATTRIBUTIONS.get(self.path.name, "Hex layout: a HexJSON layout of upper-tier councils.")
 
 
 def parse_hexjson(data: dict, path: Path = Path("layout.hexjson")) -> HexMap:
@@ -544,3 +548,52 @@ def choose_hexmap(data_codes, hexmaps: list[HexMap], period: str, same_area=None
         return (*placement.score, abs(boundary - year) if boundary is not None else 99)
 
     return min(((h, place(data_codes, h.codes, same_area)) for h in hexmaps), key=key)
+
+
+# ---------------------------------------------------------------- the reader's council and region
+
+def council_code(text: str | None, councils: pd.DataFrame, period: str | None = None) -> str | None:
+    """The council a reader named, by its code or its name in any case; None when none matches.
+    Where two councils share a name (Dorset's county to 2018-19, its unitary council from
+    2019-20), the one in use in `period`, else the newest. `councils` has area_code, area_name,
+    first_period and last_period."""
+    wanted = (text or "").strip()
+    if not wanted:
+        return None
+    if wanted in set(councils["area_code"]):
+        return wanted
+    named = councils[councils["area_name"].str.casefold() == wanted.casefold()]
+    if named.empty:
+        return None
+    if period and len(named) > 1:
+        first = named["first_period"].fillna("0000-00")
+        last = named["last_period"].fillna("9999-99")
+        alive = named[(first <= period) & (period <= last)]
+        named = alive if len(alive) else named
+    return named.sort_values("first_period", na_position="first").iloc[-1]["area_code"]
+
+
+def region_of(codes, councils: pd.DataFrame, same_area: dict[str, frozenset[str]] | None = None) -> list:
+    """Each code's region (None if unknown): a geography code the warehouse does not hold (a
+    layout's older code for the same area) takes the region of a code for the same area."""
+    regions = dict(zip(councils["area_code"], councils["region_code"]))
+    same_area = same_area or {}
+
+    def find(code):
+        if code in regions:
+            return regions[code]
+        return next((regions[other] for other in sorted(same_area.get(code, ())) if other in regions), None)
+    return [find(code) for code in codes]
+
+
+def unknown_place(query: dict[str, str], region: str | None, council: str | None) -> str | None:
+    """Why a chart request naming a region or council cannot be answered as asked (the page
+    found neither), or None: an embedded chart must show what its URL says, so an unknown one
+    is refused rather than dropped. All England is region=E92000001, or no region."""
+    asked_region = query.get("region", "")
+    if asked_region not in ("", "E92000001") and region is None:
+        return (f"region={asked_region[:40]!r} is not a region: give a region's code (E12...), or leave it out "
+                "for all England.")
+    if query.get("council", "").strip() and council is None:
+        return f"council={query['council'][:40]!r} is not a council: give its code or name."
+    return None

@@ -9,11 +9,14 @@ suppresses_comparison, e.g. self-directed support reported equal to direct payme
 where its figure falls, as an open diamond marked ⚠ (with a cross when the caveat is its own,
 not one every council shares), never as above or below England, and is left out of the
 over-dispersion estimate.
+
+The reader's own council is drawn on top as a diamond in HIGHLIGHT_COLOUR, named beside it
+("◆ Gateshead (your council)") and in the legend: colour and words, never colour alone.
 """
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +24,9 @@ import plotly.graph_objects as go
 
 from .. import funnel_limits
 from ..labels import flag_codes
-from . import CAVEAT_MARK, FONT, axis_suffix, format_value, significance_style
+from . import (CAVEAT_MARK, FONT, HIGHLIGHT_COLOUR, HIGHLIGHT_OUTLINE, axis_suffix, format_value,
+               highlight_label, significance_style)
+from .map import label_side
 
 INSIDE_COLOUR = "#767676"   # grey, 4.5:1 against white
 LINE_COLOUR = "#1a1a1a"
@@ -136,6 +141,14 @@ def funnel_data(councils: pd.DataFrame, centre: float, *, adjusted: bool,
     return FunnelData(points, not_plotted, result, grid, flags)
 
 
+def in_region(data: FunnelData, region: str) -> FunnelData:
+    """One region's councils, placed against the limits worked out from every council in
+    England: the centre, the limits and the over-dispersion estimate stay England's."""
+    def inside(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["region_code"] == region] if "region_code" in frame else frame.iloc[:0]
+    return replace(data, points=inside(data.points), not_plotted=inside(data.not_plotted))
+
+
 def placement_words(position: str, not_compared: bool, caveat: str = "") -> str:
     """Where a council is placed, in words: its position, or for a flagged figure that it is not
     compared, why, and where it falls as drawn."""
@@ -176,12 +189,34 @@ def _marker_trace(part: pd.DataFrame, unit: str, *, name: str, words: list[str],
                              "<br>Click to open the council's profile<extra></extra>"}
 
 
+def _highlight(points: pd.DataFrame, code: str | None, unit: str, x_span: list[float]) -> tuple[list, list]:
+    """The reader's council: a trace on top of its marker (same hover and click) and a label
+    beside it, on the side with more room. Nothing when it is not plotted."""
+    mine = points[points["area_code"] == code] if code else points.iloc[:0]
+    if mine.empty:
+        return [], []
+    row = mine.iloc[0]
+    label = highlight_label(row["area_name"])
+    words = [placement_words(row["position"], bool(row.get("not_compared", False)), row.get("caveat", ""))]
+    trace = _marker_trace(mine.iloc[:1], unit, name=label, words=words, marker={
+        "symbol": "diamond", "color": HIGHLIGHT_COLOUR, "size": 15,
+        "line": {"color": HIGHLIGHT_OUTLINE, "width": 2}})
+    anchor, shift = label_side(float(row["denominator"]), 0.0, x_span[1])
+    note = {"x": float(row["denominator"]), "y": float(row["value"]), "text": label, "showarrow": True,
+            "arrowhead": 0, "arrowwidth": 1.5, "arrowcolor": HIGHLIGHT_OUTLINE, "ax": shift,
+            "ay": -34, "xanchor": anchor, "bgcolor": "rgba(255,255,255,0.92)",
+            "bordercolor": HIGHLIGHT_COLOUR, "borderwidth": 2, "borderpad": 3,
+            "font": {"color": "#1a1a1a", "size": 13}, "name": "highlight"}
+    return [trace], [note]
+
+
 def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: str, value_title: str,
                   denominator_title: str, limits_name: str, polarity: str = "higher_is_better",
-                  unit: str = "percent") -> go.Figure:
+                  unit: str = "percent", highlight: str | None = None) -> go.Figure:
     """Councils as markers by position, limits at 95% (dashed) and 99.8% (dotted), England as a
     solid centre line; councils a quality flag keeps from comparison as open diamonds marked ⚠;
-    each marker carries its area code for click-through.
+    each marker carries its area code for click-through; `highlight` (a council code) is the
+    reader's council, marked on top and named.
 
     Built from dict traces and wrapped once without per-property validation (it runs inside a
     callback); the unit tests validate the same figure in full."""
@@ -214,17 +249,31 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
             words=[placement_words(position, True) for position in part["position"]],
             marker={"symbol": marker, "color": colour, "size": 12 if own else 11,
                     "line": {"color": colour, "width": 2}}))
+    mine, annotations = _highlight(data.points, highlight, unit, x_span)
+    traces += mine
     layout = dict(
         title={"text": _wrapped(title, 40), "x": 0, "xanchor": "left"},
         xaxis={"title": {"text": _wrapped(denominator_title)}, "rangemode": "tozero", "separatethousands": True, "tickformat": ",d",
                "gridcolor": "#d9d9d9", "zeroline": False},
-        yaxis={"title": {"text": value_title}, "ticksuffix": axis_suffix(unit), "range": _value_range(points, grid, centre, unit),
-               "gridcolor": "#d9d9d9", "zeroline": False},
+        yaxis={"title": {"text": value_title}, "ticksuffix": axis_suffix(unit),
+               "range": _value_range(points, grid, centre, unit),
+               "tickformat": ".1f" if unit == "percent" else "", "gridcolor": "#d9d9d9", "zeroline": False},
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
                 "title": {"text": _wrapped(limits_name + ":"), "side": "top"}},
         margin={"l": 10, "r": 30, "t": 100, "b": 150}, height=670, plot_bgcolor="white", font=FONT,
-        hovermode="closest", clickmode="event")
+        hovermode="closest", clickmode="event", annotations=annotations)
     return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def for_page(figure: go.Figure) -> go.Figure:
+    """The funnel as its page draws it: no title (the page prints it as text, which wraps on a
+    phone) and the legend above the plot, where a phone shows it before the points. Images and
+    embeds keep the figure as it is (their frame puts the title above and the footer below)."""
+    layout = figure.layout.to_plotly_json()
+    layout.pop("title", None)
+    layout["legend"] = {**layout.get("legend", {}), "yref": "paper", "y": 1.02, "yanchor": "bottom"}
+    layout["margin"] = {**layout.get("margin", {}), "t": 10, "b": 60}
+    return go.Figure(data=figure.data, layout=layout, _validate=False)
 
 
 def _wrapped(text: str, width: int = 36) -> str:
@@ -270,15 +319,32 @@ def all_left_out(data: FunnelData) -> bool:
     return len(data.points) > 0 and data.compared.empty
 
 
+def highlight_words(data: FunnelData, code: str | None, unit: str = "percent") -> str:
+    """' Your council, Gateshead: 22.2% (395 of 1,782), ▲ Above the 99.8% limit.' ('' without one)."""
+    if not code:
+        return ""
+    mine = data.points[data.points["area_code"] == code]
+    if mine.empty:
+        absent = data.not_plotted[data.not_plotted["area_code"] == code]
+        return (f" Your council, {absent['area_name'].iloc[0]}: not plotted ({absent['reason'].iloc[0].lower()})."
+                if len(absent) else "")
+    row = mine.iloc[0]
+    place = placement_words(row["position"], bool(row.get("not_compared", False)), row.get("caveat", ""))
+    return (f" Your council, {row['area_name']}: {format_value(row['value'], unit)} ({_count(row['numerator'])} of "
+            f"{_count(row['denominator'])}), {place}.")
+
+
 def describe_funnel(data: FunnelData, *, what: str, centre_name: str, centre: float, limits_name: str,
-                    unit: str = "percent") -> str:
+                    unit: str = "percent", highlight: str | None = None) -> str:
     """A text alternative: how many councils lie outside each limit, and which; councils whose
-    figures a quality flag keeps from comparison are counted apart."""
+    figures a quality flag keeps from comparison are counted apart; where the reader's council
+    (`highlight`) lies."""
     points, compared, left_out = data.points, data.compared, data.left_out
     if points.empty:
         return f"No council has a value with counts for {what}, so nothing is plotted."
     text = (f"Funnel plot of {what}: {_councils(len(points))} plotted by value against denominator, "
             f"with {limits_name.lower()} around {centre_name}'s value of {format_value(centre, unit)}.")
+    text += highlight_words(data, highlight, unit)
     if all_left_out(data):
         labels = "; ".join(_flags_on(points, data.flags, every=True)["label"]) or "a quality flag"
         text += (f" {CAVEAT_MARK} Every council's figure carries a caveat that forbids comparison with England "

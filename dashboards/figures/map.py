@@ -7,7 +7,8 @@ in greyscale); councils without a value are hatched grey and named in the legend
 figure carries a caveat of its own (a quality flag the other councils drawn do not all share, e.g.
 self-directed support reported equal to direct payments) is dotted, outlined in black and
 labelled ⚠, and its hover gives the caveat in full; a flag every council shares is said once,
-under the map.
+under the map. The reader's own council is outlined thick (HIGHLIGHT_OUTLINE, with a
+HIGHLIGHT_COLOUR line inside it) and named in a label, so it is found without relying on colour.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..labels import flag_codes
-from . import CAVEAT_MARK, FONT, NOTE_MARK, format_value, is_missing, records
+from . import (CAVEAT_MARK, FONT, HIGHLIGHT_COLOUR, HIGHLIGHT_OUTLINE, NOTE_MARK, format_value,
+               highlight_label, is_missing, records, tie_ranks)
 
 # Light to dark blue (ColorBrewer Blues, lightest step dropped): relative luminance
 # 0.81, 0.54, 0.26, 0.16, 0.03, so darker always means higher, in colour or grey.
@@ -28,10 +30,16 @@ OUTLINE = "#505a5f"              # 7:1 on white: every shape's edge is visible (
 NO_DATA_FILL = "#f3f2f1"
 NO_DATA_PATTERN = {"shape": "/", "fgcolor": "#6f777b", "bgcolor": NO_DATA_FILL, "size": 7, "solidity": 0.25}
 DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"   # black or white: at least 4.58:1 on any fill
+# A halo in the fill's contrast colour behind a label keeps it readable over the caveat's dots.
+HALO = {ink: ", ".join([f"0 0 1px {halo}"] * 3 + [f"0 0 2px {halo}"] * 3)
+        for ink, halo in ((DARK_TEXT, "#ffffff"), (LIGHT_TEXT, "#000000"))}
 CAVEAT_OUTLINE = {"color": "#000000", "width": 2.5}
 CAVEAT_PATTERN = {"shape": ".", "size": 9, "solidity": 0.12}   # sparse dots over the value's own colour
 INTENSIVE_UNITS = ("percent", "rate_per_100000", "gbp_per_head")
 HOVER_WIDTH = 60                 # characters per hover line: Plotly does not wrap
+NAMED_UNITS = 40                 # maps of at most this many hexes name each council in it
+HIGHLIGHT_LINE = {"color": HIGHLIGHT_OUTLINE, "width": 6}
+HIGHLIGHT_INNER = {"color": HIGHLIGHT_COLOUR, "width": 3}
 
 
 @lru_cache(maxsize=1024)  # the scale's few stop colours are parsed on every area of every map
@@ -87,14 +95,19 @@ def scale_words(values, unit: str) -> str:
 
 
 def _short(value: float, unit: str) -> str:
-    """A label that fits in a hex: 52.3 for 52.3%, 1.2k for 1,234."""
+    """A label that fits in a hex: 52.3 for 52.3% (one decimal, as everywhere), 1.2k for 1,234."""
     if unit == "percent":
-        return f"{value:.0f}"
+        return f"{value:.1f}"
     if abs(value) >= 10000:
         return f"{value / 1000:.0f}k"
     if abs(value) >= 1000:
         return f"{value / 1000:.1f}k"
     return f"{value:.0f}"
+
+
+def _wrapped_name(name: str) -> str:
+    """A council's name in lines short enough for a region's hex."""
+    return "<br>".join(textwrap.wrap(name, 12, break_long_words=False))
 
 
 def _title_lines(text: str, width: int = 22) -> str:
@@ -143,24 +156,53 @@ def area_map(units: pd.DataFrame, **options) -> go.Figure:
     return go.Figure(area_map_spec(units, **options), _validate=False)
 
 
+def label_side(x: float, low: float, high: float) -> tuple[str, int]:
+    """Where a label goes beside a point at x so it stays on a narrow (phone) chart: to its right
+    in the left third, to its left in the right third, centred above it in between."""
+    fraction = (x - low) / (high - low) if high > low else 0.5
+    if fraction < 1 / 3:
+        return "left", 24
+    if fraction > 2 / 3:
+        return "right", -24
+    return "center", 0
+
+
+def _highlight_annotation(row: dict, units: pd.DataFrame) -> dict:
+    """The reader's council named beside its shape, on the side with room, with a line to it."""
+    anchor, shift = label_side(row["cx"], units["cx"].min(), units["cx"].max())
+    return {"x": row["cx"], "y": row["cy"], "text": highlight_label(row["area_name"]), "showarrow": True,
+            "arrowhead": 0, "arrowwidth": 1.5, "arrowcolor": HIGHLIGHT_OUTLINE, "ax": shift,
+            "ay": -32, "xanchor": anchor, "bgcolor": "rgba(255,255,255,0.92)",
+            "bordercolor": HIGHLIGHT_COLOUR, "borderwidth": 2, "borderpad": 3,
+            "font": {"color": "#1a1a1a", "size": 13}, "name": "highlight"}
+
+
 def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_title: str, unit: str,
-                  kind: str, words_for=lambda compared: "", labels: bool = True) -> dict:
+                  kind: str, words_for=lambda compared: "", labels: bool = True,
+                  colour_range: tuple[float, float] | None = None, highlight: str | None = None) -> dict:
     """Councils as filled polygons coloured by value.
 
     `units` has one row per geography unit: geo_code, area_code (the council's code in the
     warehouse, for the click), area_name, value, value_status, note, compared_with_england,
     xs, ys (a ring or rings separated by None) and cx, cy (where a label goes). `kind` is
-    "hex" or "boundaries"; labels are drawn only on hexes.
+    "hex" or "boundaries"; labels are drawn only on hexes. `colour_range` fixes the scale's
+    ends (a region's map keeps England's scale, so a colour means the same on both);
+    `highlight` is the area_code of the reader's council, outlined thick and named.
     """
-    low, high = value_range(units["value"], unit)
+    low, high = colour_range or value_range(units["value"], unit)
     span = high - low
-    # Big shapes first, so a council inside another (Leicester in Leicestershire) is on top.
-    ordered = units.assign(_size=units["xs"].map(len)).sort_values("_size", ascending=False, kind="stable")
+    # Big shapes first, so a council inside another (Leicester in Leicestershire) is on top;
+    # the reader's council last of all, so its thick outline is not covered by a neighbour's.
+    ordered = units.assign(_size=units["xs"].map(len), _mine=units["area_code"] == highlight)
+    ordered = ordered.sort_values(["_mine", "_size"], ascending=[True, False], kind="stable")
     traces: list[dict] = []
     label_x: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
     label_y: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
     label_text: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
     ordered["_marked"] = marked(ordered)
+    # A region's few hexes are big enough to carry each council's name as well as its value.
+    named = len(units) <= NAMED_UNITS
+    annotations = []
     for row in ordered.to_dict("records"):
         has_value = not is_missing(row.get("value"))
         trace = {"type": "scatter", "x": row["xs"], "y": row["ys"], "mode": "lines", "fill": "toself",
@@ -179,15 +221,23 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
                 ink = text_colour(fill)
                 label_x[ink].append(row["cx"])
                 label_y[ink].append(row["cy"])
-                label_text[ink].append((CAVEAT_MARK if row["_marked"] else "") + _short(row["value"], unit))
+                value = (CAVEAT_MARK if row["_marked"] else "") + _short(row["value"], unit)
+                label_text[ink].append(f"{_wrapped_name(row['area_name'])}<br>{value}" if named else value)
         else:
             trace["fillcolor"] = NO_DATA_FILL
             trace["fillpattern"] = NO_DATA_PATTERN
         traces.append(trace)
+        if row["_mine"]:
+            trace["line"] = dict(HIGHLIGHT_LINE)
+            traces.append({"type": "scatter", "x": row["xs"], "y": row["ys"], "mode": "lines",
+                           "line": dict(HIGHLIGHT_INNER), "hoverinfo": "skip", "showlegend": False,
+                           "name": "your council's outline"})
+            annotations.append(_highlight_annotation(row, units))
     for ink in (DARK_TEXT, LIGHT_TEXT):
         if label_text[ink]:
             traces.append({"type": "scatter", "x": label_x[ink], "y": label_y[ink], "text": label_text[ink],
-                           "mode": "text", "textfont": {"color": ink, "size": 10}, "hoverinfo": "skip",
+                           "mode": "text", "hoverinfo": "skip",
+                           "textfont": {"color": ink, "size": 12 if named else 10, "shadow": HALO[ink]},
                            "showlegend": False, "name": "value labels", "meta": "narrow-hide"})
     anchor_x = units["cx"].iloc[0] if len(units) else 0
     anchor_y = units["cy"].iloc[0] if len(units) else 0
@@ -198,6 +248,7 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
                               "colorscale": COLOURSCALE, "showscale": True,
                               "colorbar": {"title": {"text": _title_lines(colour_title), "side": "top"},
                                            "ticksuffix": "%" if unit == "percent" else "",
+                                           "tickformat": ".1f" if unit == "percent" else "",
                                            "outlinecolor": OUTLINE, "outlinewidth": 1, "len": 0.6,
                                            "thickness": 18, "x": 1.0, "y": 0.98, "yanchor": "top"}}})
     if (units["value"].isna()).any():
@@ -225,27 +276,45 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
         "height": 860, "margin": {"l": 10, "r": 10, "t": 90, "b": 40},
         "plot_bgcolor": "white", "paper_bgcolor": "white", "font": FONT, "hovermode": "closest",
         "legend": {"orientation": "h", "x": 0, "y": 0, "yanchor": "top"}, "dragmode": False,
+        "annotations": annotations,
     }
     # A plain dict: one trace per council polygon, so the page wraps it as a Figure once,
     # without validation (pages/map.py, map_drawing); the unit tests validate it in full.
     return {"data": traces, "layout": layout}
 
 
+# What a legend swatch shows, by the legend entry's name: the page draws these as an HTML key
+# above the map (it wraps on a phone, where Plotly's legend would sit under the map).
+KEY_KINDS = {"No data (hatched)": "no-data", f"{CAVEAT_MARK} Caveat: see below the map (dotted)": "caveat"}
+
+
+def key_items(spec: dict) -> list[tuple[str, str]]:
+    """(words, kind) for each legend entry of a map spec, for the page's key above the map; the
+    reader's council joins them when it is drawn."""
+    items = [(trace["name"], KEY_KINDS.get(trace["name"], "other"))
+             for trace in spec["data"] if trace.get("showlegend")]
+    for note in spec["layout"].get("annotations", []):
+        if note.get("name") == "highlight":
+            items.append((f"{note['text']}: outlined", "highlight"))
+    return items
+
+
 def for_page(spec: dict) -> dict:
     """The map as the page draws it, at any width: no title (the page prints it as text, which
-    wraps on a phone) and the colour bar along the top instead of beside the map, where on a
-    phone it would take half the width. Images and embeds keep the spec as it is."""
+    wraps on a phone), the colour bar along the top instead of beside the map, where on a
+    phone it would take half the width, and no legend (the page's key above the map says it,
+    key_items). Images and embeds keep the spec as it is."""
     data = []
     for trace in spec["data"]:
         colorbar = (trace.get("marker") or {}).get("colorbar")
         if colorbar:
-            title = {**colorbar["title"], "text": _title_lines(colorbar["title"]["text"].replace("<br>", " "), 36)}
-            colorbar = {**colorbar, "title": title, "orientation": "h", "lenmode": "pixels", "len": 300,
+            # The measure is named in the page's title just above, so the bar needs no title.
+            colorbar = {**colorbar, "title": {"text": ""}, "orientation": "h", "lenmode": "pixels", "len": 300,
                         "thickness": 12, "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "ypad": 4}
             trace = {**trace, "marker": {**trace["marker"], "colorbar": colorbar}}
-        data.append(trace)
+        data.append({**trace, "showlegend": False} if trace.get("showlegend") else trace)
     layout = {key: value for key, value in spec["layout"].items() if key not in ("title", "height")}
-    return {"data": data, "layout": {**layout, "margin": {**layout["margin"], "t": 80}}}
+    return {"data": data, "layout": {**layout, "showlegend": False, "margin": {**layout["margin"], "t": 80}}}
 
 
 # The columns a map unit carries from its council's row (records() of only these: callbacks).
@@ -311,9 +380,27 @@ def _typed(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
+def _highlight_words(valued: pd.DataFrame, empty: pd.DataFrame, highlight: str | None, unit: str) -> str:
+    """' Your council, Gateshead: 22.2%, ranked =40 of 152 drawn (outlined and labelled).' ('' without
+    one). No rank in a year whose every figure carries a caveat that forbids comparison."""
+    if not highlight:
+        return ""
+    mine = valued[valued["area_code"] == highlight]
+    if mine.empty:
+        missing = empty[empty["area_code"] == highlight]
+        return f" Your council, {missing['area_name'].iloc[0]}: no data." if len(missing) else ""
+    row = mine.iloc[0]
+    rank = ""
+    if not (valued["compared_with_england"] == "not_compared").all():
+        ranks = dict(zip(valued["area_code"], tie_ranks(valued["value"].tolist(), 1 if unit == "percent" else 0)))
+        rank = f", ranked {ranks[highlight]} of {len(valued)} drawn"
+    return f" Your council, {row['area_name']}: {format_value(row['value'], unit)}{rank} (outlined and labelled)."
+
+
 def describe_map(units: pd.DataFrame, *, what: str, drawing: str, unit: str,
-                 england_value: float | None) -> str:
-    """A text alternative: what is drawn, the range, highest and lowest, and against England."""
+                 england_value: float | None, highlight: str | None = None) -> str:
+    """A text alternative: what is drawn, the range, highest and lowest, the reader's council,
+    and against England."""
     valued = units.dropna(subset=["value"]).sort_values(["value", "area_name"], ascending=[False, True])
     empty = units[units["value"].isna()]
     if valued.empty:
@@ -323,6 +410,7 @@ def describe_map(units: pd.DataFrame, *, what: str, drawing: str, unit: str,
             f"{format_value(bottom['value'], unit)} to {format_value(top['value'], unit)}. "
             f"Highest: {top['area_name']} ({format_value(top['value'], unit)}). "
             f"Lowest: {bottom['area_name']} ({format_value(bottom['value'], unit)}).")
+    text += _highlight_words(valued, empty, highlight, unit)
     # Above or below England means something for a rate, not for a count or a sum of money.
     if england_value is not None and not is_missing(england_value) and unit in INTENSIVE_UNITS:
         compared = valued["compared_with_england"].value_counts()

@@ -1,5 +1,6 @@
 """Funnel plot: every council's value against its denominator, with 95% and 99.8% limits
-around England, unadjusted or adjusted for over-dispersion; click a council for its profile."""
+around England, unadjusted or adjusted for over-dispersion; click a council for its profile.
+`region=` plots one region's councils against England's limits; `council=` marks the reader's council."""
 from __future__ import annotations
 
 import urllib.parse
@@ -8,13 +9,14 @@ from dataclasses import dataclass
 import pandas as pd
 from dash import Input, Output, callback, dcc, html, no_update
 
-from .. import caveats, db
+from .. import caveats, db, geography
 from ..charts import Chart, ChartRequestError, register
-from ..components import (MARKS_FOOTNOTE, caveat_list, message, note_text, page_shell, radio_group,
-                          source_line, value_text)
+from ..components import (EDGE_ROWS, MARKS_FOOTNOTE, caveat_list, control_bar, council_finder, message,
+                          note_text, page_shell, select_control, source_line, value_text)
 from ..context import warehouse
-from ..figures.funnel import (FunnelData, all_left_out, describe_funnel, funnel_data, funnel_figure,
-                              method_text, placement_words)
+from ..figures import highlight_label
+from ..figures.funnel import (FunnelData, all_left_out, describe_funnel, for_page, funnel_data, funnel_figure,
+                              in_region, method_text, placement_words)
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
 from ..routing import query_parameters
 from ..sharing import share_panel
@@ -23,33 +25,48 @@ from ..wire import element
 
 PATH = "/funnel"
 TITLE = "Funnel plot: self-directed support uptake"
+PAGE_TITLE = "Funnel plot: which councils stand out"
 PREFIX = False
-CONTROLS = ["measure", "period", "age_band", "client_group", "limits"]
+CONTROLS = ["measure", "period", "age_band", "client_group", "limits", "region", "council"]
+SELECTS = CONTROLS[:-1]             # the council is a text box (the finder), the rest are selects
 LIMITS = [("unadjusted", "Unadjusted (binomial)"), ("adjusted", "Adjusted for over-dispersion")]
 LIMITS_NAMES = {"unadjusted": "Unadjusted limits (exact binomial)",
                 "adjusted": "Limits adjusted for over-dispersion"}
+ALL_ENGLAND = db.ENGLAND            # the region select's "All England"
+LABELS = {"measure": "Measure", "period": "Year (to 31 March)", "age_band": "Age band",
+          "client_group": "Client group", "region": "Region", "limits": "Limits"}
 
 
 @dataclass(frozen=True)
 class FunnelView:
     selection: Selection
     limits: str
+    region: str | None = None       # a region's code: only its councils are plotted
+    council: str | None = None      # the reader's council: marked and named
 
     @property
     def adjusted(self) -> bool:
         return self.limits == "adjusted"
 
     def query(self) -> str:
-        return "?" + urllib.parse.urlencode({**self.selection.query_values(), "limits": self.limits})
+        values = {**self.selection.query_values(), "limits": self.limits}
+        values.update({name: code for name, code in (("region", self.region), ("council", self.council)) if code})
+        return "?" + urllib.parse.urlencode(values)
 
 
-def resolve_funnel(query: dict[str, str], catalogue: pd.DataFrame) -> FunnelView | None:
-    """The view a query asks for, corrected to a percentage measure with council counts."""
+def resolve_funnel(query: dict[str, str], catalogue: pd.DataFrame, regions=(),
+                   councils: pd.DataFrame | None = None) -> FunnelView | None:
+    """The view a query asks for, corrected to a percentage measure with council counts.
+    `regions` are the region codes a query may name; `councils` (areas rows) the councils it
+    may name by code or name."""
     selection = resolve_selection(query, catalogue)
     if selection is None:
         return None
     limits = query.get("limits") if query.get("limits") in dict(LIMITS) else "unadjusted"
-    return FunnelView(selection, limits)
+    region = query.get("region") if query.get("region") in set(regions) else None
+    council = geography.council_code(query.get("council"), councils, selection.period) \
+        if councils is not None else None
+    return FunnelView(selection, limits, region, council)
 
 
 def _reference_data():
@@ -57,9 +74,16 @@ def _reference_data():
     return db.counted_catalogue(wh, "percent"), db.measures(wh).set_index("measure_id")
 
 
+def _places() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The regions and the councils (every council the warehouse knows) a reader may choose."""
+    wh = warehouse()
+    return db.areas(wh, "region"), db.areas(wh, "council")
+
+
 def _view(query: dict[str, str]):
     catalogue, measures = _reference_data()
-    return resolve_funnel(query, catalogue), catalogue, measures
+    regions, councils = _places()
+    return resolve_funnel(query, catalogue, list(regions["area_code"]), councils), catalogue, measures
 
 
 def _options(catalogue: pd.DataFrame, selection: Selection) -> dict[str, list[tuple[str, str]]]:
@@ -69,17 +93,25 @@ def _options(catalogue: pd.DataFrame, selection: Selection) -> dict[str, list[tu
             "client_group": [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in options["client_group"]]}
 
 
-def _controls(view: FunnelView, catalogue: pd.DataFrame, measures: pd.DataFrame) -> list:
+def _values(view: FunnelView) -> dict[str, str]:
     s = view.selection
-    choices = _options(catalogue, s)
-    measure_ids = options_for(catalogue, s)["measure"]
-    return [
-        radio_group("funnel-measure", "Measure", [(m, measures.at[m, "label"]) for m in measure_ids], s.measure_id),
-        radio_group("funnel-period", "Year (to 31 March)", choices["period"], s.period),
-        radio_group("funnel-age_band", "Age band", choices["age_band"], s.age_band),
-        radio_group("funnel-client_group", "Client group", choices["client_group"], s.client_group),
-        radio_group("funnel-limits", "Limits", LIMITS, view.limits),
-    ]
+    return {"measure": s.measure_id, "period": s.period, "age_band": s.age_band, "client_group": s.client_group,
+            "limits": view.limits, "region": view.region or ALL_ENGLAND}
+
+
+def _controls(view: FunnelView, catalogue: pd.DataFrame, measures: pd.DataFrame) -> html.Div:
+    """One row of selects and the council finder; the limits behind "More options"."""
+    regions, councils = _places()
+    choices = {**_options(catalogue, view.selection),
+               "measure": [(m, measures.at[m, "label"]) for m in options_for(catalogue, view.selection)["measure"]],
+               "region": [(ALL_ENGLAND, "All England"), *zip(regions["area_code"], regions["area_name"])],
+               "limits": LIMITS}
+    values = _values(view)
+    select = {name: select_control(f"funnel-{name}", LABELS[name], choices[name], values[name],
+                                   class_name=f"control-{name}") for name in SELECTS}
+    return control_bar([select[name] for name in ("measure", "period", "age_band", "client_group", "region")]
+                       + [council_finder("funnel-council", councils, view.council)],
+                       more=[select["limits"]], label="Choose what the funnel plot shows", bar_id="funnel-controls")
 
 
 def layout(**query: str) -> html.Div:
@@ -87,19 +119,23 @@ def layout(**query: str) -> html.Div:
     try:
         view, catalogue, measures = _view(query)
     except db.WarehouseUnavailable as error:
-        return page_shell(PATH, [heading, message(str(error))])
+        return page_shell(PATH, [heading, message(str(error))], title=PAGE_TITLE)
     if view is None:
-        return page_shell(PATH, [heading, message("No council percentages with counts have been loaded yet.")])
+        return page_shell(PATH, [heading, message("No council percentages with counts have been loaded yet.")],
+                          title=PAGE_TITLE)
     return page_shell(PATH, [
         heading,
-        html.P("Each council's percentage against the number of people it is based on. Small councils "
-               "vary more by chance, so the limits around England's value widen as the numbers get "
-               "smaller: a council outside them differs from England by more than chance would explain. "
-               "Select a council's marker, or its name in the table, to open its profile.", className="lede"),
-        html.Form(_controls(view, catalogue, measures), id="funnel-controls", className="controls",
-                  **{"aria-label": "Choose what the funnel plot shows"}),
+        _controls(view, catalogue, measures),
         html.Div(funnel_panel(view, measures), id="funnel-panel", **{"aria-live": "polite"}),
-    ], location_id="funnel-url")
+    ], location_id="funnel-url", title=PAGE_TITLE)
+
+
+REGION_METHOD = (" Only the councils of {region} are plotted; the centre line, the limits and the over-dispersion "
+                 "estimate are England's, worked out from every council with counts.")
+READING = ("Each council's percentage against the number of people it is based on. Small councils vary more by "
+           "chance, so the limits around England's value widen as the numbers get smaller: a council outside "
+           "them differs from England by more than chance would explain. Select a council's marker, or its name "
+           "in the table, to open its profile.")
 
 
 def _rows(selection: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -150,29 +186,42 @@ def _note(row, note: str) -> str:
     return note_text(getattr(row, "quality_note", None), note, getattr(row, "quality_flag", None))
 
 
-def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit: str) -> dict:
+def _council_row(row, fixed: str | None, unit: str, mine: bool, extra: bool) -> dict:
+    """A council's row: where it lies against the limits (or why it is not plotted)."""
+    note = row.note if isinstance(row.note, str) else ""
+    place = placement_words(row.position, bool(row.not_compared), row.caveat) if fixed is None \
+        else f"Not plotted: {row.reason.lower()}"
+    name = highlight_label(row.area_name) if mine else row.area_name
+    classes = ["council"] + (["not-plotted"] if fixed else []) + (["highlight"] if mine else []) \
+        + (["extra"] if extra else [])
+    return element("Tr", [
+        element("Th", element("A", name, href=f"/area/{row.area_code}"), scope="row"),
+        element("Td", row.area_code),
+        element("Td", _value(row, unit, note), className="number"),
+        element("Td", _count(row.numerator), className="number"),
+        element("Td", _count(row.denominator), className="number"),
+        element("Td", place),
+        element("Td", str(row.value_status).replace("_", " ")),
+        element("Td", _note(row, note), className="note"),
+    ], className=" ".join(classes))
+
+
+def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit: str,
+                 highlight: str | None = None) -> dict:
     """Plotted councils by position (those a quality flag keeps from comparison after them), then
     councils not plotted, then England (in Dash's wire form, dashboards/wire.py: ~150 rows inside
-    a callback)."""
+    a callback). The first and last ten councils, the reader's council (marked) and England are
+    shown; the rest wait behind "Show all"; the table scrolls in its own box on a phone."""
     head = element("Thead", element("Tr", [element("Th", text, scope="col") for text in (
         "Area", "Code", "Value", "Numerator", "Denominator", "Position relative to the limits", "Status", "Note")]))
-    body = []
-    listed = [(data.points, None), (data.not_plotted, "not plotted")]
-    for frame, fixed in listed:
-        for row in frame.itertuples():
-            note = row.note if isinstance(row.note, str) else ""
-            place = placement_words(row.position, bool(row.not_compared), row.caveat) if fixed is None \
-                else f"Not plotted: {row.reason.lower()}"
-            body.append(element("Tr", [
-                element("Th", element("A", row.area_name, href=f"/area/{row.area_code}"), scope="row"),
-                element("Td", row.area_code),
-                element("Td", _value(row, unit, note), className="number"),
-                element("Td", _count(row.numerator), className="number"),
-                element("Td", _count(row.denominator), className="number"),
-                element("Td", place),
-                element("Td", str(row.value_status).replace("_", " ")),
-                element("Td", _note(row, note), className="note"),
-            ], className="council" if fixed is None else "council not-plotted"))
+    listed = [(row, None) for row in data.points.itertuples()] + \
+        [(row, "not plotted") for row in data.not_plotted.itertuples()]
+    body, hidden = [], 0
+    for position, (row, fixed) in enumerate(listed):
+        mine = row.area_code == highlight
+        extra = not mine and EDGE_ROWS <= position < len(listed) - EDGE_ROWS
+        hidden += extra
+        body.append(_council_row(row, fixed, unit, mine, extra))
     for row in england.itertuples():
         note = row.note if isinstance(row.note, str) else ""
         body.append(element("Tr", [
@@ -182,7 +231,15 @@ def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit:
             element("Td", "Centre line"), element("Td", str(row.value_status).replace("_", " ")),
             element("Td", _note(row, note), className="note"),
         ], className="comparator"))
-    return element("Table", [element("Caption", caption), head, element("Tbody", body)], className="data-table", id="funnel-table")
+    table = element("Table", [element("Caption", caption), head, element("Tbody", body)], className="data-table",
+                    id="funnel-table")
+    box = element("Div", table, className="table-box", tabIndex=0, role="region", **{"aria-label": caption})
+    if not hidden:
+        return element("Div", box, className="ranked-table")
+    toggle = element("Details", element("Summary", f"Show all {len(listed)} councils ({hidden} more between the "
+                                                   f"first and last {EDGE_ROWS})"),
+                     className="show-all", id="funnel-table-show-all")
+    return element("Div", [toggle, box], className="ranked-table")
 
 
 @dataclass(frozen=True)
@@ -203,42 +260,60 @@ def _drawn_rows(data: FunnelData, england: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).reindex(columns=england.columns)
 
 
+def _area_name(code: str | None) -> str:
+    found = db.area(warehouse(), code) if code else None
+    return found["area_name"] if found else ""
+
+
+def _limits_name(view: FunnelView, data: FunnelData) -> str:
+    if all_left_out(data):
+        return "Unadjusted limits (figures not comparable between councils)"
+    if view.adjusted and not data.funnel.applied:
+        return "Unadjusted limits (no over-dispersion beyond chance)"
+    return LIMITS_NAMES["adjusted" if view.adjusted and data.funnel.applied else "unadjusted"]
+
+
 def funnel_drawing(view: FunnelView, measures: pd.DataFrame) -> FunnelDrawing:
     """The funnel for a view, or ChartRequestError (404) saying why there is nothing to draw.
-    The page, its embed, image and downloads all come from this."""
+    The page, its embed, image and downloads all come from this. A region's funnel plots its
+    councils against the centre and limits worked out from every council in England."""
     s = view.selection
     measure = measures.loc[s.measure_id]
     unit = measure["unit"]
     councils, england = _rows(s)
     breakdown = breakdown_label(s.age_band, s.client_group)
-    what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}"
+    place = _area_name(view.region) if view.region else "England"
+    what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}" + \
+        (f", councils in {place}" if view.region else "")
     centre, centre_name = _centre(councils, england)
     if centre is None:
         raise ChartRequestError(f"No council has counts for {what}, so there is no funnel to draw. "
                                 "Choose another year or breakdown.", status=404)
     data = funnel_data(councils, centre, adjusted=view.adjusted, flags=db.quality_flags(warehouse()))
+    if view.region:
+        data = in_region(data, view.region)
     if data.points.empty:
         raise ChartRequestError(f"No council has a value with counts for {what}. "
                                 "Choose another year or breakdown.", status=404)
-    limits_name = LIMITS_NAMES["adjusted" if view.adjusted and data.funnel.applied else "unadjusted"]
-    if all_left_out(data):
-        limits_name = "Unadjusted limits (figures not comparable between councils)"
-    elif view.adjusted and not data.funnel.applied:
-        limits_name = "Unadjusted limits (no over-dispersion beyond chance)"
+    limits_name = _limits_name(view, data)
     figure = funnel_figure(data, centre=centre, centre_name=centre_name,
-                           title=f"{measure['label']}: {breakdown}, {s.period}",
+                           title=f"{measure['label']}: {breakdown}, {s.period}"
+                                 + (f", {place}" if view.region else ""),
                            value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
                            denominator_title=denominator_title(s.measure_id), limits_name=limits_name,
-                           polarity=measure["polarity"], unit=unit)
+                           polarity=measure["polarity"], unit=unit, highlight=view.council)
+    mine = f", {_area_name(view.council)} highlighted" if view.council else ""
     chart = Chart(
         view="funnel", title=measure["label"],
-        subtitle=f"{breakdown}, {s.period}, councils in England, {limits_name[0].lower()}{limits_name[1:]} "
-                 f"around {centre_name}",
+        subtitle=f"{breakdown}, {s.period}, councils in {place}, {limits_name[0].lower()}{limits_name[1:]} "
+                 f"around {centre_name}{mine}",
         figure=figure, rows=_drawn_rows(data, england),
-        method=method_text(data, centre_name=centre_name, centre=centre, adjusted=view.adjusted, unit=unit),
+        method=method_text(data, centre_name=centre_name, centre=centre, adjusted=view.adjusted, unit=unit)
+        + (REGION_METHOD.format(region=place) if view.region else ""),
         description=describe_funnel(data, what=what, centre_name=centre_name, centre=centre,
-                                    limits_name=limits_name, unit=unit),
-        page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])))
+                                    limits_name=limits_name, unit=unit, highlight=view.council),
+        page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])),
+        aliases={"council": _area_name(view.council)} if view.council else {})
     return FunnelDrawing(chart, data, england, limits_name, what)
 
 
@@ -246,10 +321,25 @@ def funnel_chart(view: FunnelView, measures: pd.DataFrame) -> Chart:
     return funnel_drawing(view, measures).chart
 
 
+def refuse_unknown_places(query: dict[str, str], view: FunnelView | None) -> None:
+    """A region or council the view could not find is refused (400), not silently dropped."""
+    problem = view and geography.unknown_place(query, view.region, view.council)
+    if problem:
+        regions = list(_places()[0]["area_code"])
+        raise ChartRequestError(problem, valid=regions if problem.startswith("region=") else None)
+
+
 @register("funnel", tuple(CONTROLS))
 def chart_from_query(query: dict[str, str]) -> Chart | None:
     view, _, measures = _view(query)
+    refuse_unknown_places(query, view)
     return None if view is None else funnel_chart(view, measures)
+
+
+def _title(chart: Chart) -> html.P:
+    """The chart's title and subtitle as text above it (it wraps on a phone; Plotly's does not)."""
+    return html.P([html.Span(f"{chart.title}", className="chart-title"), html.Br(),
+                   html.Span(chart.subtitle, className="chart-subtitle")], id="funnel-title", className="chart-heading")
 
 
 def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
@@ -260,22 +350,32 @@ def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
     chart, unit = drawing.chart, measures.at[view.selection.measure_id, "unit"]
     return [
         html.Figure([
-            dcc.Graph(id="funnel-chart", figure=chart.figure, config={"displaylogo": False}),
-            html.Figcaption(chart.description, id="funnel-description"),
+            _title(chart),
+            dcc.Graph(id="funnel-chart", figure=for_page(chart.figure), config={"displaylogo": False}),
+            share_panel(chart),
+            html.Figcaption(html.Details([html.Summary("The funnel plot in words"),
+                                          html.P(chart.description, id="funnel-description")],
+                                         className="text-alternative")),
         ], className="chart"),
         caveat_list(caveats.for_chart(chart), element_id="funnel-caveats"),
+        html.P(READING, className="method"),
         html.P(chart.method, id="funnel-method", className="method"),
         funnel_table(drawing.data, drawing.england, caption=f"Data: {drawing.what}. {drawing.limits_name}.",
-                     unit=unit),
+                     unit=unit, highlight=view.council),
         html.P(f"{MARKS_FOOTNOTE} Positions compare each published "
                "percentage with the limits as drawn at its denominator. Counts rounded to the nearest 5 "
                "make positions close to a limit approximate. Councils are placed against England, not "
                "ranked: a council inside the limits is not shown to differ from England.",
                className="footnote method"),
-        share_panel(chart),
         source_line(db.sources(warehouse(), sorted(set(chart.rows["source_id"].dropna()))),
                     element_id="funnel-source"),
     ]
+
+
+def _unmatched(text: str) -> list:
+    """What the page says when the finder's text names no council."""
+    return [message(f"No council is called \u201c{text.strip()[:60]}\u201d: choose a name from the list that "
+                    "appears as you type.", element_id="funnel-council-message")]
 
 
 @callback(
@@ -285,14 +385,22 @@ def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
     [Input(f"funnel-{name}", "value") for name in CONTROLS],
     prevent_initial_call=True)
 def update_funnel(*values):
-    view, catalogue, measures = _view(dict(zip(CONTROLS, values)))
+    """Any control, or Enter in the council finder: the view for all of them together, so
+    choosing a council keeps the measure, year and breakdown."""
+    query = dict(zip(CONTROLS, values))
+    view, catalogue, measures = _view(query)
     s = view.selection
     choices = _options(catalogue, s)
+    typed = query.get("council") or ""
+    panel = funnel_panel(view, measures)
+    if typed.strip() and view.council is None:
+        panel = _unmatched(typed) + panel
     return (
         *[[{"label": label, "value": key} for key, label in choices[name]]
           for name in ("period", "age_band", "client_group")],
-        s.measure_id, s.period, s.age_band, s.client_group, view.limits,
-        funnel_panel(view, measures), view.query())
+        s.measure_id, s.period, s.age_band, s.client_group, view.limits, view.region or ALL_ENGLAND,
+        _area_name(view.council) if view.council else typed,
+        panel, view.query())
 
 
 def profile_href(click_data: dict | None) -> str | None:

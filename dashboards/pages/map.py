@@ -1,6 +1,7 @@
 """Map: councils coloured by a measure, as a hex cartogram (one equal hex per council) or on
 their boundaries, for a period and breakdown. The layout is chosen to fit the period's
 councils and the page says which boundary year it shows. Clicking a council opens its profile.
+`region=` zooms to one region's councils; `council=` outlines and names the reader's council.
 
 Geography files are read in place; see dashboards/geography.py for UPTAKE_GEO_DIR,
 UPTAKE_HEXJSON and UPTAKE_BOUNDARIES.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from dash import Input, Output, callback, dcc, html, no_update
@@ -17,20 +18,24 @@ from dash import Input, Output, callback, dcc, html, no_update
 
 from .. import caveats, db, geography
 from ..charts import Chart, ChartRequestError, register
-from ..components import (MARKS_FOOTNOTE, caveat_list, comparison_table, message, page_shell, radio_group,
-                          selection_controls, source_line)
+from ..components import (MARKS_FOOTNOTE, caveat_list, comparison_table, control_bar, council_finder, message,
+                          page_shell, select_control, source_line)
 from ..context import warehouse
 from ..figures import format_value, significance_style
-from ..figures.map import area_map_spec, describe_map, for_page, hex_units, scale_words, shape_units
-from ..labels import breakdown_label
+from ..figures.map import (area_map_spec, describe_map, for_page, hex_units, key_items, scale_words, shape_units,
+                           value_range)
+from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
 from ..sharing import share_panel
 from ..state import Selection, options_for, resolve_selection, selection_options
 
 PATH = "/map"
 TITLE = "Map: self-directed support uptake"
+PAGE_TITLE = "Map of councils"
 PREFIX = False
-CONTROLS = ["measure", "period", "age_band", "client_group", "view"]
+CONTROLS = ["measure", "period", "age_band", "client_group", "view", "region", "council"]
+SELECTS = CONTROLS[:-1]             # the council is a text box (the finder), the rest are selects
 VIEWS = [("hex", "Hex cartogram"), ("boundaries", "Boundaries")]
+ALL_ENGLAND = db.ENGLAND            # the region select's "All England"
 COUNCIL_CODE = re.compile(r"^E(06|08|09|10)\d{6}$")
 COLOUR_METHOD = ("Colours run from light (low) to dark (high) blue over the range of council values shown, "
                  "so they read in greyscale too; councils with no value are hatched grey; a council whose figure "
@@ -40,23 +45,37 @@ TABLE_METHOD = ("The table gives each value with its 95% confidence interval (Wi
                 "A hex cartogram gives every council the same space, so small urban councils are as visible "
                 "as large rural ones; the boundary map shows true shapes.")
 METHOD = f"{COLOUR_METHOD} {TABLE_METHOD}"
+READING = ("Each council is coloured by the chosen measure, darker for higher values. Select a council on "
+           "the map, or its name in the table, to open its profile.")
+REGION_SCALE = ("A region's map keeps the colour scale of the map of all England, so a colour means the same "
+                "value on both.")
 
 
 @dataclass(frozen=True)
 class MapView:
     selection: Selection
     view: str
+    region: str | None = None       # a region's code: zoom to its councils
+    council: str | None = None      # the reader's council: outlined and named
 
     def query(self) -> str:
-        return "?" + urllib.parse.urlencode({**self.selection.query_values(), "view": self.view})
+        values = {**self.selection.query_values(), "view": self.view}
+        values.update({name: code for name, code in (("region", self.region), ("council", self.council)) if code})
+        return "?" + urllib.parse.urlencode(values)
 
 
-def resolve_map(query: dict[str, str], catalogue: pd.DataFrame) -> MapView | None:
+def resolve_map(query: dict[str, str], catalogue: pd.DataFrame, regions=(),
+                councils: pd.DataFrame | None = None) -> MapView | None:
+    """The view a query asks for, corrected to one with council data. `regions` are the region
+    codes a query may name; `councils` (areas rows) the councils it may name by code or name."""
     selection = resolve_selection(query, catalogue)
     if selection is None:
         return None
     view = query.get("view") if query.get("view") in dict(VIEWS) else "hex"
-    return MapView(selection, view)
+    region = query.get("region") if query.get("region") in set(regions) else None
+    council = geography.council_code(query.get("council"), councils, selection.period) \
+        if councils is not None else None
+    return MapView(selection, view, region, council)
 
 
 def _reference():
@@ -64,32 +83,63 @@ def _reference():
     return db.catalogue(wh), db.measures(wh).set_index("measure_id")
 
 
-def _controls(view: MapView, catalogue: pd.DataFrame, measures: pd.DataFrame) -> list:
+def _places() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The regions and the councils (every council the warehouse knows) a reader may choose."""
+    wh = warehouse()
+    return db.areas(wh, "region"), db.areas(wh, "council")
+
+
+def _view(query: dict[str, str]) -> tuple[MapView | None, pd.DataFrame, pd.DataFrame]:
+    catalogue, measures = _reference()
+    regions, councils = _places()
+    return resolve_map(query, catalogue, list(regions["area_code"]), councils), catalogue, measures
+
+
+def _select_options(view: MapView, catalogue: pd.DataFrame, measures: pd.DataFrame) -> dict[str, list]:
+    """(value, label) choices for every select, given the others."""
     options = options_for(catalogue, view.selection)
+    regions, _ = _places()
+    return {"measure": [(m, measures.at[m, "label"]) for m in options["measure"]],
+            "period": [(p, p) for p in options["period"]],
+            "age_band": [(a, AGE_BANDS.get(a, a).capitalize()) for a in options["age_band"]],
+            "client_group": [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in options["client_group"]],
+            "region": [(ALL_ENGLAND, "All England"), *zip(regions["area_code"], regions["area_name"])],
+            "view": VIEWS}
+
+
+def _values(view: MapView) -> dict[str, str]:
     s = view.selection
-    return [
-        *selection_controls("map", options, s, measures),
-        radio_group("map-view", "Map", VIEWS, view.view),
-    ]
+    return {"measure": s.measure_id, "period": s.period, "age_band": s.age_band, "client_group": s.client_group,
+            "view": view.view, "region": view.region or ALL_ENGLAND}
+
+
+LABELS = {"measure": "Measure", "period": "Year (to 31 March)", "age_band": "Age band",
+          "client_group": "Client group", "region": "Region", "view": "Map type"}
+
+
+def _controls(view: MapView, catalogue: pd.DataFrame, measures: pd.DataFrame) -> html.Div:
+    """One row of selects and the council finder; the map type behind "More options"."""
+    choices, values = _select_options(view, catalogue, measures), _values(view)
+    select = {name: select_control(f"map-{name}", LABELS[name], choices[name], values[name],
+                                   class_name=f"control-{name}") for name in SELECTS}
+    finder = council_finder("map-council", _places()[1], view.council)
+    return control_bar([select[name] for name in ("measure", "period", "age_band", "client_group", "region")]
+                       + [finder], more=[select["view"]], label="Choose what to map", bar_id="map-controls")
 
 
 def layout(**query: str) -> html.Div:
+    heading = html.H1("Map of councils")
     try:
-        catalogue, measures = _reference()
+        view, catalogue, measures = _view(query)
     except db.WarehouseUnavailable as error:
-        return page_shell(PATH, [html.H1("Map"), message(str(error))])
-    view = resolve_map(query, catalogue)
+        return page_shell(PATH, [heading, message(str(error))], title=PAGE_TITLE)
     if view is None:
-        return page_shell(PATH, [html.H1("Map"), message("No council data has been loaded yet.")])
+        return page_shell(PATH, [heading, message("No council data has been loaded yet.")], title=PAGE_TITLE)
     return page_shell(PATH, [
-        html.H1("Map: self-directed support by council"),
-        html.P("Each council coloured by the chosen measure, as a hex cartogram (one equal hexagon per "
-               "council) or on its boundaries. Select a council on the map, or its name in the table, to open "
-               "its profile.", className="lede"),
-        html.Form(_controls(view, catalogue, measures), id="map-controls", className="controls",
-                  **{"aria-label": "Choose what to map"}),
+        heading,
+        _controls(view, catalogue, measures),
         html.Div(map_panel(view, measures), id="map-panel", **{"aria-live": "polite"}),
-    ], location_id="map-url")
+    ], location_id="map-url", title=PAGE_TITLE)
 
 
 # ---------------------------------------------------------------- the panel
@@ -124,12 +174,20 @@ def _change_notes(changes: pd.DataFrame) -> dict[str, str]:
     return notes
 
 
-def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
-    wh, s = warehouse(), view.selection
+def _same_area_and_lifetimes():
+    """Per database build: which codes are the same area, and when each code was in use."""
+    wh = warehouse()
     changes, areas = db.area_changes(wh), db.areas(wh, "council")
-    # Per database build: which codes are the same area, and when each code was in use.
-    same_area = wh.cached("map_same_area", lambda _: geography.same_area_codes(changes))
-    lifetimes = wh.cached("map_lifetimes", lambda _: geography.code_lifetimes(areas, changes))
+    return (wh.cached("map_same_area", lambda _: geography.same_area_codes(changes)),
+            wh.cached("map_lifetimes", lambda _: geography.code_lifetimes(areas, changes)))
+
+
+def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
+    """Every council of the period on the layout or boundaries that fit it (all England: a
+    region's map is cut from it, so the layout does not change with the region)."""
+    wh, s = warehouse(), view.selection
+    areas = db.areas(wh, "council")
+    same_area, lifetimes = _same_area_and_lifetimes()
     valued = councils.dropna(subset=["value"])
     if view.view == "hex":
         hexmaps = geography.load_hexmaps()
@@ -140,10 +198,12 @@ def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
         boundary = geography.boundary_label(hexmap.codes, lifetimes)
         drawing_all = geography.place(councils["area_code"], hexmap.codes, same_area)
         units = hex_units(hexmap, _placed(councils, drawing_all))
-        others = [h.path.name for h in hexmaps if h is not hexmap]
-        statement = (f"Hex cartogram on {boundary}: layout {hexmap.path.name} ({len(hexmap.hexes)} councils), "
-                     f"the best match of {len(hexmaps)} layouts to the {len(valued)} councils with a value in "
-                     f"{s.period}" + (f" (others: {', '.join(others)})." if others else "."))
+        year = geography.boundary_year(hexmap.codes, lifetimes)
+        # Public text says what a layout is, never the file it came from.
+        layout_name = f"a hex layout of {year} councils" if year else "a hex layout of councils"
+        statement = (f"Hex cartogram on {boundary}: {layout_name} ({len(hexmap.hexes)} councils), the best "
+                     f"match of {len(hexmaps)} layout{'s' if len(hexmaps) != 1 else ''} to the {len(valued)} "
+                     f"councils with a value in {s.period}.")
         first, last = geography.valid_periods(hexmap.codes, lifetimes)
         if (first and s.period < first) or (last and s.period > last):
             statement += (f" {s.period} is outside the years this layout fits, so councils whose boundaries "
@@ -159,13 +219,11 @@ def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
         units = shape_units(shapes, _placed(councils, drawing_all))
         if boundaries.has_years:
             boundary = f"council boundaries in force in {s.period} (1 April {year})"
-            statement = (f"Boundary map of {boundary}: {len(shapes)} councils from {boundaries.path.name} "
-                         f"({boundaries.kind}, upper-tier layer filtered to {year}; outlines simplified).")
+            statement = f"Boundary map of {boundary}: {len(shapes)} councils, outlines simplified."
         else:
             boundary = geography.boundary_label(codes, lifetimes)
-            statement = (f"Boundary map on {boundary}: {len(shapes)} councils from {boundaries.path.name} "
-                         f"({boundaries.kind}; outlines simplified). The file has no years, so it is drawn "
-                         f"for every period.")
+            statement = (f"Boundary map on {boundary}: {len(shapes)} councils, outlines simplified. The "
+                         "boundaries have no years, so they are drawn for every period.")
         drawing, subtitle, attribution = "Boundary map", boundary[0].upper() + boundary[1:], boundaries.attribution
     unplaced = valued[valued["area_code"].isin(chosen.unplaced)]
     # Three columns zipped: itertuples over every column costs ~4 ms in the callback.
@@ -178,6 +236,19 @@ def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
                           next(iter(sorted(same_area.get(code, frozenset()) & known)), code)
                           for code in units["area_code"]]
     return _Geography(units, statement, drawing, subtitle, unplaced, moved, attribution)
+
+
+def _in_region(geo: _Geography, region: str, region_name: str) -> _Geography:
+    """The map of all England cut to one region's councils: the axes then zoom to them."""
+    same_area, _ = _same_area_and_lifetimes()
+    areas = db.areas(warehouse(), "council")
+    inside = [found == region for found in geography.region_of(geo.units["area_code"], areas, same_area)]
+    units = geo.units[inside].reset_index(drop=True)
+    unplaced = geo.unplaced[geo.unplaced["region_code"] == region]
+    regions = dict(zip(areas["area_code"], areas["region_code"]))
+    moved = [item for item in geo.moved if regions.get(item[1]) == region]
+    statement = f"{geo.statement} Zoomed to the {len(units)} councils of {region_name}. {REGION_SCALE}"
+    return replace(geo, units=units, unplaced=unplaced, moved=moved, statement=statement)
 
 
 def _list(heading: str, items: list, list_id: str, intro: str | None = None) -> list:
@@ -213,11 +284,15 @@ def _lists(geo: _Geography, changes_note: dict[str, str], kind: str, unit: str) 
 
 
 def _observed(view: MapView) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The period's council rows and England's."""
+    """The period's council rows (all England) and the comparators: the region's row when a
+    region is chosen, then England's."""
     s = view.selection
     rows = db.observations(warehouse(), measure_id=s.measure_id, period=s.period, age_band=s.age_band,
                            client_group=s.client_group)
-    return rows[rows["area_type"] == "council"], rows[rows["area_code"] == db.ENGLAND]
+    comparators = [code for code in (view.region, db.ENGLAND) if code]
+    found = rows[rows["area_code"].isin(comparators)]
+    return rows[rows["area_type"] == "council"], found.set_index("area_code").reindex(
+        [c for c in comparators if c in set(found["area_code"])]).reset_index()
 
 
 def _hatched_rows(geo: _Geography, councils: pd.DataFrame, view: MapView,
@@ -241,16 +316,21 @@ def _hatched_rows(geo: _Geography, councils: pd.DataFrame, view: MapView,
                          "value_status": "missing", "note": notes})
 
 
-def _table_order(councils: pd.DataFrame, england: pd.DataFrame) -> pd.DataFrame:
-    """Councils with a value (highest first, as queried), councils without, then England: the
-    order the table lists them in."""
-    parts = [councils[councils["value"].notna()], councils[councils["value"].isna()], england]
-    return pd.concat([part for part in parts if len(part)], ignore_index=True).reindex(columns=england.columns)
+def _table_order(councils: pd.DataFrame, comparators: pd.DataFrame) -> pd.DataFrame:
+    """Councils with a value (highest first, as queried), councils without, then the region and
+    England: the order the table lists them in."""
+    parts = [councils[councils["value"].notna()], councils[councils["value"].isna()], comparators]
+    return pd.concat([part for part in parts if len(part)], ignore_index=True).reindex(columns=comparators.columns)
 
 
 def _mid_sentence(label: str) -> str:
     """'Gross spending ... (GBP thousands)' -> 'gross spending ... (GBP thousands)'."""
     return label[:1].lower() + label[1:]
+
+
+def _area_name(code: str | None) -> str:
+    found = db.area(warehouse(), code) if code else None
+    return found["area_name"] if found else ""
 
 
 @dataclass(frozen=True)
@@ -262,6 +342,14 @@ class MapDrawing:
     what: str
 
 
+def _what(view: MapView, measure: pd.Series) -> str:
+    """'adults receiving direct payments, all adults (18+), 2021-22[, councils in North East]'."""
+    s = view.selection
+    where = f", councils in {_area_name(view.region)}" if view.region else ""
+    breakdown = breakdown_label(s.age_band, s.client_group).lower()
+    return f"{_mid_sentence(measure['label'])}, {breakdown}, {s.period}{where}"
+
+
 def map_drawing(view: MapView, measures: pd.DataFrame) -> MapDrawing:
     """The map for a view. Raises ChartRequestError (404) when no council has a value and
     geography.GeographyUnavailable when the layout or boundary files cannot be read. The page,
@@ -269,30 +357,41 @@ def map_drawing(view: MapView, measures: pd.DataFrame) -> MapDrawing:
     wh, s = warehouse(), view.selection
     measure = measures.loc[s.measure_id]
     unit, polarity = measure["unit"], measure["polarity"]
-    councils, england = _observed(view)
+    councils, comparators = _observed(view)
+    england = comparators[comparators["area_code"] == db.ENGLAND]
     breakdown = breakdown_label(s.age_band, s.client_group)
-    what = f"{_mid_sentence(measure['label'])}, {breakdown.lower()}, {s.period}"
+    what = _what(view, measure)
     if councils["value"].notna().sum() == 0:
         raise ChartRequestError(f"No council has a value for {what}. Choose another year or breakdown.", status=404)
     england_value = england["value"].iloc[0] if len(england) and pd.notna(england["value"].iloc[0]) else None
     geo = _geography(view, councils)
+    colour_values = geo.units["value"]          # England's scale, on a region's map too
+    if view.region:
+        geo = _in_region(geo, view.region, _area_name(view.region))
+        councils = councils[councils["region_code"] == view.region]
     changes_note = _change_notes(db.area_changes(wh))
     colour_title = measure["label"] + (" (%)" if unit == "percent" else "")
-    spec = area_map_spec(geo.units, title=f"{measure['label']}: {breakdown}, {s.period}", subtitle=geo.subtitle,
+    place = _area_name(view.region) if view.region else "England"
+    spec = area_map_spec(geo.units, title=f"{measure['label']}: {breakdown}, {s.period}"
+                         + (f", {place}" if view.region else ""), subtitle=geo.subtitle,
                          colour_title=colour_title, unit=unit, kind=view.view,
                          words_for=lambda compared: significance_style(compared, polarity)[0]
                          if isinstance(compared, str) else "",
-                         labels=view.view == "hex")
+                         labels=view.view == "hex", colour_range=value_range(colour_values, unit),
+                         highlight=view.council)
     hatched = _hatched_rows(geo, councils, view, changes_note)
-    rows = _table_order(pd.concat([councils, hatched], ignore_index=True) if len(hatched) else councils, england)
+    rows = _table_order(pd.concat([councils, hatched], ignore_index=True) if len(hatched) else councils, comparators)
+    mine = f", {_area_name(view.council)} highlighted" if view.council else ""
     chart = Chart(
         view="map", title=measure["label"],
-        subtitle=f"{breakdown}, {s.period}, councils in England, {geo.subtitle[0].lower()}{geo.subtitle[1:]}",
+        subtitle=f"{breakdown}, {s.period}, councils in {place}, {geo.subtitle[0].lower()}{geo.subtitle[1:]}{mine}",
         # Wrapped once without validation: the spec is one trace per council (validated in the tests).
         figure=spec, rows=rows,
-        method=f"{geo.statement} {COLOUR_METHOD} {scale_words(geo.units['value'], unit)} {TABLE_METHOD}",
-        description=describe_map(geo.units, what=what, drawing=geo.drawing, unit=unit, england_value=england_value),
-        page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])))
+        method=f"{geo.statement} {COLOUR_METHOD} {scale_words(colour_values, unit)} {TABLE_METHOD}",
+        description=describe_map(geo.units, what=what, drawing=geo.drawing, unit=unit, england_value=england_value,
+                                 highlight=view.council),
+        page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])),
+        aliases={"council": _area_name(view.council)} if view.council else {})
     return MapDrawing(chart, geo, changes_note, what)
 
 
@@ -300,10 +399,18 @@ def map_chart(view: MapView, measures: pd.DataFrame) -> Chart:
     return map_drawing(view, measures).chart
 
 
+def refuse_unknown_places(query: dict[str, str], view: MapView | None) -> None:
+    """A region or council the view could not find is refused (400), not silently dropped."""
+    problem = view and geography.unknown_place(query, view.region, view.council)
+    if problem:
+        regions = list(_places()[0]["area_code"])
+        raise ChartRequestError(problem, valid=regions if problem.startswith("region=") else None)
+
+
 @register("map", tuple(CONTROLS))
 def chart_from_query(query: dict[str, str]) -> Chart | None:
-    catalogue, measures = _reference()
-    view = resolve_map(query, catalogue)
+    view, _, measures = _view(query)
+    refuse_unknown_places(query, view)
     if view is None:
         return None
     try:
@@ -313,15 +420,37 @@ def chart_from_query(query: dict[str, str]) -> Chart | None:
         raise ChartRequestError(f"The map cannot be drawn: {error}", status=503) from error
 
 
-def _footer(rows: pd.DataFrame, what: str, measure: pd.Series) -> list:
-    table = comparison_table(rows, caption=f"Data: {what}, councils and England", count_label="Numerator",
+def _footer(rows: pd.DataFrame, what: str, measure: pd.Series, council: str | None) -> list:
+    table = comparison_table(rows, caption=f"Data: {what}, councils and comparators", count_label="Numerator",
                              base_label="Denominator", polarity=measure["polarity"], unit=measure["unit"],
-                             table_id="map-table", flag_labels=db.flag_labels(warehouse()))
+                             table_id="map-table", flag_labels=db.flag_labels(warehouse()), highlight=council)
     return [table, html.P(f"{MARKS_FOOTNOTE} " + METHOD, className="footnote method")]
 
 
 def _sources(rows: pd.DataFrame) -> html.P:
     return source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna()))))
+
+
+def _key(spec: dict) -> html.Ul | None:
+    """The map's legend as text above it (it wraps on a phone): a swatch and words per entry."""
+    items = key_items(spec)
+    if not items:
+        return None
+    return html.Ul([html.Li([html.Span(className=f"swatch swatch-{kind}", **{"aria-hidden": "true"}), words])
+                    for words, kind in items], className="map-key", id="map-key")
+
+
+def _box_height(spec: dict) -> str:
+    """The map box's CSS height: the drawing's own shape at the page's width (a region's wide,
+    short map needs no tall box), plus room for the colour bar, at most 800 px."""
+    (x0, x1), (y0, y1) = spec["layout"]["xaxis"]["range"], spec["layout"]["yaxis"]["range"]
+    ratio = (y1 - y0) / (x1 - x0) if x1 > x0 else 1
+    return f"min(800px, calc((min(100vw, 70rem) - 3rem) * {ratio:.3f} + 130px))"
+
+
+def _text_alternative(description: str) -> html.Figcaption:
+    return html.Figcaption(html.Details([html.Summary("The map in words"),
+                                         html.P(description, id="map-description")], className="text-alternative"))
 
 
 def map_panel(view: MapView, measures: pd.DataFrame) -> list:
@@ -331,33 +460,41 @@ def map_panel(view: MapView, measures: pd.DataFrame) -> list:
     except ChartRequestError as error:
         return [message(error.message)]
     except geography.GeographyUnavailable as error:
-        councils, england = _observed(view)
-        rows = _table_order(councils, england)
-        s = view.selection
-        what = f"{_mid_sentence(measure['label'])}, {breakdown_label(s.age_band, s.client_group).lower()}, {s.period}"
+        councils, comparators = _observed(view)
+        if view.region:
+            councils = councils[councils["region_code"] == view.region]
+        rows = _table_order(councils, comparators)
         return [message(f"The map cannot be drawn: {error}", element_id="map-message"),
-                *_footer(rows, what, measure), _sources(rows)]
+                *_footer(rows, _what(view, measure), measure, view.council), _sources(rows)]
     chart, geo = drawing.chart, drawing.geo
     title = chart.figure["layout"]["title"]
     return [
-        html.P(geo.statement, id="map-geography", className="map-geography"),
-        html.Figure([
+        html.Figure([part for part in (
             html.P([html.Span(title["text"], className="map-chart-title"), html.Br(),
                     html.Span(title["subtitle"]["text"], className="map-chart-subtitle")], id="map-title"),
-            # Responsive: the box's height comes from map.css, so on a phone the map is not a
-            # small drawing in a tall empty box (the figure's own height is for images and embeds).
+            _key(chart.figure),
+            # Responsive: the box's height follows the drawing's shape, so on a phone or for a region
+            # the map is not a small drawing in a tall empty box (the figure's own height is for
+            # images and embeds).
             html.Div(dcc.Graph(id="map-chart", figure=for_page(chart.figure), responsive=True,
                                className="map-graph", config={"displaylogo": False, "scrollZoom": False}),
-                     className="map-graph-box"),
-            html.Figcaption(chart.description, id="map-description"),
-        ], className="chart"),
+                     className="map-graph-box", style={"height": _box_height(chart.figure)}),
+            share_panel(chart),
+            _text_alternative(chart.description),
+        ) if part is not None], className="chart"),
         caveat_list(caveats.for_chart(chart), element_id="map-caveats"),
+        html.P([READING, " ", html.Span(geo.statement, id="map-geography")], className="map-geography"),
         *_lists(geo, drawing.changes_note, view.view, measure["unit"]),
-        *_footer(chart.rows, drawing.what, measure),
-        share_panel(chart),
+        *_footer(chart.rows, drawing.what, measure, view.council),
         _sources(chart.rows),
         html.P(geo.attribution, className="source-line", id="map-geo-source"),
     ]
+
+
+def _unmatched(text: str | None) -> list:
+    """What the page says when the finder's text names no council."""
+    return [message(f"No council is called \u201c{text.strip()[:60]}\u201d: choose a name from the list that "
+                    "appears as you type.", element_id="map-council-message")]
 
 
 # ---------------------------------------------------------------- callbacks
@@ -369,14 +506,20 @@ def map_panel(view: MapView, measures: pd.DataFrame) -> list:
     [Input(f"map-{name}", "value") for name in CONTROLS],
     prevent_initial_call=True)
 def update_map(*values):
-    catalogue, measures = _reference()
-    view = resolve_map(dict(zip(CONTROLS, values)), catalogue)
-    options = options_for(catalogue, view.selection)
+    """Any control, or Enter in the council finder: the view for all of them together, so
+    choosing a council keeps the measure, year and breakdown."""
+    query = dict(zip(CONTROLS, values))
+    view, catalogue, measures = _view(query)
     s = view.selection
+    typed = query.get("council") or ""
+    council_text = _area_name(view.council) if view.council else typed
+    panel = map_panel(view, measures)
+    if typed.strip() and view.council is None:
+        panel = _unmatched(typed) + panel
     return (
-        *selection_options(options),
-        s.measure_id, s.period, s.age_band, s.client_group, view.view,
-        map_panel(view, measures), view.query())
+        *selection_options(options_for(catalogue, s)),
+        s.measure_id, s.period, s.age_band, s.client_group, view.view, view.region or ALL_ENGLAND, council_text,
+        panel, view.query())
 
 
 def clicked_code(click_data: dict | None) -> str | None:

@@ -1,5 +1,6 @@
 """The Map page on the full dataset: hexes per council, the layout chosen for the period and
-named on the page, the boundary view, URL state, and a click through to a council's profile."""
+described on the page (never by its file name), the boundary view, URL state, and a click
+through to a council's profile."""
 from __future__ import annotations
 
 import re
@@ -21,12 +22,16 @@ def councils_drawn(page) -> int:
         " && traces[i].querySelector('path.js-fill').getAttribute('d').length > 20).length; }")
 
 
-def choose(page, group: str, option: str) -> None:
-    before = page.locator("#map-geography").inner_text() + page.locator("#map-description").inner_text()
-    page.get_by_role("group", name=group).get_by_role("radio", name=option, exact=True).check()
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a labelled select (opening "More options" first if it is behind it)."""
+    before = page.locator("#map-geography").text_content() + page.locator("#map-description").text_content()
+    select = page.get_by_label(label, exact=True)
+    if not select.is_visible():
+        page.locator("#map-controls details.more > summary").click()
+    select.select_option(label=option)
     page.wait_for_function(
         "before => { const g = document.querySelector('#map-geography'), d = document.querySelector('#map-description');"
-        " return g && d && g.innerText + d.innerText !== before; }", arg=before)
+        " return g && d && g.textContent + d.textContent !== before; }", arg=before)
     wait_for_map(page)
 
 
@@ -36,16 +41,19 @@ def test_hexes_layout_by_period_boundaries_view_and_saved_url(page, full_url):
     assert councils_drawn(page) == 153                          # the 2023 layout's English councils
     geography = page.locator("#map-geography").inner_text()
     assert geography.startswith("Hex cartogram on April 2023 boundaries (valid 2023-24 to 2024-25): "
-                                "layout uk-utla-2023.hexjson (153 councils)")
+                                "a hex layout of 2023 councils (153 councils), the best match of 2 layouts")
+    assert ".hexjson" not in page.locator("main").inner_text()          # no file names in public text
     assert page.locator("#map-title").inner_text().splitlines() == [
         "Adults receiving self-directed support: All adults (18+), 2024-25",
         "One hexagon per council, April 2023 boundaries (valid 2023-24 to 2024-25)"]
-    description = page.locator("#map-description").inner_text()
+    # The text alternative waits in a native <details> under the chart, after the share links.
+    assert page.locator("figure.chart details.text-alternative > summary").inner_text() == "The map in words"
+    description = page.locator("#map-description").text_content()
     assert description.startswith("Hex cartogram of adults receiving self-directed support, all adults (18+), "
                                   "2024-25, darker for higher values. 152 councils have a value")
     assert "No data for 1: Isles of Scilly." in description
     assert page.locator("#map-empty").inner_text() == "Isles of Scilly (E06000053)"
-    assert "Adults receiving" in page.locator("#map-chart .colorbar").text_content()
+    assert "100.0%" in page.locator("#map-chart .colorbar").text_content()     # one decimal place
     assert page.locator("#map-table tbody tr").count() == 154     # 152 values, Isles of Scilly [x], England
     assert_accessible(page)
 
@@ -53,7 +61,7 @@ def test_hexes_layout_by_period_boundaries_view_and_saved_url(page, full_url):
     assert "period=2017-18" in page.url
     geography = page.locator("#map-geography").inner_text()
     assert geography.startswith("Hex cartogram on April 2019 boundaries (valid 2019-20): "
-                                "layout uk-upper-tier-local-authorities.hexjson (151 councils)")
+                                "a hex layout of 2019 councils (151 councils)")
     assert "2017-18 is outside the years this layout fits" in geography
     assert councils_drawn(page) == 151
     unplaced = page.locator("#map-unplaced").inner_text()
@@ -63,18 +71,18 @@ def test_hexes_layout_by_period_boundaries_view_and_saved_url(page, full_url):
         "Bournemouth, Christchurch and Poole (E06000058); created by a merger on 1 April 2019",
         "Dorset (E06000059); created by a split on 1 April 2019"]
 
-    choose(page, "Map", "Boundaries")
+    choose(page, "Map type", "Boundaries")
     assert "view=boundaries" in page.url
     assert page.locator("#map-geography").inner_text().startswith(
-        "Boundary map of council boundaries in force in 2017-18 (1 April 2017): 152 councils from topo.json")
+        "Boundary map of council boundaries in force in 2017-18 (1 April 2017): 152 councils, outlines simplified.")
     assert councils_drawn(page) == 152
-    assert page.locator("#map-description").inner_text().startswith("Boundary map of adults receiving")
+    assert page.locator("#map-description").text_content().startswith("Boundary map of adults receiving")
     assert page.locator("#map-unplaced").count() == 0          # the 2017 boundaries have every council
 
     page.goto(page.url)
     wait_for_map(page)
-    assert page.get_by_role("radio", name="2017-18").is_checked()
-    assert page.get_by_role("radio", name="Boundaries").is_checked()
+    assert page.get_by_label("Year (to 31 March)", exact=True).input_value() == "2017-18"
+    assert page.get_by_label("Map type", exact=True).input_value() == "boundaries"
     assert page.locator("#map-geography").inner_text().startswith("Boundary map of council boundaries in force "
                                                                   "in 2017-18")
     assert councils_drawn(page) == 152
@@ -124,8 +132,11 @@ def test_a_year_the_publisher_says_is_not_comparable_says_so_under_the_map_and_m
     assert trace == [".", 2.5]
     fill = page.locator("#map-chart .scatterlayer .trace").nth(index).locator("path.js-fill")
     assert "url(" in fill.evaluate("path => getComputedStyle(path).fill")          # the dot pattern, drawn
-    assert "\u26a022" in page.locator("#map-chart .scatterlayer").text_content()
-    assert "\u26a0 Caveat: see below the map (dotted)" in page.locator("#map-chart g.legend").text_content()
+    assert "\u26a022.2" in page.locator("#map-chart .scatterlayer").text_content()
+    # The key above the map (the legend, where a phone shows it first) names the dotting.
+    key = page.locator("#map-key")
+    assert "\u26a0 Caveat: see below the map (dotted)" in key.inner_text()
+    assert key.bounding_box()["y"] < page.locator("#map-chart .scatterlayer").bounding_box()["y"]
     fill.scroll_into_view_if_needed()
     box = fill.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -137,7 +148,7 @@ def test_a_year_the_publisher_says_is_not_comparable_says_so_under_the_map_and_m
     assert cells[3] == "22.2% \u26a0" and cells[7] == "\u26a0 not compared: see the caveat"
     assert cells[9] == ("\u26a0 Not comparable between councils; Self-directed support reported equal to "
                         "direct payments")
-    assert "Dotted for a caveat of their own (23)" in page.locator("#map-description").inner_text()
+    assert "Dotted for a caveat of their own (23)" in page.locator("#map-description").text_content()
     assert_accessible(page)
     # On a phone the map fills the width: the box is no taller than the map needs, the colour scale
     # sits above it, and value labels (too big for a hex there) give way to the dots.

@@ -196,8 +196,10 @@ def test_the_2024_25_map_marks_gateshead_and_gives_its_caveat(full_app, monkeypa
     # Leeds carries only the caveat every council shares this year: said once, under the map.
     assert leeds.fillpattern.shape is None and leeds.line.width != CAVEAT_OUTLINE["width"]
     labels = [text for trace in figure.data if trace.mode == "text" for text in trace.text]
-    assert "\u26a022" in labels and sum(label.startswith("\u26a0") for label in labels) == 23
-    assert "\u26a0 Caveat: see below the map (dotted)" in [t.name for t in figure.data if t.showlegend]
+    assert "\u26a022.2" in labels and sum(label.startswith("\u26a0") for label in labels) == 23   # one decimal
+    # The page's key above the map names the dotting (images and embeds keep Plotly's legend).
+    assert "\u26a0 Caveat: see below the map (dotted)" in _text(find(panel, "map-key"))
+    assert not any(t.showlegend for t in figure.data)
     caveats = _text(find(panel, "map-caveats"))
     assert caveats.startswith("Caveats \u26a0 Not comparable between councils (")
     assert "\u26a0 Self-directed support reported equal to direct payments (" in caveats

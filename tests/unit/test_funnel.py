@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from dashboards import funnel_limits as fl
-from dashboards.figures.funnel import describe_funnel, funnel_data, funnel_figure, method_text, position_words
+from dashboards.figures import HIGHLIGHT_COLOUR, HIGHLIGHT_OUTLINE
+from dashboards.figures.funnel import (describe_funnel, for_page, funnel_data, funnel_figure, in_region, method_text,
+                                       position_words)
 from dashboards.state import Selection
 from tests.wire_reading import find
 
@@ -169,6 +171,46 @@ def test_figure_has_limits_centre_and_a_trace_per_position_with_codes_for_click_
                                          ""]      # no caveat line
     assert figure.data[5].marker.color == "#B35200"
     assert figure.layout.legend.title.text.startswith("Unadjusted limits (exact binomial)")
+    assert figure.layout.yaxis.tickformat == ".1f"             # one decimal place, as every percentage
+    assert figure.layout.annotations == ()                     # no reader's council asked for
+    # On the page the legend sits above the plot (a phone shows it before the points) and the title
+    # is text above the chart; images keep both where their frame expects them.
+    page = for_page(figure)
+    assert (page.layout.legend.y, page.layout.legend.yanchor, page.layout.legend.yref) == (1.02, "bottom", "paper")
+    assert page.layout.title.text is None and figure.layout.title.text == "t"
+    assert (figure.layout.legend.y, figure.layout.legend.yref) == (0, "container")
+
+
+def test_the_readers_council_is_a_diamond_in_the_highlight_colour_named_beside_it():
+    councils = _councils([60.0, 50.0, 20.0, 55.0], [600, 5000, 200, 55], [1000, 10000, 1000, 100],
+                         ["High", "Centre", "Low", "Small"])
+    data = funnel_data(councils, 50.0, adjusted=False)
+    figure = funnel_figure(data, centre=50.0, centre_name="England", title="t", value_title="v",
+                           denominator_title="d", limits_name="Unadjusted limits (exact binomial)",
+                           highlight="E06000002")
+    mine = figure.data[-1]                                # drawn last, on top of its own marker
+    assert mine.name == "◆ Low (your council)" and list(mine.x) == [1000] and list(mine.y) == [20.0]
+    assert mine.marker.color == HIGHLIGHT_COLOUR and mine.marker.line.color == HIGHLIGHT_OUTLINE
+    assert mine.customdata[0][0] == "E06000002"           # its hover and click are the council's
+    [label] = figure.layout.annotations
+    assert (label.text, label.x, label.y) == ("◆ Low (your council)", 1000, 20.0)
+    assert label.xanchor == "left"                        # near the left edge: the label runs right
+    text = describe_funnel(data, what="uptake", centre_name="England", centre=50.0,
+                           limits_name="Unadjusted limits (exact binomial)", highlight="E06000002")
+    assert "of 50.0%. Your council, Low: 20.0% (200 of 1,000), \u25bc Below the 99.8% limit. Outside" in text
+    import plotly.graph_objects as go
+    go.Figure(figure.to_dict())                           # valid in full
+
+
+def test_a_regions_councils_are_placed_against_englands_limits():
+    councils = _councils([60.0, 50.0, 20.0, 55.0, None], [600, 5000, 200, 55, None], [1000, 10000, 1000, 100, None])
+    councils["region_code"] = ["E12000001", "E12000002", "E12000001", "E12000002", "E12000001"]
+    england = funnel_data(councils, 50.0, adjusted=True)
+    region = in_region(england, "E12000001")
+    assert list(region.points["area_code"]) == ["E06000000", "E06000002"]
+    assert list(region.not_plotted["area_code"]) == ["E06000004"]
+    assert region.funnel is england.funnel                # the estimate and the limits are England's
+    pd.testing.assert_frame_equal(region.grid, england.grid)
 
 
 # --- the page: URL state and callbacks --------------------------------------------------------
@@ -205,8 +247,8 @@ def full_app(full_db):
 
 def test_callback_on_the_full_data_adjusts_limits_and_writes_the_url(full_app):
     outputs = dict(zip(["periods", "bands", "groups", "measure", "period", "age_band", "client_group",
-                        "limits", "panel", "search"],
-                       page.update_funnel("sds_users", "2020-21", "all", "all", "unadjusted")))
+                        "limits", "region", "council", "panel", "search"],
+                       page.update_funnel("sds_users", "2020-21", "all", "all", "unadjusted", "E92000001", "")))
     assert outputs["search"] == "?measure=sds_users&period=2020-21&age_band=all&client_group=all&limits=unadjusted"
     figure, method = find(outputs["panel"], "funnel-chart").figure, find(outputs["panel"], "funnel-method").children
     points = sum(len(trace.x) for trace in figure.data if trace.mode == "markers")
@@ -214,7 +256,8 @@ def test_callback_on_the_full_data_adjusts_limits_and_writes_the_url(full_app):
     assert figure.data[2].name == "England 92.2%"
     assert method.startswith("Limits shown: unadjusted, exact binomial 95% and 99.8% limits around England's "
                              "value (92.2%)")
-    adjusted = dict(zip(outputs, page.update_funnel("sds_users", "2020-21", "all", "all", "adjusted")))
+    adjusted = dict(zip(outputs, page.update_funnel("sds_users", "2020-21", "all", "all", "adjusted", "E92000001",
+                                                    "")))
     adjusted_method = find(adjusted["panel"], "funnel-method").children
     assert adjusted["search"].endswith("&limits=adjusted")
     assert adjusted_method.startswith("Limits shown: adjusted for over-dispersion")
@@ -228,6 +271,39 @@ def test_callback_on_the_full_data_adjusts_limits_and_writes_the_url(full_app):
     assert narrow.y[-1] == pytest.approx(91.4, abs=0.1) and wide.y[-1] == pytest.approx(71.5, abs=0.1)
     rows = find(adjusted["panel"], "funnel-table")["props"]["children"][2]["props"]["children"]   # wire-form body
     assert len(rows) >= 151 and rows[-1]["props"]["children"][0]["props"]["children"] == "England"
+    # The first and last ten councils are shown, the rest wait behind "Show all".
+    classes = [row["props"]["className"].split() for row in rows[:-1]]
+    assert [n for n, c in enumerate(classes) if "extra" not in c] == [*range(10), *range(len(rows) - 11, len(rows) - 1)]
+    assert _text(find(adjusted["panel"], "funnel-table-show-all")).startswith(f"Show all {len(rows) - 1} councils")
+
+
+def test_typing_a_council_keeps_the_view_and_marks_it_and_a_region_limits_the_points(full_app):
+    outputs = dict(zip(["periods", "bands", "groups", "measure", "period", "age_band", "client_group",
+                        "limits", "region", "council", "panel", "search"],
+                       page.update_funnel("dp_users", "2021-22", "18-64", "all", "adjusted", "E12000001", "gateshead")))
+    assert outputs["search"] == ("?measure=dp_users&period=2021-22&age_band=18-64&client_group=all&limits=adjusted"
+                                 "&region=E12000001&council=E08000037")
+    assert (outputs["council"], outputs["region"], outputs["limits"]) == ("Gateshead", "E12000001", "adjusted")
+    figure = find(outputs["panel"], "funnel-chart").figure
+    plotted = {row[0] for trace in figure.data if trace.mode == "markers" for row in trace.customdata}
+    regions = page._places()[1].set_index("area_code")["region_code"]
+    assert len(plotted) == 12 and {regions[code] for code in plotted} == {"E12000001"}
+    assert figure.data[-1].name == "◆ Gateshead (your council)"
+    assert [note.text for note in figure.layout.annotations] == ["◆ Gateshead (your council)"]
+    # England's centre and limits: the same lines as the funnel of all England.
+    england = dict(zip(outputs, page.update_funnel("dp_users", "2021-22", "18-64", "all", "adjusted", "E92000001", "")))
+    everyone = find(england["panel"], "funnel-chart").figure
+    assert figure.data[0].y == everyone.data[0].y and figure.data[2].name == everyone.data[2].name
+    row = next(cells for cells in wire_table_cells(outputs["panel"], "funnel-table") if cells[1] == "E08000037")
+    assert row[0] == "◆ Gateshead (your council)"
+    highlighted = [r for r in find(outputs["panel"], "funnel-table")["props"]["children"][2]["props"]["children"]
+                   if "highlight" in r["props"]["className"].split()]
+    assert len(highlighted) == 1
+    # A name that is no council: the view stays, and the page says so.
+    unknown = dict(zip(outputs, page.update_funnel("dp_users", "2021-22", "18-64", "all", "adjusted", "E92000001",
+                                                   "Atlantis")))
+    assert unknown["search"].endswith("&limits=adjusted") and unknown["council"] == "Atlantis"
+    assert find(unknown["panel"], "funnel-council-message").children.startswith("No council is called “Atlantis”")
 
 
 
@@ -270,7 +346,7 @@ def test_funnel_csv_is_exactly_the_tables_rows_and_the_plotted_points(full_db):
         [cells[2] for cells in table]
     # Plotted councils (the one a caveat keeps from comparison last), then the one listed as not
     # plotted (Hackney, [x]), then England, the centre line.
-    figure = panel[0].children[0].figure
+    figure = find(panel, "funnel-chart").figure
     plotted = {row[0]: y for trace in figure.data if trace.mode == "markers"
                for row, y in zip(trace.customdata, trace.y)}
     councils = rows[rows["area_type"] == "council"]
@@ -322,7 +398,9 @@ def test_funnel_refuses_an_unknown_measure_limits_or_parameter(full_db):
     for query, words in [("?measure=nonsense", "measure='nonsense' is not available"),
                          ("?measure=dp_recipients", "measure='dp_recipients' is not available"),   # a count
                          ("?limits=wide", "limits='wide' is not available"),
-                         ("?colour=red", "Unknown parameter for the funnel view: 'colour'")]:
+                         ("?colour=red", "Unknown parameter for the funnel view: 'colour'"),
+                         ("?region=London", "region='London' is not a region"),
+                         ("?council=Atlantis", "council='Atlantis' is not a council")]:
         response = client.get("/download/funnel.csv" + query)
         assert response.status_code == 400 and response.get_json()["error"].startswith(words), query
     with pytest.raises(ChartRequestError) as refused:

@@ -10,8 +10,10 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboards import geography as geo
-from dashboards.figures.map import (COLOURSCALE, NO_DATA_PATTERN, _luminance, area_map, colour_at, contrast,
-                                    describe_map, hex_units, text_colour)
+from dashboards.figures import HIGHLIGHT_COLOUR, HIGHLIGHT_OUTLINE
+from dashboards.figures.map import (COLOURSCALE, NAMED_UNITS, NO_DATA_PATTERN, _luminance, area_map, area_map_spec,
+                                    colour_at, contrast, describe_map, for_page, hex_units, key_items, label_side,
+                                    text_colour)
 from dashboards.pages.map import MapView, clicked_code, resolve_map
 from dashboards.state import Selection
 
@@ -305,8 +307,9 @@ def test_area_map_draws_one_clickable_polygon_per_council_and_hatches_no_data():
     assert fills[1].name == ("Middlesbrough (E06000002)<br>80.0% \u2020<br>better than England"
                              "<br>Click for the council's profile")
     assert fills[2].name.startswith("E06000003 (E06000003)<br>no data")
+    # A few hexes (a region's map) name their council as well as the value, one decimal place.
     labels = sorted(x for t in figure.data if t.mode == "text" for x in t.text)
-    assert labels == ["40", "80"]
+    assert labels == ["Hartlepool<br>40.0", "Middlesbrough<br>80.0"]
     scale = [t for t in figure.data if t.marker is not None and t.marker.showscale][0]
     assert scale.marker.colorbar.title.text == "Adults receiving<br>self-directed support<br>(%)"
     assert (scale.marker.cmin, scale.marker.cmax) == (40, 80)
@@ -320,6 +323,63 @@ def test_area_map_draws_one_clickable_polygon_per_council_and_hatches_no_data():
     go.Figure(figure.to_dict())          # valid in full
 
 
+def _many_units(count: int) -> pd.DataFrame:
+    codes = [f"E06{n:06d}" for n in range(1, count + 1)]
+    hexmap = _hexmap(codes, "many.hexjson")
+    placed = pd.DataFrame({"geo_code": codes, "area_code": codes, "area_name": [f"Council {n}" for n in range(count)],
+                           "value": [50 + n / 7 for n in range(count)], "value_status": "published", "note": None,
+                           "compared_with_england": "similar"})
+    return hex_units(hexmap, placed)
+
+
+def test_a_map_of_all_england_labels_values_with_one_decimal_place_and_no_names():
+    units = _many_units(NAMED_UNITS + 1)
+    spec = area_map_spec(units, title="T", subtitle="S", colour_title="C", unit="percent", kind="hex")
+    labels = [text for trace in spec["data"] if trace.get("mode") == "text" for text in trace["text"]]
+    assert len(labels) == NAMED_UNITS + 1 and labels[:3] == ["50.0", "50.1", "50.3"]
+    scale = next(trace for trace in spec["data"] if trace.get("name") == "colour scale")
+    assert scale["marker"]["colorbar"]["tickformat"] == ".1f"          # "60.0%", as every percentage
+    assert spec["layout"]["annotations"] == []                          # no council of the reader's
+
+
+def test_the_readers_council_is_outlined_on_top_named_and_keyed():
+    units = _many_units(60)
+    spec = area_map_spec(units, title="T", subtitle="S", colour_title="C", unit="percent", kind="hex",
+                         highlight="E06000059")
+    polygons = [trace for trace in spec["data"] if trace.get("meta", "").startswith("E06")]
+    mine = polygons[-1]                         # drawn last: no neighbour covers its outline
+    assert mine["meta"] == "E06000059" and mine["line"] == {"color": HIGHLIGHT_OUTLINE, "width": 6}
+    assert all(trace["line"]["width"] < 6 for trace in polygons[:-1])
+    inner = spec["data"][spec["data"].index(mine) + 1]
+    assert inner["line"] == {"color": HIGHLIGHT_COLOUR, "width": 3} and inner["hoverinfo"] == "skip"
+    [label] = spec["layout"]["annotations"]
+    assert label["text"] == "◆ Council 58 (your council)"
+    assert (label["x"], label["y"]) == (units.set_index("area_code").at["E06000059", "cx"],
+                                        units.set_index("area_code").at["E06000059", "cy"])
+    # The page draws the legend as a key above the map; the reader's council is in it.
+    assert key_items(spec) == [("◆ Council 58 (your council): outlined", "highlight")]
+    page = for_page(spec)
+    assert not any(trace.get("showlegend") for trace in page["data"]) and page["layout"]["showlegend"] is False
+    assert "title" not in page["layout"] and page["layout"]["annotations"] == [label]
+    go.Figure(spec)                                                     # valid in full
+
+
+def test_a_label_beside_a_point_stays_on_a_narrow_chart():
+    assert label_side(1, 0, 30) == ("left", 24)            # left third: the label runs right
+    assert label_side(15, 0, 30) == ("center", 0)
+    assert label_side(29, 0, 30) == ("right", -24)         # right third: it runs left
+
+
+def test_a_regions_map_keeps_englands_colour_scale():
+    units = _many_units(5)
+    spec = area_map_spec(units, title="T", subtitle="S", colour_title="C", unit="percent", kind="hex",
+                         colour_range=(6.0, 100.0))
+    scale = next(trace for trace in spec["data"] if trace.get("name") == "colour scale")
+    assert (scale["marker"]["cmin"], scale["marker"]["cmax"]) == (6.0, 100.0)
+    fills = [trace["fillcolor"] for trace in spec["data"] if trace.get("meta", "").startswith("E06")]
+    assert fills[0] == colour_at((50.0 - 6) / 94)
+
+
 def test_describe_map_names_extremes_england_and_gaps():
     text = describe_map(_units(), what="adults receiving self-directed support, all adults (18+), 2024-25",
                         drawing="Hex cartogram", unit="percent", england_value=50.0)
@@ -328,6 +388,10 @@ def test_describe_map_names_extremes_england_and_gaps():
                     "Lowest: Hartlepool (40.0%). England: 50.0%; 1 councils above it and 1 below. Significantly "
                     "higher than England (95% interval): 1; significantly lower: 1; similar: 0. "
                     "No data for 1: E06000003.")
+    mine = describe_map(_units(), what="w", drawing="Hex cartogram", unit="percent", england_value=50.0,
+                        highlight="E06000001")
+    assert "Lowest: Hartlepool (40.0%). Your council, Hartlepool: 40.0%, ranked 2 of 2 drawn (outlined and " \
+           "labelled). England" in mine
 
 
 def test_a_click_names_a_council_code_or_nothing():
@@ -346,6 +410,33 @@ def test_map_view_round_trips_through_the_url():
     assert view == MapView(Selection("sds_users", "2017-18", "all", "all"), "boundaries")
     assert view.query() == "?measure=sds_users&period=2017-18&age_band=all&client_group=all&view=boundaries"
     assert resolve_map({"view": "globe"}, catalogue).view == "hex"
+    # The reader's region and council, by code or name; unknown ones are dropped by the page.
+    councils = pd.DataFrame({"area_code": ["E08000037", "E10000009", "E06000059"],
+                             "area_name": ["Gateshead", "Dorset", "Dorset"],
+                             "region_code": ["E12000001"] + ["E12000009"] * 2,
+                             "first_period": [None, None, "2019-20"], "last_period": [None, "2018-19", None]})
+    mine = resolve_map({"period": "2017-18", "region": "E12000001", "council": " gateshead "}, catalogue,
+                       ["E12000001"], councils)
+    assert (mine.region, mine.council) == ("E12000001", "E08000037")
+    assert mine.query().endswith("&view=hex&region=E12000001&council=E08000037")
+    assert resolve_map({"region": "E12000099", "council": "Atlantis"}, catalogue, ["E12000001"], councils) == \
+        MapView(Selection("sds_users", "2024-25", "all", "all"), "hex")
+
+
+def test_a_council_is_found_by_code_or_name_and_a_shared_name_by_year():
+    councils = pd.DataFrame({"area_code": ["E08000037", "E10000009", "E06000059"],
+                             "area_name": ["Gateshead", "Dorset", "Dorset"],
+                             "first_period": [None, None, "2019-20"], "last_period": [None, "2018-19", None]})
+    assert geo.council_code("E08000037", councils) == "E08000037"
+    assert geo.council_code("  GATESHEAD ", councils) == "E08000037"
+    assert geo.council_code("Dorset", councils, "2017-18") == "E10000009"      # the county, then
+    assert geo.council_code("Dorset", councils, "2024-25") == "E06000059"
+    assert geo.council_code("Dorset", councils) == "E06000059"                 # no year: the newest
+    assert geo.council_code("Atlantis", councils) is None and geo.council_code("", councils) is None
+    areas = councils.assign(region_code=["E12000001", "E12000009", "E12000009"])
+    assert geo.region_of(["E08000037", "E06000059", "E10000002", "E99999999"], areas,
+                         {"E10000002": frozenset({"E10000002", "E06000059"})}) == \
+        ["E12000001", "E12000009", "E12000009", None]
 
 
 def test_without_geography_the_page_says_what_to_set_and_still_shows_the_table(monkeypatch, tmp_path, bundled_db):
@@ -438,12 +529,14 @@ def test_map_xlsx_about_sheet_states_the_layout_and_colour_scale(full_client):
     assert about["Title"] == ("Adults receiving self-directed support: All adults (18+), 2024-25, councils in "
                               "England, one hexagon per council, April 2023 boundaries (valid 2023-24 to 2024-25)")
     assert about["Method"].startswith("Hex cartogram on April 2023 boundaries (valid 2023-24 to 2024-25): "
-                                      "layout uk-utla-2023.hexjson (153 councils)")
+                                      "a hex layout of 2023 councils (153 councils), the best match of 2 layouts")
+    assert ".hexjson" not in about["Method"] and "topo.json" not in about["Method"]     # no file names
     assert "The scale runs from 6.0% (lightest) to 100.0% (darkest)" in about["Method"]
     assert about["Description"].startswith("Hex cartogram of adults receiving self-directed support")
     boundaries = dict(load_workbook(io.BytesIO(full_client.get(
         "/download/map.xlsx" + HEX_2017.replace("hex", "boundaries")).data))["about"].values)
-    assert boundaries["Method"].startswith("Boundary map of council boundaries in force in 2017-18 (1 April 2017)")
+    assert boundaries["Method"].startswith("Boundary map of council boundaries in force in 2017-18 (1 April 2017): "
+                                           "152 councils, outlines simplified.")
     assert boundaries["Query URL"].endswith("/map" + HEX_2017.replace("hex", "boundaries"))
 
 
@@ -462,3 +555,50 @@ def test_map_refuses_an_unknown_measure_view_or_parameter(full_client):
     with pytest.raises(ChartRequestError) as refused:
         chart_for("map", {"colour": "red"})
     assert refused.value.status == 400 and refused.value.valid == page.CONTROLS
+
+
+def test_a_regions_map_zooms_to_its_councils_with_englands_scale_and_marks_the_readers_council(full_client):
+    from dashboards.charts import chart_for
+    from dashboards.pages import map as page
+    from tests.wire_reading import find
+
+    england = chart_for("map", {"period": "2024-25"})
+    chart = chart_for("map", {"period": "2024-25", "region": "E12000001", "council": "gateshead"})
+    assert chart.query == ("?measure=sds_users&period=2024-25&age_band=all&client_group=all&view=hex"
+                           "&region=E12000001&council=E08000037")          # the name, as its code
+    councils = chart.rows[chart.rows["area_type"] == "council"]
+    assert len(councils) == 12 and set(councils["region_code"]) == {"E12000001"}
+    assert list(chart.rows["area_code"][-2:]) == ["E12000001", "E92000001"]  # the region, then England
+    drawn = {trace["meta"] for trace in chart.figure["data"] if str(trace.get("meta", "")).startswith("E")}
+    assert drawn == set(councils["area_code"])
+    scale = next(t for t in chart.figure["data"] if t.get("name") == "colour scale")["marker"]
+    england_scale = next(t for t in england.figure["data"] if t.get("name") == "colour scale")["marker"]
+    assert (scale["cmin"], scale["cmax"]) == (england_scale["cmin"], england_scale["cmax"]) == (6.0, 100.0)
+    assert [note["text"] for note in chart.figure["layout"]["annotations"]] == ["\u25c6 Gateshead (your council)"]
+    assert chart.subtitle.endswith(", Gateshead highlighted")
+    assert "Zoomed to the 12 councils of North East." in chart.method
+    # 2024-25 figures are not comparable between councils: the reader's council is not ranked.
+    assert "Your council, Gateshead: 22.2% (outlined and labelled)." in chart.description
+    # The page's table marks the reader's row; its share links keep region and council.
+    catalogue, measures = page._reference()
+    view = page.resolve_map({"period": "2024-25", "region": "E12000001", "council": "E08000037"}, catalogue,
+                            ["E12000001"], page._places()[1])
+    panel = page.map_panel(view, measures)
+    rows = find(panel, "map-table")["props"]["children"][2]["props"]["children"]
+    mine = [row for row in rows if "highlight" in row["props"]["className"].split()]
+    assert len(mine) == 1 and _text(mine[0]).startswith("12\u25c6 Gateshead (your council)E08000037")
+    assert find(panel, "map-download-csv").href == "/download/map.csv" + chart.query
+    response = full_client.get("/download/map.csv" + chart.query)
+    import io
+    downloaded = pd.read_csv(io.StringIO(response.data.decode("utf-8")), dtype={"area_code": str})
+    assert response.status_code == 200 and list(downloaded["area_code"]) == list(chart.rows["area_code"])
+
+
+def test_an_unknown_region_or_council_is_refused_not_dropped(full_client):
+    for query, words in [("?region=E12000099", "region='E12000099' is not a region"),
+                         ("?council=Atlantis", "council='Atlantis' is not a council")]:
+        response = full_client.get("/download/map.csv" + query)
+        assert response.status_code == 400 and response.get_json()["error"].startswith(words), query
+    assert full_client.get("/download/map.csv?region=E92000001").status_code == 200     # all England, said so
+    embed = full_client.get("/embed/map?period=2024-25&council=E08000037").data.decode()
+    assert "Gateshead (your council)" in embed and "Gateshead highlighted" in embed
