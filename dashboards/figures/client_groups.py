@@ -9,7 +9,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import FONT, axis_suffix, format_value, is_missing
+from . import FONT, HIGHLIGHT_COLOUR, axis_suffix, format_value, highlight_label, is_missing
 
 # One colour and marker per client group, fixed so a group looks the same in every view.
 # Colours are at least 3:1 against white (WCAG 1.4.11); the marker shape and the legend carry
@@ -26,11 +26,21 @@ GROUP_STYLES = {
     "other_vulnerable": ("#1d4f91", "hexagon"),
 }
 CONNECTOR = "#9a9a9a"           # decorative: the dots and their legend carry the values
+LEGEND_WIDTH = 30               # characters a legend line holds on a 390 px phone
+NAME_WIDTH = 16                 # characters of a council's name per line on the y axis (when rows are tall)
+CROWDED = 40                    # more rows than this are drawn 17 px apart, one line each
 AREA_TYPE_MARKERS = {"council": "circle", "region": "square", "country": "diamond"}
 
 
 # Tick labels read as the table's values do: 20%, £2,000k, £5m.
 MONEY_AFFIXES = {"gbp_thousands": ("£", "k"), "gbp_millions": ("£", "m"), "gbp_per_head": ("£", "")}
+
+
+# The x axis says the unit only: the chart's title (page text, or the image's own) names the measure,
+# and a long axis title would run off a phone's screen.
+AXIS_TITLES = {"percent": "Percentage of people", "count": "Number of people", "rate_per_100000": "Per 100,000 people",
+               "gbp_thousands": "Thousands of pounds", "gbp_millions": "Millions of pounds",
+               "gbp_per_head": "Pounds per head"}
 
 
 def axis_affixes(unit: str) -> dict:
@@ -42,12 +52,96 @@ def group_style(client_group: str) -> tuple[str, str]:
     return GROUP_STYLES.get(client_group, ("#1a1a1a", "circle-open"))
 
 
-def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], title: str,
-              value_title: str, unit: str = "percent") -> go.Figure:
+def _legend_name(text: str) -> str:
+    """A legend entry in lines a phone can show: Plotly never wraps legend text."""
+    return "<br>".join(textwrap.wrap(text, LEGEND_WIDTH))
+
+
+def _axis_name(name: str, highlight: str | None, crowded: bool) -> str:
+    """A council's name on the y axis; the reader's council marked. Long names wrap onto two
+    lines where rows are tall enough, so on a phone the names leave the plot room."""
+    label = highlight_label(name) if name == highlight else name
+    return label if crowded else "<br>".join(textwrap.wrap(label, NAME_WIDTH, break_on_hyphens=False))
+
+
+def _rows_drawn(records: list[dict], order: list[str]) -> list[str]:
+    present = {r["area_name"] for r in records}
+    return [a for a in order if a in present]
+
+
+def _connectors(records: list[dict], rows: list[str], shown: dict[str, str]) -> list[dict]:
+    """A grey line from each council's lowest to its highest client group."""
+    by_area: dict[str, list[float]] = {}
+    for r in records:
+        by_area.setdefault(r["area_name"], []).append(r["value"])
+    xs, ys = [], []
+    for name in rows:
+        low, high = min(by_area[name]), max(by_area[name])
+        if high > low:
+            xs += [low, high, None]
+            ys += [shown[name], shown[name], None]
+    if not xs:
+        return []
+    return [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": CONNECTOR, "width": 2},
+             "hoverinfo": "skip", "showlegend": False, "name": "range across client groups"}]
+
+
+def _group_markers(records: list[dict], shown: dict[str, str], unit: str) -> tuple[list[dict], set[str]]:
+    """One marker trace per client-group column; and the columns drawn."""
+    columns: dict[str, dict] = {}
+    for r in records:
+        columns.setdefault(r["column"], {"label": r["label"], "client_group": r["client_group"], "x": [], "y": []})
+        columns[r["column"]]["x"].append(r["value"])
+        columns[r["column"]]["y"].append(shown[r["area_name"]])
+    traces = []
+    for column in columns.values():
+        colour, symbol = group_style(column["client_group"])
+        traces.append({"type": "scatter", "x": column["x"], "y": column["y"], "mode": "markers",
+                       "name": _legend_name(column["label"]),
+                       "marker": {"color": colour, "symbol": symbol, "size": 11,
+                                  "line": {"color": "#ffffff", "width": 1}},
+                       "text": [format_value(x, unit) for x in column["x"]],
+                       "hovertemplate": "%{y}, " + column["label"] + ": %{text}<extra></extra>"})
+    return traces, set(columns)
+
+
+def _england_lines(england: pd.DataFrame, drawn: set[str], unit: str) -> list[dict]:
+    """England's value for each drawn column as a dashed vertical line in the group's colour,
+    named in the legend ("England, mental health (18-64): 14.6%"): a label over the plot would
+    run off a phone's screen. Drawn on a second y axis spanning the plot's height (0 to 1)."""
+    lines = []
+    for row in england[["column", "label", "client_group", "value"]].to_dict("records"):
+        if row["column"] not in drawn or is_missing(row["value"]):
+            continue
+        colour, _ = group_style(row["client_group"])
+        name = f"England, {row['label'].lower()}: {format_value(row['value'], unit)}"
+        lines.append({"type": "scatter", "x": [row["value"], row["value"]], "y": [0, 1], "yaxis": "y2",
+                      "mode": "lines", "name": _legend_name(name), "meta": f"england-{row['column']}",
+                      "line": {"dash": "dash", "color": colour, "width": 2},
+                      "hovertemplate": name + "<extra></extra>"})
+    return lines
+
+
+def _highlight_band(rows: list[str], highlight: str | None) -> list[dict]:
+    """A band in the highlight colour behind the reader's council's row (its label names it too)."""
+    if highlight not in rows:
+        return []
+    position = rows[::-1].index(highlight)          # the category axis counts from the bottom
+    return [{"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": position - 0.5,
+             "y1": position + 0.5, "fillcolor": HIGHLIGHT_COLOUR, "opacity": 0.35, "layer": "below",
+             "line": {"width": 0}, "name": "your-council"}]
+
+
+def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], unit: str = "percent",
+              highlight: str | None = None, value_title: str | None = None) -> go.Figure:
     """One row per council (top to bottom in `order`), one marker per client group, a grey
     line joining a council's lowest and highest group, and England's value for each group
-    as a dashed vertical line in the group's colour (percentages only: counts have no
-    comparable England line).
+    as a dashed vertical line in the group's colour, named in the legend (percentages only:
+    counts have no comparable England line). `highlight` (an area name) is the reader's
+    council: its row is named "\u25c6 <name> (your council)" and banded in HIGHLIGHT_COLOUR.
+
+    No title: the page and the embed print it as text above the chart (it wraps on a phone),
+    and images add their own. The legend sits above the plot, where a phone shows it first.
 
     values: area_name, column, label, client_group, value (councils only).
     england: column, label, client_group, value (England's value per column).
@@ -57,63 +151,30 @@ def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], 
     """
     records = [r for r in values[["area_name", "column", "label", "client_group", "value"]].to_dict("records")
                if not is_missing(r["value"])]
-    present = {r["area_name"] for r in records}
-    shown_order = [a for a in order if a in present]
-    by_area: dict[str, list[float]] = {}
-    for r in records:
-        by_area.setdefault(r["area_name"], []).append(r["value"])
-    xs, ys = [], []
-    for name in shown_order:
-        low, high = min(by_area[name]), max(by_area[name])
-        if high > low:
-            xs += [low, high, None]
-            ys += [name, name, None]
-    traces: list[dict] = []
-    if xs:
-        traces.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines",
-                       "line": {"color": CONNECTOR, "width": 2}, "hoverinfo": "skip", "showlegend": False,
-                       "name": "range across client groups"})
-    columns: dict[str, dict] = {}
-    for r in records:
-        columns.setdefault(r["column"], {"label": r["label"], "client_group": r["client_group"], "x": [], "y": []})
-        columns[r["column"]]["x"].append(r["value"])
-        columns[r["column"]]["y"].append(r["area_name"])
-    for column in columns.values():
-        colour, symbol = group_style(column["client_group"])
-        traces.append({"type": "scatter", "x": column["x"], "y": column["y"], "mode": "markers",
-                       "name": column["label"],
-                       "marker": {"color": colour, "symbol": symbol, "size": 11,
-                                  "line": {"color": "#ffffff", "width": 1}},
-                       "text": [format_value(x, unit) for x in column["x"]],
-                       "hovertemplate": "%{y}, " + column["label"] + ": %{text}<extra></extra>"})
-    shapes, annotations = [], []
-    if unit == "percent":
-        shown = [r for r in england[["column", "label", "client_group", "value"]].to_dict("records")
-                 if r["column"] in columns and not is_missing(r["value"])]
-        for position, row in enumerate(shown):
-            colour, _ = group_style(row["client_group"])
-            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": row["value"], "x1": row["value"],
-                           "y0": 0, "y1": 1, "line": {"dash": "dash", "color": colour, "width": 2}})
-            annotations.append({"x": row["value"], "y": 1, "yref": "paper", "yanchor": "bottom", "xanchor": "left",
-                                "text": f"England, {row['label'].lower()}: {format_value(row['value'], unit)}",
-                                "yshift": 4 + 20 * position, "showarrow": False,
-                                "font": {"color": colour, "size": 13}, "name": f"england-{row['column']}"})
-    top = 40 + 20 * len(shapes)
-    rows = len(shown_order)
+    rows = _rows_drawn(records, order)
+    crowded = len(rows) > CROWDED
+    shown = {name: _axis_name(name, highlight, crowded) for name in rows}
+    markers, drawn = _group_markers(records, shown, unit)
+    lines = _england_lines(england, drawn, unit) if unit == "percent" else []
+    traces = _connectors(records, rows, shown) + markers + lines
     maximum = max((r["value"] for r in records), default=0)
     x_range = [0, 100] if unit == "percent" else [0, float(maximum or 1) * 1.08]
     layout = {
-        "title": {"text": title, "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "pad": {"t": 8}},
-        # The axis title in lines a phone can show; at most six ticks, so "£2,000k" labels do not collide.
-        "xaxis": {"title": {"text": "<br>".join(textwrap.wrap(value_title, 40))}, "range": x_range,
+        # The axis title in lines a phone can show; at most six ticks, so "\u00a32,000k" labels do not collide.
+        "xaxis": {"title": {"text": "<br>".join(textwrap.wrap(value_title or AXIS_TITLES.get(unit, ""), 24))},
+                  "range": x_range,
                   **axis_affixes(unit), "tickformat": ",", "nticks": 6, "side": "bottom", "gridcolor": "#d9d9d9"},
-        "yaxis": {"automargin": True, "categoryorder": "array", "categoryarray": shown_order[::-1],
-                  "tickfont": {"size": 12 if rows > 40 else 14}, "gridcolor": "#eeeeee"},
-        "shapes": shapes, "annotations": annotations,
-        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
-                   "title": {"text": "Client group:"}},
-        "margin": {"l": 10, "r": 30, "t": top + 40, "b": 110},
-        "height": max(360, (17 if rows > 40 else 28) * rows + top + 190),
+        # The range fixed to the rows: Plotly's own pads a long category axis by several empty rows.
+        "yaxis": {"automargin": True, "categoryorder": "array", "categoryarray": [shown[r] for r in rows[::-1]],
+                  "range": [-0.5, len(rows) - 0.5],
+                  "tickfont": {"size": 12 if crowded else 13}, "gridcolor": "#eeeeee"},
+        "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
+        "shapes": _highlight_band(rows, highlight),
+        # Above the plot, against the figure's top edge: Plotly makes room for it at any width.
+        "legend": {"orientation": "h", "xref": "container", "x": 0, "yref": "container", "y": 1, "yanchor": "top",
+                   "font": {"size": 13}},
+        "margin": {"l": 10, "r": 20, "t": 10, "b": 60},
+        "height": max(360, (17 if crowded else 34) * len(rows) + 150 + 24 * len(traces)),
         "plot_bgcolor": "white", "font": FONT}
     return go.Figure(data=traces, layout=layout, _validate=False)
 
@@ -173,11 +234,12 @@ def population_base(notes: list[object]) -> str | None:
     return bases[0] if len(bases) == 1 else "; ".join(bases)
 
 
-def investment_scatter(points: pd.DataFrame, *, period: str, uptake_label: str,
-                       base: str | None, value_title: str = "Receiving self-directed support (%)") -> go.Figure:
+def investment_scatter(points: pd.DataFrame, *, uptake_label: str, base: str | None,
+                       value_title: str = "Receiving self-directed support (%)") -> go.Figure:
     """Uptake (y, %) against investment in mental health services per head (x, GBP), one
     labelled point per area; marker shape by area type. The x axis title names the
-    population base the 'per head' divides by; uptake_label (what the uptake counts) heads it.
+    population base the 'per head' divides by. No title: the page prints it above the chart
+    (where it wraps on a phone); the legend sits above the plot.
 
     points: area_name, area_type, investment, uptake.
     """
@@ -194,11 +256,11 @@ def investment_scatter(points: pd.DataFrame, *, period: str, uptake_label: str,
             hovertemplate="%{text}: \u00a3%{x:,.2f} per head, %{y:.1f}%<extra></extra>"))
     base_text = f"per head of {base}" if base else "per head (population base not stated)"
     figure.update_layout(
-        title={"text": f"{uptake_label} against investment in mental health services, {period}", "x": 0},
-        xaxis={"title": f"Investment in adult mental health services, \u00a3 {base_text}", "tickprefix": "\u00a3"},
+        xaxis={"title": "<br>".join(textwrap.wrap(f"Investment in adult mental health services, \u00a3 {base_text}",
+                                                  40)), "tickprefix": "\u00a3"},
         yaxis={"title": value_title, "ticksuffix": "%", "rangemode": "tozero"},
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
-        margin={"l": 10, "r": 30, "t": 60, "b": 110}, height=460, plot_bgcolor="white", font=FONT)
+        legend={"orientation": "h", "yref": "container", "y": 1, "yanchor": "top", "x": 0},
+        margin={"l": 10, "r": 30, "t": 10, "b": 60}, height=460, plot_bgcolor="white", font=FONT)
     figure.update_xaxes(gridcolor="#d9d9d9")
     figure.update_yaxes(gridcolor="#d9d9d9", automargin=True)
     return figure

@@ -1,298 +1,77 @@
 """Client groups: the report's Table 3 as a live view. Councils (then the region, then
 England) by client group for a measure, year, age band and region: each cell the value and,
 for percentages, the gap to England's value for the same client group with its
-significance; sortable by name or any client-group column, all in the URL."""
+significance; sortable by name or any client-group column, all in the URL. `council=` (a
+code or name) marks the reader's council in the chart and the table.
+
+The chart comes first: one row of native selects, the chart's title as text (it wraps on a
+phone), the chart, its share links, its text alternative in a <details>, its caveats; then
+the table. The pure parts (views, columns, the table) are in client_groups_views.py."""
 from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass
 
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from .. import caveats, db
 from ..charts import Chart, ChartRequestError, register
-from ..components import caveat_list, message, note_text, page_shell, radio_group, source_line
+from ..components import caveat_list, control_bar, message, page_shell, select_control, source_line
 from ..context import warehouse
-from ..figures import CAVEAT_MARK, NOTE_MARK, format_value, is_missing, significance_style
+from ..figures import format_value, highlight_label
 from ..figures.client_groups import (describe_dots, describe_investment, dot_chart, investment_scatter,
                                      population_base)
-from ..labels import AGE_BANDS, CLIENT_GROUPS, flag_codes
+from ..labels import AGE_BANDS
 from ..routing import query_parameters
 from ..sharing import share_panel
-from ..state import DEFAULT_MEASURE, measure_order, pick
-from ..wire import element
+from .client_groups_views import (ALL_ENGLAND, BY_NAME, METHOD, ClientGroupView, Column, _mid_sentence, _notes,
+                                  arrange, cells_by_area, chart_frames, client_group_catalogue, client_group_table,
+                                  columns_for, method_for, options_for_view, resolve_view, table_in_box)
 
 PATH = "/client-groups"
 TITLE = "Client groups: self-directed support uptake"
+PAGE_TITLE = "Client groups: who directs their own support?"
 PREFIX = False
 CONTROLS = ["measure", "period", "age_band", "region", "sort"]
-ALL_ENGLAND = "england"
-DEFAULT_REGION = "E12000001"          # the report's region: North East
-BY_NAME = "area"
-AGE_ORDER = ["all", "18-64", "under-65", "65+", "65-84", "85+"]
-GROUP_ORDER = list(CLIENT_GROUPS)
+PARAMETERS = (*CONTROLS, "council")     # what a chart URL may say: the controls and the reader's council
 INVESTMENT = "mh_investment_per_head"
-CELL_FIELDS = ["area_code", "age_band", "client_group", "value", "value_status", "note", "gap",
-               "gap_lower_95", "gap_upper_95", "compared_with_england", "quality_flag", "quality_note"]
-STATUS_WORDS = {"suppressed": "suppressed", "not_applicable": "not applicable", "missing": "no data"}
-METHOD = ("Gap: the area's value minus England's for the same client group and age band, in "
-          "percentage points. \u25b2 higher or \u25bc lower: England's value lies outside the area's "
-          "95% Wilson score interval (the Fingertips convention), so the difference is statistically "
-          "significant; \u25cf similar: England's value is inside it. The gap's own 95% interval "
-          "(Newcombe's hybrid score method) is in each gap's tooltip. Where a publication prints no "
-          "counts there is no interval and no comparison. Counts rounded to the nearest 5 make the "
-          "intervals approximate.")
-NO_INTERVAL_METHOD = ("Gap: the area's value minus England's for the same client group and age band, in "
-                      "percentage points. These figures come without counts of people (a share of spending "
-                      "is a share of money), so they have no confidence interval and no test against "
-                      "England: a gap says how far apart two figures are, not whether the difference is "
-                      "more than chance.")
-COUNT_METHOD = ("Counts of people as published, one marker per client group; counts have no interval "
-                "and no comparison with England.")
-MONEY_METHOD = ("Spending as published, in thousands of pounds, one marker per client group; regions and "
-                "England are the sums of their councils' published figures. Sums of money have no "
-                "interval and no comparison with England.")
-MONEY_UNITS = ("gbp_thousands", "gbp_millions")
-FOLDED_NOTES = 12     # more notes than this fold into a disclosure, so the page does not end in a list
-TEMPLATE_HINT = ("No investment figures are loaded for {period}: to add them, transcribe the DH "
-                 "National Survey of Investment in Adult Mental Health Services into the analyst "
-                 "template (python -m etl template) as measure mh_investment_per_head, naming the "
-                 "population base in each row's note, and rebuild (README, \u201cSurveys without a "
-                 "machine-readable release: the analyst template\u201d).")
+MISSING_INVESTMENT = ("No figures on investment in adult mental health services are loaded for {period}. They "
+                      "come from the Department of Health's National Survey of Investment in Adult Mental "
+                      "Health Services, which was not published in a form this site can read; ")
+SOURCES_LINK = "Sources and methods lists every publication loaded"
 
 
-@dataclass(frozen=True)
-class Column:
-    """One client-group column: the cells of an age band and client group."""
-    key: str              # the client group, as written in ?sort=
-    age_band: str
-    client_group: str
-    label: str
-
-
-@dataclass(frozen=True)
-class ClientGroupView:
-    measure_id: str
+@dataclass
+class Shown:
+    """What the table and chart of a view show, worked out once for both."""
+    measure: pd.Series            # the measure's row of db.measures
     period: str
-    age_band: str
-    region: str           # a region code, or ALL_ENGLAND
-    sort: str             # BY_NAME or a column key
+    columns: list[Column]
+    rows: pd.DataFrame            # the observations in the table's cells
+    scope_name: str
+    ordered: pd.DataFrame         # the table's areas in order: councils, then regions, then England
+    cells: dict[tuple[str, str], dict]
+    absent: pd.DataFrame          # councils of the year with no row
+    band: str                     # the age band in words (with the all-groups column's, when another)
+    values: pd.DataFrame          # councils' values per column (chart_frames)
+    england: pd.DataFrame         # England's value per column
 
-    def query(self) -> str:
-        return "?" + urllib.parse.urlencode({"measure": self.measure_id, "period": self.period,
-                                             "age_band": self.age_band, "region": self.region,
-                                             "sort": self.sort})
-
-
-# ---- what the data offers (pure: catalogue in) ------------------------------------------
-
-def _shown(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Catalogue rows with a value for a council or England."""
-    return catalogue[(catalogue["councils"] > 0) | catalogue["has_england"].fillna(False).astype(bool)]
+    @property
+    def what(self) -> str:
+        return f"{_mid_sentence(self.measure['label'])} by client group, {self.band}, {self.period}, {self.scope_name}"
 
 
-def client_group_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Rows of (measure, period) pairs that have councils' values and a client-group breakdown
-    (for councils or for England): the views this page can draw."""
-    shown = _shown(catalogue)
-    grouped = shown[shown["client_group"] != "all"]
-    with_councils = set(zip(*[catalogue.loc[catalogue["councils"] > 0, c] for c in ("measure_id", "period")]))
-    keys = set(zip(grouped["measure_id"], grouped["period"])) & with_councils
-    pairs = list(zip(shown["measure_id"], shown["period"]))
-    return shown[[pair in keys for pair in pairs]]
-
-
-def _age_key(band: str) -> int:
-    return AGE_ORDER.index(band) if band in AGE_ORDER else len(AGE_ORDER)
-
-
-def columns_for(catalogue: pd.DataFrame, measure_id: str, period: str, age_band: str) -> list[Column]:
-    """'All client groups' first (for the age band, else for all adults when the band has no
-    total, as in the report's Table 3), then each client group the band has, in a fixed order:
-    those with councils' figures, then those published for England only."""
-    rows = _shown(catalogue)
-    rows = rows[(rows["measure_id"] == measure_id) & (rows["period"] == period)]
-    band = rows[rows["age_band"] == age_band]
-    columns = []
-    if "all" in set(band["client_group"]):
-        columns.append(Column("all", age_band, "all", "All client groups"))
-    elif ((rows["age_band"] == "all") & (rows["client_group"] == "all")).any():
-        columns.append(Column("all", "all", "all", "All client groups, all adults (18+)"))
-    present = set(band["client_group"])
-    with_councils = set(band.loc[band["councils"] > 0, "client_group"])
-    # Groups councils have figures for first; groups published for England only after them.
-    ordered = sorted((g for g in GROUP_ORDER if g != "all" and g in present),
-                     key=lambda g: (g not in with_councils, GROUP_ORDER.index(g)))
-    # Beside an all-adults total, each client group says its own age band.
-    suffix = f" ({age_band})" if columns and columns[0].age_band != age_band else ""
-    return columns + [Column(g, age_band, g, CLIENT_GROUPS[g].capitalize() + suffix) for g in ordered]
-
-
-def _with_council_groups(rows: pd.DataFrame) -> pd.DataFrame:
-    """Catalogue rows of client groups (not 'all') that councils have values for: the
-    periods and age bands chosen when the URL does not say."""
-    return rows[(rows["client_group"] != "all") & (rows["councils"] > 0)]
-
-
-def resolve_view(query: dict[str, str], catalogue: pd.DataFrame, regions: list[str],
-                 eligible: pd.DataFrame | None = None) -> ClientGroupView | None:
-    """The view a URL asks for, corrected to one the data has; None when no client-group data.
-    eligible: client_group_catalogue(catalogue), when already known."""
-    rows = client_group_catalogue(catalogue) if eligible is None else eligible
-    if rows.empty:
-        return None
-    measure = pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
-    rows = rows[rows["measure_id"] == measure]
-    periods = sorted(set(rows["period"]))
-    council_periods = sorted(set(_with_council_groups(rows)["period"]))
-    period = pick(query.get("period"), periods, council_periods[-1:] + periods[-1:])
-    rows = rows[rows["period"] == period]
-    bands = sorted(set(rows.loc[rows["client_group"] != "all", "age_band"]), key=_age_key)
-    council_bands = sorted(set(_with_council_groups(rows)["age_band"]), key=_age_key)
-    age_band = pick(query.get("age_band"), bands, council_bands + bands)
-    region_choices = [ALL_ENGLAND, *regions]
-    region = pick(query.get("region"), region_choices, [DEFAULT_REGION, ALL_ENGLAND])
-    keys = [BY_NAME] + [c.key for c in columns_for(catalogue, measure, period, age_band)]
-    sort = pick(query.get("sort"), keys, [BY_NAME])
-    return ClientGroupView(measure, period, age_band, region, sort)
-
-
-def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView,
-                     eligible: pd.DataFrame | None = None) -> dict[str, list]:
-    rows = client_group_catalogue(catalogue) if eligible is None else eligible
-    measure_rows = rows[rows["measure_id"] == view.measure_id]
-    period_rows = measure_rows[measure_rows["period"] == view.period]
-    columns = columns_for(catalogue, view.measure_id, view.period, view.age_band)
-    return {
-        "measure": sorted(set(rows["measure_id"]), key=measure_order),
-        "period": sorted(set(measure_rows["period"])),
-        "age_band": sorted(set(period_rows.loc[period_rows["client_group"] != "all", "age_band"]), key=_age_key),
-        "sort": [(BY_NAME, "Area name (A to Z)")] + [(c.key, f"{c.label} (highest first)") for c in columns],
-    }
-
-
-# ---- the table (pure: observation rows in) -------------------------------------------------
-
-def cells_by_area(rows: pd.DataFrame, columns: list[Column]) -> dict[tuple[str, str], dict]:
-    """(area_code, column key) -> the observation row for that column's breakdown."""
-    wanted = {(c.age_band, c.client_group): c.key for c in columns}
-    cells = {}
-    for record in rows.reindex(columns=CELL_FIELDS).to_dict("records"):
-        key = wanted.get((record["age_band"], record["client_group"]))
-        if key is not None:
-            cells[(record["area_code"], key)] = record
-    return cells
-
-
-def arrange(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], sort: str) -> pd.DataFrame:
-    """Councils in the sort order (by name, or by a column's value highest first with councils
-    lacking it last), then regions, then England."""
-    areas = areas.drop_duplicates("area_code")
-    councils = areas[areas["area_type"] == "council"].copy()
-    if sort == BY_NAME:
-        councils = councils.sort_values("area_name", key=lambda s: s.str.casefold())
-    else:
-        councils["_value"] = [(cells.get((code, sort)) or {}).get("value") for code in councils["area_code"]]
-        councils["_value"] = pd.to_numeric(councils["_value"], errors="coerce")
-        councils = councils.sort_values(["_value", "area_name"], ascending=[False, True],
-                                        na_position="last").drop(columns="_value")
-    regions = areas[areas["area_type"] == "region"].sort_values("area_name")
-    country = areas[areas["area_type"] == "country"]
-    return pd.concat([councils, regions, country], ignore_index=True)
-
-
-def _gap(record: dict, polarity: str) -> dict | None:
-    gap = record.get("gap")
-    if is_missing(gap) or record.get("area_code") == db.ENGLAND:
-        return None
-    compared = record.get("compared_with_england")
-    words, colour, symbol = significance_style(compared, polarity)
-    lower, upper = record.get("gap_lower_95"), record.get("gap_upper_95")
-    title = words + ("" if is_missing(lower) or is_missing(upper)
-                     else f"; gap 95% interval {lower:+.1f} to {upper:+.1f} points")
-    parts = [f"{gap:+.1f} pts"]
-    if compared in ("higher", "lower", "similar"):
-        parts += [" ", element("Span", symbol, style={"color": colour}, **{"aria-hidden": "true"}), f" {compared}"]
-    elif compared == "not_compared":      # a quality flag forbids the comparison: say so, not a symbol alone
-        parts += [f" {symbol} not compared"]
-    return element("Span", parts, className="cg-gap", title=title)
-
-
-def _cell(record: dict | None, unit: str, polarity: str, notes: dict[str, int]) -> dict:
-    if record is None:
-        return element("Td", element("Span", "no data", className="cg-missing"), className="number")
-    value = record.get("value")
-    if is_missing(value):
-        text = STATUS_WORDS.get(record.get("value_status"), "no data")
-        parts = [element("Span", text, className="cg-missing")]
-    else:
-        parts = [element("Span", format_value(value, unit), className="cg-value")]
-    if flag_codes(record.get("quality_flag")):
-        parts.append(f" {CAVEAT_MARK}")
-    plain = record.get("note") if isinstance(record.get("note"), str) else ""
-    note = note_text(record.get("quality_note"), plain.strip(), record.get("quality_flag"))
-    if note:
-        number = notes.setdefault(note, len(notes) + 1)
-        parts += [" ", element("Sup", element("A", f"{NOTE_MARK}{number}", href=f"#client-groups-note-{number}",
-                                              title=note, className="cg-note-link"))]
-    gap = _gap(record, polarity) if unit == "percent" else None
-    if gap is not None:
-        parts.append(gap)
-    return element("Td", parts, className="number")
-
-
-def client_group_table(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], columns: list[Column], *,
-                       caption: str, unit: str, polarity: str, sort: str,
-                       table_id: str = "client-groups-table") -> tuple[dict, list[tuple[int, str]]]:
-    """The table (Dash wire form) and its numbered notes [(number, text)] in order of first use."""
-    def sorted_by(key: str) -> dict:
-        if sort != key:
-            return {}
-        return {"aria-sort": "ascending" if key == BY_NAME else "descending"}
-
-    head = element("Thead", element("Tr", [
-        element("Th", "Area", scope="col", **sorted_by(BY_NAME)), element("Th", "Code", scope="col"),
-        *[element("Th", c.label, scope="col", className="number", **sorted_by(c.key)) for c in columns]]))
-    notes: dict[str, int] = {}
-    body = []
-    for area in areas.to_dict("records"):
-        is_council = area["area_type"] == "council"
-        name = element("A", area["area_name"], href=f"/area/{area['area_code']}") if is_council else area["area_name"]
-        body.append(element("Tr", [
-            element("Th", name, scope="row"), element("Td", area["area_code"]),
-            *[_cell(cells.get((area["area_code"], c.key)), unit, polarity, notes) for c in columns],
-        ], className="council" if is_council else "comparator"))
-    table = element("Table", [element("Caption", caption), head, element("Tbody", body)],
-                    className="data-table client-groups-table", id=table_id)
-    return table, [(number, text) for text, number in notes.items()]
-
-
-def chart_frames(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], columns: list[Column]
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Council values per column (for columns with any council value) and England's values."""
-    council_rows, england_rows = [], []
-    records = areas[["area_code", "area_name", "area_type"]].to_dict("records")
-    for column in columns:
-        for area in records:
-            record = cells.get((area["area_code"], column.key))
-            if record is None or is_missing(record.get("value")):
-                continue
-            row = {"area_name": area["area_name"], "column": column.key, "label": column.label,
-                   "client_group": column.client_group, "value": float(record["value"])}
-            if area["area_type"] == "council":
-                council_rows.append(row)
-            elif area["area_code"] == db.ENGLAND:
-                england_rows.append(row)
-    names = ["area_name", "column", "label", "client_group", "value"]
-    return pd.DataFrame(council_rows, columns=names), pd.DataFrame(england_rows, columns=names)
-
-
-# ---- the page -----------------------------------------------------------------------------
+# ---- reading the warehouse ---------------------------------------------------------------
 
 def _reference_data():
     wh = warehouse()
     return db.catalogue(wh), db.areas(wh, "region"), db.measures(wh).set_index("measure_id")
+
+
+def _councils() -> pd.DataFrame:
+    """Every council the warehouse knows: those `council=` may name."""
+    return db.areas(warehouse(), "council")
 
 
 def _eligible(catalogue: pd.DataFrame) -> pd.DataFrame:
@@ -302,48 +81,13 @@ def _eligible(catalogue: pd.DataFrame) -> pd.DataFrame:
 
 def _view(query: dict[str, str]):
     catalogue, regions, measures = _reference_data()
-    view = resolve_view(query, catalogue, list(regions["area_code"]), _eligible(catalogue))
+    view = resolve_view(query, catalogue, list(regions["area_code"]), _eligible(catalogue), _councils())
     return view, catalogue, regions, measures
 
 
-def _band_label(band: str) -> str:
-    return AGE_BANDS.get(band, band).capitalize()
-
-
-def _controls(view: ClientGroupView, catalogue, regions, measures) -> list:
-    options = options_for_view(catalogue, view, _eligible(catalogue))
-    return [
-        radio_group("client-groups-measure", "Measure",
-                    [(m, measures.at[m, "label"]) for m in options["measure"]], view.measure_id),
-        radio_group("client-groups-period", "Year (to 31 March)", [(p, p) for p in options["period"]], view.period),
-        radio_group("client-groups-age_band", "Age band",
-                    [(a, _band_label(a)) for a in options["age_band"]], view.age_band),
-        radio_group("client-groups-region", "Councils in",
-                    [(ALL_ENGLAND, "All of England")] + list(zip(regions["area_code"], regions["area_name"])),
-                    view.region),
-        radio_group("client-groups-sort", "Sort councils by", options["sort"], view.sort),
-    ]
-
-
-def layout(**query: str) -> html.Div:
-    title = html.H1("Client groups: who directs their own support?")
-    try:
-        view, catalogue, regions, measures = _view(query)
-    except db.WarehouseUnavailable as error:
-        return page_shell(PATH, [title, message(str(error))])
-    if view is None:
-        return page_shell(PATH, [title, message("No figures by client group have been loaded yet.")])
-    return page_shell(PATH, [
-        title,
-        html.P("Each council's value for every client group, beside England's for the same group: "
-               "the comparison the report Chaos or Empowerment? (2013) made in its Table 3 for the "
-               "North East's adults with mental health needs, for any year and region with "
-               "client-group figures.", className="lede"),
-        html.Form(_controls(view, catalogue, regions, measures), id="client-groups-controls",
-                  className="controls", **{"aria-label": "Choose what to show"}),
-        html.Div(client_groups_panel(view, catalogue, regions, measures), id="client-groups-panel",
-                 **{"aria-live": "polite"}),
-    ], location_id="client-groups-url")
+def _area_name(code: str | None) -> str:
+    found = db.area(warehouse(), code) if code else None
+    return found["area_name"] if found else ""
 
 
 def _scope_rows(view: ClientGroupView, columns: list[Column], regions: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -368,42 +112,6 @@ def _expected_councils(view: ClientGroupView) -> pd.DataFrame:
     """Councils that existed in the year (in the region, when one is chosen)."""
     alive = db.councils_alive(warehouse(), view.period)
     return alive if view.region == ALL_ENGLAND else alive[alive["region_code"] == view.region]
-
-
-def _mid_sentence(label: str) -> str:
-    """'Gross spending ... (GBP thousands)' -> 'gross spending ... (GBP thousands)'."""
-    return label[:1].lower() + label[1:]
-
-
-def method_for(unit: str, rows: pd.DataFrame) -> str:
-    """How the cells were worked out: gaps and significance for percentages with counts, gaps
-    alone for percentages without, and what counts and sums of money are."""
-    if unit in MONEY_UNITS:
-        return MONEY_METHOD
-    if unit != "percent":
-        return COUNT_METHOD
-    has_intervals = "lower_95" in rows and rows["lower_95"].notna().any()
-    return METHOD if has_intervals else NO_INTERVAL_METHOD
-
-
-@dataclass
-class Shown:
-    """What the table and chart of a view show, worked out once for both."""
-    measure: pd.Series            # the measure's row of db.measures
-    period: str
-    columns: list[Column]
-    rows: pd.DataFrame            # the observations in the table's cells
-    scope_name: str
-    ordered: pd.DataFrame         # the table's areas in order: councils, then regions, then England
-    cells: dict[tuple[str, str], dict]
-    absent: pd.DataFrame          # councils of the year with no row
-    band: str                     # the age band in words (with the all-groups column's, when another)
-    values: pd.DataFrame          # councils' values per column (chart_frames)
-    england: pd.DataFrame         # England's value per column
-
-    @property
-    def what(self) -> str:
-        return f"{_mid_sentence(self.measure['label'])} by client group, {self.band}, {self.period}, {self.scope_name}"
 
 
 def shown_for(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
@@ -448,27 +156,38 @@ def table_observations(view: ClientGroupView, shown: Shown) -> pd.DataFrame:
     return order.drop(columns=["_area", "_column"]).reset_index(drop=True)
 
 
+# ---- the chart, as every channel draws it --------------------------------------------------
+
 def client_groups_chart(view: ClientGroupView, shown: Shown) -> Chart | None:
     """The dot chart of a view, None when no council has a figure to draw. The page, the
     /embed/client-groups and /image/client-groups views and /download/client-groups all draw this."""
     if shown.values.empty:
         return None
     measure, unit = shown.measure, shown.measure["unit"]
-    subtitle = f"By client group, {shown.band}, {view.period}, {shown.scope_name}"
+    council = _area_name(view.council)
+    subtitle = f"By client group, {shown.band}, {view.period}, {shown.scope_name}" + \
+        (f", {council} highlighted" if council and council in set(shown.values["area_name"]) else "")
     return Chart(
         view="client-groups", title=measure["label"], subtitle=subtitle[0].upper() + subtitle[1:],
-        figure=dot_chart(shown.values, shown.england, order=list(shown.ordered["area_name"]),
-                         title=f"{measure['label']} by client group, {view.period}",
-                         value_title=measure["label"] + (" (%)" if unit == "percent" else ""), unit=unit),
+        figure=dot_chart(shown.values, shown.england, order=list(shown.ordered["area_name"]), unit=unit,
+                         highlight=council or None),
         rows=table_observations(view, shown),
         method=method_for(unit, shown.rows),
         description=describe_dots(shown.values, shown.england, what=shown.what, unit=unit),
-        page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])))
+        page_url=PATH + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])),
+        aliases={"council": council} if council else {})
 
 
-@register("client-groups", tuple(CONTROLS))
+def _refuse_unknown_council(query: dict[str, str], view: ClientGroupView | None) -> None:
+    """An embedded chart must show what its URL says: a council it cannot find is refused."""
+    if view is not None and query.get("council", "").strip() and view.council is None:
+        raise ChartRequestError(f"council={query['council'][:40]!r} is not a council: give its code or name.")
+
+
+@register("client-groups", PARAMETERS)
 def chart_from_query(query: dict[str, str]) -> Chart | None:
     view, catalogue, regions, measures = _view(query)
+    _refuse_unknown_council(query, view)
     if view is None:
         return None
     shown = shown_for(view, catalogue, regions, measures)
@@ -483,66 +202,100 @@ def _nothing_to_draw(view: ClientGroupView, shown: Shown) -> str:
             f"by client group in {view.period}. Choose another region or year.")
 
 
-def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
-                        measures: pd.DataFrame) -> list:
-    shown = shown_for(view, catalogue, regions, measures)
-    measure, columns, scope_name = shown.measure, shown.columns, shown.scope_name
-    unit, polarity = measure["unit"], measure["polarity"]
+# ---- the panel under the controls -----------------------------------------------------------
+
+def _chart_heading(chart: Chart) -> html.Div:
+    """The chart's title and subtitle as page text above it: it wraps on a phone, where a title
+    drawn inside the chart would run off the screen."""
+    return html.Div([html.H2(chart.title, className="chart-title"),
+                     html.P(chart.subtitle, className="chart-subtitle")], id="client-groups-title",
+                    className="chart-heading")
+
+
+def _chart_figure(chart: Chart) -> html.Figure:
+    """Title, chart, the links to share and download it, then its text alternative on demand."""
+    return html.Figure([
+        _chart_heading(chart),
+        dcc.Graph(id="client-groups-chart", figure=chart.figure, config={"displaylogo": False},
+                  className="cg-graph"),
+        share_panel(chart),
+        html.Figcaption(html.Details([html.Summary("The chart in words"),
+                                      html.P(chart.description, id="client-groups-description")],
+                                     className="text-alternative")),
+    ], className="chart")
+
+
+def _your_council_note(view: ClientGroupView, shown: Shown) -> html.P | None:
+    """When the reader's council is not among the councils drawn, say where it is."""
+    council = _area_name(view.council)
+    if not council or council in set(shown.values["area_name"]):
+        return None
+    listed = view.council in set(shown.ordered["area_code"])
+    if listed or view.region == ALL_ENGLAND:
+        return html.P(f"{highlight_label(council)} has no figure to draw for this measure and year.",
+                      id="client-groups-council-note", className="footnote")
+    home = db.area(warehouse(), view.council) or {}
+    region = home.get("region_code")
+    link = PATH + ClientGroupView(view.measure_id, view.period, view.age_band, region or ALL_ENGLAND, view.sort,
+                                  view.council).query()
+    return html.P([f"{highlight_label(council)} is not among the councils shown: ",
+                   html.A(f"show the councils in {_area_name(region) or 'England'}", href=link), "."],
+                  id="client-groups-council-note", className="footnote")
+
+
+def _no_chart(view: ClientGroupView, shown: Shown) -> list:
+    """No chart, so no caveats under it: the year's series breaks are said here instead."""
+    breaks = db.series_breaks(warehouse())   # cached per build by db
+    breaks = breaks[(breaks["measure_id"] == view.measure_id) & (breaks["period"] == view.period)]
+    parts = [html.P([html.Strong("Series break: "), note], className="message cg-break") for note in breaks["note"]]
+    return parts + [message(_nothing_to_draw(view, shown), element_id="client-groups-message")]
+
+
+def _caption(view: ClientGroupView, shown: Shown) -> str:
+    unit = shown.measure["unit"]
     sort_label = "area name (A to Z)" if view.sort == BY_NAME else \
-        next(c.label for c in columns if c.key == view.sort) + ", highest first"
-    caption = f"{measure['label']} by client group: {shown.band}, {scope_name}, {view.period}. Sorted by {sort_label}."
+        next(c.label for c in shown.columns if c.key == view.sort) + ", highest first"
+    caption = (f"{shown.measure['label']} by client group: {shown.band}, {shown.scope_name}, {view.period}. "
+               f"Sorted by {sort_label}.")
     if unit == "percent":
         caption += (" Each cell: the value, then the gap to England's value for the same client "
                     "group in percentage points" + (", and whether it is significant."
                                                     if method_for(unit, shown.rows) == METHOD else "."))
-    table, notes = client_group_table(shown.ordered, shown.cells, columns, caption=caption, unit=unit,
-                                      polarity=polarity, sort=view.sort)
-    parts = []
+    return caption
+
+
+def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
+                        measures: pd.DataFrame) -> list:
+    shown = shown_for(view, catalogue, regions, measures)
+    unit, polarity = shown.measure["unit"], shown.measure["polarity"]
+    caption = _caption(view, shown)
+    table, notes = client_group_table(shown.ordered, shown.cells, shown.columns, caption=caption, unit=unit,
+                                      polarity=polarity, sort=view.sort, highlight=view.council)
     chart = client_groups_chart(view, shown)
     if chart is None:
-        # No chart, so no caveats under it: the year's series breaks are said here instead.
-        breaks = db.series_breaks(warehouse())   # cached per build by db
-        breaks = breaks[(breaks["measure_id"] == view.measure_id) & (breaks["period"] == view.period)]
-        for note in breaks["note"]:
-            parts.append(html.P([html.Strong("Series break: "), note], className="message cg-break"))
-        parts.append(message(_nothing_to_draw(view, shown), element_id="client-groups-message"))
+        parts = _no_chart(view, shown)
     else:
+        parts = []
         if shown.values[shown.values["client_group"] != "all"].empty:
             parts.append(message(f"Client-group figures for {view.period} are published for England only; "
                                  "councils' figures are for all client groups.", element_id="client-groups-message"))
-        parts.append(html.Figure([
-            dcc.Graph(id="client-groups-chart", figure=chart.figure, config={"displaylogo": False}),
-            html.Figcaption(chart.description, id="client-groups-description"),
-        ], className="chart"))
-        parts.append(caveat_list(caveats.for_chart(chart), element_id="client-groups-caveats"))
-    parts.append(table)
+        parts += [_chart_figure(chart), _your_council_note(view, shown),
+                  caveat_list(caveats.for_chart(chart), element_id="client-groups-caveats")]
+    parts.append(table_in_box(table, label=f"Data: {shown.what}"))
     parts.append(html.P(method_for(unit, shown.rows), className="footnote method"))
     if notes:
         parts.append(_notes(notes))
     if view.region == ALL_ENGLAND and len(shown.absent):
         parts.append(html.P(f"{len(shown.absent)} other councils have no figure for this measure and year in "
                             "the loaded publications and are not listed.", className="footnote"))
-    if chart is not None:
-        parts.append(share_panel(chart))
-    investment, investment_sources = investment_section(view.period)
+    investment, investment_sources = investment_section(view.period, view.council)
     parts += investment
     source_ids = sorted(set(shown.rows["source_id"].dropna()) | investment_sources)
     parts.append(source_line(db.sources(warehouse(), source_ids), element_id="client-groups-source"))
-    return parts
+    return [part for part in parts if part is not None]
 
 
-def _notes(notes: list[tuple[int, str]]) -> html.Div:
-    """The numbered notes under the table; a long list (a note on every cell of a share of
-    spending) folds into a disclosure, which a note's link still opens."""
-    intro = html.P(f"A {NOTE_MARK} with a number marks a value with a note, {CAVEAT_MARK} a value with a caveat; "
-                   "published values are never corrected.", className="footnote")
-    items = html.Ol([html.Li(text, id=f"client-groups-note-{number}") for number, text in notes],
-                    className="cg-notes footnote")
-    if len(notes) > FOLDED_NOTES:
-        return html.Div([html.Details([html.Summary(f"Notes on values ({len(notes)})", className="cg-notes-heading"),
-                                       intro, items])], id="client-groups-notes")
-    return html.Div([html.H2("Notes on values", className="cg-notes-heading"), intro, items], id="client-groups-notes")
-
+# ---- uptake against investment in mental health services ------------------------------------
 
 def investment_points(investment: pd.DataFrame, uptake: pd.DataFrame) -> pd.DataFrame:
     """One row per area with both figures: area_code, area_name, area_type, investment, uptake."""
@@ -564,17 +317,37 @@ def _uptake_rows(period: str) -> tuple[pd.DataFrame, str]:
     return rows.iloc[0:0], "Self-directed support"
 
 
-def investment_section(period: str) -> tuple[list, set[str]]:
+def _sources_href(council: str | None) -> str:
+    return "/sources" + (f"?{urllib.parse.urlencode({'council': council})}" if council else "")
+
+
+def _investment_table(points: pd.DataFrame, period: str, base: str | None, uptake_label: str) -> html.Div:
+    caption = f"Data: uptake and investment per head, {period}"
+    table = html.Table([
+        html.Caption(caption),
+        html.Thead(html.Tr([html.Th(t, scope="col") for t in
+                            ("Area", "Code", f"Investment per head of {base or 'population (base not stated)'}",
+                             f"{uptake_label}, %")])),
+        html.Tbody([html.Tr([html.Th(r.area_name, scope="row"), html.Td(r.area_code),
+                             html.Td(format_value(r.investment, "gbp_per_head"), className="number"),
+                             html.Td(format_value(r.uptake), className="number")])
+                    for r in points.sort_values("investment", ascending=False).itertuples()]),
+    ], className="data-table", id="investment-table")
+    return html.Div(table, className="table-box", tabIndex="0", role="region", **{"aria-label": caption})
+
+
+def investment_section(period: str, council: str | None = None) -> tuple[list, set[str]]:
     """A scatter of uptake against investment per head when investment is loaded for the year,
-    else one sentence on how to add it."""
+    else a sentence saying it is not, and where the loaded publications are listed."""
     heading = html.H2("Uptake and investment in mental health services")
     catalogue = db.catalogue(warehouse())
     loaded = ((catalogue["measure_id"] == INVESTMENT) & (catalogue["period"] == period)).any()
     investment = db.observations(warehouse(), measure_id=INVESTMENT, period=period) if loaded else pd.DataFrame()
     investment = investment.dropna(subset=["value"]) if loaded else investment
     if investment.empty:
-        return [heading, html.P(TEMPLATE_HINT.format(period=period), id="investment-message",
-                                className="message")], set()
+        return [heading, html.P([MISSING_INVESTMENT.format(period=period),
+                                 html.A(SOURCES_LINK, href=_sources_href(council)), "."],
+                                id="investment-message", className="message")], set()
     # One age band: the one most areas have.
     band = investment["age_band"].value_counts().index[0]
     investment = investment[investment["age_band"] == band]
@@ -586,23 +359,71 @@ def investment_section(period: str) -> tuple[list, set[str]]:
         return [heading, html.P(f"Investment figures are loaded for {period}, but no area has both them and "
                                 "a self-directed support figure for that year.", id="investment-message",
                                 className="message")], sources
-    table = html.Table([
-        html.Caption(f"Data: uptake and investment per head, {period}"),
-        html.Thead(html.Tr([html.Th(t, scope="col") for t in
-                            ("Area", "Code", f"Investment per head of {base or 'population (base not stated)'}",
-                             f"{uptake_label}, %")])),
-        html.Tbody([html.Tr([html.Th(r.area_name, scope="row"), html.Td(r.area_code),
-                             html.Td(format_value(r.investment, "gbp_per_head"), className="number"),
-                             html.Td(format_value(r.uptake), className="number")])
-                    for r in points.sort_values("investment", ascending=False).itertuples()]),
-    ], className="data-table", id="investment-table")
+    title = f"{uptake_label} against investment in mental health services, {period}"
     return [heading, html.Figure([
-        dcc.Graph(id="investment-chart", figure=investment_scatter(points, period=period, uptake_label=uptake_label,
-                                                                   base=base),
+        html.P(title, id="investment-title", className="chart-heading"),
+        dcc.Graph(id="investment-chart", figure=investment_scatter(points, uptake_label=uptake_label, base=base),
                   config={"displaylogo": False}),
-        html.Figcaption(describe_investment(points, period=period, uptake_label=uptake_label, base=base),
-                        id="investment-description"),
-    ], className="chart"), table], sources
+        html.Figcaption(html.Details([html.Summary("The chart in words"), html.P(
+            describe_investment(points, period=period, uptake_label=uptake_label, base=base),
+            id="investment-description")], className="text-alternative")),
+    ], className="chart"), _investment_table(points, period, base, uptake_label)], sources
+
+
+# ---- the page and its one callback -----------------------------------------------------------
+
+def _band_label(band: str) -> str:
+    return AGE_BANDS.get(band, band).capitalize()
+
+
+def _controls(view: ClientGroupView, catalogue, regions, measures) -> html.Div:
+    """Measure, year and region in one row; the age band and the sort behind "More options"."""
+    options = options_for_view(catalogue, view, _eligible(catalogue))
+    return control_bar([
+        select_control("client-groups-measure", "Measure",
+                       [(m, measures.at[m, "label"]) for m in options["measure"]], view.measure_id,
+                       class_name="control-measure"),
+        select_control("client-groups-period", "Year (to 31 March)", [(p, p) for p in options["period"]],
+                       view.period, class_name="control-period"),
+        select_control("client-groups-region", "Councils in",
+                       [(ALL_ENGLAND, "All of England")] + list(zip(regions["area_code"], regions["area_name"])),
+                       view.region, class_name="control-region"),
+    ], more=[
+        select_control("client-groups-age_band", "Age band", [(a, _band_label(a)) for a in options["age_band"]],
+                       view.age_band, class_name="control-age_band"),
+        select_control("client-groups-sort", "Sort councils by", options["sort"], view.sort,
+                       class_name="control-sort"),
+    ], label="Choose what to show", bar_id="client-groups-controls")
+
+
+def _unknown_council(text: str | None, view: ClientGroupView) -> list:
+    """What the page says when `council=` names no council (the rest of the view still shows)."""
+    if not (text or "").strip() or view.council is not None:
+        return []
+    return [message(f"No council is called or has the code \u201c{text.strip()[:60]}\u201d, so none is marked.",
+                    element_id="client-groups-council-message")]
+
+
+def layout(**query: str) -> html.Div:
+    title = html.H1("Client groups: who directs their own support?")
+    try:
+        view, catalogue, regions, measures = _view(query)
+    except db.WarehouseUnavailable as error:
+        return page_shell(PATH, [title, message(str(error))], title=PAGE_TITLE)
+    if view is None:
+        return page_shell(PATH, [title, message("No figures by client group have been loaded yet.")],
+                          title=PAGE_TITLE)
+    return page_shell(PATH, [
+        title,
+        html.P("Each council's value for every client group, beside England's for the same group.",
+               className="lede"),
+        _controls(view, catalogue, regions, measures),
+        html.Div(_unknown_council(query.get("council"), view) + client_groups_panel(view, catalogue, regions, measures),
+                 id="client-groups-panel", **{"aria-live": "polite"}),
+        html.P("The comparison the report Chaos or Empowerment? (2013) made in its Table 3 for the North "
+               "East's adults with mental health needs, for any year and region with client-group figures.",
+               className="footnote cg-about"),
+    ], location_id="client-groups-url", title=PAGE_TITLE)
 
 
 @callback(
@@ -610,9 +431,15 @@ def investment_section(period: str) -> tuple[list, set[str]]:
     [Output(f"client-groups-{name}", "value") for name in CONTROLS],
     Output("client-groups-panel", "children"), Output("client-groups-url", "search"),
     [Input(f"client-groups-{name}", "value") for name in CONTROLS],
+    State("client-groups-url", "search"),
     prevent_initial_call=True)
-def update_client_groups(*values):
-    view, catalogue, regions, measures = _view(dict(zip(CONTROLS, values)))
+def update_client_groups(measure, period, age_band, region, sort, search=None):
+    """Any select: the view for all of them together; the reader's council (in the URL, not a
+    control here) is kept."""
+    council = query_parameters(search).get("council", "")
+    query = {"measure": measure, "period": period, "age_band": age_band, "region": region, "sort": sort,
+             "council": council}
+    view, catalogue, regions, measures = _view(query)
     options = options_for_view(catalogue, view, _eligible(catalogue))
     return (
         [{"label": p, "value": p} for p in options["period"]],

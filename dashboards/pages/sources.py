@@ -1,7 +1,8 @@
-"""Sources and methods: every loaded publication with its checksum, every file the build read,
-which source is shown where several overlap and how far the others differ, the quality flags, the
-series breaks, the measures and terms, how intervals and significance are computed, and the
-build report."""
+"""Sources and methods: every loaded publication, every file the build read (with its checksum
+and the build's own report: the one place file names are shown, since there they are the
+point), which source is shown where several overlap and how far the others differ, the quality
+flags, the series breaks, the measures and terms, and how intervals and significance are
+computed."""
 from __future__ import annotations
 
 import re
@@ -19,6 +20,7 @@ from ..neighbours import METHOD as NEIGHBOURS_METHOD
 
 PATH = "/sources"
 TITLE = "Sources and methods: self-directed support uptake"
+PAGE_TITLE = "Sources and methods"
 PREFIX = False
 
 # The report's glossary (Chaos or Empowerment?, MHNE 2013, Table 1), in this project's words.
@@ -71,7 +73,6 @@ SECTIONS = [
     ("breaks", "Series breaks"),
     ("measures", "Measures and definitions"),
     ("methods", "Methods"),
-    ("build-report-heading", "Build report"),
 ]
 
 METHODS = [
@@ -160,10 +161,12 @@ def kind_labels(precedence: pd.DataFrame) -> dict[str, str]:
 
 
 def sources_table(sources: pd.DataFrame, build_id: str | None, kinds: dict[str, str] | None = None) -> html.Table:
+    """One row per publication: what it is, its years (beside its name: several share a title),
+    who published it, its licence, how many rows it gave. Its file (name and checksum) is listed under "Files this build read"."""
     caption = f"The {len(sources)} publications loaded in this build"
     caption += f" (build {build_id})." if build_id else "."
-    head = html.Thead(html.Tr([html.Th(text, scope="col") for text in (
-        "Publication", "Publisher", "Period", "Licence", "File and layout", "Rows", "SHA-256")]))
+    head = html.Thead(html.Tr([html.Th(text, scope="col", className="number" if text == "Rows" else None)
+                               for text in ("Publication", "Period", "Publisher", "Licence", "Rows")]))
     body = []
     for row in sources.to_dict("records"):
         publication = [html.Strong(_text(row.get("title")) or _file_name(row.get("file_name")))]
@@ -175,15 +178,10 @@ def sources_table(sources: pd.DataFrame, build_id: str | None, kinds: dict[str, 
             publication += [html.Br(), html.Span(f"Kind: {(kinds or {}).get(kind, kind)}", className="source-detail")]
         body.append(html.Tr([
             html.Td(publication, className="publication"),
+            html.Td(html.Span(_text(row.get("period")), className="period-list"), className="period"),
             html.Td(_text(row.get("publisher"))),
-            html.Td(_text(row.get("period"))),
             html.Td(_text(row.get("licence"))),
-            html.Td([html.Span(_file_name(row.get("file_name")), className="file-name",
-                               title=_text(row.get("file_name"))),
-                     html.Br(), html.Span(["layout ", html.Code(_text(row.get("layout_id")))],
-                                          className="source-detail")], className="file"),
             html.Td(f"{int(row['rows_loaded']):,}", className="number"),
-            html.Td(html.Code(_text(row.get("sha256")), className="sha256")),
         ]))
     return html.Table([html.Caption(caption), head, html.Tbody(body)],
                       className="data-table sources-table", id="sources-table")
@@ -284,14 +282,17 @@ def files_table(files: pd.DataFrame, sources: pd.DataFrame) -> html.Table:
         outcome = row["outcome"]
         if outcome == "loaded" and row["file_name"] in loaded_as:
             source = loaded_as[row["file_name"]]
-            detail = f"{_text(source.get('title')) or 'Loaded'}: {int(source['rows_loaded']):,} rows."
+            detail = [f"{_text(source.get('title')) or 'Loaded'}: {int(source['rows_loaded']):,} rows.", html.Br(),
+                      html.Span(["SHA-256 ", html.Code(_text(source.get("sha256")), className="sha256")],
+                                className="source-detail")]
         else:
             detail = _text(row.get("reason"))
         outcome_words = (CAVEAT_MARK + " " if outcome == "refused" else "") + FILE_OUTCOMES.get(outcome, outcome)
         # Outcome and details share a column so the table fits a phone without scrolling.
         body.append(html.Tr([
             html.Th(html.Span(breakable(_text(row["file_name"])), className="file-name"), scope="row"),
-            html.Td([html.Strong(outcome_words, className="outcome"), html.Br(), detail]),
+            html.Td([html.Strong(outcome_words, className="outcome"), html.Br(),
+                     *(detail if isinstance(detail, list) else [detail])]),
         ], className=f"file-{outcome}"))
     return html.Table([
         html.Caption("Every file in the raw folders, and what the build did with it"),
@@ -302,13 +303,15 @@ def files_table(files: pd.DataFrame, sources: pd.DataFrame) -> html.Table:
 
 def files_section(files: pd.DataFrame, sources: pd.DataFrame) -> list:
     if files.empty:
-        return [message("This database does not record the files its build read: rebuild it with "
-                        "`python -m etl build`.", element_id="files-message")]
+        return [message("This database does not record the files its build read: it was built by an older "
+                        "version of this site, and the next rebuild of the data will record them.",
+                        element_id="files-message")]
     parts = [html.P(files_summary(files) + " A refused file could not be trusted (damaged, too large, "
                     "or holding a value that cannot be read), so none of its figures are on this site; "
                     "the reason names the file and, where there is one, the sheet, row and cell. A file "
-                    "no layout recognises is skipped, with the closest layout and what it lacked.",
-                    className="method")]
+                    "no layout recognises is skipped, with the closest layout and what it lacked. The "
+                    "checksum (SHA-256) of each file loaded identifies it exactly: anyone can check a copy "
+                    "of the file against it.", className="method")]
     refused = int((files["outcome"] == "refused").sum())
     if refused:
         parts.append(message(f"{CAVEAT_MARK} {refused} file{'s were' if refused != 1 else ' was'} refused: "
@@ -528,23 +531,28 @@ def contents_list() -> html.Nav:
 
 
 def build_report_section(report_path, build_id: str | None) -> list:
-    heading = html.H2("Build report", id="build-report-heading")
+    """The build's own report, under the files it read (it names them, row by row)."""
+    heading = html.H3("Build report", id="build-report-heading")
     try:
         text = report_path.read_text(encoding="utf-8")
     except OSError:
-        return [heading, message(f"No build report was found beside the database ({report_path.name}): "
-                                 "rebuild with `python -m etl build` to write one.", element_id="build-report")]
+        return [heading, message("No build report was found beside the database: the next rebuild of the "
+                                 "data writes one.", element_id="build-report")]
     # The report's own top heading is replaced by this section's.
     lines = text.splitlines()
     if lines and lines[0].startswith("# "):
         lines = lines[1:]
-    body = "\n".join("#" + line if line.startswith("#") else line for line in lines)
+    # Under this h3 its own sections are h4s.
+    body = "\n".join("##" + line if line.startswith("#") else line for line in lines)
     intro = html.P(f"Written by the build that made this database{' (build ' + build_id + ')' if build_id else ''}: "
-                   "rows loaded per file, files not recognised, and the data checks.", className="method")
-    # Its tables can be wider than a phone: the report scrolls sideways inside its own box.
-    return [heading, intro, html.Div(dcc.Markdown(body, id="build-report", className="build-report"),
-                                     className="table-scroll", tabIndex="0", role="region",
-                                     **{"aria-label": "Build report"})]
+                   "rows loaded per file and layout, files not recognised, and the data checks.", className="method")
+    # Long, and for checking rather than reading: behind a disclosure. Its tables can be wider
+    # than a phone: the report scrolls sideways inside its own box.
+    return [heading, intro, html.Details([
+        html.Summary("Show the build report"),
+        html.Div(dcc.Markdown(body, id="build-report", className="build-report"), className="table-scroll",
+                 tabIndex="0", role="region", **{"aria-label": "Build report"}),
+    ], id="build-report-details", className="disclosure")]
 
 
 def layout(**query: str) -> html.Div:
@@ -562,7 +570,7 @@ def layout(**query: str) -> html.Div:
         flags = db.quality_flags(wh)
         counts, total = shown_flag_counts(wh)
     except db.WarehouseUnavailable as error:
-        return page_shell(PATH, [title, message(str(error))])
+        return page_shell(PATH, [title, message(str(error))], title=PAGE_TITLE)
     build_id = info.get("build_id")
     names, kinds = source_names(sources), kind_labels(precedence)
     return page_shell(PATH, [
@@ -574,11 +582,10 @@ def layout(**query: str) -> html.Div:
                 f" Build {build_id}." if build_id else ""], className="lede"),
         contents_list(),
         html.H2("Publications loaded", id="publications"),
-        html.P("The checksum (SHA-256) identifies the exact file loaded: anyone can check a copy of the "
-               "file against it.", className="method"),
         scroll_box(sources_table(sources, build_id, kinds), "Publications loaded", "sources-box"),
         html.H2("Files this build read", id="files"),
         *files_section(files, sources),
+        *build_report_section(wh.path.with_name("build_report.md"), build_id),
         html.H2("Which figure is shown when sources overlap", id="precedence"),
         *precedence_section(precedence),
         html.H2("Where sources overlap", id="overlaps"),
@@ -594,5 +601,4 @@ def layout(**query: str) -> html.Div:
         terms_list(),
         html.H2("Methods", id="methods"),
         *methods_section(),
-        *build_report_section(wh.path.with_name("build_report.md"), build_id),
-    ])
+    ], title=PAGE_TITLE)

@@ -1,5 +1,6 @@
 """The Client groups page on the full dataset: the report's Table 3 reproduced, with gaps and
-significance; sort, year and measure controls change the table and the URL; a saved URL restores."""
+significance; the sort, year and measure selects change the table and the URL; a saved URL
+restores. (Chart first, on a phone, with the reader's council: test_client_groups_chart_first.py.)"""
 from __future__ import annotations
 
 import re
@@ -33,6 +34,23 @@ def caption(page) -> str:
     return page.locator("#client-groups-table caption").inner_text()
 
 
+def legend_entries(page) -> list[str]:
+    """The chart's legend entries, each entry's lines joined by a space."""
+    return page.evaluate("""() => [...document.querySelectorAll('#client-groups-chart g.legend text.legendtext')]
+        .map(t => { const lines = [...t.querySelectorAll('tspan.line')].map(s => s.textContent);
+                    return lines.length ? lines.join(' ') : t.textContent; })""")
+
+
+def choose(page, control: str, value: str) -> None:
+    """Pick an option of one of the page's selects (opening "More options" when it is there)."""
+    select = page.locator(f"#client-groups-{control}")
+    if not select.is_visible():
+        page.locator("#client-groups-controls details.more > summary").click()
+    before = caption(page)
+    select.select_option(value)
+    wait_for_change(page, before)
+
+
 def test_table_3_is_reproduced_with_gaps_significance_and_notes(page, full_url):
     page.goto(full_url + TABLE_3_URL)
     page.wait_for_selector("#client-groups-chart g.ytick text", timeout=30000)
@@ -61,13 +79,23 @@ def test_table_3_is_reproduced_with_gaps_significance_and_notes(page, full_url):
     assert "\u26a0 Differs from its own counts (Darlington, Sunderland)" in caveats
     ticks = page.locator("#client-groups-chart g.ytick text").all_text_contents()
     assert len(ticks) == 12 and "Gateshead" in ticks
-    legend = page.locator("#client-groups-chart g.legend").text_content()
-    assert "Mental health (18-64)" in legend
-    assert "England, mental health (18-64): 14.6%" in page.locator("#client-groups-chart").text_content()
-    description = page.locator("#client-groups-description").inner_text()
-    assert "Mental health (18-64): highest Gateshead (41.3%), lowest Northumberland (4.7%)" in description
-    assert "is below all client groups, all adults (18+) in 11 of 12 councils" in description
-    assert page.locator("#investment-message").inner_text().startswith("No investment figures are loaded for 2011-12")
+    # England's values are named in the legend (above the plot), beside the client groups.
+    assert legend_entries(page) == ["All client groups, all adults (18+)", "Mental health (18-64)",
+                                    "England, all client groups, all adults (18+): 43.0%",
+                                    "England, mental health (18-64): 14.6%"]
+    # The text alternative waits in a native <details> under the chart.
+    description = page.locator("#client-groups-description")
+    assert not description.is_visible()
+    page.get_by_text("The chart in words").click()
+    assert description.is_visible()
+    assert "Mental health (18-64): highest Gateshead (41.3%), lowest Northumberland (4.7%)" in description.inner_text()
+    assert "is below all client groups, all adults (18+) in 11 of 12 councils" in description.inner_text()
+    # No investment figures: said in words, with the Sources page linked (no internal commands).
+    investment = page.locator("#investment-message")
+    assert investment.inner_text().startswith("No figures on investment in adult mental health services are "
+                                              "loaded for 2011-12.")
+    assert "python" not in investment.inner_text()
+    assert investment.get_by_role("link").get_attribute("href") == "/sources"
     assert "Adult Social Care Outcomes Framework - England, 2011-12, Final" in \
         page.locator("#client-groups-source").inner_text()
     # The chart's data, picture and embed code, at its canonical URL (every parameter spelled out).
@@ -84,12 +112,14 @@ def test_sort_year_and_measure_change_table_and_url_and_a_saved_url_restores(pag
     page.goto(full_url + TABLE_3_URL)
     page.wait_for_selector("#client-groups-table tbody tr")
     assert row_names(page)[:3] == ["County Durham", "Darlington", "Gateshead"]
-    # Sorting is a native radio group: reachable and operable from the keyboard.
-    before = caption(page)
-    page.get_by_role("radio", name="Area name (A to Z)").focus()
-    page.keyboard.press("ArrowRight")                  # -> all client groups, highest first
-    page.keyboard.press("ArrowRight")                  # -> mental health, highest first
-    wait_for_change(page, before)
+    # The controls are labelled native selects in a row (no form: nothing submits); the sort
+    # waits behind "More options".
+    assert page.locator("#client-groups-controls").get_attribute("role") == "group"
+    assert page.locator("main form").count() == 0
+    assert [page.get_by_label(label, exact=True).evaluate("e => e.tagName") for label in
+            ("Measure", "Year (to 31 March)", "Councils in", "Age band", "Sort councils by")] == ["SELECT"] * 5
+    assert not page.get_by_label("Sort councils by", exact=True).is_visible()
+    choose(page, "sort", "mental_health")
     page.wait_for_function("() => location.search.includes('sort=mental_health')")
     assert row_names(page)[:3] == ["Gateshead", "Hartlepool", "South Tyneside"]
     assert page.locator("#client-groups-table thead th[aria-sort='descending']").inner_text() == "Mental health (18-64)"
@@ -98,27 +128,25 @@ def test_sort_year_and_measure_change_table_and_url_and_a_saved_url_restores(pag
         "&sort=mental_health")
     saved = page.url
     # A later year: councils' figures are for all client groups only, England's by group.
-    before = caption(page)
-    page.get_by_role("group", name="Year (to 31 March)").get_by_role("radio", name="2021-22").check()
-    wait_for_change(page, before)
+    choose(page, "period", "2021-22")
     assert "period=2021-22" in page.url
     assert "published for England only" in page.locator("#client-groups-message").inner_text()
     # Another measure: counts, no gaps.
-    before = caption(page)
-    page.get_by_role("group", name="Measure").get_by_role("radio", name="People in long-term support (number)").check()
-    wait_for_change(page, before)
+    choose(page, "measure", "lts_clients")
     assert "measure=lts_clients" in page.url
     assert "Substance misuse" in headers(page)
     assert "pts" not in page.locator("#client-groups-table tbody").inner_text()
     # The age band chosen before is kept where the new measure has it.
-    assert page.get_by_role("group", name="Age band").get_by_role("radio", name="Adults aged 18-64").is_checked()
+    assert page.locator("#client-groups-age_band").input_value() == "18-64"
+    assert page.locator("#client-groups-age_band").evaluate("e => e.options[e.selectedIndex].text") == "Adults aged 18-64"
     assert "adults aged 18-64" in caption(page)
     assert table_rows(page)["England"][1] == "253,715"          # SALT 2021-22 LTS001b, 18-64
     # The saved URL restores the sorted 2011-12 view.
     page.goto(saved)
     page.wait_for_selector("#client-groups-table tbody tr")
-    assert page.get_by_role("radio", name="Mental health (18-64) (highest first)").is_checked()
-    assert page.get_by_role("radio", name="2011-12").is_checked()
+    assert page.locator("#client-groups-sort").evaluate("e => e.options[e.selectedIndex].text") == \
+        "Mental health (18-64) (highest first)"
+    assert page.locator("#client-groups-period").input_value() == "2011-12"
     assert row_names(page)[:3] == ["Gateshead", "Hartlepool", "South Tyneside"]
     assert page.console_errors == []
 
@@ -136,14 +164,14 @@ def test_spending_reads_in_pounds_and_a_share_of_money_claims_no_significance(pa
     ticks = page.locator("#client-groups-chart g.xtick text").all_text_contents()
     assert all(t.startswith("\u00a3") and t.endswith("k") for t in ticks) and len(ticks) <= 7
     assert page.locator(".footnote.method").inner_text().startswith("Spending as published, in thousands of pounds")
-    assert "(GBP thousands)" in page.locator("#client-groups-description").inner_text()
+    assert "(GBP thousands)" in page.locator("#client-groups-description").text_content()   # in a closed <details>
+    # The chart's own title is page text above it; the axis says the unit.
+    assert page.locator("#client-groups-title h2").inner_text().endswith("(GBP thousands)")
+    assert page.locator("#client-groups-chart text.xtitle").text_content() == "Thousands of pounds"
     assert_accessible(page)
 
     # The direct payments' share of spending: a percentage of money, so gaps but no significance.
-    before = caption(page)
-    page.get_by_role("group", name="Measure").get_by_role("radio", name="Direct payments' share of community "
-                                                                        "spending").check()
-    wait_for_change(page, before)
+    choose(page, "measure", "dp_spend_share")
     darlington = table_rows(page)["Darlington"][1]
     assert re.fullmatch(r"37\.9% \u2020\d+ \+14\.5 pts", darlington)           # no symbol, no "higher"
     assert "whether it is significant" not in caption(page)

@@ -1,7 +1,8 @@
-"""The Sources and methods page on the full dataset: every publication with its checksum, every
-file the build read, which source is shown where several overlap and how far the others differ,
-the quality flags, the series breaks, definitions, methods and the build report. And, on a
-build that refused a file, that the refused file is named with its reason."""
+"""The Sources and methods page on the full dataset: every publication, every file the build read
+with its checksum and the build report (the one section that names files), which source is shown
+where several overlap and how far the others differ, the quality flags, the series breaks,
+definitions and methods. And, on a build that refused a file, that the refused file is named
+with its reason."""
 from __future__ import annotations
 
 import re
@@ -22,22 +23,45 @@ def scalar(db_path, sql: str):
         return connection.execute(sql).fetchone()[0]
 
 
+# Every text on the page outside "Files this build read" (its heading up to the next h2).
+OUTSIDE_THE_FILES_SECTION = """() => { const hidden = [];
+    for (let e = document.getElementById('files'); e && !(e !== document.getElementById('files') && e.tagName === 'H2');
+         e = e.nextElementSibling) { hidden.push(e); }
+    hidden.forEach(e => e.style.display = 'none');
+    const text = document.querySelector('main').innerText;
+    hidden.forEach(e => e.style.display = '');
+    return text; }"""
+
+
 def test_sources_breaks_definitions_methods_and_build_report(page, full_url, full_db):
     page.goto(full_url + "/sources")
-    page.wait_for_selector("#build-report table", timeout=30000)
+    page.wait_for_selector("#build-report table", state="attached", timeout=30000)
+    assert page.title() == "Sources and methods - Self-directed support uptake in England"
     loaded = scalar(full_db[0], "SELECT count(*) FROM sources")
     assert loaded >= 25   # ASCOF stack, PSS-EX1 2006-07 and 2012-13, PSS expenditure, national figures...
     rows = page.locator("#sources-table tbody tr").all()
     assert len(rows) == loaded
-    checksums = page.locator("#sources-table tbody td code.sha256").all_inner_texts()
-    assert len(checksums) == loaded and all(re.fullmatch(r"[0-9a-f]{64}", c) for c in checksums)
+    assert [t.strip() for t in page.locator("#sources-table thead th").all_inner_texts()] == [
+        "Publication", "Period", "Publisher", "Licence", "Rows"]
     table = page.locator("#sources-table").inner_text()
+    assert "Kind: Published value without counts" in table and "Kind: Official file with counts" in table
+    # Each file loaded is named, with its checksum, among the files the build read, and nowhere else.
+    checksums = page.locator("#files-table tbody td code.sha256").all_inner_texts()
+    assert len(checksums) == loaded and all(re.fullmatch(r"[0-9a-f]{64}", c) for c in checksums)
+    with duckdb.connect(str(full_db[0]), read_only=True) as connection:
+        expected = {r[0] for r in connection.execute("SELECT sha256 FROM sources").fetchall()}
+        names = [r[0].split("/")[-1] for r in connection.execute("SELECT file_name FROM build_files").fetchall()]
+    assert set(checksums) == expected
+    files = page.locator("#files-table").inner_text()
     for name in ("report2013_table3_north_east_2011_12.csv", "ASCFR and SALT Data Tables 2021-22.xlsx",
                  "ascof-repos_trend_data.csv", "DetailedActivityDataByCouncil2006-07 ENG.xls",
                  "Annex_Fin_CASSR_Level_Activity_Data_2012_13.csv", "pss-exp-eng-14-15-fin-coun-lev-exp-data.csv",
                  "national_personal_budgets_and_investment.csv"):
-        assert name in table, name
-    assert "Kind: Published value without counts" in table and "Kind: Official file with counts" in table
+        assert name in files.replace("\u200b", ""), name
+    elsewhere = page.evaluate(OUTSIDE_THE_FILES_SECTION)
+    assert "Measures and definitions" in elsewhere and "Build report" not in elsewhere
+    assert [name for name in names if name in elsewhere] == []
+    assert "python -m" not in page.locator("main").inner_text()
     build_id = re.search(r"\(build ([0-9a-f]{16})\)", page.locator("#sources-table caption").inner_text()).group(1)
     assert f"build {build_id}" in page.locator("#build-report-heading + p").inner_text()
     definitions = page.locator("#definition-breaks").inner_text()
@@ -55,6 +79,9 @@ def test_sources_breaks_definitions_methods_and_build_report(page, full_url, ful
     for phrase in ("Wilson score", "Newcombe", "exact Poisson", "Spiegelhalter (2005)", "nearest 5",
                    "counted as 2", "Similar councils are the 15 closest", "an analyst's stack"):
         assert phrase in main, phrase
+    # The build report waits behind a disclosure, under the files it names.
+    assert not page.locator("#build-report").is_visible()
+    page.locator("#build-report-details > summary").click()
     report = page.locator("#build-report").inner_text()
     assert "duplicate_grain" in report and "Unrecognised files" in report
     assert page.locator("#build-report table").count() >= 3
@@ -145,6 +172,8 @@ def test_quality_flags_and_files_read(page, full_url, full_db):
     assert first[1].endswith("\n" + first_reason)
     stack = rows.filter(has_text="realdata/ascof_stack/ascof-repos_trend_data.csv").locator("td").inner_text()
     assert stack.startswith("Loaded\nMeasures from the Adult Social Care Outcomes Framework, England: outcomes")
+    checksum = scalar(full_db[0], "SELECT sha256 FROM sources WHERE file_name LIKE '%ascof-repos_trend_data.csv'")
+    assert stack.endswith(f"SHA-256 {checksum}")
     assert page.console_errors == []
 
 
@@ -161,7 +190,8 @@ def test_the_page_never_scrolls_sideways_and_its_tables_scroll_in_their_own_box(
     page = context.new_page()
     try:
         page.goto(full_url + "/sources")
-        page.wait_for_selector("#build-report table", timeout=30000)
+        page.wait_for_selector("#build-report table", state="attached", timeout=30000)
+        page.locator("#build-report-details > summary").click()     # its tables too
         assert page.evaluate("document.documentElement.scrollWidth") == width
         boxes = page.locator(".table-scroll")
         assert boxes.count() >= 7

@@ -1,6 +1,7 @@
-"""Pure pieces of the Client groups page (URL state, columns, order, table cells, charts), its
-investment scatter on a tiny warehouse built from an analyst template, and the Sources page's
-build report section."""
+"""Pure pieces of the Client groups page (URL state and the reader's council, columns, order,
+table cells, the highlighted row and folded rows, charts), its investment scatter on a tiny
+warehouse built from an analyst template, and the Sources page's publications table and build
+report section."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,9 @@ from dashboards import context
 from dashboards.db import Warehouse
 from dashboards.figures.client_groups import (describe_dots, describe_investment, dot_chart,
                                               investment_scatter, population_base)
+from dashboards.figures import HIGHLIGHT_COLOUR
 from dashboards.pages import client_groups as page
+from dashboards.pages import client_groups_views as views
 from dashboards.pages.sources import build_report_section, sources_table
 from etl.build import build
 
@@ -34,6 +37,10 @@ CATALOGUE = pd.DataFrame([
     ("pb_eligible", "2011-12", "all", "mental_health", 0, False),       # a region only
 ], columns=["measure_id", "period", "age_band", "client_group", "councils", "has_england"])
 REGIONS = ["E12000001", "E12000002"]
+COUNCILS = pd.DataFrame([
+    ("E08000037", "Gateshead", "council", "E12000001", None, None),
+    ("E08000012", "Liverpool", "council", "E12000002", None, None),
+], columns=["area_code", "area_name", "area_type", "region_code", "first_period", "last_period"])
 
 
 def text_of(node) -> str:
@@ -48,21 +55,35 @@ def text_of(node) -> str:
 
 
 def test_defaults_are_the_reports_view_and_a_valid_query_round_trips():
-    view = page.resolve_view({}, CATALOGUE, REGIONS)
+    view = views.resolve_view({}, CATALOGUE, REGIONS)
     # 2011-12, not the later 2021-22: only 2011-12 has councils' figures by client group.
-    assert view == page.ClientGroupView("sds_users", "2011-12", "18-64", "E12000001", "area")
+    assert view == views.ClientGroupView("sds_users", "2011-12", "18-64", "E12000001", "area", None)
     asked = {"measure": "sds_users", "period": "2021-22", "age_band": "all", "region": "england",
              "sort": "mental_health"}
-    view = page.resolve_view(asked, CATALOGUE, REGIONS)
+    view = views.resolve_view(asked, CATALOGUE, REGIONS)
     assert view.query() == "?measure=sds_users&period=2021-22&age_band=all&region=england&sort=mental_health"
-    assert page.resolve_view(dict(page.urllib.parse.parse_qsl(view.query()[1:])), CATALOGUE, REGIONS) == view
+    assert views.resolve_view(dict(page.urllib.parse.parse_qsl(view.query()[1:])), CATALOGUE, REGIONS) == view
+
+
+def test_the_readers_council_is_kept_in_the_url_and_chooses_the_region_shown():
+    # Named by code or by name; with no region asked for, the council's own region is shown.
+    for named in ("E08000012", "liverpool"):
+        view = views.resolve_view({"council": named}, CATALOGUE, REGIONS, councils=COUNCILS)
+        assert (view.council, view.region) == ("E08000012", "E12000002")
+    assert view.query() == ("?measure=sds_users&period=2011-12&age_band=18-64&region=E12000002&sort=area"
+                            "&council=E08000012")
+    # A region asked for wins; an unknown council is dropped, not guessed.
+    asked = views.resolve_view({"council": "E08000012", "region": "england"}, CATALOGUE, REGIONS, councils=COUNCILS)
+    assert (asked.council, asked.region) == ("E08000012", "england")
+    unknown = views.resolve_view({"council": "Atlantis"}, CATALOGUE, REGIONS, councils=COUNCILS)
+    assert (unknown.council, unknown.region) == (None, "E12000001") and "council" not in unknown.query()
 
 
 def test_invalid_values_fall_back_and_only_client_group_views_are_offered():
-    view = page.resolve_view({"measure": "pb_eligible", "period": "2020-21", "age_band": "x", "region": "<b>",
-                              "sort": "nothing"}, CATALOGUE, REGIONS)
-    assert view == page.ClientGroupView("sds_users", "2011-12", "18-64", "E12000001", "area")
-    options = page.options_for_view(CATALOGUE, view)
+    view = views.resolve_view({"measure": "pb_eligible", "period": "2020-21", "age_band": "x", "region": "<b>",
+                               "sort": "nothing"}, CATALOGUE, REGIONS)
+    assert view == views.ClientGroupView("sds_users", "2011-12", "18-64", "E12000001", "area")
+    options = views.options_for_view(CATALOGUE, view)
     # England-only years need councils' totals to draw a table; a region-only figure is not a view.
     assert options["measure"] == ["sds_users", "lts_clients"]
     assert options["period"] == ["2011-12", "2021-22"]
@@ -75,16 +96,16 @@ def test_invalid_values_fall_back_and_only_client_group_views_are_offered():
 
 
 def test_columns_put_all_client_groups_first_then_groups_councils_have():
-    columns = page.columns_for(CATALOGUE, "sds_users", "2011-12", "18-64")
+    columns = views.columns_for(CATALOGUE, "sds_users", "2011-12", "18-64")
     assert [(c.key, c.age_band, c.client_group) for c in columns] == [
         ("all", "all", "all"), ("mental_health", "18-64", "mental_health"),
         ("physical", "18-64", "physical"), ("learning_disability", "18-64", "learning_disability")]
-    same_band = page.columns_for(CATALOGUE, "sds_users", "2021-22", "18-64")
+    same_band = views.columns_for(CATALOGUE, "sds_users", "2021-22", "18-64")
     assert [(c.label, c.age_band) for c in same_band] == [("All client groups", "18-64"), ("Mental health", "18-64")]
 
 
-COLUMNS = [page.Column("all", "all", "all", "All client groups, all adults (18+)"),
-           page.Column("mental_health", "18-64", "mental_health", "Mental health (18-64)")]
+COLUMNS = [views.Column("all", "all", "all", "All client groups, all adults (18+)"),
+           views.Column("mental_health", "18-64", "mental_health", "Mental health (18-64)")]
 ROWS = pd.DataFrame([
     # code, name, type, band, group, value, status, note, gap, compared, gap interval
     ("E06000005", "Darlington", "council", "all", "all", 42.5, "published", None, -0.5, "similar", -2.2, 1.1),
@@ -107,21 +128,21 @@ AREAS = pd.concat([ROWS[["area_code", "area_name", "area_type"]],
 
 
 def test_councils_sort_by_name_or_by_a_column_with_comparators_last():
-    cells = page.cells_by_area(ROWS, COLUMNS)
+    cells = views.cells_by_area(ROWS, COLUMNS)
     assert ("E12000001", "all") in cells and len(cells) == 8          # the 65+ row is no column's
-    by_name = page.arrange(AREAS, cells, "area")
+    by_name = views.arrange(AREAS, cells, "area")
     assert list(by_name["area_name"]) == ["Darlington", "Gateshead", "Hartlepool", "Middlesbrough",
                                           "North East", "England"]
-    by_mental_health = page.arrange(AREAS, cells, "mental_health")
+    by_mental_health = views.arrange(AREAS, cells, "mental_health")
     # Suppressed and absent values go last, by name.
     assert list(by_mental_health["area_name"]) == ["Gateshead", "Darlington", "Hartlepool", "Middlesbrough",
                                                    "North East", "England"]
 
 
 def test_table_cells_show_value_gap_significance_notes_and_missing_figures():
-    cells = page.cells_by_area(ROWS, COLUMNS)
-    areas = page.arrange(AREAS, cells, "mental_health")
-    table, notes = page.client_group_table(areas, cells, COLUMNS, caption="Table 3", unit="percent",
+    cells = views.cells_by_area(ROWS, COLUMNS)
+    areas = views.arrange(AREAS, cells, "mental_health")
+    table, notes = views.client_group_table(areas, cells, COLUMNS, caption="Table 3", unit="percent",
                                            polarity="higher_is_better", sort="mental_health")
     head, body = table["props"]["children"][1], table["props"]["children"][2]
     headers = head["props"]["children"]["props"]["children"]
@@ -143,34 +164,77 @@ def test_table_cells_show_value_gap_significance_notes_and_missing_figures():
     assert gap["props"]["title"] == "better than England; gap 95% interval +21.4 to +33.6 points"
 
 
+def test_the_readers_council_is_marked_and_its_profile_link_keeps_it():
+    cells = views.cells_by_area(ROWS, COLUMNS)
+    table, _ = views.client_group_table(views.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
+                                        unit="percent", polarity="higher_is_better", sort="area",
+                                        highlight="E08000037")
+    rows = table["props"]["children"][2]["props"]["children"]
+    marked = [r for r in rows if "highlight" in r["props"]["className"].split()]
+    assert [text_of(r["props"]["children"][0]) for r in marked] == ["\u25c6 Gateshead (your council)"]
+    link = marked[0]["props"]["children"][0]["props"]["children"]
+    assert link["props"]["href"] == "/area/E08000037?council=E08000037"
+    darlington = rows[0]["props"]["children"][0]["props"]["children"]
+    assert darlington["props"]["href"] == "/area/E06000005?council=E08000037"
+    boxed = views.table_in_box(table, label="Data")
+    # Four councils: nothing folds, so no "Show all"; the box scrolls, focusable and named.
+    box = boxed["props"]["children"]
+    assert (box["props"]["className"], box["props"]["tabIndex"], box["props"]["aria-label"]) == ("table-box", 0, "Data")
+
+
+def test_a_long_list_of_councils_folds_between_the_first_and_last_ten_but_keeps_the_readers():
+    names = [f"Council {n:02d}" for n in range(30)]
+    areas = pd.DataFrame({"area_code": [f"E060000{n:02d}" for n in range(30)], "area_name": names,
+                          "area_type": "council"})
+    table, _ = views.client_group_table(areas, {}, COLUMNS, caption="c", unit="percent",
+                                        polarity="higher_is_better", sort="area", highlight="E06000015")
+    classes = [r["props"]["className"].split() for r in table["props"]["children"][2]["props"]["children"]]
+    folded = [n for n, c in enumerate(classes) if "extra" in c]
+    assert folded == [n for n in range(10, 20) if n != 15] and "highlight" in classes[15]
+    boxed = views.table_in_box(table, label="Data")
+    toggle, box = boxed["props"]["children"]
+    assert toggle["type"] == "Details" and box["props"]["className"] == "table-box"
+    assert text_of(toggle) == "Show all 30 councils (9 more between the first and last 10)"
+
+
 def test_count_measures_show_counts_without_gaps():
     counts = ROWS.assign(value=[1295.0, 150.0, 735.0, 90.0, None, 9000.0, 60000.0, 6000.0, 1.0])
-    cells = page.cells_by_area(counts, COLUMNS)
-    table, _ = page.client_group_table(page.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
+    cells = views.cells_by_area(counts, COLUMNS)
+    table, _ = views.client_group_table(views.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
                                        unit="count", polarity="none", sort="area")
     first = table["props"]["children"][2]["props"]["children"][0]
     assert [text_of(c) for c in first["props"]["children"]] == ["Darlington", "E06000005", "1,295", "150 \u20201"]
 
 
-def test_dot_chart_has_a_trace_per_group_england_lines_and_a_text_alternative():
-    cells = page.cells_by_area(ROWS, COLUMNS)
-    areas = page.arrange(AREAS, cells, "area")
-    values, england = page.chart_frames(areas, cells, COLUMNS)
+def test_dot_chart_has_a_trace_per_group_england_lines_in_the_legend_and_a_text_alternative():
+    cells = views.cells_by_area(ROWS, COLUMNS)
+    areas = views.arrange(AREAS, cells, "area")
+    values, england = views.chart_frames(areas, cells, COLUMNS)
     assert list(values["area_name"]) == ["Darlington", "Gateshead", "Darlington", "Gateshead"]
     assert list(england["value"]) == [43.0, 14.6]
-    figure = dot_chart(values, england, order=list(areas["area_name"]), title="t", value_title="%")
+    figure = dot_chart(values, england, order=list(areas["area_name"]))
     go.Figure(figure.to_dict())            # built unvalidated for speed: every property must be valid
     markers = [t for t in figure.data if t.mode == "markers"]
+    # Legend entries wrap at 30 characters: Plotly never wraps them, and a phone is 390 px wide.
     assert [(t.name, list(t.y), list(t.x)) for t in markers] == [
-        ("All client groups, all adults (18+)", ["Darlington", "Gateshead"], [42.5, 43.7]),
+        ("All client groups, all adults<br>(18+)", ["Darlington", "Gateshead"], [42.5, 43.7]),
         ("Mental health (18-64)", ["Darlington", "Gateshead"], [19.0, 41.3])]
     assert markers[0].marker.symbol != markers[1].marker.symbol            # shape, not colour alone
-    connector = [t for t in figure.data if t.mode == "lines"][0]
+    connector = [t for t in figure.data if t.mode == "lines" and t.yaxis != "y2"][0]
     assert list(connector.x) == [19.0, 42.5, None, 41.3, 43.7, None]
     assert list(figure.layout.yaxis.categoryarray) == ["Gateshead", "Darlington"]   # first at the top
-    assert [(s.x0, s.line.dash) for s in figure.layout.shapes] == [(43.0, "dash"), (14.6, "dash")]
-    assert [a.text for a in figure.layout.annotations] == [
-        "England, all client groups, all adults (18+): 43.0%", "England, mental health (18-64): 14.6%"]
+    assert list(figure.layout.yaxis.range) == [-0.5, 1.5]                   # no empty rows above or below
+    # England's values: dashed lines the plot's full height, named in the legend, not over the plot
+    # (a label there ran off a phone's screen); no title inside the chart (the page prints it).
+    england_lines = [t for t in figure.data if t.yaxis == "y2"]
+    assert [(list(t.x), list(t.y), t.line.dash, t.name) for t in england_lines] == [
+        ([43.0, 43.0], [0, 1], "dash", "England, all client groups,<br>all adults (18+): 43.0%"),
+        ([14.6, 14.6], [0, 1], "dash", "England, mental health<br>(18-64): 14.6%")]
+    assert england_lines[1].line.color == markers[1].marker.color
+    assert list(figure.layout.yaxis2.range) == [0, 1] and figure.layout.yaxis2.overlaying == "y"
+    assert figure.layout.annotations == () and figure.layout.shapes == () and figure.layout.title.text is None
+    assert (figure.layout.legend.yref, figure.layout.legend.y, figure.layout.legend.yanchor) == ("container", 1, "top")
+    assert figure.layout.xaxis.title.text == "Percentage of people"
     text = describe_dots(values, england, what="uptake by client group")
     assert text == ("Dot chart of uptake by client group for 2 councils: one marker per client group "
                     "(all client groups, all adults (18+), mental health (18-64)). England's value for each "
@@ -178,8 +242,28 @@ def test_dot_chart_has_a_trace_per_group_england_lines_and_a_text_alternative():
                     "All client groups, all adults (18+): highest Gateshead (43.7%), lowest Darlington (42.5%). "
                     "Mental health (18-64): highest Gateshead (41.3%), lowest Darlington (19.0%). Mental health "
                     "(18-64) is below all client groups, all adults (18+) in 2 of 2 councils.")
-    counts = dot_chart(values, england, order=list(areas["area_name"]), title="t", value_title="n", unit="count")
-    assert counts.layout.shapes == ()                                        # no England line for counts
+    counts = dot_chart(values, england, order=list(areas["area_name"]), unit="count")
+    assert [t for t in counts.data if t.yaxis == "y2"] == []                 # no England line for counts
+    assert counts.layout.xaxis.title.text == "Number of people"
+
+
+def test_the_readers_council_is_named_and_banded_in_the_chart():
+    cells = views.cells_by_area(ROWS, COLUMNS)
+    areas = views.arrange(AREAS, cells, "area")
+    values, england = views.chart_frames(areas, cells, COLUMNS)
+    figure = dot_chart(values, england, order=list(areas["area_name"]), highlight="Gateshead")
+    go.Figure(figure.to_dict())
+    # The label wraps (16 characters a line) so the names leave a phone's plot room.
+    mine = "\u25c6 Gateshead<br>(your council)"
+    assert list(figure.layout.yaxis.categoryarray) == [mine, "Darlington"]
+    markers = [t for t in figure.data if t.mode == "markers"]
+    assert all(list(t.y) == ["Darlington", mine] for t in markers)
+    # A band in the highlight colour behind its row: Gateshead, listed last, is the bottom row (category 0).
+    band = figure.layout.shapes[0]
+    assert (band.fillcolor, band.yref, band.y0, band.y1, band.xref) == (HIGHLIGHT_COLOUR, "y", -0.5, 0.5, "paper")
+    assert len(figure.layout.shapes) == 1
+    # A council not drawn (or none given) marks nothing.
+    assert dot_chart(values, england, order=list(areas["area_name"]), highlight="Leeds").layout.shapes == ()
 
 
 def test_a_flagged_cell_carries_its_caveat_and_is_not_compared():
@@ -189,8 +273,8 @@ def test_a_flagged_cell_carries_its_caveat_and_is_not_compared():
     gateshead = (flagged["area_name"] == "Gateshead") & (flagged["client_group"] == "mental_health")
     flagged.loc[gateshead, ["quality_flag", "quality_note", "compared_with_england"]] = [
         "sds_equals_dp", "Reported equal to direct payments.", "not_compared"]
-    cells = page.cells_by_area(flagged, COLUMNS)
-    table, notes = page.client_group_table(page.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
+    cells = views.cells_by_area(flagged, COLUMNS)
+    table, notes = views.client_group_table(views.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
                                            unit="percent", polarity="higher_is_better", sort="area")
     rows = {text_of(r["props"]["children"][0]): [text_of(c) for c in r["props"]["children"][1:]]
             for r in table["props"]["children"][2]["props"]["children"]}
@@ -204,35 +288,34 @@ def test_a_flagged_cell_carries_its_caveat_and_is_not_compared():
 
 def test_money_cells_read_in_pounds_and_the_method_says_there_is_no_interval():
     money = ROWS.assign(value=[4398.0, 117.0, 2828.0, 240.0, None, 57088.25, 1371654.06, 65477.21, 1.0])
-    cells = page.cells_by_area(money, COLUMNS)
-    table, _ = page.client_group_table(page.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
+    cells = views.cells_by_area(money, COLUMNS)
+    table, _ = views.client_group_table(views.arrange(AREAS, cells, "area"), cells, COLUMNS, caption="c",
                                        unit="gbp_thousands", polarity="none", sort="area")
     body = table["props"]["children"][2]["props"]["children"]
     assert [text_of(c) for c in body[0]["props"]["children"]] == ["Darlington", "E06000005", "\u00a34,398k",
                                                                  "\u00a3117k \u20201"]
     assert [text_of(c) for c in body[-1]["props"]["children"]][2:] == ["\u00a31,371,654k", "\u00a365,477k"]
-    assert page.method_for("gbp_thousands", money) == page.MONEY_METHOD
-    assert page.method_for("count", money) == page.COUNT_METHOD
+    assert views.method_for("gbp_thousands", money) == views.MONEY_METHOD
+    assert views.method_for("count", money) == views.COUNT_METHOD
     shares = ROWS.assign(lower_95=None)          # a share of money: no counts, so no intervals
-    assert page.method_for("percent", shares) == page.NO_INTERVAL_METHOD
-    assert page.method_for("percent", ROWS.assign(lower_95=1.0)) == page.METHOD
-    values, england = page.chart_frames(page.arrange(AREAS, cells, "area"), cells, COLUMNS)
-    figure = dot_chart(values, england, order=["Darlington", "Gateshead"], title="t",
-                       value_title="Gross spending on direct payments (GBP thousands)", unit="gbp_thousands")
+    assert views.method_for("percent", shares) == views.NO_INTERVAL_METHOD
+    assert views.method_for("percent", ROWS.assign(lower_95=1.0)) == views.METHOD
+    values, england = views.chart_frames(views.arrange(AREAS, cells, "area"), cells, COLUMNS)
+    figure = dot_chart(values, england, order=["Darlington", "Gateshead"], unit="gbp_thousands")
     go.Figure(figure.to_dict())
     assert (figure.layout.xaxis.tickprefix, figure.layout.xaxis.ticksuffix) == ("\u00a3", "k")
-    assert figure.layout.xaxis.title.text == "Gross spending on direct payments (GBP<br>thousands)"
+    assert figure.layout.xaxis.title.text == "Thousands of pounds"
     markers = [t for t in figure.data if t.mode == "markers"]
     assert list(markers[0].text) == ["\u00a34,398k", "\u00a32,828k"] and "%{text}" in markers[0].hovertemplate
 
 
 def test_a_long_list_of_notes_folds_and_a_short_one_does_not():
-    short = page._notes([(1, "One.")])
+    short = views._notes([(1, "One.")])
     assert short.children[0].children == "Notes on values"
-    long = page._notes([(n, f"Note {n}.") for n in range(1, page.FOLDED_NOTES + 2)])
+    long = views._notes([(n, f"Note {n}.") for n in range(1, views.FOLDED_NOTES + 2)])
     details = long.children[0]
-    assert details.children[0].children == f"Notes on values ({page.FOLDED_NOTES + 1})"
-    assert details.children[2].children[-1].id == f"client-groups-note-{page.FOLDED_NOTES + 1}"
+    assert details.children[0].children == f"Notes on values ({views.FOLDED_NOTES + 1})"
+    assert details.children[2].children[-1].id == f"client-groups-note-{views.FOLDED_NOTES + 1}"
 
 
 def test_population_base_is_read_from_the_note():
@@ -245,8 +328,11 @@ def test_population_base_is_read_from_the_note():
 def test_investment_scatter_names_the_population_base_on_its_axis():
     points = pd.DataFrame({"area_name": ["A", "B", "C", "England"], "area_type": ["council"] * 3 + ["country"],
                            "investment": [100.0, 200.0, 300.0, 220.0], "uptake": [10.0, 20.0, 35.0, 14.6]})
-    figure = investment_scatter(points, period="2011-12", uptake_label="Uptake (%)", base="adults aged 18-64")
-    assert figure.layout.xaxis.title.text == "Investment in adult mental health services, \u00a3 per head of adults aged 18-64"
+    figure = investment_scatter(points, uptake_label="Uptake (%)", base="adults aged 18-64")
+    # Wrapped so a phone shows it whole; the title is the page's text, not the chart's.
+    assert figure.layout.xaxis.title.text == ("Investment in adult mental health<br>services, \u00a3 per head of "
+                                              "adults aged<br>18-64")
+    assert figure.layout.title.text is None and figure.layout.legend.yanchor == "top"
     assert [t.name for t in figure.data] == ["Council", "England"]
     text = describe_investment(points, period="2011-12", uptake_label="Uptake", base="adults aged 18-64")
     assert text.startswith("Scatter of uptake against investment in adult mental health services per head of "
@@ -284,27 +370,39 @@ def investment_db(tmp_path_factory) -> Path:
 def test_investment_section_draws_uptake_against_investment_when_loaded(investment_db, monkeypatch):
     monkeypatch.setattr(context, "_warehouse", Warehouse(investment_db))
     parts, sources = page.investment_section("2011-12")
-    figure = parts[1].children[0].figure
-    assert figure.layout.xaxis.title.text == ("Investment in adult mental health services, \u00a3 per head of "
-                                              "the population aged 18-64")
+    title, graph, caption = parts[1].children
+    figure = graph.figure
+    assert figure.layout.xaxis.title.text == ("Investment in adult mental health<br>services, \u00a3 per head of "
+                                              "the population<br>aged 18-64")
     assert figure.layout.yaxis.title.text == "Receiving self-directed support (%)"
-    assert figure.layout.title.text == ("Self-directed support (adults aged 18-64, mental health) against "
-                                        "investment in mental health services, 2011-12")
+    assert title.children == ("Self-directed support (adults aged 18-64, mental health) against "
+                              "investment in mental health services, 2011-12")
     council = [t for t in figure.data if t.name == "Council"][0]
     assert sorted(zip(council.text, council.x, council.y)) == [("Darlington", 180.5, 19.0), ("Gateshead", 210.25, 41.3)]
-    assert parts[1].children[1].children.startswith(
+    # The text alternative waits in a native <details>.
+    details = caption.children
+    assert type(details).__name__ == "Details" and details.children[0].children == "The chart in words"
+    assert details.children[1].children.startswith(
         "Scatter of self-directed support (adults aged 18-64, mental health) against investment in adult "
         "mental health services per head of the population aged 18-64, 2011-12, for 3 areas.")
     table = text_of(parts[2])
+    assert parts[2].className == "table-box" and parts[2].children.id == "investment-table"
     assert "England E92000001 \u00a3230.00 14.6%" in table and "Gateshead E08000037 \u00a3210.25 41.3%" in table
     assert sources == {"investment"}
 
 
-def test_without_investment_figures_the_page_says_how_to_add_them(investment_db, monkeypatch):
+def test_without_investment_figures_the_page_says_so_in_words_and_links_the_sources(investment_db, monkeypatch):
     monkeypatch.setattr(context, "_warehouse", Warehouse(investment_db))
-    parts, sources = page.investment_section("2010-11")
-    assert text_of(parts[1]).startswith("No investment figures are loaded for 2010-11: to add them, transcribe")
-    assert "analyst template" in text_of(parts[1]) and sources == set()
+    parts, sources = page.investment_section("2010-11", council="E08000037")
+    said = text_of(parts[1])
+    assert said.startswith("No figures on investment in adult mental health services are loaded for 2010-11. "
+                           "They come from the Department of Health's National Survey of Investment in Adult "
+                           "Mental Health Services")
+    # No internal commands or file names for the public; the link keeps the reader's council.
+    assert "python" not in said and "template" not in said and ".csv" not in said and sources == set()
+    link = parts[1].children[1]
+    assert (link.children, link.href) == ("Sources and methods lists every publication loaded",
+                                          "/sources?council=E08000037")
 
 
 def test_sources_table_and_an_absent_build_report(tmp_path):
@@ -313,11 +411,11 @@ def test_sources_table_and_an_absent_build_report(tmp_path):
                              "licence": "OGL", "transcription": None, "sha256": "ab" * 32, "rows_loaded": 2268}])
     table = sources_table(sources, "b1")
     assert text_of(table.children[0]) == "The 1 publications loaded in this build (build b1)."
+    # The publication, not its file: the file's name and checksum are listed under the files read.
     row = table.children[2].children[0]
-    assert [text_of(c) for c in row.children] == ["T", "P", "2014-15", "OGL", "a.csv layout l", "2,268", "ab" * 32]
-    assert type(row.children[-1].children).__name__ == "Code"
+    assert [text_of(c) for c in row.children] == ["T", "2014-15", "P", "OGL", "2,268"]
     missing = build_report_section(tmp_path / "build_report.md", "b1")
-    assert text_of(missing[1]).startswith("No build report was found beside the database")
+    assert text_of(missing[1]) == "No build report was found beside the database: the next rebuild of the data writes one."
 
 
 # ---- charts as data: the client-groups view ---------------------------------------------------
@@ -397,3 +495,36 @@ def test_about_sheet_refusals_and_a_region_without_figures(bundled_app):
     assert refused.value.status == 404
     assert refused.value.message.startswith("None of the councils in London has a figure for adults")
     assert "None of the councils in London has a figure" in text_of(page.layout(region="E12000007"))
+
+
+def test_a_chart_url_with_the_readers_council_highlights_it_everywhere_it_is_drawn(bundled_app):
+    from dashboards.charts import ChartRequestError, chart_for
+
+    with bundled_app.server.test_request_context():
+        chart = chart_for("client-groups", {"measure": "sds_users", "period": "2011-12", "council": "gateshead"})
+        # By name or code; the canonical URL (embed, image, download) carries the code.
+        assert chart.resolved["council"] == "E08000037" and chart.resolved["region"] == "E12000001"
+        assert chart.url("embed").endswith("&council=E08000037")
+        assert chart.subtitle.endswith("councils in North East, Gateshead highlighted")
+        assert "\u25c6 Gateshead<br>(your council)" in chart.figure.layout.yaxis.categoryarray
+        with pytest.raises(ChartRequestError) as refused:
+            chart_for("client-groups", {"council": "Atlantis"})
+        assert refused.value.status == 400 and "council='Atlantis' is not a council" in refused.value.message
+    layout = page.layout(council="E08000037")
+    table = find(layout, "client-groups-table")
+    rows = table["props"]["children"][2]["props"]["children"]
+    marked = [r for r in rows if "highlight" in r["props"]["className"]]
+    assert [text_of(r["props"]["children"][0]) for r in marked] == ["\u25c6 Gateshead (your council)"]
+    unknown = find(page.layout(council="Atlantis"), "client-groups-council-message")
+    assert text_of(unknown) == "No council is called or has the code \u201cAtlantis\u201d, so none is marked."
+
+
+def test_outside_the_region_shown_the_page_says_where_the_readers_council_is(full_db, monkeypatch):
+    monkeypatch.setattr(context, "_warehouse", Warehouse(full_db[0]))
+    layout = page.layout(measure="lts_clients", period="2021-22", region="E12000002", council="E08000037")
+    note = find(layout, "client-groups-council-note")
+    assert text_of(note) == ("\u25c6 Gateshead (your council) is not among the councils shown: show the councils "
+                             "in North East .")
+    assert note.children[1].href == ("/client-groups?measure=lts_clients&period=2021-22&age_band=all"
+                                     "&region=E12000001&sort=area&council=E08000037")
+    assert "highlighted" not in text_of(find(layout, "client-groups-title"))

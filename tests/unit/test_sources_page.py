@@ -99,3 +99,35 @@ def test_differences_are_said_in_points_and_words():
     assert page.signed_difference(-38.19, "percent") == "38.2 points lower"
     assert page.signed_difference(2.0, "count") == "2 higher"
     assert page.signed_difference(0.0, "percent") == "the same"
+
+
+def test_file_names_and_checksums_are_listed_with_the_files_read_not_the_publications():
+    sources = pd.DataFrame([{"source_id": "s", "file_name": "raw/downloaded/ascof/a.csv", "layout_id": "ascof_long",
+                             "title": "ASCOF", "publisher": "NHS Digital", "cites": None, "period": "2014-15",
+                             "licence": "OGL", "transcription": None, "sha256": "ab" * 32, "rows_loaded": 2268,
+                             "source_kind": "official_with_counts"}])
+    publications = page.sources_table(sources, "b1")
+    shown = str(publications.to_plotly_json())
+    assert "a.csv" not in shown and "ascof_long" not in shown and "ab" * 32 not in shown
+    files = pd.DataFrame({"file_name": ["raw/downloaded/ascof/a.csv", "raw/b.csv"], "outcome": ["loaded", "duplicate"],
+                          "reason": [None, "raw/b.csv (same bytes as raw/a.csv)"]})
+    table = page.files_table(files, sources)
+    loaded = table.children[2].children[1]          # duplicates first, then the loaded file
+    detail = loaded.children[1].children
+    assert detail[2] == "ASCOF: 2,268 rows." and detail[4].children[1].children == "ab" * 32
+    assert detail[4].children[1].className == "sha256"
+
+
+def test_the_build_report_sits_under_the_files_behind_a_disclosure_and_no_message_names_a_command(tmp_path):
+    (tmp_path / "build_report.md").write_text("# Build report\n\n## Sources\n\n| source | rows |\n|---|---|\n"
+                                              "| raw/a.csv | 2 |\n", encoding="utf-8")
+    heading, intro, details = page.build_report_section(tmp_path / "build_report.md", "b1")
+    assert type(heading).__name__ == "H3" and heading.id == "build-report-heading"
+    assert type(details).__name__ == "Details" and details.children[0].children == "Show the build report"
+    # The report's own sections are h4s under the h3; its top heading is dropped.
+    assert details.children[1].children.children == "\n#### Sources\n\n| source | rows |\n|---|---|\n| raw/a.csv | 2 |"
+    empty = page.files_section(pd.DataFrame(columns=["file_name", "outcome", "reason"]), pd.DataFrame())
+    missing = page.build_report_section(tmp_path / "nothing.md", "b1")
+    for said in (empty[0].children, missing[1].children):
+        assert "python" not in said and "`" not in said and ".md" not in said
+    assert [anchor for anchor, _ in page.SECTIONS][-1] == "methods"

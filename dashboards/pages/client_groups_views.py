@@ -1,0 +1,347 @@
+"""Client groups, the pure part: which views the data offers (catalogue in), the view a URL
+asks for, and the table's cells and order (observation rows in). No database, no Dash
+components beyond the wire form (dashboards/wire.py) of the table."""
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+
+import pandas as pd
+from dash import html
+
+from .. import geography
+from ..components import EDGE_ROWS, note_text
+from ..figures import CAVEAT_MARK, NOTE_MARK, format_value, highlight_label, is_missing, significance_style
+from ..labels import CLIENT_GROUPS, flag_codes
+from ..state import DEFAULT_MEASURE, measure_order, pick
+from ..wire import element
+
+ENGLAND = "E92000001"
+ALL_ENGLAND = "england"
+DEFAULT_REGION = "E12000001"          # the report's region: North East
+BY_NAME = "area"
+AGE_ORDER = ["all", "18-64", "under-65", "65+", "65-84", "85+"]
+GROUP_ORDER = list(CLIENT_GROUPS)
+CELL_FIELDS = ["area_code", "age_band", "client_group", "value", "value_status", "note", "gap",
+               "gap_lower_95", "gap_upper_95", "compared_with_england", "quality_flag", "quality_note"]
+STATUS_WORDS = {"suppressed": "suppressed", "not_applicable": "not applicable", "missing": "no data"}
+METHOD = ("Gap: the area's value minus England's for the same client group and age band, in "
+          "percentage points. \u25b2 higher or \u25bc lower: England's value lies outside the area's "
+          "95% Wilson score interval (the Fingertips convention), so the difference is statistically "
+          "significant; \u25cf similar: England's value is inside it. The gap's own 95% interval "
+          "(Newcombe's hybrid score method) is in each gap's tooltip. Where a publication prints no "
+          "counts there is no interval and no comparison. Counts rounded to the nearest 5 make the "
+          "intervals approximate.")
+NO_INTERVAL_METHOD = ("Gap: the area's value minus England's for the same client group and age band, in "
+                      "percentage points. These figures come without counts of people (a share of spending "
+                      "is a share of money), so they have no confidence interval and no test against "
+                      "England: a gap says how far apart two figures are, not whether the difference is "
+                      "more than chance.")
+COUNT_METHOD = ("Counts of people as published, one marker per client group; counts have no interval "
+                "and no comparison with England.")
+MONEY_METHOD = ("Spending as published, in thousands of pounds, one marker per client group; regions and "
+                "England are the sums of their councils' published figures. Sums of money have no "
+                "interval and no comparison with England.")
+MONEY_UNITS = ("gbp_thousands", "gbp_millions")
+FOLDED_NOTES = 12     # more notes than this fold into a disclosure, so the page does not end in a list
+
+
+@dataclass(frozen=True)
+class Column:
+    """One client-group column: the cells of an age band and client group."""
+    key: str              # the client group, as written in ?sort=
+    age_band: str
+    client_group: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ClientGroupView:
+    measure_id: str
+    period: str
+    age_band: str
+    region: str           # a region code, or ALL_ENGLAND
+    sort: str             # BY_NAME or a column key
+    council: str | None = None    # the reader's council (a GSS code): marked in the chart and table
+
+    def query(self) -> str:
+        values = {"measure": self.measure_id, "period": self.period, "age_band": self.age_band,
+                  "region": self.region, "sort": self.sort}
+        return "?" + urllib.parse.urlencode({**values, **({"council": self.council} if self.council else {})})
+
+
+# ---- what the data offers (pure: catalogue in) ------------------------------------------
+
+def _shown(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Catalogue rows with a value for a council or England."""
+    return catalogue[(catalogue["councils"] > 0) | catalogue["has_england"].fillna(False).astype(bool)]
+
+
+def client_group_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Rows of (measure, period) pairs that have councils' values and a client-group breakdown
+    (for councils or for England): the views this page can draw."""
+    shown = _shown(catalogue)
+    grouped = shown[shown["client_group"] != "all"]
+    with_councils = set(zip(*[catalogue.loc[catalogue["councils"] > 0, c] for c in ("measure_id", "period")]))
+    keys = set(zip(grouped["measure_id"], grouped["period"])) & with_councils
+    pairs = list(zip(shown["measure_id"], shown["period"]))
+    return shown[[pair in keys for pair in pairs]]
+
+
+def _age_key(band: str) -> int:
+    return AGE_ORDER.index(band) if band in AGE_ORDER else len(AGE_ORDER)
+
+
+def columns_for(catalogue: pd.DataFrame, measure_id: str, period: str, age_band: str) -> list[Column]:
+    """'All client groups' first (for the age band, else for all adults when the band has no
+    total, as in the report's Table 3), then each client group the band has, in a fixed order:
+    those with councils' figures, then those published for England only."""
+    rows = _shown(catalogue)
+    rows = rows[(rows["measure_id"] == measure_id) & (rows["period"] == period)]
+    band = rows[rows["age_band"] == age_band]
+    columns = []
+    if "all" in set(band["client_group"]):
+        columns.append(Column("all", age_band, "all", "All client groups"))
+    elif ((rows["age_band"] == "all") & (rows["client_group"] == "all")).any():
+        columns.append(Column("all", "all", "all", "All client groups, all adults (18+)"))
+    present = set(band["client_group"])
+    with_councils = set(band.loc[band["councils"] > 0, "client_group"])
+    # Groups councils have figures for first; groups published for England only after them.
+    ordered = sorted((g for g in GROUP_ORDER if g != "all" and g in present),
+                     key=lambda g: (g not in with_councils, GROUP_ORDER.index(g)))
+    # Beside an all-adults total, each client group says its own age band.
+    suffix = f" ({age_band})" if columns and columns[0].age_band != age_band else ""
+    return columns + [Column(g, age_band, g, CLIENT_GROUPS[g].capitalize() + suffix) for g in ordered]
+
+
+def _with_council_groups(rows: pd.DataFrame) -> pd.DataFrame:
+    """Catalogue rows of client groups (not 'all') that councils have values for: the
+    periods and age bands chosen when the URL does not say."""
+    return rows[(rows["client_group"] != "all") & (rows["councils"] > 0)]
+
+
+def resolve_view(query: dict[str, str], catalogue: pd.DataFrame, regions: list[str],
+                 eligible: pd.DataFrame | None = None, councils: pd.DataFrame | None = None
+                 ) -> ClientGroupView | None:
+    """The view a URL asks for, corrected to one the data has; None when no client-group data.
+    eligible: client_group_catalogue(catalogue), when already known. councils (areas rows with
+    region_code, first_period and last_period): those `council=` may name, by code or name; a
+    named council's region is the region shown when the URL names none."""
+    rows = client_group_catalogue(catalogue) if eligible is None else eligible
+    if rows.empty:
+        return None
+    measure = pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
+    rows = rows[rows["measure_id"] == measure]
+    periods = sorted(set(rows["period"]))
+    council_periods = sorted(set(_with_council_groups(rows)["period"]))
+    period = pick(query.get("period"), periods, council_periods[-1:] + periods[-1:])
+    rows = rows[rows["period"] == period]
+    bands = sorted(set(rows.loc[rows["client_group"] != "all", "age_band"]), key=_age_key)
+    council_bands = sorted(set(_with_council_groups(rows)["age_band"]), key=_age_key)
+    age_band = pick(query.get("age_band"), bands, council_bands + bands)
+    council = geography.council_code(query.get("council"), councils, period) if councils is not None else None
+    home = [_region_of(council, councils)] if council else []
+    region = pick(query.get("region"), [ALL_ENGLAND, *regions], home + [DEFAULT_REGION, ALL_ENGLAND])
+    keys = [BY_NAME] + [c.key for c in columns_for(catalogue, measure, period, age_band)]
+    sort = pick(query.get("sort"), keys, [BY_NAME])
+    return ClientGroupView(measure, period, age_band, region, sort, council)
+
+
+def _region_of(council: str, councils: pd.DataFrame) -> str:
+    return councils.set_index("area_code")["region_code"].get(council) or DEFAULT_REGION
+
+
+def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView,
+                     eligible: pd.DataFrame | None = None) -> dict[str, list]:
+    rows = client_group_catalogue(catalogue) if eligible is None else eligible
+    measure_rows = rows[rows["measure_id"] == view.measure_id]
+    period_rows = measure_rows[measure_rows["period"] == view.period]
+    columns = columns_for(catalogue, view.measure_id, view.period, view.age_band)
+    return {
+        "measure": sorted(set(rows["measure_id"]), key=measure_order),
+        "period": sorted(set(measure_rows["period"])),
+        "age_band": sorted(set(period_rows.loc[period_rows["client_group"] != "all", "age_band"]), key=_age_key),
+        "sort": [(BY_NAME, "Area name (A to Z)")] + [(c.key, f"{c.label} (highest first)") for c in columns],
+    }
+
+
+# ---- the table (pure: observation rows in) -------------------------------------------------
+
+def cells_by_area(rows: pd.DataFrame, columns: list[Column]) -> dict[tuple[str, str], dict]:
+    """(area_code, column key) -> the observation row for that column's breakdown."""
+    wanted = {(c.age_band, c.client_group): c.key for c in columns}
+    cells = {}
+    for record in rows.reindex(columns=CELL_FIELDS).to_dict("records"):
+        key = wanted.get((record["age_band"], record["client_group"]))
+        if key is not None:
+            cells[(record["area_code"], key)] = record
+    return cells
+
+
+def arrange(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], sort: str) -> pd.DataFrame:
+    """Councils in the sort order (by name, or by a column's value highest first with councils
+    lacking it last), then regions, then England."""
+    areas = areas.drop_duplicates("area_code")
+    councils = areas[areas["area_type"] == "council"].copy()
+    if sort == BY_NAME:
+        councils = councils.sort_values("area_name", key=lambda s: s.str.casefold())
+    else:
+        councils["_value"] = [(cells.get((code, sort)) or {}).get("value") for code in councils["area_code"]]
+        councils["_value"] = pd.to_numeric(councils["_value"], errors="coerce")
+        councils = councils.sort_values(["_value", "area_name"], ascending=[False, True],
+                                        na_position="last").drop(columns="_value")
+    regions = areas[areas["area_type"] == "region"].sort_values("area_name")
+    country = areas[areas["area_type"] == "country"]
+    return pd.concat([councils, regions, country], ignore_index=True)
+
+
+def _gap(record: dict, polarity: str) -> dict | None:
+    gap = record.get("gap")
+    if is_missing(gap) or record.get("area_code") == ENGLAND:
+        return None
+    compared = record.get("compared_with_england")
+    words, colour, symbol = significance_style(compared, polarity)
+    lower, upper = record.get("gap_lower_95"), record.get("gap_upper_95")
+    title = words + ("" if is_missing(lower) or is_missing(upper)
+                     else f"; gap 95% interval {lower:+.1f} to {upper:+.1f} points")
+    parts = [f"{gap:+.1f} pts"]
+    if compared in ("higher", "lower", "similar"):
+        parts += [" ", element("Span", symbol, style={"color": colour}, **{"aria-hidden": "true"}), f" {compared}"]
+    elif compared == "not_compared":      # a quality flag forbids the comparison: say so, not a symbol alone
+        parts += [f" {symbol} not compared"]
+    return element("Span", parts, className="cg-gap", title=title)
+
+
+def _cell(record: dict | None, unit: str, polarity: str, notes: dict[str, int]) -> dict:
+    if record is None:
+        return element("Td", element("Span", "no data", className="cg-missing"), className="number")
+    value = record.get("value")
+    if is_missing(value):
+        text = STATUS_WORDS.get(record.get("value_status"), "no data")
+        parts = [element("Span", text, className="cg-missing")]
+    else:
+        parts = [element("Span", format_value(value, unit), className="cg-value")]
+    if flag_codes(record.get("quality_flag")):
+        parts.append(f" {CAVEAT_MARK}")
+    plain = record.get("note") if isinstance(record.get("note"), str) else ""
+    note = note_text(record.get("quality_note"), plain.strip(), record.get("quality_flag"))
+    if note:
+        number = notes.setdefault(note, len(notes) + 1)
+        parts += [" ", element("Sup", element("A", f"{NOTE_MARK}{number}", href=f"#client-groups-note-{number}",
+                                              title=note, className="cg-note-link"))]
+    gap = _gap(record, polarity) if unit == "percent" else None
+    if gap is not None:
+        parts.append(gap)
+    return element("Td", parts, className="number")
+
+
+def _area_link(area: dict, highlight: str | None) -> dict | str:
+    """The area's name (marked when it is the reader's council); a council's links to its
+    profile, carrying the reader's council along."""
+    name = highlight_label(area["area_name"]) if area["area_code"] == highlight else area["area_name"]
+    if area["area_type"] != "council":
+        return name
+    keep = f"?{urllib.parse.urlencode({'council': highlight})}" if highlight else ""
+    return element("A", name, href=f"/area/{area['area_code']}{keep}")
+
+
+def _folded(position: int, councils: int, area: dict, highlight: str | None) -> bool:
+    """A council row in the middle of a long list waits behind "Show all"; the reader's stays."""
+    return (area["area_type"] == "council" and area["area_code"] != highlight
+            and councils > 2 * EDGE_ROWS + 1 and EDGE_ROWS <= position < councils - EDGE_ROWS)
+
+
+def client_group_table(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], columns: list[Column], *,
+                       caption: str, unit: str, polarity: str, sort: str, highlight: str | None = None,
+                       table_id: str = "client-groups-table") -> tuple[dict, list[tuple[int, str]]]:
+    """The table (Dash wire form) and its numbered notes [(number, text)] in order of first use.
+    The reader's council (`highlight`) is marked; in a list of more than 21 councils the rows
+    between the first and last ten are classed "extra" (hidden until "Show all")."""
+    def sorted_by(key: str) -> dict:
+        if sort != key:
+            return {}
+        return {"aria-sort": "ascending" if key == BY_NAME else "descending"}
+
+    head = element("Thead", element("Tr", [
+        element("Th", "Area", scope="col", **sorted_by(BY_NAME)), element("Th", "Code", scope="col"),
+        *[element("Th", c.label, scope="col", className="number", **sorted_by(c.key)) for c in columns]]))
+    notes: dict[str, int] = {}
+    body = []
+    records = areas.to_dict("records")
+    councils = sum(area["area_type"] == "council" for area in records)
+    for position, area in enumerate(records):
+        classes = ["council" if area["area_type"] == "council" else "comparator"] \
+            + (["highlight"] if area["area_code"] == highlight else []) \
+            + (["extra"] if _folded(position, councils, area, highlight) else [])
+        body.append(element("Tr", [
+            element("Th", _area_link(area, highlight), scope="row"), element("Td", area["area_code"]),
+            *[_cell(cells.get((area["area_code"], c.key)), unit, polarity, notes) for c in columns],
+        ], className=" ".join(classes)))
+    table = element("Table", [element("Caption", caption), head, element("Tbody", body)],
+                    className="data-table client-groups-table", id=table_id)
+    return table, [(number, text) for text, number in notes.items()]
+
+
+def table_in_box(table: dict, *, label: str) -> dict:
+    """The table in a box that scrolls sideways on a narrow screen (focusable, so a keyboard
+    scrolls it too); when rows are folded, a native "Show all" before it opens them."""
+    rows = table["props"]["children"][2]["props"]["children"]
+    hidden = sum("extra" in row["props"]["className"].split() for row in rows)
+    councils = sum("council" in row["props"]["className"].split() for row in rows)
+    box = element("Div", table, className="table-box", tabIndex=0, role="region", **{"aria-label": label},
+                  id=f"{table['props']['id']}-box")
+    if not hidden:
+        return element("Div", box, className="ranked-table")
+    toggle = element("Details", element("Summary", f"Show all {councils} councils ({hidden} more between the "
+                                                   f"first and last {EDGE_ROWS})"),
+                     className="show-all", id=f"{table['props']['id']}-show-all")
+    return element("Div", [toggle, box], className="ranked-table")
+
+
+def chart_frames(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], columns: list[Column]
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Council values per column (for columns with any council value) and England's values."""
+    council_rows, england_rows = [], []
+    records = areas[["area_code", "area_name", "area_type"]].to_dict("records")
+    for column in columns:
+        for area in records:
+            record = cells.get((area["area_code"], column.key))
+            if record is None or is_missing(record.get("value")):
+                continue
+            row = {"area_name": area["area_name"], "column": column.key, "label": column.label,
+                   "client_group": column.client_group, "value": float(record["value"])}
+            if area["area_type"] == "council":
+                council_rows.append(row)
+            elif area["area_code"] == ENGLAND:
+                england_rows.append(row)
+    names = ["area_name", "column", "label", "client_group", "value"]
+    return pd.DataFrame(council_rows, columns=names), pd.DataFrame(england_rows, columns=names)
+
+
+def _mid_sentence(label: str) -> str:
+    """'Gross spending ... (GBP thousands)' -> 'gross spending ... (GBP thousands)'."""
+    return label[:1].lower() + label[1:]
+
+
+def method_for(unit: str, rows: pd.DataFrame) -> str:
+    """How the cells were worked out: gaps and significance for percentages with counts, gaps
+    alone for percentages without, and what counts and sums of money are."""
+    if unit in MONEY_UNITS:
+        return MONEY_METHOD
+    if unit != "percent":
+        return COUNT_METHOD
+    has_intervals = "lower_95" in rows and rows["lower_95"].notna().any()
+    return METHOD if has_intervals else NO_INTERVAL_METHOD
+
+
+def _notes(notes: list[tuple[int, str]]) -> html.Div:
+    """The numbered notes under the table; a long list (a note on every cell of a share of
+    spending) folds into a disclosure, which a note's link still opens."""
+    intro = html.P(f"A {NOTE_MARK} with a number marks a value with a note, {CAVEAT_MARK} a value with a caveat; "
+                   "published values are never corrected.", className="footnote")
+    items = html.Ol([html.Li(text, id=f"client-groups-note-{number}") for number, text in notes],
+                    className="cg-notes footnote")
+    if len(notes) > FOLDED_NOTES:
+        return html.Div([html.Details([html.Summary(f"Notes on values ({len(notes)})", className="cg-notes-heading"),
+                                       intro, items])], id="client-groups-notes")
+    return html.Div([html.H2("Notes on values", className="cg-notes-heading"), intro, items], id="client-groups-notes")
