@@ -10,7 +10,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-SCOPES = ("england", "region", "neighbours")
+SCOPES = ("england", "region", "regions", "neighbours")
+# Measures that count people or money: they grow with a council's size, so they are ranked
+# among councils (or regions) only, never against England's or a region's total.
+COUNT_UNITS = ("count", "gbp_thousands", "gbp_millions")
+# A count's rate, where the warehouse derives one (only when the population is loaded).
+RATE_OF_COUNT = {"dp_recipients": "dp_recipients_rate"}
 DEFAULT_MEASURE = "sds_users"
 # Uptake first, then counts and context, as a reader meets them.
 MEASURE_ORDER = ["sds_users", "dp_users", "sds_carers", "dp_carers", "pb_eligible", "dp_recipients",
@@ -94,25 +99,47 @@ class CompareView:
     selection: Selection
     scope: str
     region: str | None
-    council: str | None
+    council: str | None        # the reader's own council ("Find your council"), in every scope
 
     def query(self) -> str:
         values = {**self.selection.query_values(), "scope": self.scope}
         if self.scope == "region" and self.region:
             values["region"] = self.region
-        if self.scope == "neighbours" and self.council:
+        if self.council:
             values["council"] = self.council
         return "?" + urllib.parse.urlencode(values)
 
+    @property
+    def needs_council(self) -> bool:
+        """Similar councils asked for without a council: the page asks for one."""
+        return self.scope == "neighbours" and self.council is None
+
 
 def resolve_compare(query: dict[str, str], catalogue: pd.DataFrame, regions: list[str],
-                    councils: list[str]) -> CompareView | None:
+                    councils: list[str], home_regions: dict[str, str] | None = None) -> CompareView | None:
+    """The Compare view a query asks for. Similar councils without a council stay asked for
+    (the page asks the reader to choose one) rather than silently showing England; a region
+    scope without a valid region shows the reader's council's region, else the first."""
     selection = resolve_selection(query, catalogue)
     if selection is None:
         return None
     scope = query.get("scope") if query.get("scope") in SCOPES else "england"
-    region = query.get("region") if query.get("region") in regions else (regions[0] if regions else None)
     council = query.get("council") if query.get("council") in councils else None
-    if scope == "neighbours" and council is None:
-        scope = "england"
+    home = (home_regions or {}).get(council or "")
+    region = query.get("region") if query.get("region") in regions else \
+        (home if home in regions else (regions[0] if regions else None))
     return CompareView(selection, scope, region if scope == "region" else None, council)
+
+
+def is_count(unit: str) -> bool:
+    return unit in COUNT_UNITS
+
+
+def rate_selection(selection: Selection, catalogue: pd.DataFrame) -> Selection | None:
+    """The same year and breakdown of the count's rate, when the warehouse has council values
+    for it; None otherwise."""
+    rate = RATE_OF_COUNT.get(selection.measure_id)
+    rows = catalogue[(catalogue["measure_id"] == rate) & (catalogue["period"] == selection.period)
+                     & (catalogue["age_band"] == selection.age_band)
+                     & (catalogue["client_group"] == selection.client_group) & (catalogue["councils"] > 0)]
+    return None if rows.empty else Selection(rate, selection.period, selection.age_band, selection.client_group)

@@ -1,183 +1,204 @@
 """Compare (home): councils ranked for a measure, period and breakdown, within England, a
-region or a council's similar councils, against England and the region."""
+region or a council's similar councils, or the nine regions ranked, against England; the
+reader's own council found by name and marked. The chart comes first: a compact bar of
+native selects (a side panel on wide screens), then the chart, its caveats and its links."""
 from __future__ import annotations
 
-import urllib.parse
-
+import dash
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, clientside_callback, dcc, html
+from dash.exceptions import MissingCallbackContextException
 
 from .. import caveats, db
-from ..charts import Chart, register
-from ..components import (MARKS_FOOTNOTE, caveat_list, comparison_table, message, page_shell, radio_group,
-                          selection_controls, source_line)
+from ..components import (MARKS_FOOTNOTE, caveat_list, comparison_table, control_bar, council_finder,
+                          message, page_shell, select_control, source_line)
 from ..context import warehouse
-from ..figures.compare import describe_ranking, ranked_bars
-from ..labels import breakdown_label
+from ..figures import HIGHLIGHT_COLOUR, highlight_label
+from ..figures.compare import legend_entries
+from ..labels import AGE_BANDS, CLIENT_GROUPS
 from ..neighbours import METHOD as NEIGHBOURS_METHOD
-from ..neighbours import nearest_councils
 from ..routing import query_parameters
 from ..sharing import share_panel
-from ..state import CompareView, options_for, resolve_compare, selection_options
+from ..state import RATE_OF_COUNT, CompareView, is_count, options_for, rate_selection, selection_options
+from .compare_views import CONTROLS, COUNT_METHOD, METHOD, NEEDS_COUNCIL, compare_chart, resolve_view
 
 PATH = "/"
 TITLE = "Compare councils: self-directed support uptake"
-CONTROLS = ["measure", "period", "age_band", "client_group", "scope", "region", "council"]
-SCOPE_LABELS = [("england", "All councils in England"), ("region", "Councils in a region"),
-                ("neighbours", "A council and its 15 most similar councils")]
-METHOD = ("Bars show each council's value with its 95% confidence interval (Wilson score). A "
-          "council is significantly higher or lower than England when England's value lies "
-          "outside that interval; counts rounded to the nearest 5 make intervals approximate.")
+PAGE_TITLE = "Compare councils"
+SCOPE_LABELS = [("england", "All councils in England"), ("region", "Councils in one region"),
+                ("regions", "Regions compared"), ("neighbours", "Your council and its 15 most similar")]
 
 
-def _reference_data():
-    wh = warehouse()
-    areas = db.areas(wh)
-    councils = areas[areas["area_type"] == "council"]
-    regions = areas[areas["area_type"] == "region"]
-    return db.catalogue(wh), regions, councils, db.measures(wh).set_index("measure_id")
+def mid_sentence(text: str) -> str:
+    """'All adults (18+), 2024-25, all councils in England' as it reads after a comma: only the
+    first letter lowered, so names keep their capitals."""
+    return text[:1].lower() + text[1:]
 
 
-def _council_code(name_or_code: str | None, councils: pd.DataFrame) -> str | None:
-    if not name_or_code:
-        return None
-    match = councils[(councils["area_code"] == name_or_code) |
-                     (councils["area_name"].str.casefold() == name_or_code.strip().casefold())]
-    return None if match.empty else match.iloc[0]["area_code"]
-
-
-def _view(query: dict[str, str]):
-    catalogue, regions, councils, measures = _reference_data()
-    query = {**query, "council": _council_code(query.get("council"), councils) or ""}
-    view = resolve_compare(query, catalogue, list(regions["area_code"]), list(councils["area_code"]))
-    return view, catalogue, regions, councils, measures
-
-
-def _controls(view: CompareView, catalogue, regions, councils, measures) -> list:
+def _selects(view: CompareView, catalogue, measures) -> list:
     options = options_for(catalogue, view.selection)
-    council_name = councils.set_index("area_code")["area_name"].get(view.council, "")
+    s = view.selection
     return [
-        *selection_controls("compare", options, view.selection, measures),
-        radio_group("compare-scope", "Which councils", SCOPE_LABELS, view.scope),
-        radio_group("compare-region", "Region (for councils in a region)",
-                    list(zip(regions["area_code"], regions["area_name"])), view.region or regions.iloc[0]["area_code"]),
-        html.Div([
-            html.Label("Council (for similar councils)", htmlFor="compare-council"),
-            dcc.Input(id="compare-council", type="text", list="council-names", value=council_name,
-                      debounce=True, autoComplete="off", placeholder="Type a council's name"),
-            html.Datalist(id="council-names", children=[html.Option(value=name) for name in councils["area_name"]]),
-        ], className="control"),
+        select_control("compare-measure", "Measure", [(m, measures.at[m, "label"]) for m in options["measure"]],
+                       s.measure_id, class_name="wide"),
+        select_control("compare-period", "Year (to 31 March)", [(p, p) for p in options["period"]], s.period),
+        select_control("compare-scope", "Which areas", SCOPE_LABELS, view.scope),
+        select_control("compare-age_band", "Age band",
+                       [(a, AGE_BANDS.get(a, a).capitalize()) for a in options["age_band"]], s.age_band),
+        select_control("compare-client_group", "Client group",
+                       [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in options["client_group"]], s.client_group),
     ]
+
+
+def _controls(view: CompareView, catalogue, regions, councils, measures) -> html.Div:
+    region = select_control("compare-region", "Region (for councils in one region)",
+                            list(zip(regions["area_code"], regions["area_name"])),
+                            view.region or regions.iloc[0]["area_code"])
+    bar = control_bar([council_finder("compare-council", councils, view.council, label="Find your council"),
+                       *_selects(view, catalogue, measures)],
+                      more=[region], label="Choose what to compare", bar_id="compare-controls")
+    # The region is a less-used choice, behind "More options", open when it is the one in use.
+    more = bar.children[-1]
+    more.id, more.open = "compare-more", view.scope == "region"
+    return bar
 
 
 def layout(**query: str) -> html.Div:
     try:
-        view, catalogue, regions, councils, measures = _view(query)
+        view, catalogue, regions, councils, measures = resolve_view(query)
     except db.WarehouseUnavailable as error:
-        return page_shell(PATH, [html.H1("Compare councils"), message(str(error))])
+        return page_shell(PATH, [html.H1("Compare councils"), message(str(error))], title=PAGE_TITLE)
     if view is None:
-        return page_shell(PATH, [html.H1("Compare councils"), message("No council data has been loaded yet.")])
+        return page_shell(PATH, [html.H1("Compare councils"), message("No council data has been loaded yet.")],
+                          title=PAGE_TITLE)
     return page_shell(PATH, [
-        html.H1("Compare councils: who directs their own support?"),
-        html.P("Percentage of people using long-term community support who receive self-directed "
-               "support (a personal budget or direct payment), and related measures, by council.",
-               className="lede"),
-        html.Form(_controls(view, catalogue, regions, councils, measures), id="compare-controls",
-                  className="controls", **{"aria-label": "Choose what to compare"}),
-        html.Div(compare_panel(view, measures), id="compare-panel", **{"aria-live": "polite"}),
-    ], location_id="compare-url")
+        html.H1("Compare councils"),
+        html.P("Who directs their own care and support, council by council, against England.", className="lede"),
+        html.Div([
+            _controls(view, catalogue, regions, councils, measures),
+            html.Div(compare_panel(view, measures, query.get("council")), id="compare-panel",
+                     className="compare-main", **{"aria-live": "polite"}),
+        ], className="compare-layout"),
+    ], location_id="compare-url", title=PAGE_TITLE)
 
 
-def _with_absent_councils(rows: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
-    """Councils the scope should show but the publication has no row for, listed as missing."""
-    absent = expected[~expected["area_code"].isin(rows["area_code"])]
-    if absent.empty:
-        return rows
-    filler = pd.DataFrame({"area_code": absent["area_code"], "area_name": absent["area_name"],
-                           "area_type": "council", "region_code": absent["region_code"],
-                           "value_status": "missing",
-                           "note": "No figure for this council in the loaded publication for this year."})
-    return pd.concat([rows, filler], ignore_index=True)
+def page_figure(spec: dict) -> dict:
+    """The chart (as Chart.figure_spec() gives it) as the page draws it: the heading above it
+    names it and the key above it explains the colours (Plotly's legend would sit under the
+    last of ~150 bars)."""
+    layout = {**spec["layout"], "showlegend": False}
+    layout.pop("title", None)
+    margin = layout.get("margin", {})
+    top = 50 if layout.get("annotations") else 10     # room for the England and region labels
+    saved = max(0, margin.get("t", top) - top) + max(0, margin.get("b", 50) - 50)
+    layout["margin"], layout["height"] = {**margin, "t": top, "b": 50}, layout.get("height", 450) - saved
+    return {"data": spec["data"], "layout": layout}
 
 
-def scope_rows(view: CompareView) -> tuple[pd.DataFrame, str, list[str]]:
-    """Rows for the scope, the scope's name, and which areas are reference lines."""
-    wh, s = warehouse(), view.selection
-    everything = db.observations(wh, measure_id=s.measure_id, period=s.period, age_band=s.age_band,
-                                 client_group=s.client_group)
-    councils = db.areas(wh, "council")
-    if view.scope == "region":
-        name = db.area(wh, view.region)["area_name"]
-        chosen = everything[(everything["region_code"] == view.region) | (everything["area_code"] == db.ENGLAND)]
-        expected = db.councils_alive(wh, s.period)
-        return _with_absent_councils(chosen, expected[expected["region_code"] == view.region]), \
-            f"councils in {name}", [db.ENGLAND, view.region]
-    if view.scope == "neighbours":
-        alive = set(db.councils_alive(wh, s.period)["area_code"])
-        similar = nearest_councils(db.population_profile(wh), view.council, candidates=alive)
-        codes = [view.council, *similar["area_code"]]
-        home = db.area(wh, view.council)
-        chosen = everything[everything["area_code"].isin(codes + [db.ENGLAND, home["region_code"]])]
-        return _with_absent_councils(chosen, councils[councils["area_code"].isin(codes)]), \
-            f"{home['area_name']} and its {len(similar)} most similar councils", [db.ENGLAND, home["region_code"]]
-    chosen = everything[(everything["area_type"] == "council") | (everything["area_code"] == db.ENGLAND)]
-    return _with_absent_councils(chosen, db.councils_alive(wh, s.period)), "all councils in England", [db.ENGLAND]
+def chart_key(spec: dict, compared: bool, highlighted: str | None) -> html.Div | None:
+    """Above the chart: what each colour and mark means, and the reader's council's mark."""
+    entries = [html.Li([html.Span(className="swatch", style={"background": colour}), name])
+               for name, colour in (legend_entries(spec) if compared else [])]
+    if highlighted:
+        entries.append(html.Li([html.Span(className="swatch mine", style={"background": HIGHLIGHT_COLOUR}),
+                                highlight_label(highlighted)], className="mine"))
+    if not entries:
+        return None
+    heading = [html.Span("Compared with England (95%):", className="key-heading")] if compared else []
+    return html.Div([*heading, html.Ul(entries)], className="chart-key", id="compare-key")
 
 
-def compare_chart(view: CompareView, measures: pd.DataFrame) -> Chart:
-    """The ranked bars for a view: the page, its embed, image and downloads all draw this."""
-    s = view.selection
-    measure = measures.loc[s.measure_id]
-    rows, scope_name, reference_codes = scope_rows(view)
-    councils = rows[rows["area_type"] == "council"]
-    references = rows[rows["area_code"].isin(reference_codes)]
-    references = references.set_index("area_code").reindex(reference_codes).dropna(subset=["area_name"]).reset_index()
-    breakdown = breakdown_label(s.age_band, s.client_group)
-    what = f"{measure['label'].lower()}, {breakdown.lower()}, {s.period}, {scope_name}"
-    unit = measure["unit"]
-    figure = ranked_bars(councils, references, value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
-                         title=f"{measure['label']}: {breakdown}, {s.period}", polarity=measure["polarity"], unit=unit,
-                         flag_labels=db.flag_labels(warehouse()))
-    council_name = db.area(warehouse(), view.council)["area_name"] if view.council else ""
-    return Chart(
-        view="compare", title=measure["label"], subtitle=f"{breakdown}, {s.period}, {scope_name}",
-        figure=figure, rows=rows, description=describe_ranking(councils, references, what=what, unit=unit),
-        method=METHOD + (" " + NEIGHBOURS_METHOD if view.scope == "neighbours" else ""),
-        page_url="/" + view.query(), resolved=dict(urllib.parse.parse_qsl(view.query()[1:])),
-        aliases={"council": council_name} if council_name else {})
+def _count_note(view: CompareView, measure, catalogue: pd.DataFrame) -> html.P:
+    """For a count: why there is no England bar, and the rate instead where one is loaded."""
+    parts = [COUNT_METHOD]
+    rate = rate_selection(view.selection, catalogue)
+    if rate is not None:
+        rate_view = CompareView(rate, view.scope, view.region, view.council)
+        parts += [" ", html.A("Compare the rate per 100,000 adults instead", href="/" + rate_view.query(),
+                              id="compare-rate-link"), "."]
+    elif view.selection.measure_id in RATE_OF_COUNT:
+        parts.append(f" A rate per 100,000 adults needs population estimates for {view.selection.period}, "
+                     "which are not loaded.")
+    return html.P(parts, className="count-note", id="compare-count-note")
 
 
-@register("compare", tuple(CONTROLS))
-def chart_from_query(query: dict[str, str]) -> Chart | None:
-    view, *_, measures = _view(query)
-    return None if view is None else compare_chart(view, measures)
+def _council_notes(view: CompareView, typed: str | None, ranked: pd.DataFrame) -> list:
+    """A typed name that matches no council, or the reader's council outside the areas shown."""
+    if typed and typed.strip() and view.council is None:
+        return [message(f"No council is called \u201c{typed.strip()[:60]}\u201d: choose a name from the list "
+                        "that appears as you type.", element_id="compare-council-message")]
+    if not view.council or view.scope == "regions":
+        return []
+    if view.council in set(ranked.loc[ranked["value"].notna(), "area_code"]):
+        return []
+    home = db.area(warehouse(), view.council)
+    if view.council in set(ranked["area_code"]):
+        text = [f"{home['area_name']} (your council) has no figure for this year and breakdown."]
+    else:
+        own_region = CompareView(view.selection, "region", home["region_code"], view.council)
+        text = [f"{home['area_name']} (your council) is not among the councils shown: ",
+                html.A("compare the councils of its region", href="/" + own_region.query()), "."]
+    return [html.P(text, className="council-note", id="compare-council-absent")]
 
 
-def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
+def compare_panel(view: CompareView, measures: pd.DataFrame, typed: str | None = None) -> list:
+    if view.needs_council:
+        return [*_council_notes(view, typed, pd.DataFrame({"area_code": [], "value": []})),
+                message(NEEDS_COUNCIL, element_id="compare-needs-council")]
     chart = compare_chart(view, measures)
     measure = measures.loc[view.selection.measure_id]
+    unit = measure["unit"]
     rows = chart.rows
-    councils = rows[rows["area_type"] == "council"]
-    what = chart.subtitle.lower()
-    if councils["value"].notna().sum() == 0:
-        return [message(f"No council has a value for {measure['label'].lower()}, {what}. "
+    kind = "region" if view.scope == "regions" else "council"
+    ranked = rows[rows["area_type"] == kind]
+    if ranked["value"].notna().sum() == 0:
+        return [message(f"No {kind} has a value for {measure['label'].lower()}, {mid_sentence(chart.subtitle)}. "
                         "Choose another year or breakdown.")]
-    extras = [html.P(NEIGHBOURS_METHOD, className="method")] if view.scope == "neighbours" else []
+    catalogue = db.catalogue(warehouse())
+    mine = view.council if view.scope != "regions" and view.council in set(ranked["area_code"]) else None
+    mine_name = ranked.loc[ranked["area_code"] == mine, "area_name"].iloc[0] if mine else None
+    spec = chart.figure_spec()
     return [
+        *_council_notes(view, typed, ranked),
         html.Figure([part for part in (
-            dcc.Graph(id="compare-chart", figure=chart.figure, config={"displaylogo": False}),
+            html.Figcaption(html.H2([html.Span(chart.title, className="chart-title"), " ",
+                                     html.Span(chart.subtitle, className="chart-subtitle")]),
+                            id="compare-chart-title"),
+            chart_key(spec, not is_count(unit), mine_name),
+            dcc.Store(id="compare-figure", data=page_figure(spec)),
+            dcc.Graph(id="compare-chart", config={"displaylogo": False}),
             caveat_list(caveats.for_chart(chart), element_id="compare-caveats"),
-            html.Figcaption(chart.description, id="chart-description"),
+            _count_note(view, measure, catalogue) if is_count(unit) else None,
+            html.Details([html.Summary("Describe this chart"), html.P(chart.description, id="chart-description")],
+                         className="describe", id="compare-describe"),
         ) if part is not None], className="chart"),
-        comparison_table(pd.concat([councils, rows[rows["area_type"] != "council"].sort_values("area_type")]),
-                         caption=f"Data: {measure['label'].lower()}, {what}", count_label="Numerator",
-                         base_label="Denominator", polarity=measure["polarity"], unit=measure["unit"],
-                         flag_labels=db.flag_labels(warehouse())),
-        html.P(MARKS_FOOTNOTE + " " + METHOD, className="footnote method"),
-        *extras,
         share_panel(chart),
         source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna())))),
+        _table(view, chart, measure, ranked),
+        html.P(MARKS_FOOTNOTE + " " + (COUNT_METHOD if is_count(unit) else METHOD), className="footnote method"),
+        *([html.P(NEIGHBOURS_METHOD, className="method")] if view.scope == "neighbours" else []),
     ]
+
+
+def _table(view: CompareView, chart, measure, ranked: pd.DataFrame) -> dict:
+    rows = chart.rows
+    comparators = rows[~rows.index.isin(ranked.index)].sort_values("area_type")
+    if view.scope == "regions":
+        # The table ranks the rows typed 'council': here the regions are what is ranked.
+        ranked = ranked.assign(area_type="council")
+    return comparison_table(pd.concat([ranked, comparators]),
+                            caption=f"Data: {measure['label'].lower()}, {mid_sentence(chart.subtitle)}",
+                            count_label="Numerator", base_label="Denominator", polarity=measure["polarity"],
+                            unit=measure["unit"], flag_labels=db.flag_labels(warehouse()),
+                            highlight=view.council if view.scope != "regions" else None)
+
+
+def _triggered_by() -> str | None:
+    """The control that changed (None when called outside a Dash request, as tests do)."""
+    try:
+        return dash.ctx.triggered_id
+    except MissingCallbackContextException:
+        return None
 
 
 @callback(
@@ -188,15 +209,88 @@ def compare_panel(view: CompareView, measures: pd.DataFrame) -> list:
     prevent_initial_call=True)
 def update_compare(*values):
     query = dict(zip(CONTROLS, values))
-    view, catalogue, regions, councils, measures = _view(query)
+    if _triggered_by() == "compare-region":
+        query["scope"] = "region"          # choosing a region means comparing its councils
+    view, catalogue, regions, councils, measures = resolve_view(query)
     options = options_for(catalogue, view.selection)
     s = view.selection
     return (
         *selection_options(options),
         s.measure_id, s.period, s.age_band, s.client_group, view.scope,
-        compare_panel(view, measures), view.query())
+        compare_panel(view, measures, query.get("council")), view.query())
+
+
+@callback(Output("compare-more", "open"), Input("compare-scope", "value"), prevent_initial_call=True)
+def open_region_choice(scope):
+    """Councils in one region: the region chooser, behind "More options", opens."""
+    return True if scope == "region" else dash.no_update
+
+
+# On a phone the long council names would leave the bars a sliver: names over 22 characters
+# wrap onto two lines (the reader's mark on its own line), rows grow to fit them, the value
+# labels get smaller and the axis room past the longest bar grows to keep them in view. Runs
+# in the browser: only it knows the chart's width. Dash hashes this inline script for the CSP.
+NARROW_CHART = """
+function (figure) {
+    var holder = document.getElementById('compare-panel');
+    var width = holder && holder.clientWidth ? holder.clientWidth : window.innerWidth;
+    // A copy: Plotly writes into the figure it draws, and the Store would see its data change.
+    figure = figure && JSON.parse(JSON.stringify(figure));
+    if (!figure || !figure.layout || width >= 560) { return figure; }
+    function wrap(label) {
+        if (typeof label !== 'string' || label.length <= 22) { return label; }
+        var mine = label.indexOf(' (your council)');
+        if (mine > 0) { return label.slice(0, mine) + '<br>' + label.slice(mine + 1); }
+        var lines = [], line = '';
+        label.split(' ').forEach(function (word) {
+            if (line && (line + ' ' + word).length > 22) { lines.push(line); line = word; }
+            else { line = line ? line + ' ' + word : word; }
+        });
+        return lines.concat([line]).join('<br>');
+    }
+    var layout = figure.layout;
+    var data = figure.data.map(function (trace) {
+        var copy = Object.assign({}, trace);
+        if (Array.isArray(trace.y)) { copy.y = trace.y.map(wrap); }
+        if (trace.mode === 'text') { copy.textfont = Object.assign({}, trace.textfont, {size: 10}); }
+        return copy;
+    });
+    var categories = layout.yaxis.categoryarray || [];
+    layout.yaxis.categoryarray = categories.map(wrap);
+    layout.yaxis.tickfont = Object.assign({}, layout.yaxis.tickfont, {size: 11});
+    layout.margin = Object.assign({}, layout.margin, {l: 2, r: 8});
+    var lines = Math.max.apply(null, [1].concat(layout.yaxis.categoryarray.map(function (label) {
+        return String(label).split('<br>').length;
+    })));
+    if (lines > 1) {
+        layout.height = Math.max(layout.height || 0,
+                                 categories.length * (lines * 13 + 3) + layout.margin.t + layout.margin.b + 30);
+    }
+    // The axis runs to just past the longest interval (not a fixed 0-100%), leaving room for
+    // the labels; the heading above names the measure, so the axis title goes.
+    var largest = 0;
+    figure.data.forEach(function (trace) {
+        if (trace.type !== 'bar') { return; }
+        var ends = (trace.error_x || {}).array || [];
+        trace.x.forEach(function (x, i) { largest = Math.max(largest, x + (ends[i] || 0)); });
+    });
+    (layout.annotations || []).forEach(function (note) { largest = Math.max(largest, note.x || 0); });
+    if (layout.xaxis && largest > 0) {
+        layout.xaxis.range = [0, largest * 1.45];
+        delete layout.xaxis.title;
+    }
+    (layout.annotations || []).forEach(function (note) {
+        note.font = Object.assign({}, note.font, {size: 11});
+        if (layout.xaxis && note.x > layout.xaxis.range[1] / 2) { note.xanchor = 'right'; }
+    });
+    return {data: data, layout: layout};
+}
+"""
+# The server sends the figure once, in a Store; this draws it, as it is or fitted to a phone.
+clientside_callback(NARROW_CHART, Output("compare-chart", "figure"), Input("compare-figure", "data"))
 
 
 def view_for_url(search: str) -> CompareView | None:
     """The view a URL shows (for tests and exports)."""
-    return _view(query_parameters(search))[0]
+    return resolve_view(query_parameters(search))[0]
+

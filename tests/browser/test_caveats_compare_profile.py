@@ -4,7 +4,7 @@ DHSC says is not comparable between councils) on the Compare page and on its pro
 from __future__ import annotations
 
 from .conftest import assert_accessible
-from .test_compare_page import bars_top_to_bottom, table_rows
+from .test_compare_page import bars_top_to_bottom, description, key_text, table_rows
 from .test_profile_page import COUNCIL, LINE_SEGMENTS
 
 COMPARE_2024 = "/?measure=sds_users&period=2024-25"
@@ -20,21 +20,24 @@ def test_compare_shows_the_caveats_under_the_chart_and_marks_gateshead(page, ful
     page.goto(full_url + COMPARE_2024)
     page.wait_for_selector("#compare-chart g.ytick text")
     # Every council is held back by DHSC's note: one legend category, never better or worse.
-    legend = page.locator("#compare-chart g.legend").text_content()
-    assert f"{CAVEAT} not compared: see the caveat" in legend
-    assert "better than England" not in legend and "worse than England" not in legend
+    key = key_text(page)
+    assert f"{CAVEAT} not compared: see the caveat" in key
+    assert "better than England" not in key and "worse than England" not in key
     assert dict(bars_top_to_bottom(page))["Gateshead"] == f"22.2% {CAVEAT}"
-    # The caveats are visible text directly under the chart, above its description and table.
+    # The caveats are visible text directly under the chart, above its description (a closed
+    # "Describe this chart" disclosure), its download links and its table.
     caveats = page.locator("#compare-caveats")
     assert caveats.is_visible()
-    chart, under, described = _box(page, "#compare-chart"), _box(page, "#compare-caveats"), _box(page, "#chart-description")
-    assert chart["y"] + chart["height"] <= under["y"] < described["y"]
+    chart, under = _box(page, "#compare-chart"), _box(page, "#compare-caveats")
+    described, links, table = _box(page, "#compare-describe"), _box(page, "#compare-download-csv"), \
+        _box(page, "#compare-table")
+    assert chart["y"] + chart["height"] <= under["y"] < described["y"] < links["y"] < table["y"]
     text = caveats.inner_text()
     assert f"{CAVEAT} Not comparable between councils (" in text
     assert f"{CAVEAT} Self-directed support reported equal to direct payments (" in text
     assert ("Series break in 2024-25: From 2024-25 ASCOF 3D(1a) is derived from Client Level Data, not the SALT "
             "return: not comparable with 1C(1A) for earlier years.") in text
-    assert "not compared because of a quality flag" in page.locator("#chart-description").inner_text()
+    assert "not compared because of a quality flag" in description(page)
     gateshead = next(row for row in table_rows(page) if row[1] == "Gateshead")
     assert gateshead[2:8] == ["E08000037", f"22.2% {CAVEAT}", "20.3 to 24.2", "395", "1,782",
                               f"{CAVEAT} not compared: see the caveat"]
@@ -77,6 +80,9 @@ def test_gateshead_profile_summary_trend_and_tables_carry_the_caveat(page, full_
     assert annotations == ["Series break 1", "Series break 2"]
     assert "Series break 2, before 2024-25: From 2024-25 ASCOF 3D(1a) is derived from Client Level Data" in \
         page.locator("#profile-trend-breaks").inner_text()
+    # The trend's caveats come straight after its figure (chart, key, share links, text alternative).
+    assert page.evaluate("() => document.querySelector('#profile-trend').closest('figure')"
+                         ".nextElementSibling.id") == "profile-trend-caveats"
     trend_caveats = page.locator("#profile-trend-caveats").inner_text()
     assert (f"{CAVEAT} Not comparable between councils; Self-directed support reported equal to direct "
             "payments (Gateshead 2024-25): DHSC, ASCOF 2024-25 note 15") in trend_caveats

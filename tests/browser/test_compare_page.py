@@ -1,4 +1,5 @@
-"""The Compare page in a real browser: bars, intervals, reference lines, table, controls, URL."""
+"""The Compare page in a real browser: bars, intervals, reference lines, table, the select
+controls and the URL."""
 from __future__ import annotations
 
 import re
@@ -22,12 +23,37 @@ def wait_for_chart(page, first_label: str):
         "[0].textContent === label; }", arg=first_label)
 
 
+# Tick labels top to bottom, a wrapped one's lines joined by a space (a phone wraps long names).
+TICKS = """() => [...document.querySelectorAll('#compare-chart g.ytick text')]
+    .sort((a, b) => a.getBoundingClientRect().y - b.getBoundingClientRect().y)
+    .map(t => { const lines = [...t.querySelectorAll('tspan.line')].map(l => l.textContent);
+                return lines.length ? lines.join(' ') : t.textContent; })"""
+LABELS = """() => [...document.querySelectorAll('#compare-chart g.scatterlayer g.textpoint text')]
+    .sort((a, b) => a.getBoundingClientRect().y - b.getBoundingClientRect().y)
+    .map(t => t.textContent.replace(/^\u00a0/, ''))"""
+
+
+def tick_labels(page) -> list[str]:
+    return page.evaluate(TICKS)
+
+
 def bars_top_to_bottom(page) -> list[tuple[str, str]]:
     """(council, value label) pairs in screen order, read from the rendered SVG."""
-    ticks = page.locator("#compare-chart g.ytick text").all()
-    labels = page.locator("#compare-chart g.scatterlayer g.textpoint text").all()
-    by_position = lambda items: [i.text_content() for i in sorted(items, key=lambda i: i.bounding_box()["y"])]
-    return list(zip(by_position(ticks), by_position(labels)))
+    return list(zip(tick_labels(page), page.evaluate(LABELS)))
+
+
+def description(page) -> str:
+    """The chart's text alternative (inside a closed "Describe this chart" disclosure)."""
+    return page.locator("#chart-description").text_content()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of the labelled native <select> by its visible text."""
+    page.get_by_label(label, exact=True).select_option(label=option)
+
+
+def key_text(page) -> str:
+    return page.locator("#compare-key").inner_text()
 
 
 def table_rows(page) -> list[list[str]]:
@@ -54,8 +80,10 @@ def test_north_east_all_adults_bars_intervals_and_reference_lines(page, live_url
     assert references(page) == ["England 43.0%", "North East 43.6%"]
     assert page.locator("#compare-chart .shapelayer path").count() == 2
     assert page.locator("#compare-chart g.errorbar").count() == 12
-    legend = page.locator("#compare-chart g.legend").text_content()
-    assert "\u25b2 better than England" in legend and "\u25bc worse than England" in legend
+    # The key sits above the chart (Plotly's legend would be under the last bar).
+    key = page.locator("#compare-key")
+    assert key.bounding_box()["y"] < page.locator("#compare-chart").bounding_box()["y"]
+    assert "\u25b2 better than England" in key_text(page) and "\u25bc worse than England" in key_text(page)
     assert page.console_errors == []
 
 
@@ -78,8 +106,8 @@ def test_table_rows_equal_the_bars_then_comparators(page, live_url):
 def test_choosing_mental_health_changes_chart_table_and_url(page, live_url):
     page.goto(live_url + NORTH_EAST_2011)
     wait_for_chart(page, "North Tyneside")
-    page.get_by_role("group", name="Age band").get_by_role("radio", name="Adults aged 18-64").check()
-    page.get_by_role("group", name="Client group").get_by_role("radio", name="Mental health").check()
+    choose(page, "Age band", "Adults aged 18-64")
+    choose(page, "Client group", "Mental health")
     expected = _expected_order(3)
     wait_for_chart(page, expected[0][0])
     bars = bars_top_to_bottom(page)
@@ -99,10 +127,10 @@ def test_choosing_mental_health_changes_chart_table_and_url(page, live_url):
 def test_a_saved_url_restores_the_view(page, live_url):
     page.goto(live_url + NORTH_EAST_2011 + "&age_band=18-64&client_group=mental_health")
     wait_for_chart(page, "Gateshead")
-    assert page.get_by_role("radio", name="Adults aged 18-64").is_checked()
-    assert page.get_by_role("radio", name="Mental health").is_checked()
+    assert page.get_by_label("Age band", exact=True).input_value() == "18-64"
+    assert page.get_by_label("Client group", exact=True).input_value() == "mental_health"
     assert bars_top_to_bottom(page)[0] == ("Gateshead", "41.3% \u25b2 \u2020")
-    assert page.locator("#chart-description").inner_text().startswith(
+    assert description(page).startswith(
         "Bar chart of adults receiving self-directed support, adults aged 18-64, mental health, 2011-12, "
         "councils in North East for 12 councils. Highest: Gateshead (41.3%)")
 
@@ -110,38 +138,42 @@ def test_a_saved_url_restores_the_view(page, live_url):
 def test_unknown_values_in_the_url_fall_back_to_valid_ones(page, live_url):
     page.goto(live_url + "/?age_band=99&client_group=<script>&scope=nowhere&period=1900-01")
     wait_for_chart(page, "North Tyneside")
-    assert page.get_by_role("radio", name="All adults (18+)").is_checked()
-    assert page.get_by_role("radio", name="All councils in England").is_checked()
+    assert page.get_by_label("Age band", exact=True).input_value() == "all"
+    assert page.get_by_label("Which areas", exact=True).input_value() == "england"
     assert page.console_errors == []
 
 
 def test_full_data_every_control_changes_chart_and_url_and_the_page_is_accessible(page, full_url):
     page.goto(full_url + "/")
     page.wait_for_selector("#compare-chart g.ytick text")
-    assert page.get_by_role("radio", name="2024-25").is_checked()
+    assert page.get_by_label("Year (to 31 March)", exact=True).input_value() == "2024-25"
     assert len(bars_top_to_bottom(page)) > 140          # all councils in England
+    assert page.title() == "Compare councils - Self-directed support uptake in England"
     assert_accessible(page)
     steps = [("Year (to 31 March)", "2020-21", "period=2020-21"),
              ("Measure", "Adults receiving direct payments", "measure=dp_users"),
              ("Age band", "People aged 65 and over", "age_band=65%2B"),
-             ("Which councils", "Councils in a region", "scope=region"),
-             ("Region (for councils in a region)", "North West", "region=E12000002")]
-    for legend, option, in_url in steps:
-        before = page.locator("#chart-description").inner_text()
-        page.get_by_role("group", name=legend).get_by_role("radio", name=option, exact=True).check()
-        page.wait_for_function("before => document.querySelector('#chart-description').innerText !== before",
+             ("Which areas", "Councils in one region", "scope=region"),
+             ("Region (for councils in one region)", "North West", "region=E12000002")]
+    for label, option, in_url in steps:
+        before = description(page)
+        choose(page, label, option)
+        page.wait_for_function("before => document.querySelector('#chart-description').textContent !== before",
                                arg=before)
-        assert in_url in page.url, (legend, page.url)
+        assert in_url in page.url, (label, page.url)
+        if label == "Which areas":       # the region chooser, behind "More options", opens for it
+            page.wait_for_selector("#compare-more[open]")
+            assert page.get_by_label("Region (for councils in one region)", exact=True).is_visible()
     assert "adults receiving direct payments, people aged 65 and over, 2020-21, councils in North West" in \
-        page.locator("#chart-description").inner_text()
+        description(page)
     assert references(page)[1].startswith("North West ")
     rows = table_rows(page)
     assert [r[1] for r in rows if r[0]] == [name for name, _ in bars_top_to_bottom(page)]
     saved = page.url
     page.goto(saved)
     page.wait_for_selector("#compare-chart g.ytick text")
-    assert page.get_by_role("radio", name="North West").is_checked()
-    assert page.get_by_role("radio", name="People aged 65 and over").is_checked()
+    assert page.get_by_label("Region (for councils in one region)", exact=True).input_value() == "E12000002"
+    assert page.get_by_label("Age band", exact=True).input_value() == "65+"
     assert page.console_errors == []
 
 
@@ -149,12 +181,14 @@ def test_full_data_similar_councils(page, full_url):
     page.goto(full_url + "/?scope=neighbours&council=E06000005&period=2020-21")
     page.wait_for_selector("#compare-chart g.ytick text")
     names = [name for name, _ in bars_top_to_bottom(page)]
-    assert "Darlington" in names
     councils = [r for r in table_rows(page) if r[2].startswith(("E06", "E08", "E09", "E10"))]
     assert len(councils) == 16                     # a council with no figure is listed, not dropped
     absent = [r for r in councils if r[3].startswith("no data")]
     assert len(names) + len(absent) == 16
     assert all(r[8] == "missing" and r[9].startswith("No figure for this council") for r in absent)
     assert "15 closest on adult population" in page.locator("main").inner_text()
-    assert page.get_by_label("Council (for similar councils)").input_value() == "Darlington"
+    assert page.get_by_label("Find your council").input_value() == "Darlington"
+    # Its own similar councils mark it, in the bars and in the table.
+    assert "\u25c6 Darlington (your council)" in names
+    assert page.locator("#compare-table tr.highlight th").inner_text() == "\u25c6 Darlington (your council)"
     assert_accessible(page)

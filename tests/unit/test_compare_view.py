@@ -26,7 +26,22 @@ def test_invalid_values_fall_back_to_the_latest_period_and_all_adults():
     selection = resolve_selection({"measure": "nonsense", "period": "1999-00", "age_band": "x"}, CATALOGUE)
     assert selection == Selection("sds_users", "2020-21", "all", "all")
     view = resolve_compare({"scope": "neighbours", "council": "E09999999"}, CATALOGUE, ["E12000001"], ["E06000005"])
-    assert view.scope == "england"       # similar councils need a council that exists
+    # Similar councils need a council that exists: the page asks for one, never shows England instead.
+    assert (view.scope, view.council, view.needs_council) == ("neighbours", None, True)
+    assert view.query().endswith("&scope=neighbours")
+
+
+def test_the_readers_council_travels_in_every_scope_and_picks_the_region_to_show():
+    homes = {"E08000037": "E12000001", "E09000001": "E12000007"}
+    regions = ["E12000001", "E12000007"]
+    for scope in ("england", "regions", "neighbours"):
+        view = resolve_compare({"scope": scope, "council": "E08000037"}, CATALOGUE, regions, list(homes), homes)
+        assert view.query().endswith(f"&scope={scope}&council=E08000037") and not view.needs_council
+    # Councils in one region with no region given: the reader's council's region, not the first.
+    view = resolve_compare({"scope": "region", "council": "E09000001"}, CATALOGUE, regions, list(homes), homes)
+    assert view.query().endswith("&scope=region&region=E12000007&council=E09000001")
+    assert resolve_compare({"scope": "region"}, CATALOGUE, regions, list(homes), homes).region == "E12000001"
+    assert resolve_compare({"scope": "everywhere"}, CATALOGUE, regions, list(homes)).scope == "england"
 
 
 def test_options_depend_on_the_other_choices():
@@ -63,6 +78,15 @@ def test_bars_are_ranked_grouped_by_comparison_with_intervals_and_labels():
     labels = {t.y[0]: (t.x[0], t.text[0]) for t in figure.data if t.type == "scatter"}
     assert labels["Beta"] == (45.0, "40.0% \u25b2 \u2020")      # past the interval, not on it
     assert labels["Delta"] == (25.0, "25.0% \u25cb")
+
+
+def test_the_hover_prints_the_value_its_interval_and_its_rank_as_the_labels_do():
+    figure = ranked_bars(ROWS, REFERENCES, value_title="%", title="t")
+    hovers = {t.y[0]: t.customdata[0][3:] for t in figure.data if t.type == "bar"}
+    assert hovers == {"Beta": ["40.0% (95% interval 35.0% to 45.0%)", "rank 1 of 3"],
+                      "Delta": ["25.0%", "rank 2 of 3"], "Alpha": ["10.0% (95% interval 8.0% to 12.0%)", "rank 3 of 3"]}
+    assert all(t.hovertemplate == "%{y}: %{customdata[3]}, %{customdata[4]}%{customdata[2]}<extra></extra>"
+               for t in figure.data if t.type == "bar")
 
 
 def test_reference_lines_have_their_own_dash_styles_and_labels():
