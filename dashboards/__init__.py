@@ -70,6 +70,8 @@ def create_app(db_path: Path | str):
                     # Responses compressed (flask-compress); plotly.js from the one URL the
                     # embeds use too, fetched with the page's other scripts, not after them.
                     compress=True, external_scripts=[embed.PLOTLY_URL],
+                    # Pages name themselves (assets/title.js); no "Updating..." in the tab.
+                    update_title=None,
                     on_error=security.callback_error)  # a vanished database: a message, not a blank page
     read_one_build_per_request(app.server, warehouse)
     app.server.register_blueprint(api.blueprint)

@@ -6,8 +6,8 @@ import pandas as pd
 from dash import dcc, html
 
 from .charts import SITE_NAME
-from .figures import (CAVEAT_MARK, NOTE_MARK, format_value, highlight_label, is_missing, records,
-                      significance_style, tie_ranks)
+from .figures import (CAVEAT_MARK, NOTE_MARK, comparable_ranks, format_value, highlight_label, is_missing,
+                      records, significance_style)
 from .labels import flag_codes
 from .wire import element
 
@@ -152,7 +152,8 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
                      polarity: str = "higher_is_better", unit: str = "percent",
                      table_id: str = "compare-table", flag_labels: dict[str, str] | None = None,
                      highlight: str | None = None, compact: bool = True) -> dict:
-    """Councils ranked by value (equal values share a rank: '=1'), then councils without a
+    """Councils ranked by value (equal values share a rank: '=1'; a value a quality flag forbids
+    comparing is listed in its place but not ranked), then councils without a
     value (listed, not dropped), then comparators; every row with its interval, counts,
     comparison, status and note. The reader's council (`highlight`) is marked and always shown.
 
@@ -163,7 +164,9 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
     councils = rows[rows["area_type"] == "council"]
     valued = councils[councils["value"].notna()]
     ordered = pd.concat([valued, councils[councils["value"].isna()], rows[rows["area_type"] != "council"]])
-    ranks = tie_ranks(valued["value"].tolist(), 1 if unit == "percent" else 0) + [""] * (len(ordered) - len(valued))
+    compared = valued["compared_with_england"].tolist() if "compared_with_england" in valued else [None] * len(valued)
+    ranks = comparable_ranks(valued["value"].tolist(), compared, 1 if unit == "percent" else 0) \
+        + [""] * (len(ordered) - len(valued))
     columns = ["area_type", "area_code", "area_name", "value", "lower_95", "upper_95", "numerator",
                "denominator", "compared_with_england", "value_status", "note", "quality_flag", "quality_note"]
     hidden = 0

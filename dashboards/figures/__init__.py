@@ -43,6 +43,15 @@ def tie_ranks(values: list, decimals: int = 1) -> list[str]:
     return ["" if v is None else ("=" if counts[v] > 1 else "") + str(above[v] + 1) for v in shown]
 
 
+def comparable_ranks(values: list, compared: list, decimals: int = 1) -> list[str]:
+    """Ranks (tie_ranks) among the values a quality flag lets us compare, highest first; ''
+    for a value whose flag forbids comparison ('not_compared': the publisher says the figures
+    should not be compared, or the value is a reporting artefact). `values` sorted highest first."""
+    rankable = [value for value, how in zip(values, compared) if how != "not_compared"]
+    ranks = iter(tie_ranks(rankable, decimals))
+    return ["" if how == "not_compared" else next(ranks) for how in compared]
+
+
 def highlight_label(name: str) -> str:
     """'◆ Gateshead (your council)': how a highlighted council is named on a chart."""
     return f"{HIGHLIGHT_MARK} {name} (your council)"

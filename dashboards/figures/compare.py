@@ -6,7 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import (CAVEAT_MARK, FONT, HIGHLIGHT_COLOUR, HIGHLIGHT_OUTLINE, NOTE_MARK, REFERENCE_STYLES,
-               format_value, highlight_label, is_missing, records, significance_style, tie_ranks)
+               format_value, highlight_label, is_missing, records, significance_style, tie_ranks,
+               comparable_ranks)
 from ..labels import flag_codes, flag_words
 
 # Counts are not compared with England: one neutral colour, no significance key.
@@ -68,7 +69,7 @@ def _bar_trace(part: list[dict], style: tuple[str, str, str], *, unit: str, high
         # Printed by format_value, as the labels and table print it: one decimal for percentages.
         "customdata": [[l, u, _flag_hover(r["quality_flag"], flag_labels),
                         format_value(r["value"], unit) + interval_text(l, u, unit),
-                        f"rank {ranks[name]} of {total}"]
+                        f"rank {ranks[name]} of {total}" if ranks[name] else "not ranked: see the caveat"]
                        for l, u, r, name in zip(lower, upper, part, names)],
         "hovertemplate": "%{y}: %{customdata[3]}, %{customdata[4]}%{customdata[2]}<extra></extra>"}
 
@@ -130,7 +131,8 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
     rows = records(ranked, ["area_code", "area_name", "value", "lower_95", "upper_95", "compared_with_england",
                             "note", "quality_flag"])
     order = [_shown_name(r, highlight) for r in rows]
-    ranks = dict(zip(order[::-1], tie_ranks([r["value"] for r in rows[::-1]], _decimals(unit))))
+    ranks = dict(zip(order[::-1], comparable_ranks([r["value"] for r in rows[::-1]],
+                                                   [r["compared_with_england"] for r in rows[::-1]], _decimals(unit))))
     groups: dict[tuple, list[dict]] = {}
     for record in rows:
         style = significance_style(record["compared_with_england"], polarity) if compared else COUNT_STYLE

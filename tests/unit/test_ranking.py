@@ -48,3 +48,10 @@ def test_a_short_table_has_nothing_to_hide():
     panel = comparison_table(_councils(12), caption="c", count_label="n", base_label="d")
     assert all("extra" not in classes for classes, _ in _rows(panel))
     assert find(panel, "compare-table-show-all") is None
+
+
+def test_a_value_a_flag_forbids_comparing_is_listed_but_not_ranked():
+    from dashboards.figures import comparable_ranks
+    assert comparable_ranks([99.0, 90.0, 90.0, 80.0], ["higher", "not_compared", "similar", "lower"]) == \
+        ["1", "", "2", "3"]
+    assert comparable_ranks([22.2, 20.0], ["not_compared", "not_compared"]) == ["", ""]
