@@ -178,7 +178,9 @@ def test_no_request_the_openapi_document_allows_gets_a_server_error(app):
         @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def conforms(case):
-            response = case.call_and_validate()
+            # The WSGI transport does not undo Content-Encoding, so ask for the body as is;
+            # compression itself is tested in tests/serving.
+            response = case.call_and_validate(headers={"Accept-Encoding": "identity"})
             assert response.status_code < 500
 
         conforms()

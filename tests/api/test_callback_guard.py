@@ -100,7 +100,8 @@ def test_mismatched_outputs_are_refused(app, client, refusals):
     expected = ("'outputs' must list, in order: compare-period.options, compare-age_band.options, "
                 "compare-client_group.options, compare-measure.value, compare-period.value, compare-age_band.value, "
                 "compare-client_group.value, compare-scope.value, compare-panel.children, compare-url.search.")
-    for forged, message in ((one_of_two, "'outputs' must be page.children."), (other, "'outputs' must be page.children."),
+    routing = "'outputs' must list, in order: page.children, rendered-path.data."
+    for forged, message in ((one_of_two, routing), (other, routing),
                             (short, expected), (swapped, expected)):
         response = client.post(ENDPOINT, json=forged)
         assert response.status_code == 400 and response.get_json() == {"error": REFUSED + message}
