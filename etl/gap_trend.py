@@ -37,15 +37,14 @@ class GapTrend:
     verdict: str
 
     def sentence(self, area: str, first_period: str, last_period: str) -> str:
-        """The verdict in one plain sentence, with its figures and method."""
-        interval = f"95% interval {self.lower:+.1f} to {self.upper:+.1f} points a year"
-        if self.verdict == "no clear change":
-            return (f"No clear change in {area}'s gap to England from {first_period} to {last_period}: "
-                    f"{self.slope:+.1f} percentage points a year ({interval}; weighted trend over "
-                    f"{self.years} years of one comparable series).")
-        return (f"{area}'s gap to England is {self.verdict} from {first_period} to {last_period}: "
-                f"{abs(self.slope):.1f} percentage points a year ({interval}; weighted trend over "
-                f"{self.years} years of one comparable series).")
+        """The verdict in one plain sentence, with its figures and method. The slope is signed
+        as the gap is (the area minus England), so its interval reads without translation."""
+        verdict = (f"No clear change in {area}'s gap to England" if self.verdict == "no clear change"
+                   else f"{area}'s gap to England is {self.verdict}")
+        return (f"{verdict}: from {first_period} to {last_period} the gap ({area} minus England) changed by "
+                f"{self.slope:+.1f} percentage points a year (95% interval {self.lower:+.1f} to {self.upper:+.1f}), "
+                f"from {self.start_gap:+.1f} to {self.end_gap:+.1f} points on the fitted line "
+                f"(weighted trend over {self.years} years of one comparable series).")
 
 
 def gap_trend(years, gaps, lower, upper, series) -> GapTrend:

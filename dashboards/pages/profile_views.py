@@ -19,6 +19,7 @@ from ..components import caveat_list, control_bar, message, note_text, select_co
 from ..figures import format_value, is_missing, significance_style
 from ..figures.profile import (KeyItem, SmallMultiple, applicable_breaks, break_label, for_page, key_items,
                                trend_table_rows)
+from ..gap_summary import GAP_TREND_METHOD, gap_trend_sentence
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label, flag_codes
 from ..sharing import share_panel
 
@@ -223,6 +224,15 @@ def _breaks_list(shown: pd.DataFrame) -> list:
     ], id="profile-trend-breaks", className="breaks")]
 
 
+def _gap_trend(own: pd.DataFrame, breaks: pd.DataFrame, name: str) -> list:
+    sentence = gap_trend_sentence(own, breaks, name)
+    if sentence is None:
+        return []
+    return [html.Div([html.H3("Is the gap to England closing?"),
+                      html.P(sentence, id="profile-gap-trend"),
+                      html.P(GAP_TREND_METHOD, className="footnote method")], className="gap-trend")]
+
+
 def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | None) -> list:
     if choice is None or chart is None:
         return [message(f"No figures have been loaded for {profile.area['area_name']}.",
@@ -243,6 +253,7 @@ def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | Non
                      heading=chart_heading(chart.title, chart.subtitle, "profile-trend-title", html.H3),
                      key=chart_key(key, "profile-trend-key"),
                      drawing=[graph("profile-trend", chart)], sentences=trend_caveats(chart, shown)),
+        *_gap_trend(own if unit == "percent" else own.iloc[0:0], breaks, profile.area["area_name"]),
         *_breaks_list(shown),
         trend_table(profile, trend_table_rows(selection, profile.roles), choice, what),
     ]

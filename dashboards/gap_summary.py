@@ -1,0 +1,68 @@
+"""Is this area's gap to England closing? The trend page's answer in one sentence. Pure.
+
+The statistic is etl/gap_trend.py's; this module chooses the years it may use: those of the
+latest comparable series (series breaks and boundary changes split a series; a renamed code
+does not) with a gap and its Newcombe interval, and says which years it left out and why.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.gap_trend import MIN_YEARS, GapTrendError, gap_trend
+
+GAP_TREND_METHOD = (
+    "Method: each year's gap to England (percentage points) is weighted by the inverse of its variance, "
+    "taken from its Newcombe 95% interval, and a straight line is fitted by weighted least squares. "
+    "Year-to-year movement beyond sampling error widens the slope's interval, never narrows it; the "
+    "interval uses Student's t. The gap is called narrowing or widening only when that interval leaves "
+    f"out no change, from at least {MIN_YEARS} years with counts within one comparable series.")
+
+
+def _year(period: str) -> int:
+    return int(str(period)[:4])
+
+
+def _series_index(periods: pd.Series, breaks: pd.DataFrame) -> pd.Series:
+    """Which comparable series each period falls in: the number of breaks at or before it."""
+    break_years = sorted({_year(p) for p in breaks["period"]}) if not breaks.empty else []
+    return periods.map(lambda p: sum(_year(p) >= b for b in break_years))
+
+
+def gap_trend_sentence(own: pd.DataFrame, breaks: pd.DataFrame, area_name: str) -> str | None:
+    """`own`: one area's observations of one measure and breakdown (period, gap, gap_lower_95,
+    gap_upper_95, compared_with_england). `breaks`: the applicable breaks. None when the area
+    has no gaps to England at all (England itself, counts)."""
+    if own.empty or "gap" not in own or own["gap"].notna().sum() == 0:
+        return None
+    rows = own[own["gap"].notna()].assign(series=lambda f: _series_index(f["period"], breaks))
+    usable = rows[rows["gap_lower_95"].notna() & rows["gap_upper_95"].notna()
+                  & (rows["compared_with_england"] != "not_compared")]
+    counts = usable.groupby("series").size()
+    eligible = counts[counts >= MIN_YEARS]
+    if eligible.empty:
+        return (f"Too few comparable years with counts to judge whether {area_name}'s gap to England is "
+                f"changing: a trend needs at least {MIN_YEARS} years with a gap and its interval in one "
+                "comparable series.")
+    series = int(eligible.index.max())
+    chosen = usable[usable["series"] == series].sort_values("period")
+    try:
+        trend = gap_trend([_year(p) for p in chosen["period"]], chosen["gap"], chosen["gap_lower_95"],
+                          chosen["gap_upper_95"], chosen["series"])
+    except GapTrendError as error:   # cannot happen with one series of >= MIN_YEARS; said if it does
+        return str(error)
+    periods = list(chosen["period"])
+    sentence = trend.sentence(area_name, periods[0], periods[-1])
+    left_out = sorted(set(rows.loc[rows["series"] == series, "period"]) - set(periods))
+    later = sorted(set(rows.loc[rows["series"] > series, "period"]))
+    notes = []
+    if left_out:
+        verb = "has" if len(left_out) == 1 else "have"
+        notes.append(f"{_listed(left_out)} {verb} no counts, so no interval, and {'is' if len(left_out) == 1 else 'are'} "
+                     "left out of the trend")
+    if later:
+        notes.append(f"{_listed(later)} {'is' if len(later) == 1 else 'are'} after a series break and not comparable")
+    return sentence + ("" if not notes else " " + "; ".join(notes) + ".")
+
+
+def _listed(periods: list[str]) -> str:
+    return periods[0] if len(periods) == 1 else ", ".join(periods[:-1]) + " and " + periods[-1]
