@@ -58,7 +58,7 @@ def create_app(db_path: Path | str):
     from dash import Input, Output, State, dcc, html, no_update
     from flask import request
 
-    from . import api, downloads, embed, security
+    from . import api, downloads, embed, security, structured_data
     from .context import set_warehouse
     from .db import Warehouse
     from .routing import render
@@ -108,6 +108,7 @@ def create_app(db_path: Path | str):
             return no_update, None     # the layout already holds this page
         return render(page_routes, pathname, search), None
 
+    structured_data.install(app)
     security.install_headers(app)  # after every callback is defined: it hashes inline scripts
     security.install_guards(app, page_routes)  # 404, 503, 400 for forged callbacks, plain 500
     return app

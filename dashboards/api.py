@@ -276,7 +276,7 @@ def periods_json():
 
 @blueprint.get("/sources.json")
 def sources_json():
-    return _listing(db.all_sources(warehouse()), "sources")
+    return _listing(db.public_sources(warehouse()), "sources")
 
 
 @blueprint.get("/quality_flags.json")
@@ -362,8 +362,13 @@ def openapi_document() -> dict:
                                            "responses": listing("areas")}},
             "/api/v1/periods.json": {"get": {"summary": "Periods and the measures each has",
                                              "responses": listing("periods")}},
-            "/api/v1/sources.json": {"get": {"summary": "Loaded publications with sha256",
-                                             "responses": listing("sources")}},
+            "/api/v1/sources.json": {"get": {
+                "summary": "Loaded publications with sha256 and where to check them",
+                "description": "Each source (source_id as in observations) with the publisher's page "
+                               "for the release (landing_page), the publisher's link to the file where "
+                               "one was seen (file_url, else null), how they were found (link_basis), "
+                               "the file's name as published and its sha256.",
+                "responses": listing("sources")}},
             "/api/v1/quality_flags.json": {"get": {"summary": "The caveats a value can carry (quality_flag codes)",
                                                    "responses": listing("quality_flags")}},
         },

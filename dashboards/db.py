@@ -541,6 +541,14 @@ def all_sources(warehouse: Warehouse) -> pd.DataFrame:
     return warehouse.cached("sources", lambda wh: wh.query("SELECT * FROM sources ORDER BY file_name"))
 
 
+def public_sources(warehouse: Warehouse) -> pd.DataFrame:
+    """The sources as a user may download them (API, xlsx, bundle): each with its publisher's
+    page and file URL, and its file by the publisher's name, never the server's folder."""
+    from etl.export import SOURCES_QUERY
+
+    return warehouse.cached("public_sources", lambda wh: wh.query(SOURCES_QUERY))
+
+
 def build_info(warehouse: Warehouse) -> dict[str, str]:
     def load(wh: Warehouse) -> dict[str, str]:
         frame = wh.query("SELECT key, value FROM build_info")

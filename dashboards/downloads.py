@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timezone
+from pathlib import PurePosixPath
 
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+
+from etl.datapackage import source_title
 
 from . import caveats, db
 from .api import COLUMNS, LICENCE, to_csv
@@ -38,9 +41,31 @@ def caveat_rows(sentences: list[str]) -> list[tuple[str, str]]:
     return [(f"Caveat {number}", sentence) for number, sentence in enumerate(sentences, start=1)]
 
 
+def check_at_source_rows(source_ids: list[str]) -> list[tuple[str, str]]:
+    """One row per publication behind the rows: where a reader can check the figures."""
+    sources = db.public_sources(warehouse())
+    rows = []
+    for number, source in enumerate(sources[sources["source_id"].isin(source_ids)].to_dict("records"), start=1):
+        text = f"{source_title(source)}: {source['landing_page']}"
+        if isinstance(source.get("file_url"), str):
+            text += f" (file: {source['file_url']})"
+        rows.append((f"Check at source {number}", text))
+    return rows
+
+
+def public_file_names(rows: pd.DataFrame) -> pd.DataFrame:
+    """The publisher's name for each source file, not the folder the server read it from."""
+    if "source_file" not in rows:
+        return rows
+    return rows.assign(source_file=rows["source_file"].map(
+        lambda name: PurePosixPath(name).name if isinstance(name, str) else name))
+
+
 def _about_rows(chart: Chart) -> list[tuple[str, str]]:
     build = db.build_info(warehouse())
-    return [("Title", f"{chart.title}: {chart.subtitle}"), ("Source", sources_text(chart)), ("Licence", LICENCE),
+    ids = sorted(set(chart.rows["source_id"].dropna())) if "source_id" in chart.rows else []
+    return [("Title", f"{chart.title}: {chart.subtitle}"), ("Source", sources_text(chart)),
+            *check_at_source_rows(ids), ("Licence", LICENCE),
             *caveat_rows(caveats.for_chart(chart)),
             ("Method", chart.method), ("Query URL", base_url() + chart.page_url),
             ("Build", f"{build.get('build_id', '')}, built {data_date()}"),
@@ -82,7 +107,7 @@ def chart_data(view: str, kind: str):
         if error.valid is not None:
             body["valid"] = error.valid if error.status != 404 else [f"{v}.{k}" for v in error.valid for k in ("csv", "xlsx")]
         return jsonify(body), error.status
-    rows = chart.rows.reindex(columns=COLUMNS)
+    rows = public_file_names(chart.rows.reindex(columns=COLUMNS))
     name = f"{view}-data.{kind}"
     if kind == "csv":
         return Response(to_csv(rows), mimetype="text/csv",

@@ -1,5 +1,6 @@
 """The whole dataset as one zip: tidy CSV and Parquet (with quality flags), every source's
-value, the flags' meanings, metadata JSON, a README and a citation.
+value, areas, measures, sources with their links, the flags' meanings, a Frictionless
+datapackage.json, metadata JSON, a README written from the warehouse and a citation.
 
 `python -m etl export [--db PATH] [--out FILE]`; the dashboard serves the same bundle at
 /download/uptake-data.zip. Deterministic for a given database: fixed member timestamps and
@@ -23,53 +24,25 @@ import duckdb
 
 from dashboards.csv_safety import to_csv
 
+from .bundle_readme import readme
+from .datapackage import descriptor
+
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)   # zip member times, so the bundle is reproducible
 LICENCE = "Open Government Licence v3.0"
+# A downloaded file names a source file as the publisher named it, never by the folder it was
+# read from on the server that built the data (raw/downloaded/..., a mirror's path).
+PUBLIC_FILE = "regexp_extract({}, '[^/]+$')"
 COLUMNS = ("area_code, area_name, area_type, region_code, period, measure_id, age_band, client_group, "
            "numerator, denominator, value, lower_95, upper_95, lower_998, upper_998, interval_method, "
-           "value_status, note, quality_flag, quality_note, source_id, source_kind, source_file, source_sheet, "
-           "value_cell, numerator_cell, denominator_cell")
+           "value_status, note, quality_flag, quality_note, source_id, source_kind, {public_file} AS source_file, "
+           "source_sheet, value_cell, numerator_cell, denominator_cell").format(public_file=PUBLIC_FILE.format("source_file"))
 ORDER = "measure_id, period, age_band, client_group, area_type = 'council', area_type = 'region', area_code"
 # Every source's value, the one shown first for each grain.
 ALL_COLUMNS = ("area_code, area_name, area_type, period, measure_id, age_band, client_group, numerator, "
                "denominator, value, value_status, note, quality_flag, quality_note, source_id, source_kind, "
-               "precedence, preferred, source_file, source_sheet, source_row, value_cell, numerator_cell, "
-               "denominator_cell")
+               "precedence, preferred, {public_file} AS source_file, source_sheet, source_row, value_cell, numerator_cell, "
+               "denominator_cell").format(public_file=PUBLIC_FILE.format("source_file"))
 ALL_ORDER = ORDER + ", preferred DESC, precedence, source_id, source_file, source_row"
-
-README = """# Self-directed support uptake in England: the whole dataset
-
-Files:
-- observations.csv: one row per area x period x measure x breakdown (UTF-8, comma separated),
-  with codes beside names, 95% and 99.8% intervals, the value's status, note and quality
-  flags, and the source file, sheet and cells it came from.
-  Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
-  carriage return) start with a quote ('), as in the API; observations.parquet keeps the text
-  as published.
-- observations.parquet: the same table, typed.
-- observations_all.csv: every source's value for each row, the one in observations.csv
-  (preferred = true) and the others, with source_kind and precedence.
-- quality_flags.csv: what each quality_flag code means, most serious first.
-- metadata.json: measures (definitions, units, polarity), series breaks, quality flags,
-  source precedence, client-group crosswalk, and every source publication with its sha256,
-  publisher and licence.
-- CITATION.cff: how to cite this dataset.
-
-value_status: published (as printed), derived (computed from published counts), suppressed,
-not_applicable, missing. Intervals are Wilson score intervals for percentages (approximate
-where counts were rounded to the nearest 5) and exact Poisson intervals for rates.
-
-Quality flags: quality_flag is empty or holds codes separated by "; ", most serious first
-(e.g. sds_equals_dp: a council reported self-directed support equal to direct payments, a
-reporting artefact); quality_note says the same in plain English. Read both before comparing
-or ranking a value: some flags mean it must not be compared with England or other councils.
-
-Precedence: where several sources give the same figure, observations.csv shows one chosen by
-source_kind: official file with counts, then published value without counts, then derived
-here. observations_all.csv keeps the others for checking.
-
-Contains public sector information licensed under the Open Government Licence v3.0.
-"""
 
 
 def _rows(connection, sql: str) -> list[dict]:
@@ -88,7 +61,25 @@ def metadata(connection: duckdb.DuckDBPyConnection) -> dict:
         "quality_flags": _rows(connection, "SELECT * FROM quality_flags ORDER BY rank"),
         "source_precedence": _rows(connection, "SELECT * FROM source_precedence ORDER BY precedence"),
         "client_group_crosswalk": _rows(connection, "SELECT * FROM client_groups ORDER BY scheme, source_label"),
-        "sources": _rows(connection, "SELECT * FROM sources ORDER BY source_id"),
+        "sources": _rows(connection, SOURCES_QUERY),
+    }
+
+
+SOURCE_COLUMNS = ("source_id, title, publisher, cites, period, licence, landing_page, file_url, link_basis, "
+                  f"{PUBLIC_FILE.format('file_name')} AS file_name, sha256, rows_loaded, source_kind, "
+                  "layout_id, transcription")
+SOURCES_QUERY = f"SELECT {SOURCE_COLUMNS} FROM sources ORDER BY source_id"
+
+
+def table_queries() -> dict[str, str]:
+    """The query behind each CSV of the bundle, by datapackage resource name."""
+    return {
+        "observations": f"SELECT {COLUMNS} FROM observations ORDER BY {ORDER}",
+        "observations_all": f"SELECT {ALL_COLUMNS} FROM observations_all ORDER BY {ALL_ORDER}",
+        "areas": "SELECT * FROM areas ORDER BY area_type <> 'country', area_type <> 'region', area_code",
+        "measures": "SELECT * FROM measures ORDER BY measure_id",
+        "sources": SOURCES_QUERY,
+        "quality_flags": "SELECT * FROM quality_flags ORDER BY rank",
     }
 
 
@@ -115,18 +106,25 @@ def _parquet(connection, query: str, folder: Path) -> bytes:
 
 def bundle_bytes(connection: duckdb.DuckDBPyConnection) -> bytes:
     """The zip, from an open connection to one build."""
-    query = f"SELECT {COLUMNS} FROM observations ORDER BY {ORDER}"
+    queries = table_queries()
     meta = metadata(connection)
     with tempfile.TemporaryDirectory() as folder:
-        parquet = _parquet(connection, query, Path(folder))
+        parquet = _parquet(connection, queries["observations"], Path(folder))
+    tables = {f"{name}.csv": _csv(connection, query) for name, query in queries.items()}
+    package = descriptor(connection, queries, tables, meta["sources"], meta["build_id"])
+    cite = citation(meta["build_id"])
     members = [
-        ("README.md", README.encode()),
-        ("observations.csv", _csv(connection, query)),
+        ("README.md", readme(connection, package, meta["sources"], cite).encode()),
+        ("datapackage.json", json.dumps(package, indent=2, ensure_ascii=False).encode()),
+        ("observations.csv", tables["observations.csv"]),
         ("observations.parquet", parquet),
-        ("observations_all.csv", _csv(connection, f"SELECT {ALL_COLUMNS} FROM observations_all ORDER BY {ALL_ORDER}")),
-        ("quality_flags.csv", _csv(connection, "SELECT * FROM quality_flags ORDER BY rank")),
+        ("observations_all.csv", tables["observations_all.csv"]),
+        ("areas.csv", tables["areas.csv"]),
+        ("measures.csv", tables["measures.csv"]),
+        ("sources.csv", tables["sources.csv"]),
+        ("quality_flags.csv", tables["quality_flags.csv"]),
         ("metadata.json", json.dumps(meta, indent=2, default=str).encode()),
-        ("CITATION.cff", citation(meta["build_id"]).encode())]
+        ("CITATION.cff", cite.encode())]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in members:

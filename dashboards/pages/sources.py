@@ -160,13 +160,30 @@ def kind_labels(precedence: pd.DataFrame) -> dict[str, str]:
     return dict(zip(precedence["source_kind"], precedence["label"]))
 
 
+def source_links(row: dict) -> list:
+    """The publisher's page and the file itself, named so a screen reader's list of links says
+    which publication each one checks (every row's links would otherwise read the same)."""
+    name = _text(row.get("title")) or _file_name(row.get("file_name"))
+    period = _text(row.get("period"))
+    about = f"{name}, {period}" if period else name
+    links = []
+    if _text(row.get("landing_page")):
+        links.append(html.A("Publisher's page", href=row["landing_page"], rel="external",
+                            title=f"Publisher's page: {about}", className="landing-page"))
+    if _text(row.get("file_url")):
+        links += [html.Br(), html.A("The file", href=row["file_url"], rel="external",
+                                    title=f"The published file: {about}", className="file-url")]
+    return links or ["Not known"]
+
+
 def sources_table(sources: pd.DataFrame, build_id: str | None, kinds: dict[str, str] | None = None) -> html.Table:
     """One row per publication: what it is, its years (beside its name: several share a title),
     who published it, its licence, how many rows it gave. Its file (name and checksum) is listed under "Files this build read"."""
     caption = f"The {len(sources)} publications loaded in this build"
     caption += f" (build {build_id})." if build_id else "."
     head = html.Thead(html.Tr([html.Th(text, scope="col", className="number" if text == "Rows" else None)
-                               for text in ("Publication", "Period", "Publisher", "Licence", "Rows")]))
+                               for text in ("Publication", "Period", "Publisher", "Check it at", "Licence",
+                                            "Rows")]))
     body = []
     for row in sources.to_dict("records"):
         publication = [html.Strong(_text(row.get("title")) or _file_name(row.get("file_name")))]
@@ -180,6 +197,7 @@ def sources_table(sources: pd.DataFrame, build_id: str | None, kinds: dict[str, 
             html.Td(publication, className="publication"),
             html.Td(html.Span(_text(row.get("period")), className="period-list"), className="period"),
             html.Td(_text(row.get("publisher"))),
+            html.Td(source_links(row), className="source-links"),
             html.Td(_text(row.get("licence"))),
             html.Td(f"{int(row['rows_loaded']):,}", className="number"),
         ]))

@@ -28,7 +28,8 @@ def test_bundle_from_the_command_line_and_the_server_is_the_same_complete_zip(fu
     assert served.status_code == 200 and served.mimetype == "application/zip"
     assert served.data == out.read_bytes()          # deterministic: same build, same bytes
     archive = zipfile.ZipFile(io.BytesIO(served.data))
-    assert archive.namelist() == ["README.md", "observations.csv", "observations.parquet", "observations_all.csv",
+    assert archive.namelist() == ["README.md", "datapackage.json", "observations.csv", "observations.parquet",
+                                  "observations_all.csv", "areas.csv", "measures.csv", "sources.csv",
                                   "quality_flags.csv", "metadata.json", "CITATION.cff"]
     table = pd.read_csv(archive.open("observations.csv"))
     parquet_path = tmp_path / "observations.parquet"

@@ -37,7 +37,7 @@ def test_the_readme_curl_example_returns_the_csv_it_promises(server):
 
 
 def test_the_readme_pandas_example_reads_the_north_east_mental_health_figures(server):
-    examples = [b for b in _blocks("python") if "read_csv" in b]
+    examples = [b for b in _blocks("python") if "observations.csv?" in b]
     assert len(examples) == 1
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -45,3 +45,16 @@ def test_the_readme_pandas_example_reads_the_north_east_mental_health_figures(se
     text = printed.getvalue()
     first = text.splitlines()[1].split()
     assert first[1:4] == ["E08000037", "Gateshead", "41.3"]
+
+
+def test_the_readme_reads_the_bundle_from_its_package_descriptor(server):
+    examples = [b for b in _blocks("python") if "datapackage.json" in b]
+    assert len(examples) == 1
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(examples[0].replace("http://127.0.0.1:8050", server), {})
+    lines = printed.getvalue().splitlines()
+    assert lines[0].split() == ["value", "source_file", "landing_page"] and len(lines) == 2
+    value, file_name, page = lines[1].split(maxsplit=2)
+    assert float(value) > 0 and "/" not in file_name
+    assert page.startswith("https://digital.nhs.uk/")

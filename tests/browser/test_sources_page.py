@@ -42,7 +42,7 @@ def test_sources_breaks_definitions_methods_and_build_report(page, full_url, ful
     rows = page.locator("#sources-table tbody tr").all()
     assert len(rows) == loaded
     assert [t.strip() for t in page.locator("#sources-table thead th").all_inner_texts()] == [
-        "Publication", "Period", "Publisher", "Licence", "Rows"]
+        "Publication", "Period", "Publisher", "Check it at", "Licence", "Rows"]
     table = page.locator("#sources-table").inner_text()
     assert "Kind: Published value without counts" in table and "Kind: Official file with counts" in table
     # Each file loaded is named, with its checksum, among the files the build read, and nowhere else.

@@ -131,3 +131,22 @@ def test_the_build_report_sits_under_the_files_behind_a_disclosure_and_no_messag
     for said in (empty[0].children, missing[1].children):
         assert "python" not in said and "`" not in said and ".md" not in said
     assert [anchor for anchor, _ in page.SECTIONS][-1] == "methods"
+
+
+def test_each_publication_links_to_its_publishers_page_and_file_where_known():
+    sources = pd.DataFrame([
+        {"source_id": "salt", "file_name": "raw/downloaded/salt/t.xlsx", "title": "SALT data tables",
+         "publisher": "NHS Digital", "period": "2021-22", "licence": "OGL", "rows_loaded": 5,
+         "landing_page": "https://digital.nhs.uk/salt-2021-22", "file_url": "https://files.digital.nhs.uk/t.xlsx"},
+        {"source_id": "report", "file_name": "raw/r.csv", "title": "Chaos or Empowerment?",
+         "publisher": "MHNE", "period": "2011-12", "licence": "OGL", "rows_loaded": 3,
+         "landing_page": "https://amhp.org.uk/report/", "file_url": None}])
+    table = page.sources_table(sources, "b1")
+    rows = table.children[2].children
+    links = [[(a.children, a.href, a.title) for a in row.children[3].children if type(a).__name__ == "A"]
+             for row in rows]
+    assert links == [
+        [("Publisher's page", "https://digital.nhs.uk/salt-2021-22", "Publisher's page: SALT data tables, 2021-22"),
+         ("The file", "https://files.digital.nhs.uk/t.xlsx", "The published file: SALT data tables, 2021-22")],
+        [("Publisher's page", "https://amhp.org.uk/report/", "Publisher's page: Chaos or Empowerment?, 2011-12")]]
+    assert "raw/" not in str(table.to_plotly_json())
