@@ -325,6 +325,11 @@ _CELL_REFERENCE = re.compile(rb'<c\s+r="([A-Z]{1,3})([0-9]{1,15})"')
 _DIMENSION = re.compile(rb'<dimension\s+ref="([^"]*)"')
 
 
+def _reference_order(part: bytes) -> tuple[int, bytes]:
+    """Row digits and column letters, as bytes, order by length and then by value."""
+    return len(part), part
+
+
 def _plain_sheet_grid(archive: zipfile.ZipFile, member: str, grid: SheetGrid, file_label: str) -> bool:
     """Fill `grid` from a plain sheet and say True; False (nothing filled) when the sheet needs
     the parser. Read 64 KiB at a time, each piece cut after its last complete tag."""
@@ -346,10 +351,15 @@ def _plain_sheet_grid(archive: zipfile.ZipFile, member: str, grid: SheetGrid, fi
                 if len(references) != cells:
                     return False          # a cell without a leading reference: the parser places it
                 if references:
-                    row = max(references, key=lambda ref: (len(ref[1]), ref[1]))
-                    column = max(references, key=lambda ref: (len(ref[0]), ref[0]))
-                    farthest_row = max(farthest_row, row, key=lambda ref: (len(ref[1]), ref[1]))
-                    farthest_column = max(farthest_column, column, key=lambda ref: (len(ref[0]), ref[0]))
+                    # Distinct letters and digits are few (tens of columns, a few hundred rows a
+                    # chunk): reduce them in C, then find the one cell that holds each farthest.
+                    letters, digits = (set(part) for part in zip(*references))
+                    row = max(digits, key=_reference_order)
+                    column = max(letters, key=_reference_order)
+                    if _reference_order(row) > _reference_order(farthest_row[1]):
+                        farthest_row = next(ref for ref in references if ref[1] == row)
+                    if _reference_order(column) > _reference_order(farthest_column[0]):
+                        farthest_column = next(ref for ref in references if ref[0] == column)
                     if int(farthest_row[1]) * column_number(farthest_column[0].decode()) > grid.allowed:
                         break             # over the budget already: no need to read further
                 dimension = _DIMENSION.search(piece)
