@@ -607,6 +607,13 @@ def area_changes(warehouse: Warehouse) -> pd.DataFrame:
         "ORDER BY effective_date, old_codes"))
 
 
+def area_links(warehouse: Warehouse) -> pd.DataFrame:
+    """Every (old code, new code) pair of a code change, with its date, kind and note."""
+    return warehouse.cached("area_links", lambda wh: wh.query(
+        "SELECT predecessor_code, successor_code, strftime(effective_date, '%Y-%m-%d') AS effective_date, "
+        "kind, note FROM area_links ORDER BY effective_date, predecessor_code, successor_code"))
+
+
 def quality_flags(warehouse: Warehouse) -> pd.DataFrame:
     """The caveats a value can carry (code, rank, label, explanation), most serious first."""
     return warehouse.cached("quality_flags", lambda wh: wh.query(

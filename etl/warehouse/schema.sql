@@ -205,6 +205,16 @@ SELECT f.area_code, a.area_name, a.area_type, f.period, f.measure_id, f.age_band
        f.source_row, f.value_cell, f.numerator_cell, f.denominator_cell
 FROM facts_all AS f JOIN areas AS a USING (area_code);
 
+-- Each code change as a link from an old code to a new one, one row per pair (a merger or split
+-- names several): what areas.json turns into predecessors and successors. A recoded council's
+-- old code is in no other table, since its series continues under the new one.
+CREATE VIEW area_links AS
+SELECT trim(old_code.code) AS predecessor_code, trim(new_code.code) AS successor_code,
+       c.effective_date, c.kind, c.note
+FROM area_changes AS c,
+     unnest(string_split(c.old_codes, ';')) AS old_code(code),
+     unnest(string_split(c.new_codes, ';')) AS new_code(code);
+
 -- Every break a chart must not join across: definitions (per measure, all areas) and
 -- boundary changes (per area, all measures: a merger or split starts a new series).
 CREATE VIEW all_series_breaks AS
