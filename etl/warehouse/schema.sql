@@ -117,6 +117,18 @@ CREATE TABLE publisher_caveats (
     note         VARCHAR NOT NULL
 );
 
+-- What a publisher says about values it lists without a figure: a council's reason (Hackney
+-- submitted no SALT data in 2020-21 and 2021-22) or a table's key for its markers (blank = any;
+-- measure_ids ';'-separated). Added to the note of each matching row that has no value.
+CREATE TABLE gap_notes (
+    area_code    VARCHAR,
+    period       VARCHAR,
+    measure_ids  VARCHAR,
+    layout_id    VARCHAR,
+    value_status VARCHAR,
+    note         VARCHAR NOT NULL
+);
+
 -- Breaks that charts must not join across: definition changes (from etl/reference) here, with
 -- code renames that are not breaks (kind 'rename': kept to explain the code, never drawn);
 -- area mergers and splits come from area_changes through the view all_series_breaks.
@@ -204,6 +216,14 @@ SELECT f.area_code, a.area_name, a.area_type, f.period, f.measure_id, f.age_band
        f.quality_note, f.source_kind, f.precedence, f.preferred, f.source_file, f.source_sheet,
        f.source_row, f.value_cell, f.numerator_cell, f.denominator_cell
 FROM facts_all AS f JOIN areas AS a USING (area_code);
+
+-- Every value a source lists without a figure, with its status and what the publication says
+-- there (the note): the gaps in the data, as distinct from `gaps`, each area's gap from England.
+CREATE VIEW value_gaps AS
+SELECT o.area_code, o.area_name, o.area_type, o.period, o.measure_id, o.age_band, o.client_group,
+       o.value_status, o.note, o.source_id, o.source_file, o.source_sheet, o.source_row
+FROM observations AS o
+WHERE o.value IS NULL;
 
 -- Each code change as a link from an old code to a new one, one row per pair (a merger or split
 -- names several): what areas.json turns into predecessors and successors. A recoded council's

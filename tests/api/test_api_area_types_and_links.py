@@ -72,3 +72,10 @@ def test_every_flagged_row_carries_its_sentence_as_well_as_its_code(client):
     hartlepool = flagged[(flagged["area_code"] == "E06000001") & (flagged["period"] == "2024-25")].iloc[0]
     assert hartlepool["quality_flag"] == "not_comparable_between_councils"
     assert hartlepool["quality_note"].startswith("DHSC, ASCOF 2024-25 note 15:")
+
+
+def test_a_gap_in_the_api_says_what_the_publication_says(client):
+    row = client.get("/api/v1/observations.json?area=E09000012&measure=sds_users&period=2021-22"
+                     "&age_band=all&client_group=all").get_json()["rows"][0]
+    assert (row["value"], row["value_status"]) == (None, "not_applicable")
+    assert "In 2020-21 and 2021-22 Hackney did not submit any SALT data" in row["note"]
