@@ -28,6 +28,7 @@ from .extract import SheetExtractor
 from .intervals import write_intervals_and_gaps
 from .limits import Limits, check_file_size
 from .precedence import rank_sources
+from .provenance import links_for, manifest_entries
 from .readers import CSV_SUFFIXES, ENCODING_NAMES, SPREADSHEET_SUFFIXES, cell_text, read_file
 from .registry import Layout, load_layouts, map_key
 from .transform import FACT_COLUMNS, Assembler
@@ -246,11 +247,19 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference,
         connection.execute(f"INSERT INTO facts_all ({', '.join(columns)}) "
                            f"SELECT {', '.join(columns)} FROM incoming")
         connection.unregister("incoming")
+        entries = manifest_entries()
+        source_rows = []
+        for s in loaded:
+            links = links_for(s.file_label, s.sha256, s.meta, entries)
+            source_rows.append((s.source_id, s.file_label, s.layout_id, s.meta.get("title"),
+                                s.meta.get("publisher"), s.meta.get("cites"), s.meta.get("period"),
+                                s.meta.get("licence"), s.meta.get("transcription"), s.sha256,
+                                len(s.rows), s.meta["precedence"], links.landing_page,
+                                links.file_url, links.basis))
         connection.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(s.source_id, s.file_label, s.layout_id, s.meta.get("title"), s.meta.get("publisher"),
-              s.meta.get("cites"), s.meta.get("period"), s.meta.get("licence"),
-              s.meta.get("transcription"), s.sha256, len(s.rows), s.meta["precedence"]) for s in loaded])
+            "INSERT INTO sources (source_id, file_name, layout_id, title, publisher, cites, period, "
+            "licence, transcription, sha256, rows_loaded, source_kind, landing_page, file_url, "
+            "link_basis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", source_rows)
         # The derivations read the preferred values, and add only grains no source gives.
         for step in (DERIVE, QUALITY):
             connection.execute(step.read_text(encoding="utf-8"))

@@ -26,7 +26,7 @@ SECTION_KEYS = {
     "signature": {"header", "title_pattern", "sheet_pattern", "header_rows_above", "header_rows_filled"},
     "period": {"meta", "column", "title", "title_mid_year", "filename", "filename_year_is_end",
                "filename_short_years", "from_column_groups"},
-    "source": {"title", "publisher", "licence", "cites", "meta_sheet", "precedence"},
+    "source": {"title", "publisher", "licence", "cites", "meta_sheet", "precedence", "url"},
     "rows": {"area_code_columns", "area_name_column", "area_label_column_index",
              "area_label_pattern", "area_cassr_column", "area_cassr_column_index", "fixed_area",
              "keep_area_codes", "keep_where", "skip_where", "dims", "header_notes",

@@ -11,7 +11,17 @@ CREATE TABLE sources (
     transcription VARCHAR,
     sha256        VARCHAR NOT NULL,
     rows_loaded   INTEGER NOT NULL,
-    source_kind   VARCHAR NOT NULL     -- the layout's source_precedence kind
+    source_kind   VARCHAR NOT NULL,    -- the layout's source_precedence kind
+    -- Where a reader can check the figures: the publisher's page for the release (landing_page)
+    -- and the file's own URL (file_url; NULL where the publisher's link to it was never seen,
+    -- or the file is our transcription of a report). From etl/registry/manifest.toml, matched by
+    -- sha256, else by path under the raw folder; a file the manifest does not list gives its
+    -- publication's page itself (the `url` of its header block or of its layout's [source]).
+    -- link_basis says which: manifest_sha256, manifest_path or source_metadata. The check
+    -- source_without_landing_page lists any row left without one.
+    landing_page  VARCHAR,
+    file_url      VARCHAR,
+    link_basis    VARCHAR
 );
 
 CREATE TABLE areas (
