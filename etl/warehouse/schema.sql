@@ -55,7 +55,9 @@ CREATE TABLE measures (
     ascof_codes VARCHAR,
     definition  VARCHAR,
     note_must_name VARCHAR,
-    aggregate   VARCHAR      -- 'sum': regions and England are the sum of their councils
+    aggregate   VARCHAR,     -- 'sum': regions and England are the sum of their councils
+    numerator_definition   VARCHAR,   -- who or what is counted above the line
+    denominator_definition VARCHAR    -- and below it; empty for a count or money
 );
 
 -- Every value every source gives, one row per area x period x measure x breakdown x source,
