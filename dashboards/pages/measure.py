@@ -154,7 +154,6 @@ def layout(code: str = "", **_query) -> html.Div:
     notes = db.measure_notes(warehouse(), measure_id)
     return page_shell(path, [
         html.H1(measure["label"], id="measure-title"),
-        html.P(_text(measure.get("definition")), className="lede"),
         definition_list(measure),
         html.H2("Source publications by year", id="sources"),
         sources_table(db.measure_sources(warehouse(), measure_id)),
