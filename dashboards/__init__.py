@@ -20,12 +20,14 @@ INDEX = """<!DOCTYPE html>
 
 
 def routes() -> list:
-    # Each page module registers its callbacks on import.
-    from .pages import client_groups, compare, funnel, map, profile, sources
+    """Every module in dashboards/pages that names a PATH is a page: a new page is a new module,
+    and nothing else lists the pages. Each registers its callbacks on import."""
+    from .pages import modules
     from .routing import Page
 
-    return [Page(module.PATH, module.TITLE, module.layout, getattr(module, "PREFIX", False))
-            for module in (compare, profile, funnel, map, client_groups, sources)]
+    return [Page(module.PATH, module.TITLE, module.layout, getattr(module, "PREFIX", False),
+                 getattr(module, "EXAMPLE", ""), getattr(module, "missing", None))
+            for module in modules() if hasattr(module, "PATH")]
 
 
 def read_one_build_per_request(server, warehouse) -> None:

@@ -42,6 +42,8 @@ PARAMETERS = [
     Parameter("period", "period", "Financial year, e.g. 2020-21 (see periods.json)."),
     Parameter("area", "area_code", "ONS code of a council, region or England (see areas.json)."),
     Parameter("region", "region_code", "ONS code of a region: its councils and the region itself."),
+    Parameter("area_type", "area_type", "The warehouse's own area_type values: council, region or country "
+              "(England)."),
     Parameter("age_band", "age_band", "Age band: all, 18-64, under-65, 65+, 65-84, 85+."),
     Parameter("client_group", "client_group", "Client group, e.g. all, mental_health."),
     Parameter("bom", None, "CSV only: 'true' to start the file with a UTF-8 byte order mark for Excel.",
@@ -72,7 +74,7 @@ def _unavailable(error):
 def valid_values(column: str) -> list[str]:
     """The values a filter may take: those present in the data (cached per build)."""
     def load(wh: db.Warehouse) -> dict[str, list[str]]:
-        frame = wh.query("SELECT DISTINCT measure_id, period, area_code, region_code, age_band, "
+        frame = wh.query("SELECT DISTINCT measure_id, period, area_code, region_code, area_type, age_band, "
                          "client_group FROM app_observations")
         return {c: sorted(set(frame[c].dropna())) for c in frame.columns}
     return warehouse().cached("api_valid_values", load)[column]
@@ -134,7 +136,7 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
 # Serialising is most of a query's cost, so each (measure, period) group's rows are turned into
 # text once per build and kept in the bounded cache; a request then masks and joins strings.
 # Column by column, each distinct value formatted once: a 4,000-row group takes ~30 ms, not ~150.
-_ROW_FILTERS = ["area_code", "region_code", "age_band", "client_group"]
+_ROW_FILTERS = ["area_code", "region_code", "area_type", "age_band", "client_group"]
 _COMPACT = (",", ":")   # as Flask's jsonify outside debug mode
 _JSON_ROW = "{" + ",".join(f"{json.dumps(c)}:%s" for c in COLUMNS) + "}"
 
@@ -260,11 +262,76 @@ def measures_json():
     return _listing(db.measures(warehouse()), "measures")
 
 
+AREA_COLUMNS = ["area_code", "area_name", "area_type", "council_type", "region_code", "cassr_code",
+                "first_period", "last_period", "code_status", "observations_under", "predecessors", "successors"]
+# A code's council type follows from its GSS prefix (etl/reference/README.md).
+_COUNCIL_TYPES = {"E06": "UA", "E08": "MD", "E09": "LB", "E10": "SC"}
+
+
+def _period_before(date: str) -> str:
+    """'2020-04-01' -> '2019-20': the last financial year that ended before a change on 1 April."""
+    year = int(date[:4])
+    return f"{year - 1}-{year % 100:02d}"
+
+
+def area_records(wh: db.Warehouse) -> list[dict]:
+    """Every area, and every code a recoded council was known by before, each with the codes it
+    came from and went to and when. A recoded council's series continues under its new code, so
+    an old code's `observations_under` names the code whose rows hold its figures."""
+    areas = db.areas(wh)
+    links = to_records(db.area_links(wh))
+    known = dict(zip(areas["area_code"], to_records(areas)))
+
+    def link(row: dict, code_key: str) -> dict:
+        return {"area_code": row[code_key], "effective_date": row["effective_date"], "kind": row["kind"],
+                "note": row["note"]}
+    predecessors: dict[str, list[dict]] = {}
+    successors: dict[str, list[dict]] = {}
+    for row in links:
+        predecessors.setdefault(row["successor_code"], []).append(link(row, "predecessor_code"))
+        successors.setdefault(row["predecessor_code"], []).append(link(row, "successor_code"))
+
+    def current_code(code: str) -> str:
+        # Recodes chain (Northumberland E10000022 -> E06000048 -> E06000057): follow them to a
+        # code that has rows; a merger or split starts new series, so it is not followed.
+        seen = {code}
+        while code not in known:
+            recodes = [s["area_code"] for s in successors.get(code, []) if s["kind"] == "recode"]
+            if len(recodes) != 1 or recodes[0] in seen:
+                return code
+            code = recodes[0]
+            seen.add(code)
+        return code
+
+    records = []
+    for row in known.values():
+        records.append({**{c: row.get(c) for c in AREA_COLUMNS[:8]},
+                        "code_status": "abolished" if row.get("last_period") else "current",
+                        "observations_under": row["area_code"]})
+    for code in sorted(set(successors) - set(known)):
+        heir = known.get(current_code(code))
+        if heir is None:
+            continue
+        former_cassr = (heir.get("former_cassr_codes") or "").split(";")[0] or heir.get("cassr_code")
+        records.append({
+            "area_code": code, "area_name": heir["area_name"], "area_type": heir["area_type"],
+            "council_type": _COUNCIL_TYPES.get(code[:3]), "region_code": heir["region_code"],
+            "cassr_code": former_cassr, "first_period": None,
+            "last_period": _period_before(min(s["effective_date"] for s in successors[code])),
+            "code_status": "former_code", "observations_under": heir["area_code"]})
+    for record in records:
+        record["predecessors"] = predecessors.get(record["area_code"], [])
+        record["successors"] = successors.get(record["area_code"], [])
+    return records
+
+
 @blueprint.get("/areas.json")
 def areas_json():
-    columns = ["area_code", "area_name", "area_type", "council_type", "region_code", "cassr_code",
-               "first_period", "last_period"]
-    return _listing(db.areas(warehouse()).reindex(columns=columns), "areas")
+    filters = parse_filters(request.args, {"area_type"})
+    wanted = set(filters.get("area_type", [])) or None
+    records = [r for r in warehouse().cached("api_area_records", area_records)
+               if wanted is None or r["area_type"] in wanted]
+    return jsonify({"areas": records, "count": len(records), "licence": LICENCE})
 
 
 @blueprint.get("/periods.json")
@@ -304,6 +371,27 @@ def column_descriptions() -> dict[str, str]:
         "source_kind": f"Which kind of source gave the value: {kinds}. Where several give the same figure, "
                        "the first kind in that order is shown.",
     }
+
+
+def area_schema() -> dict:
+    """One areas.json entry: the area, its code's status and its links to other codes."""
+    text, nullable = {"type": "string"}, {"type": ["string", "null"]}
+    link = {"type": "object", "required": ["area_code", "effective_date", "kind"], "properties": {
+        "area_code": text, "effective_date": {"type": "string", "format": "date"},
+        "kind": {"type": "string", "description": "recode (same council, new code: one series), merger or split "
+                                                  "(a new series starts)."},
+        "note": nullable}}
+    return {"type": "object", "required": AREA_COLUMNS, "properties": {
+        **{c: nullable for c in AREA_COLUMNS[:8]},
+        "area_code": text, "area_name": text,
+        "area_type": {"type": "string", "description": "The warehouse's area_type: council, region or country."},
+        "code_status": {"type": "string", "enum": ["current", "abolished", "former_code"],
+                        "description": "former_code: a code a council had before it was recoded; its figures "
+                                       "are under observations_under."},
+        "observations_under": {"type": "string", "description": "The area_code whose observations hold this "
+                                                                "area's figures."},
+        "predecessors": {"type": "array", "items": link, "description": "Codes this one replaced, with the date."},
+        "successors": {"type": "array", "items": link, "description": "Codes that replaced this one, with the date."}}}
 
 
 def openapi_document() -> dict:
@@ -358,8 +446,16 @@ def openapi_document() -> dict:
                                                          "rows": {"type": "array", "items": row}}}}}},
                               "400": error}}},
             "/api/v1/measures.json": {"get": {"summary": "Measures and definitions", "responses": listing("measures")}},
-            "/api/v1/areas.json": {"get": {"summary": "Councils, regions and England with codes",
-                                           "responses": listing("areas")}},
+            "/api/v1/areas.json": {"get": {
+                "summary": "Councils, regions and England with codes, and each code's predecessors and successors",
+                "parameters": [parameter(BY_NAME["area_type"])],
+                "responses": {"200": {"description": "Every area, and every code a recoded council had before "
+                                                     "(code_status former_code), linked both ways.",
+                                      "content": {"application/json": {"schema": {
+                                          "type": "object", "required": ["areas", "count"],
+                                          "properties": {"areas": {"type": "array", "items": area_schema()},
+                                                         "count": {"type": "integer"}}}}}},
+                              "400": error}}},
             "/api/v1/periods.json": {"get": {"summary": "Periods and the measures each has",
                                              "responses": listing("periods")}},
             "/api/v1/sources.json": {"get": {

@@ -83,7 +83,8 @@ def register(name: str, parameters: tuple[str, ...]):
 
 def _load_views() -> None:
     # Page modules register their builders on import (as they register their callbacks).
-    from .pages import client_groups, compare, funnel, map, profile  # noqa: F401
+    from .pages import modules
+    modules()
 
 
 def view_names() -> list[str]:

@@ -1,11 +1,15 @@
 """Layout pieces shared by pages: page shell, controls, tables, source lines, messages."""
 from __future__ import annotations
 
+import urllib.parse
+
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from . import db
 from .charts import SITE_NAME
+from .context import warehouse
 from .figures import (CAVEAT_MARK, NOTE_MARK, comparable_ranks, format_value, highlight_label, is_missing,
                       records, significance_style)
 from .labels import flag_codes
@@ -215,7 +219,24 @@ def _text(value: object) -> str:
     return "" if is_missing(value) else str(value)
 
 
-def source_line(source_rows: pd.DataFrame, element_id: str = "source-line") -> html.P:
+def measure_href(measure_id: str) -> str:
+    """The page explaining a measure (pages/measure.py serves it)."""
+    return "/measure/" + urllib.parse.quote(measure_id, safe="")
+
+
+def measure_links(measure_ids) -> list:
+    """'About the measure: <label>' linking each measure's page, for a chart's source line."""
+    labels = dict(zip(*(db.measures(warehouse())[c] for c in ("measure_id", "label"))))
+    ids = [m for m in dict.fromkeys(measure_ids) if m in labels]
+    if not ids:
+        return []
+    links = [part for i, m in enumerate(ids)
+             for part in ([", "] if i else []) + [html.A(labels[m], href=measure_href(m), className="measure-link")]]
+    return [html.Br(), f"About the measure{'s' if len(ids) > 1 else ''} (definition, sources by year, caveats): ",
+            *links, "."]
+
+
+def source_line(source_rows: pd.DataFrame, element_id: str = "source-line", measure_ids=()) -> html.P:
     parts = []
     for row in source_rows.itertuples():
         cites, title, publisher = _text(row.cites), _text(row.title), _text(row.publisher)
@@ -227,7 +248,7 @@ def source_line(source_rows: pd.DataFrame, element_id: str = "source-line") -> h
         parts.append(text)
     licence = "; ".join(sorted({_text(r) for r in source_rows["licence"] if _text(r)}))
     return html.P([html.Strong("Source: "), "; ".join(dict.fromkeys(parts)) + ".",
-                   html.Br(), f"Licence: {licence}." if licence else ""],
+                   html.Br(), f"Licence: {licence}." if licence else "", *measure_links(measure_ids)],
                   className="source-line", id=element_id)
 
 

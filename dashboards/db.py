@@ -615,6 +615,70 @@ def area_changes(warehouse: Warehouse) -> pd.DataFrame:
         "ORDER BY effective_date, old_codes"))
 
 
+def measure_sources(warehouse: Warehouse, measure_id: str) -> pd.DataFrame:
+    """Each (period, publication) that gives the measure, with whether its figures are the ones
+    shown, how many rows it gives and where to check it (every source, shown or not)."""
+    def load(wh: Warehouse) -> pd.DataFrame:
+        return wh.query(
+            """
+            SELECT f.period, f.source_id, bool_or(f.preferred) AS shown, count(*) AS rows,
+                   any_value(s.title) AS title, any_value(s.publisher) AS publisher,
+                   any_value(s.cites) AS cites, any_value(s.landing_page) AS landing_page,
+                   any_value(s.file_url) AS file_url, any_value(f.source_kind) AS source_kind
+            FROM facts_all AS f JOIN sources AS s USING (source_id)
+            WHERE f.measure_id = ?
+            GROUP BY f.period, f.source_id
+            ORDER BY f.period, shown DESC, f.source_id
+            """, [measure_id])
+    return warehouse.cached(("measure_sources", measure_id), load)
+
+
+def measure_notes(warehouse: Warehouse, measure_id: str) -> dict[str, pd.DataFrame]:
+    """What a measure page says about comparability: its definition breaks and renames, the
+    publisher's caveats, the quality flags its shown values carry (how many, which years) and
+    the client-group crosswalk's notes."""
+    def load(wh: Warehouse) -> dict[str, pd.DataFrame]:
+        return {
+            "breaks": wh.query("SELECT period, kind, note FROM series_breaks WHERE measure_id = ? "
+                               "ORDER BY period, kind", [measure_id]),
+            # A caveat for any measure of a layout applies where that layout gives this one.
+            "caveats": wh.query(
+                """
+                SELECT DISTINCT c.period, c.area_code, c.note FROM publisher_caveats AS c
+                WHERE c.measure_id = ? OR (c.measure_id IS NULL AND EXISTS (
+                    SELECT 1 FROM facts_all AS f JOIN sources AS s USING (source_id)
+                    WHERE f.measure_id = ? AND (c.period IS NULL OR c.period = f.period)
+                      AND (c.layout_id IS NULL OR list_contains(string_split(s.layout_id, ', '), c.layout_id))))
+                ORDER BY c.period NULLS FIRST, c.area_code NULLS FIRST
+                """, [measure_id, measure_id]),
+            "flags": wh.query(
+                """
+                SELECT q.quality_flag, q.label, q.explanation, q.suppresses_comparison, count(*) AS rows,
+                       array_to_string(list_sort(list(DISTINCT f.period)), ', ') AS periods
+                FROM (SELECT period, unnest(string_split(quality_flag, '; ')) AS code FROM observations
+                      WHERE measure_id = ? AND quality_flag IS NOT NULL) AS f
+                JOIN quality_flags AS q ON q.quality_flag = f.code
+                GROUP BY q.quality_flag, q.label, q.explanation, q.suppresses_comparison, q.rank
+                ORDER BY q.rank
+                """, [measure_id]),
+            "client_groups": wh.query(
+                """
+                SELECT DISTINCT c.comparability_note FROM client_groups AS c
+                WHERE c.comparability_note IS NOT NULL AND c.client_group IN (
+                    SELECT DISTINCT client_group FROM observations WHERE measure_id = ? AND client_group <> 'all')
+                ORDER BY 1
+                """, [measure_id]),
+        }
+    return warehouse.cached(("measure_notes", measure_id), load)
+
+
+def area_links(warehouse: Warehouse) -> pd.DataFrame:
+    """Every (old code, new code) pair of a code change, with its date, kind and note."""
+    return warehouse.cached("area_links", lambda wh: wh.query(
+        "SELECT predecessor_code, successor_code, strftime(effective_date, '%Y-%m-%d') AS effective_date, "
+        "kind, note FROM area_links ORDER BY effective_date, predecessor_code, successor_code"))
+
+
 def quality_flags(warehouse: Warehouse) -> pd.DataFrame:
     """The caveats a value can carry (code, rank, label, explanation), most serious first."""
     return warehouse.cached("quality_flags", lambda wh: wh.query(

@@ -18,6 +18,9 @@ class Page:
     title: str
     layout: Callable[..., html.Div]
     prefix: bool = False       # "/area/" serves /area/<code>, passed as `code`
+    example: str = ""          # a prefix page's remainder that exists ("E06000005"), for tests
+    # A prefix page's own 404: (title, text) when the remainder names nothing, else None.
+    missing: Callable[[str], tuple[str, str] | None] | None = None
 
 
 def query_parameters(search: str | None) -> dict[str, str]:

@@ -251,6 +251,9 @@ def install_guards(app, pages) -> None:
                         f"There is no council, region or country with the ONS code "
                         f"\u201c{_shown(request.path[len(page.path):].strip('/'), 40)}\u201d. "
                         "Council codes look like E06000005 (Darlington)."))
+                found = page.missing(request.path[len(page.path):]) if page.prefix and page.missing else None
+                if found is not None:
+                    return plain_page(404, *found)
             except db.WarehouseUnavailable as error:
                 return unavailable_response(error)
         elif request.endpoint == CALLBACK_ENDPOINT and request.method == "POST":

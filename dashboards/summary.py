@@ -98,7 +98,10 @@ def _latest(chosen: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
 
 def _unavailable(name: str, row, topic: str) -> str:
     status = STATUS_WORDS.get(row["value_status"], str(row["value_status"]).replace("_", " "))
-    return f"{name}'s {row['period']} figure for {topic} was {status}."
+    # The note says what the publication printed there and, where the publisher gave one, why.
+    said = row.get("note")
+    return f"{name}'s {row['period']} figure for {topic} was {status}." + (
+        f" {said.strip()}" if isinstance(said, str) and said.strip() else "")
 
 
 def _topic_sentences(rows: pd.DataFrame, england: pd.DataFrame, name: str, measure_id: str,

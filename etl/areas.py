@@ -39,6 +39,7 @@ class ReferenceTables:
     source_precedence: pd.DataFrame
     quality_flags: pd.DataFrame
     publisher_caveats: pd.DataFrame
+    gap_notes: pd.DataFrame
 
 
 def load_reference(directory: Path = REFERENCE_DIR) -> ReferenceTables:
@@ -50,7 +51,8 @@ def load_reference(directory: Path = REFERENCE_DIR) -> ReferenceTables:
                            series_breaks=read("series_breaks.csv"),
                            source_precedence=read("source_precedence.csv"),
                            quality_flags=read("quality_flags.csv"),
-                           publisher_caveats=read("publisher_caveats.csv"))
+                           publisher_caveats=read("publisher_caveats.csv"),
+                           gap_notes=read("gap_notes.csv"))
 
 
 class AreaResolver:

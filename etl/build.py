@@ -218,7 +218,8 @@ def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -
 
 
 REFERENCE_TABLES = ("areas", "area_aliases", "area_changes", "measures", "client_groups",
-                    "series_breaks", "source_precedence", "quality_flags", "publisher_caveats")
+                    "series_breaks", "source_precedence", "quality_flags", "publisher_caveats",
+                    "gap_notes")
 
 
 def _write_database(path: Path, loaded: list[LoadedSource], reference,

@@ -147,6 +147,47 @@ def _numerator_over_denominator(numerator: RoleValue, denominator: RoleValue, fi
              "correct them and build again.")
 
 
+# A row listed without a figure whose status alone does not say why ('[c]' says it: suppressed).
+_UNEXPLAINED = ("missing", "not_applicable")
+
+
+def _printed(part: tuple) -> str:
+    raw = part[4]
+    if raw is None or (isinstance(raw, float) and raw != raw) or not str(raw).strip():
+        return "blank"
+    if part[0] is not None:
+        return f"{part[0]:,.0f}" if float(part[0]).is_integer() else f"{part[0]:,}"
+    return f"\u201c{' '.join(str(raw).split())}\u201d"
+
+
+def printed_gap_note(value_parts: list, numerator_parts: list, denominator_parts: list) -> str:
+    """What the publication prints where it lists an area without a figure, from the cells
+    themselves: 'Listed without a figure: the publication prints “[x]” in the value, numerator
+    and denominator.' A reader can then tell a publisher's marker from a cell left empty."""
+    shown: dict[str, list[str]] = {}
+    for role, parts in (("value", value_parts), ("numerator", numerator_parts),
+                        ("denominator", denominator_parts)):
+        texts = list(dict.fromkeys(_printed(part) for part in parts))
+        if not texts:
+            continue
+        cells = role if len(parts) == 1 else f"{role} cells"
+        key = texts[0] if len(texts) == 1 else " or ".join(texts)
+        shown.setdefault(key, []).append(cells)
+
+    def listed(roles: list[str]) -> str:
+        return roles[0] if len(roles) == 1 else ", ".join(roles[:-1]) + " and " + roles[-1]
+    phrases = []
+    for text, roles in shown.items():
+        if text == "blank":
+            phrases.append(f"leaves the {listed(roles)} blank")
+        elif text.startswith("\u201c") or " or " in text:
+            phrases.append(f"prints {text} in the {listed(roles)}")
+        else:
+            phrases.append(f"gives the {listed(roles)} ({text})")
+    joined = phrases[0] if len(phrases) == 1 else "; ".join(phrases[:-1]) + " and " + phrases[-1]
+    return f"Listed without a figure: the publication {joined}."
+
+
 class Assembler:
     """Turns one sheet's cells into warehouse rows."""
 
@@ -264,6 +305,8 @@ class Assembler:
             if note:
                 notes.append(note)
         notes += [n for n in (numerator.note, denominator.note, value.note) if n and n != flag_note]
+        if number is None and emptied is None and (status or "missing") in _UNEXPLAINED:
+            notes.append(printed_gap_note(value_parts, numerator_parts, denominator_parts))
         return (area_code, period, measure_id, age_band, client_group,
                 numerator.number, denominator.number, number, status or "missing", check,
                 " ".join(dict.fromkeys(notes)) or None, source_id, file_label, first.sheet,

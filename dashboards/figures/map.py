@@ -142,7 +142,9 @@ def _hover(row: dict, unit: str, words_for) -> str:
     if is_missing(row.get("value")):
         status = row.get("value_status")
         why = f" ({str(status).replace('_', ' ')})" if isinstance(status, str) and status != "missing" else ""
-        return f"{name}<br>no data{why}<br>Click for the council's profile"
+        said = row.get("note")
+        said = f"<br>{_wrapped(said)}" if isinstance(said, str) and said.strip() else ""
+        return f"{name}<br>no data{why}{said}<br>Click for the council's profile"
     note = f" {NOTE_MARK}" if isinstance(row.get("note"), str) and row["note"] else ""
     compared = words_for(row.get("compared_with_england"))
     quality = row.get("quality_note")

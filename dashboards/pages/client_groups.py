@@ -291,7 +291,8 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
     investment, investment_sources = investment_section(view.period, view.council)
     parts += investment
     source_ids = sorted(set(shown.rows["source_id"].dropna()) | investment_sources)
-    parts.append(source_line(db.sources(warehouse(), source_ids), element_id="client-groups-source"))
+    parts.append(source_line(db.sources(warehouse(), source_ids), element_id="client-groups-source",
+                             measure_ids=sorted(set(shown.rows["measure_id"].dropna()))))
     return [part for part in parts if part is not None]
 
 

@@ -368,7 +368,7 @@ def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
                "ranked: a council inside the limits is not shown to differ from England.",
                className="footnote method"),
         source_line(db.sources(warehouse(), sorted(set(chart.rows["source_id"].dropna()))),
-                    element_id="funnel-source"),
+                    element_id="funnel-source", measure_ids=sorted(set(chart.rows["measure_id"].dropna()))),
     ]
 
 

@@ -428,7 +428,8 @@ def _footer(rows: pd.DataFrame, what: str, measure: pd.Series, council: str | No
 
 
 def _sources(rows: pd.DataFrame) -> html.P:
-    return source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna()))))
+    return source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna()))),
+                       measure_ids=sorted(set(rows["measure_id"].dropna())))
 
 
 def _key(spec: dict) -> html.Ul | None:

@@ -31,6 +31,7 @@ from .profile_views import (age_options, area_notes, dots_section, group_options
 PATH = "/area/"
 TITLE = "Council profile: self-directed support uptake"
 PREFIX = True
+EXAMPLE = "E06000005"
 
 CODE_PATTERN = re.compile(r"^E\d{8}$")
 TREND_CONTROLS = ["measure", "age_band", "client_group"]
@@ -373,7 +374,8 @@ def layout(code: str = "", **query: str) -> html.Div:
         *_tables(profile, latest),
         html.P(MARKS_FOOTNOTE + " " + METHOD, className="footnote method"),
         *area_notes(profile),
-        source_line(db.sources(warehouse(), _shown_source_ids(profile)), element_id="profile-sources"),
+        source_line(db.sources(warehouse(), _shown_source_ids(profile)), element_id="profile-sources",
+                    measure_ids=sorted(set(profile.own["measure_id"]))),
     ], className="profile-page")], location_id="profile-url", title=page_title(profile))
 
 

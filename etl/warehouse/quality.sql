@@ -74,3 +74,23 @@ WHERE f.area_code = flagged.area_code AND f.period = flagged.period AND f.measur
   AND f.source_id = flagged.source_id;
 
 DROP TABLE row_flags;
+
+-- A value listed without a figure: what the publisher says about it, after the printed cells
+-- (written while reading), so the reason travels with the row wherever the gap is shown.
+UPDATE facts_all AS f SET note = concat_ws(' ', f.note, said.notes)
+FROM (
+    SELECT f.area_code, f.period, f.measure_id, f.age_band, f.client_group, f.source_id,
+           string_agg(g.note, ' ' ORDER BY g.area_code NULLS LAST, g.note) AS notes
+    FROM facts_all AS f
+    JOIN sources AS s USING (source_id)
+    JOIN gap_notes AS g
+      ON (g.area_code IS NULL OR g.area_code = f.area_code)
+     AND (g.period IS NULL OR g.period = f.period)
+     AND (g.measure_ids IS NULL OR list_contains(string_split(g.measure_ids, ';'), f.measure_id))
+     AND (g.layout_id IS NULL OR list_contains(string_split(s.layout_id, ', '), g.layout_id))
+     AND (g.value_status IS NULL OR g.value_status = f.value_status)
+    WHERE f.value IS NULL AND f.value_status IN ('missing', 'not_applicable')
+    GROUP BY ALL
+) AS said
+WHERE f.area_code = said.area_code AND f.period = said.period AND f.measure_id = said.measure_id
+  AND f.age_band = said.age_band AND f.client_group = said.client_group AND f.source_id = said.source_id;

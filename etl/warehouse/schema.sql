@@ -55,7 +55,9 @@ CREATE TABLE measures (
     ascof_codes VARCHAR,
     definition  VARCHAR,
     note_must_name VARCHAR,
-    aggregate   VARCHAR      -- 'sum': regions and England are the sum of their councils
+    aggregate   VARCHAR,     -- 'sum': regions and England are the sum of their councils
+    numerator_definition   VARCHAR,   -- who or what is counted above the line
+    denominator_definition VARCHAR    -- and below it; empty for a count or money
 );
 
 -- Every value every source gives, one row per area x period x measure x breakdown x source,
@@ -124,6 +126,18 @@ CREATE TABLE publisher_caveats (
     period       VARCHAR,
     layout_id    VARCHAR,
     area_code    VARCHAR,
+    note         VARCHAR NOT NULL
+);
+
+-- What a publisher says about values it lists without a figure: a council's reason (Hackney
+-- submitted no SALT data in 2020-21 and 2021-22) or a table's key for its markers (blank = any;
+-- measure_ids ';'-separated). Added to the note of each matching row that has no value.
+CREATE TABLE gap_notes (
+    area_code    VARCHAR,
+    period       VARCHAR,
+    measure_ids  VARCHAR,
+    layout_id    VARCHAR,
+    value_status VARCHAR,
     note         VARCHAR NOT NULL
 );
 
@@ -214,6 +228,24 @@ SELECT f.area_code, a.area_name, a.area_type, f.period, f.measure_id, f.age_band
        f.quality_note, f.source_kind, f.precedence, f.preferred, f.source_file, f.source_sheet,
        f.source_row, f.value_cell, f.numerator_cell, f.denominator_cell
 FROM facts_all AS f JOIN areas AS a USING (area_code);
+
+-- Every value a source lists without a figure, with its status and what the publication says
+-- there (the note): the gaps in the data, as distinct from `gaps`, each area's gap from England.
+CREATE VIEW value_gaps AS
+SELECT o.area_code, o.area_name, o.area_type, o.period, o.measure_id, o.age_band, o.client_group,
+       o.value_status, o.note, o.source_id, o.source_file, o.source_sheet, o.source_row
+FROM observations AS o
+WHERE o.value IS NULL;
+
+-- Each code change as a link from an old code to a new one, one row per pair (a merger or split
+-- names several): what areas.json turns into predecessors and successors. A recoded council's
+-- old code is in no other table, since its series continues under the new one.
+CREATE VIEW area_links AS
+SELECT trim(old_code.code) AS predecessor_code, trim(new_code.code) AS successor_code,
+       c.effective_date, c.kind, c.note
+FROM area_changes AS c,
+     unnest(string_split(c.old_codes, ';')) AS old_code(code),
+     unnest(string_split(c.new_codes, ';')) AS new_code(code);
 
 -- Every break a chart must not join across: definitions (per measure, all areas) and
 -- boundary changes (per area, all measures: a merger or split starts a new series).

@@ -100,9 +100,10 @@ def test_bad_requests_get_400_listing_valid_choices(client, query, status, messa
 
 
 def test_listing_endpoints(client):
-    # 170: Buckinghamshire, North Yorkshire and Somerset continue one series under their
-    # unitary codes, so the old county codes are not areas of their own.
-    assert client.get("/api/v1/areas.json").get_json()["count"] == 170
+    # 170 areas, and the 12 codes recoded councils had before (Buckinghamshire's E10000002...),
+    # listed as former codes whose figures are under their successors'.
+    areas = client.get("/api/v1/areas.json").get_json()["areas"]
+    assert len(areas) == 182 and sum(a["code_status"] == "former_code" for a in areas) == 12
     assert client.get("/api/v1/sources.json").get_json()["count"] == 25
     flags = client.get("/api/v1/quality_flags.json").get_json()
     assert [f["quality_flag"] for f in flags["quality_flags"]] == [

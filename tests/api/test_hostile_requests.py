@@ -128,7 +128,7 @@ def test_unknown_areas(client):
 
 def test_every_page_path_is_served_and_any_other_path_is_a_readable_404(client):
     for page in routes():
-        path = page.path + ("E06000005" if page.prefix else "")
+        path = page.path + (page.example if page.prefix else "")
         response = client.get(path)
         assert response.status_code == 200 and "_dash-renderer" in response.get_data(as_text=True), path
     for path in ("/nope", "/funnel/extra", "/area/", "/Funnel", "/admin", "/.env", "/index.php"):

@@ -45,6 +45,8 @@ def test_the_readme_pandas_example_reads_the_north_east_mental_health_figures(se
     text = printed.getvalue()
     first = text.splitlines()[1].split()
     assert first[1:4] == ["E08000037", "Gateshead", "41.3"]
+    # Buckinghamshire's county code leads to the unitary code that holds its figures.
+    assert text.splitlines()[-1] == "E06000060 2020-04-01"
 
 
 def test_the_readme_reads_the_bundle_from_its_package_descriptor(server):

@@ -79,6 +79,15 @@ def test_summary_only_missing_rows_and_no_counts_to_test():
         "10.0% (no counts to test the difference).")
 
 
+def test_summary_says_what_the_publication_printed_where_it_gave_no_figure():
+    said = "Listed without a figure: the publication prints \u201c[x]\u201d in the value, numerator and denominator."
+    rows = frame((AREA, "2021-22", "sds_users", "all", "all", None, None, None, "not_applicable", None, None, None, said),
+                 (AREA, "2019-20", "sds_users", "all", "all", 100.0, None, None, "published", None),
+                 (ENGLAND, "2019-20", "sds_users", "all", "all", 90.0, None, None, "published", None))
+    assert summarise(rows, AREA).startswith(
+        f"Darlington's 2021-22 figure for self-directed support was not applicable. {said} In 2019-20, 100.0%")
+
+
 def test_summary_adds_mental_health_percentage_or_count_and_capitalises_regions():
     base = [(AREA, "2024-25", "sds_users", "all", "all", 95.8, 790, 825, "published", "higher"), *ENGLAND_2024]
     with_percent = frame(*base, (AREA, "2011-12", "sds_users", "18-64", "mental_health", 19.0, 70, 395, "published", "similar"),
