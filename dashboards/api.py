@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from . import csv_safety, db
 from .context import warehouse
-from .csv_safety import formatted, header_line, safe_text  # noqa: F401 (safe_text: the API's, re-exported)
+from .csv_safety import formatted, header_line, public_file_names, safe_text  # noqa: F401 (safe_text: the API's, re-exported)
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 LICENCE = "Open Government Licence v3.0"
@@ -107,7 +107,7 @@ def observation_rows(filters: dict[str, list[str]]) -> pd.DataFrame:
     arguments = {BY_NAME[name].column: values for name, values in filters.items()}
     area_codes = arguments.pop("area_code", None)
     frame = db.observations(warehouse(), area_codes=area_codes, **arguments)
-    return _api_order(frame).reindex(columns=COLUMNS).reset_index(drop=True)
+    return public_file_names(_api_order(frame).reindex(columns=COLUMNS).reset_index(drop=True))
 
 
 def _api_order(frame: pd.DataFrame) -> pd.DataFrame:
@@ -154,7 +154,7 @@ def csv_and_json_rows(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 def _group_text(wh: db.Warehouse, key: tuple[str, str], frame: pd.DataFrame) -> pd.DataFrame:
     def produce() -> pd.DataFrame:
-        rows = _api_order(frame).reindex(columns=COLUMNS).reset_index(drop=True)
+        rows = public_file_names(_api_order(frame).reindex(columns=COLUMNS).reset_index(drop=True))
         csv_rows, json_rows = csv_and_json_rows(rows)
         return rows[_ROW_FILTERS].assign(csv=csv_rows, json=json_rows)
     return wh.remember(("api_group_text", key), produce)

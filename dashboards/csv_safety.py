@@ -14,6 +14,7 @@ import csv
 import math
 import re
 from collections.abc import Callable, Collection, Iterable
+from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -102,3 +103,11 @@ def header_line(columns: Iterable[str]) -> str:
 def to_csv(frame: pd.DataFrame, *, numeric: Collection[str] | None = None, bom: bool = False) -> str:
     """The whole frame as CSV text, header first (a byte order mark before it for Excel)."""
     return ("\ufeff" if bom else "") + header_line(frame.columns) + "".join(csv_rows(frame, numeric))
+
+
+def public_file_names(rows: pd.DataFrame) -> pd.DataFrame:
+    """The publisher's name for each source file, not the folder the server read it from."""
+    if "source_file" not in rows:
+        return rows
+    return rows.assign(source_file=rows["source_file"].map(
+        lambda name: PurePosixPath(name).name if isinstance(name, str) else name))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timezone
-from pathlib import PurePosixPath
 
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
@@ -20,7 +19,7 @@ from . import caveats, db
 from .api import COLUMNS, LICENCE, to_csv
 from .charts import Chart, ChartRequestError, chart_for, parse_query
 from .context import warehouse
-from .csv_safety import safe_text
+from .csv_safety import public_file_names, safe_text
 from .sharing import base_url, data_date, sources_text
 
 blueprint = Blueprint("downloads", __name__, url_prefix="/download")
@@ -51,14 +50,6 @@ def check_at_source_rows(source_ids: list[str]) -> list[tuple[str, str]]:
             text += f" (file: {source['file_url']})"
         rows.append((f"Check at source {number}", text))
     return rows
-
-
-def public_file_names(rows: pd.DataFrame) -> pd.DataFrame:
-    """The publisher's name for each source file, not the folder the server read it from."""
-    if "source_file" not in rows:
-        return rows
-    return rows.assign(source_file=rows["source_file"].map(
-        lambda name: PurePosixPath(name).name if isinstance(name, str) else name))
 
 
 def _about_rows(chart: Chart) -> list[tuple[str, str]]:

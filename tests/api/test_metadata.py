@@ -232,3 +232,16 @@ def test_home_and_sources_pages_describe_the_dataset_for_search_engines(client, 
 
 def test_other_pages_carry_no_dataset_block(client):
     assert '"application/ld+json"' not in client.get("/funnel").get_data(as_text=True)
+
+
+def test_api_observations_name_source_files_as_published_not_by_server_folder(client, full_db):
+    pattern = local_path_pattern(full_db[0])
+    query = "measure=sds_users&period=2021-22&area=E08000037&age_band=all&client_group=all"
+    for extension in ("csv", "json"):
+        response = client.get(f"/api/v1/observations.{extension}?{query}")
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        assert pattern.search(text) is None, text[:400]
+        assert "ASCFR and SALT Data Tables 2021-22.xlsx" in text or "ascof" in text.lower()
+    rows = client.get(f"/api/v1/observations.json?{query}").get_json()["rows"]
+    assert rows and all("/" not in row["source_file"] for row in rows)
