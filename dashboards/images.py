@@ -103,11 +103,24 @@ def _footer_lines(chart: Chart, sources: str, data_date: str, link: str, caveats
         lines += textwrap.wrap(text, chars_per_line)
     if caveats:
         lines.append("")
-    for text in (f"Source: {sources or 'see the sources page'}.",
-                 f"Licence: {LICENCE}. Data built {data_date}. {SITE_NAME}: {link}",
-                 f"Method: {chart.method}"):
-        lines += textwrap.wrap(text, chars_per_line) or [""]
+    lines += textwrap.wrap(f"Source: {sources or 'see the sources page'}.", chars_per_line) or [""]
+    lines += textwrap.wrap(f"Licence: {LICENCE}. Data built {data_date}. {SITE_NAME}:", chars_per_line)
+    lines += url_lines(link, chars_per_line)
+    lines += textwrap.wrap(f"Method: {chart.method}", chars_per_line) or [""]
     return lines
+
+
+def url_lines(url: str, width: int) -> list[str]:
+    """A link on lines of its own, broken only after '/', '?' or '&' (a reader retyping it from
+    paper sees where each piece ends), never inside a word as textwrap would ('ht' 'tp://')."""
+    pieces = re.findall(r"[^/?&]*(?:[/?&]+|$)", url)
+    lines, line = [], ""
+    for piece in filter(None, pieces):
+        if line and len(line) + len(piece) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    return lines + [line] if line else lines
 
 
 def report_figure(chart: Chart, *, sources: str, data_date: str, link: str,

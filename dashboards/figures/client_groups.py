@@ -36,9 +36,10 @@ AREA_TYPE_MARKERS = {"council": "circle", "region": "square", "country": "diamon
 MONEY_AFFIXES = {"gbp_thousands": ("£", "k"), "gbp_millions": ("£", "m"), "gbp_per_head": ("£", "")}
 
 
-# The x axis says the unit only: the chart's title (page text, or the image's own) names the measure,
-# and a long axis title would run off a phone's screen.
-AXIS_TITLES = {"percent": "Percentage of people", "count": "Number of people", "rate_per_100000": "Per 100,000 people",
+# The x axis says the unit only: the chart's title (page text, or the image's own) names the
+# measure, and a long axis title would run off a phone's screen. "Percentage", not "of people":
+# a spending share is a percentage of money.
+AXIS_TITLES = {"percent": "Percentage", "count": "Number of people", "rate_per_100000": "Per 100,000 people",
                "gbp_thousands": "Thousands of pounds", "gbp_millions": "Millions of pounds",
                "gbp_per_head": "Pounds per head"}
 

@@ -12,7 +12,7 @@ import zlib
 import pytest
 
 from dashboards import create_app
-from dashboards.images import PNG_SCALE, WIDTH
+from dashboards.images import PNG_SCALE, WIDTH, url_lines
 from tests.conftest import start_app
 
 QUERY = "?measure=sds_users&period=2011-12&age_band=18-64&client_group=mental_health&scope=region&region=E12000001"
@@ -154,3 +154,13 @@ def test_the_configured_site_address_is_used_whatever_host_a_client_sends(client
     assert 'id="embed-full-view" href="https://sds.example.org/?measure=sds_users' in page
     text = client.get("/image/compare.txt" + QUERY, headers={"Host": "evil.example"}).data.decode()
     assert "Full view: https://sds.example.org/?measure=sds_users" in text and "evil.example" not in text
+
+
+def test_the_footer_breaks_a_long_link_only_after_its_separators():
+    link = ("https://uptake.example.org/?measure=dp_users&period=2024-25&age_band=all&client_group=all"
+            "&scope=similar&council=E08000037")
+    lines = url_lines(link, 40)
+    assert "".join(lines) == link
+    assert lines[0] == "https://uptake.example.org/?"
+    assert all(line.endswith(("/", "?", "&")) for line in lines[:-1]) and all(len(line) <= 40 for line in lines)
+    assert url_lines("https://uptake.example.org/", 12) == ["https://", "uptake.example.org/"]

@@ -234,7 +234,7 @@ def test_dot_chart_has_a_trace_per_group_england_lines_in_the_legend_and_a_text_
     assert list(figure.layout.yaxis2.range) == [0, 1] and figure.layout.yaxis2.overlaying == "y"
     assert figure.layout.annotations == () and figure.layout.shapes == () and figure.layout.title.text is None
     assert (figure.layout.legend.yref, figure.layout.legend.y, figure.layout.legend.yanchor) == ("container", 1, "top")
-    assert figure.layout.xaxis.title.text == "Percentage of people"
+    assert figure.layout.xaxis.title.text == "Percentage"
     text = describe_dots(values, england, what="uptake by client group")
     assert text == ("Dot chart of uptake by client group for 2 councils: one marker per client group "
                     "(all client groups, all adults (18+), mental health (18-64)). England's value for each "
@@ -413,7 +413,7 @@ def test_sources_table_and_an_absent_build_report(tmp_path):
     assert text_of(table.children[0]) == "The 1 publications loaded in this build (build b1)."
     # The publication, not its file: the file's name and checksum are listed under the files read.
     row = table.children[2].children[0]
-    assert [text_of(c) for c in row.children] == ["T", "2014-15", "P", "OGL", "2,268"]
+    assert [text_of(c) for c in row.children] == ["T", "2014-15", "P", "Not known", "OGL", "2,268"]
     missing = build_report_section(tmp_path / "build_report.md", "b1")
     assert text_of(missing[1]) == "No build report was found beside the database: the next rebuild of the data writes one."
 
