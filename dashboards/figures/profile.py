@@ -410,7 +410,7 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
                                     "color": role.colour, "thickness": 1.5, "width": 5}
                 highest = max([highest, *(y + u for y, u in zip(ys, upper) if u is not None)])
         traces.append({"type": "scatter", **trace})
-    shown_breaks = breaks[[years[0] < year_of(p) <= years[-1] for p in breaks["period"]]]
+    shown_breaks = breaks[breaks["period"].map(lambda p: years[0] < year_of(p) <= years[-1]).astype(bool)]
     for index, row in enumerate(shown_breaks.itertuples()):
         x = year_of(row.period) - 0.5
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
@@ -466,7 +466,7 @@ def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.D
     gaps = [period_of(y) for y in years if y not in with_value]
     if gaps:
         parts.append("No figures for " + ", ".join(gaps) + ": the lines are not joined across these years.")
-    shown_breaks = breaks[[years[0] < year_of(p) <= years[-1] for p in breaks["period"]]]
+    shown_breaks = breaks[breaks["period"].map(lambda p: years[0] < year_of(p) <= years[-1]).astype(bool)]
     for index, row in enumerate(shown_breaks.itertuples()):
         parts.append(f"{break_label(row)} {index + 1}, before {row.period} (lines not joined across it): {row.note}")
     return " ".join(parts)

@@ -242,7 +242,8 @@ def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | Non
     breakdown = breakdown_label(choice.age_band, choice.client_group)
     what = f"{profile.label(choice.measure_id).lower()}, {breakdown.lower()}"
     years = [int(p[:4]) for p in selection.loc[selection["value"].notna(), "period"]]
-    shown = breaks[[bool(years) and min(years) < int(p[:4]) <= max(years) for p in breaks["period"]]]
+    # A boolean Series, not a list: an empty list would select no columns, not no rows.
+    shown = breaks[breaks["period"].map(lambda p: bool(years) and min(years) < int(p[:4]) <= max(years)).astype(bool)]
     unit = profile.unit(choice.measure_id)
     own = selection[selection["area_code"] == profile.code]
     drawn = profile.roles if unit == "percent" else profile.roles[:1]

@@ -68,6 +68,19 @@ def test_every_trend_for_a_council_a_region_and_england_answers(client, catalogu
     assert answered.count(200) > len(breakdowns)
 
 
+def test_every_trend_panel_of_a_council_page_answers(client, catalogue):
+    """The profile page itself (its trend panel adds the breaks list, the gap-to-England sentence
+    and caveats the chart download does not): every breakdown the catalogue holds, for a
+    council with no boundary change, where an empty list of breaks once selected no columns."""
+    breakdowns = catalogue[["measure_id", "age_band", "client_group"]].drop_duplicates()
+    for measure, age_band, client_group in breakdowns.itertuples(index=False):
+        page = "/area/E08000037?" + urllib.parse.urlencode(
+            {"measure": measure, "age_band": age_band, "client_group": client_group})
+        response = client.get("/_dash-layout", headers={"Referer": f"http://localhost{page}"})
+        assert response.status_code == 200, f"{page} answered {response.status_code}"
+        assert "profile-trend-panel" in response.get_data(as_text=True), page
+
+
 def test_every_area_profile_answers(client):
     codes = db.areas(warehouse())["area_code"]
     refused = {code for code in codes if _answers(client, "area", {"code": code})[0] != 200}
