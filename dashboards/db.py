@@ -501,7 +501,12 @@ def catalogue(warehouse: Warehouse) -> pd.DataFrame:
         """
         SELECT measure_id, period, age_band, client_group,
                count(*) FILTER (WHERE area_type = 'council' AND value IS NOT NULL) AS councils,
-               bool_or(area_code = 'E92000001' AND value IS NOT NULL) AS has_england
+               bool_or(area_code = 'E92000001' AND value IS NOT NULL) AS has_england,
+               -- councils whose value the publisher does not forbid comparing (a page offers
+               -- the latest year with some when every council of the year asked for is flagged)
+               count(*) FILTER (WHERE area_type = 'council' AND value IS NOT NULL
+                                AND coalesce(quality_flag, '') NOT LIKE '%not_comparable_between_councils%')
+                   AS comparable_councils
         FROM app_observations GROUP BY ALL ORDER BY ALL
         """))
 

@@ -78,6 +78,22 @@ def resolve_selection(query: dict[str, str], catalogue: pd.DataFrame,
     return Selection(measure, period, age_band, client_group)
 
 
+def latest_comparable(catalogue: pd.DataFrame, selection: Selection) -> Selection | None:
+    """The same measure and breakdown in the latest year whose council figures the publisher
+    lets us compare, when every council of the selected year carries a flag forbidding it;
+    None when the selected year is comparable or no year is."""
+    if "comparable_councils" not in catalogue:
+        return None
+    same = catalogue[(catalogue["measure_id"] == selection.measure_id) & (catalogue["age_band"] == selection.age_band)
+                     & (catalogue["client_group"] == selection.client_group) & (catalogue["councils"] > 0)]
+    current = same[same["period"] == selection.period]
+    if current.empty or current["comparable_councils"].iloc[0] > 0:
+        return None
+    comparable = sorted(same.loc[same["comparable_councils"] > 0, "period"])
+    return Selection(selection.measure_id, comparable[-1], selection.age_band, selection.client_group) \
+        if comparable else None
+
+
 def options_for(catalogue: pd.DataFrame, selection: Selection) -> dict[str, list[str]]:
     """The choices each control offers given the others, in display order."""
     rows = catalogue[catalogue["councils"] > 0]

@@ -13,13 +13,14 @@ from .. import caveats, db
 from ..components import (MARKS_FOOTNOTE, caveat_list, comparison_table, control_bar, council_finder,
                           message, page_shell, select_control, source_line)
 from ..context import warehouse
-from ..figures import HIGHLIGHT_COLOUR, highlight_label
+from ..figures import CAVEAT_MARK, HIGHLIGHT_COLOUR, highlight_label
 from ..figures.compare import legend_entries
 from ..labels import AGE_BANDS, CLIENT_GROUPS
 from ..neighbours import METHOD as NEIGHBOURS_METHOD
 from ..routing import query_parameters
 from ..sharing import share_panel
-from ..state import RATE_OF_COUNT, CompareView, is_count, options_for, rate_selection, selection_options
+from ..state import (RATE_OF_COUNT, CompareView, is_count, latest_comparable, options_for, rate_selection,
+                     selection_options)
 from .compare_views import CONTROLS, COUNT_METHOD, METHOD, NEEDS_COUNCIL, compare_chart, resolve_view
 
 PATH = "/"
@@ -122,6 +123,20 @@ def _count_note(view: CompareView, measure, catalogue: pd.DataFrame) -> html.P:
     return html.P(parts, className="count-note", id="compare-count-note")
 
 
+def _comparable_year_note(view: CompareView, catalogue: pd.DataFrame) -> html.P | None:
+    """When the publisher forbids comparing every council of this year, say so above the chart
+    and offer the latest year that can be compared: the reader's question is a comparison."""
+    other = latest_comparable(catalogue, view.selection)
+    if other is None:
+        return None
+    elsewhere = CompareView(other, view.scope, view.region, view.council)
+    return html.P([f"{CAVEAT_MARK} The publisher says {view.selection.period} figures for this measure are not "
+                   "comparable between councils, so no council is ranked against England. ",
+                   html.A(f"Compare councils in {other.period} instead", href="/" + elsewhere.query(),
+                          id="compare-comparable-year"), "."],
+                  className="comparable-note", id="compare-not-comparable")
+
+
 def _council_notes(view: CompareView, typed: str | None, ranked: pd.DataFrame) -> list:
     """A typed name that matches no council, or the reader's council outside the areas shown."""
     if typed and typed.strip() and view.council is None:
@@ -164,6 +179,7 @@ def compare_panel(view: CompareView, measures: pd.DataFrame, typed: str | None =
             html.Figcaption(html.H2([html.Span(chart.title, className="chart-title"), " ",
                                      html.Span(chart.subtitle, className="chart-subtitle")]),
                             id="compare-chart-title"),
+            _comparable_year_note(view, catalogue),
             chart_key(spec, not is_count(unit), mine_name),
             dcc.Store(id="compare-figure", data=page_figure(spec)),
             dcc.Graph(id="compare-chart", config={"displaylogo": False}),

@@ -148,3 +148,15 @@ def test_flagged_bars_carry_the_caveat_mark_once_and_a_held_back_one_is_never_be
     assert text.endswith("Compared with England: 1 significantly higher, 1 significantly lower, 0 similar, "
                          "1 not compared because of a quality flag. 2 of 3 values carry a quality flag "
                          "(marked \u26a0): see the caveats with the chart.")
+
+
+def test_a_year_no_council_may_be_compared_in_offers_the_latest_that_can():
+    from dashboards.state import Selection, latest_comparable
+    catalogue = pd.DataFrame({
+        "measure_id": ["sds_users"] * 4, "period": ["2021-22", "2022-23", "2023-24", "2024-25"],
+        "age_band": ["all"] * 4, "client_group": ["all"] * 4, "councils": [150, 0, 151, 152],
+        "has_england": [True] * 4, "comparable_councils": [150, 0, 151, 0]})
+    flagged = Selection("sds_users", "2024-25", "all", "all")
+    assert latest_comparable(catalogue, flagged) == Selection("sds_users", "2023-24", "all", "all")
+    assert latest_comparable(catalogue, Selection("sds_users", "2023-24", "all", "all")) is None
+    assert latest_comparable(catalogue.assign(comparable_councils=0), flagged) is None
