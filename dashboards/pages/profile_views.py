@@ -50,12 +50,13 @@ def compare_links(profile: Profile) -> list:
         return [html.A(f"Compare the councils of {in_sentence(profile.area['area_name'], 'region')}",
                        href="/?" + urllib.parse.urlencode({"scope": "region", "region": code}),
                        id="profile-compare-region")]
-    links = [html.A("Compare with similar councils", id="profile-compare-similar", className="primary-link",
+    # "carries-view": assets/nav.js adds the trend's measure and breakdown as the reader changes them.
+    links = [html.A("Compare with similar councils", id="profile-compare-similar", className="primary-link carries-view",
                     href="/?" + urllib.parse.urlencode({"council": code, "scope": "neighbours"}))]
     if len(profile.roles) > 2:
         region = profile.roles[1]
         links.append(html.A(f"Compare the councils of {in_sentence(region.name, 'region')}",
-                            id="profile-compare-region", href="/?" + urllib.parse.urlencode({"scope": "region", "region": region.code,
+                            id="profile-compare-region", className="carries-view", href="/?" + urllib.parse.urlencode({"scope": "region", "region": region.code,
                                                                 "council": code})))
     return links
 

@@ -30,3 +30,29 @@ def test_a_councils_profile_is_the_council_the_other_pages_mark(page, full_url):
     page.wait_for_selector("#profile-summary")
     assert nav_links(page)["Map"] == "/map"
     assert page.title() == "North East: profile - Self-directed support uptake in England"
+
+
+def test_the_view_travels_too_so_the_next_page_shows_the_same_figures(page, full_url):
+    page.goto(full_url + "/map?measure=dp_users&period=2020-21&council=E08000037", wait_until="networkidle")
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    links = nav_links(page)
+    assert links["Compare councils"] == "/?measure=dp_users&period=2020-21&council=E08000037"
+    assert links["Sources and methods"] == "/sources"
+    page.click(".site-nav a:has-text('Compare councils')")
+    page.wait_for_selector("#compare-chart .main-svg")
+    assert page.locator("#compare-chart-title").inner_text().startswith("Adults receiving direct payments")
+    assert "2020-21" in page.locator("#compare-chart-title").inner_text()
+    assert "Gateshead (your council)" in page.locator("#compare-key").inner_text()
+
+
+def test_a_profiles_compare_link_carries_the_trend_the_reader_chose(page, full_url):
+    page.goto(full_url + "/area/E08000037?measure=dp_users&age_band=65%2B&client_group=all", wait_until="networkidle")
+    page.wait_for_function("() => document.querySelector('#profile-compare-similar')"
+                           "?.getAttribute('href').includes('measure=dp_users')")
+    href = page.locator("#profile-compare-similar").get_attribute("href")
+    assert href == "/?council=E08000037&scope=neighbours&measure=dp_users&age_band=65%2B&client_group=all"
+    page.click("#profile-compare-similar")
+    page.wait_for_selector("#compare-chart .main-svg")
+    # 2024-25, the default year, has no age bands: the page shows the nearest view it can.
+    title = page.locator("#compare-chart-title").inner_text()
+    assert title.startswith("Adults receiving direct payments") and "Gateshead and its 15 most similar" in title
