@@ -64,6 +64,21 @@ def _about_rows(chart: Chart) -> list[tuple[str, str]]:
             ("Downloaded", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))]
 
 
+def with_series_breaks(rows: pd.DataFrame, breaks: pd.DataFrame) -> pd.DataFrame:
+    """A `series_break` column: for a row in the first year of a new series (a definition change
+    for its measure, or a boundary change of its area), why it cannot be compared with earlier
+    years, as the chart says under it. Empty for every other row."""
+    notes: dict[tuple[str, str], list[str]] = {}
+    for row in breaks.itertuples(index=False):
+        key = ("measure", row.measure_id) if isinstance(row.measure_id, str) else ("area", row.area_code)
+        notes.setdefault((*key, row.period), []).append(f"Series break in {row.period}: {row.note}")
+    def note(measure_id, area_code, period) -> str | None:
+        found = notes.get(("measure", measure_id, period), []) + notes.get(("area", area_code, period), [])
+        return " ".join(found) or None
+    return rows.assign(series_break=[note(m, a, p) for m, a, p in
+                                     zip(rows["measure_id"], rows["area_code"], rows["period"])])
+
+
 def xlsx_bytes(rows: pd.DataFrame, about: list[tuple[str, str]]) -> bytes:
     workbook = Workbook()
     data = workbook.active
@@ -98,7 +113,8 @@ def chart_data(view: str, kind: str):
         if error.valid is not None:
             body["valid"] = error.valid if error.status != 404 else [f"{v}.{k}" for v in error.valid for k in ("csv", "xlsx")]
         return jsonify(body), error.status
-    rows = public_file_names(chart.rows.reindex(columns=COLUMNS))
+    rows = with_series_breaks(public_file_names(chart.rows.reindex(columns=COLUMNS)),
+                              db.series_breaks(warehouse()))
     name = f"{view}-data.{kind}"
     if kind == "csv":
         return Response(to_csv(rows), mimetype="text/csv",

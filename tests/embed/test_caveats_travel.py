@@ -171,3 +171,17 @@ def test_a_tall_legend_does_not_cover_the_caveats_in_the_image(client):
     height = float(re.search(r'<svg[^>]* height="([\d.]+)"', svg).group(1))
     assert footer_top < height - 100                       # and it is still on the page
     assert "\u26a0 Self-directed support reported equal to direct payments (Slough" in _svg_shown_text(svg)
+
+
+def test_a_chart_csv_names_the_series_break_on_the_rows_it_applies_to(client):
+    import io
+
+    import pandas as pd
+    response = client.get("/download/compare.csv" + NORTH_EAST)
+    rows = pd.read_csv(io.StringIO(response.get_data(as_text=True)))
+    assert rows["series_break"].tolist() == [BREAK] * len(rows) and len(rows) == 14   # 12 councils, region, England
+    trend = pd.read_csv(io.StringIO(client.get(
+        "/download/trend.csv?code=E08000037&measure=sds_users&age_band=all&client_group=all").get_data(as_text=True)))
+    gateshead = trend[trend["area_code"] == "E08000037"].set_index("period")["series_break"]
+    assert gateshead["2024-25"] == BREAK and pd.isna(gateshead["2021-22"])
+    assert gateshead["2014-15"].startswith("Series break in 2014-15: ASCOF 1C(1A) from 2014-15 is based on the SALT")
