@@ -27,7 +27,7 @@ PATH = "/"
 TITLE = "Compare councils: self-directed support uptake"
 PAGE_TITLE = "Compare councils"
 SCOPE_LABELS = [("england", "All councils in England"), ("region", "Councils in one region"),
-                ("regions", "Regions compared"), ("neighbours", "Your council and its 15 most similar")]
+                ("regions", "Regions compared"), ("neighbours", "15 most similar councils")]
 
 
 def mid_sentence(text: str) -> str:
