@@ -202,7 +202,7 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
             element("Td", str(row["value_status"]).replace("_", " ")),
             element("Td", note_cell(row["quality_note"], note, row["quality_flag"], flag_labels),
                     className="note"),
-        ], className=" ".join(classes)))
+        ], className=" ".join(classes), **({"id": f"{table_id}-mine"} if mine else {})))
     table = element("Table", [element("Caption", caption), head, element("Tbody", body)],
                     className="data-table", id=table_id)
     box = element("Div", table, className="table-box", tabIndex=0, role="region",

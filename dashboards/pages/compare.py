@@ -24,6 +24,8 @@ from ..state import (RATE_OF_COUNT, CompareView, is_count, latest_comparable, op
 from .compare_views import CONTROLS, COUNT_METHOD, METHOD, NEEDS_COUNCIL, compare_chart, resolve_view
 
 PATH = "/"
+# More bars than a screen holds: the reader's council gets a link to its row.
+LONG_RANKING = 20
 TITLE = "Compare councils: self-directed support uptake"
 PAGE_TITLE = "Compare councils"
 SCOPE_LABELS = [("england", "All councils in England"), ("region", "Councils in one region"),
@@ -145,7 +147,13 @@ def _council_notes(view: CompareView, typed: str | None, ranked: pd.DataFrame) -
     if not view.council or view.scope == "regions":
         return []
     if view.council in set(ranked.loc[ranked["value"].notna(), "area_code"]):
-        return []
+        if len(ranked) <= LONG_RANKING:
+            return []
+        # Among 150 bars the reader's is screens down: say where, and take them to its row.
+        name = ranked.loc[ranked["area_code"] == view.council, "area_name"].iloc[0]
+        return [html.P([f"{name} (your council) is marked in the chart and the table: ",
+                        html.A(f"go to {name}'s row", href="#compare-table-mine", id="compare-jump-to-mine"), "."],
+                       className="council-note", id="compare-council-jump")]
     home = db.area(warehouse(), view.council)
     if view.council in set(ranked["area_code"]):
         text = [f"{home['area_name']} (your council) has no figure for this year and breakdown."]

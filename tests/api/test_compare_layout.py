@@ -21,3 +21,11 @@ def test_the_default_year_says_it_cannot_be_compared_and_links_the_latest_that_c
 def test_a_comparable_year_has_no_such_note(client):
     assert "compare-not-comparable" not in _layout(client, "/?measure=dp_users&period=2024-25")
     assert "compare-not-comparable" not in _layout(client, "/?measure=sds_users&period=2023-24")
+
+
+def test_a_long_ranking_links_to_the_readers_row_and_a_short_one_does_not(client):
+    text = _layout(client, "/?measure=dp_users&period=2024-25&council=E08000037")
+    assert "Gateshead (your council) is marked in the chart and the table: " in text
+    assert '"href": "#compare-table-mine"' in text and '"id": "compare-table-mine"' in text
+    short = _layout(client, "/?measure=dp_users&period=2024-25&scope=region&region=E12000001&council=E08000037")
+    assert "compare-council-jump" not in short and '"id": "compare-table-mine"' in short
