@@ -81,12 +81,12 @@ def embed_codes(prefix: str, chart: Chart) -> list:
         html.Label("Paste this code into your web page (the frame grows or shrinks to fit the chart):",
                    htmlFor=f"{prefix}-embed-code"),
         dcc.Textarea(id=f"{prefix}-embed-code", value=resizing_code(chart, height=height), readOnly=True,
-                     className="embed-code", rows=4),
+                     className="embed-code", rows=5),
         html.Label(f"If your page does not allow scripts, paste this instead (a fixed height of {height:,} px, "
                    f"enough for a column {FRAME_WIDTH} px wide or wider; wider columns leave space under it):",
                    htmlFor=f"{prefix}-embed-code-plain"),
         dcc.Textarea(id=f"{prefix}-embed-code-plain", value=iframe_code(chart, height=height), readOnly=True,
-                     className="embed-code", rows=3),
+                     className="embed-code", rows=4),
     ]
 
 
