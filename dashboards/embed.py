@@ -4,6 +4,20 @@ report-ready picture, or its text description.
 
 The embed page is plain HTML with the figure as JSON, drawn by this site's copy of plotly.js:
 light enough for an iframe, and it needs no Dash callbacks.
+
+Self-sizing (the convention Datawrapper, Flourish and Our World in Data follow): the embed page
+(embed_static/embed.js) posts its document height to the page that frames it, after the chart
+is drawn and whenever the height changes (a ResizeObserver on the root element), as
+
+    {"type": "uptake-embed-height", "version": 1, "src": "<the embed's URL>", "height": <CSS px>}
+
+and posts it again when its parent sends {"type": "uptake-embed-height-request"}. The host
+page's one script tag, /embed-assets/resize.js (embed_static/resize.js), accepts a message only
+from the origin it was itself loaded from and only from the iframe whose contentWindow sent it,
+and sets that iframe's height (50 to 50,000 px). Its URL and the message format are a public
+contract: embed code pasted years ago still loads it. Pages that run no script get a plain
+iframe whose height is estimated on the server (dashboards/embed_size.py); the share panel
+offers both (dashboards/sharing.py).
 """
 from __future__ import annotations
 
@@ -128,7 +142,7 @@ def plotly_js(version: str):
 
 @blueprint.get("/embed-assets/<path:name>")
 def embed_asset(name: str):
-    if name not in ("embed.js", "embed.css"):
+    if name not in ("embed.js", "embed.css", "resize.js"):
         return Response("No such file.", status=404, mimetype="text/plain")
     return send_from_directory(STATIC, name, max_age=3600)
 

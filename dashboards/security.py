@@ -3,7 +3,10 @@ turn bad requests and failures into plain answers.
 
 CSP: scripts only from this server plus Dash's own inline renderer script (by hash, from
 Dash's csp_hashes); Plotly needs 'unsafe-eval' and inline styles. Only /embed/ pages may be
-framed by other sites; everything else only by this site.
+framed by other sites; everything else only by this site. An embed tells its host page its
+height with postMessage, which CSP does not govern, and other sites' pages load
+/embed-assets/resize.js with a plain script tag: no Cross-Origin-Resource-Policy header may be
+added to it (tests/embed/test_embed_pages.py checks).
 
 Guards (install_guards):
 - A query string over MAX_QUERY_BYTES gets 414 and a message, whatever the path.

@@ -2,6 +2,12 @@
 
 The links are the chart's canonical URLs (dashboards/charts.py), so what is downloaded,
 embedded or cited is exactly what the page shows.
+
+Embed code comes in two forms, both shown in the panel exactly as they are to be pasted:
+- the iframe and one script tag, /embed-assets/resize.js, which sizes the iframe to the
+  height the embed reports (see dashboards/embed.py for the message);
+- the plain iframe, for pages that run no script, with a fixed height that holds the whole
+  embed in a column 300 px wide or wider (dashboards/embed_size.py).
 """
 from __future__ import annotations
 
@@ -12,9 +18,10 @@ from datetime import datetime, timezone
 from dash import dcc, html
 from flask import has_request_context, request
 
-from . import db
+from . import caveats, db
 from .charts import Chart, citation, cited_sources
 from .context import warehouse
+from .embed_size import FRAME_WIDTH, embed_height
 
 IMAGE_FORMATS = [("png", "PNG"), ("svg", "SVG"), ("pdf", "PDF")]
 
@@ -45,15 +52,46 @@ def chart_citation(chart: Chart) -> str:
     return citation(chart, sources=sources_text(chart), data_date=data_date(), base_url=base_url())
 
 
-def iframe_code(chart: Chart, *, height: int = 600) -> str:
+RESIZE_SCRIPT = "/embed-assets/resize.js"
+
+
+def expected_height(chart: Chart) -> int:
+    """The no-script iframe's height: the whole embed in the narrowest column we support."""
+    return embed_height(chart, sources=sources_text(chart), built=data_date(), caveats=caveats.for_chart(chart))
+
+
+def iframe_code(chart: Chart, *, height: int) -> str:
     src = html_text.escape(base_url() + chart.url("embed"), quote=True)
     title = html_text.escape(chart.title, quote=True)
     return (f'<iframe src="{src}" title="{title}" width="100%" height="{height}" '
             f'style="border:0;max-width:100%" loading="lazy"></iframe>')
 
 
+def resizing_code(chart: Chart, *, height: int) -> str:
+    """The iframe and the script that fits it to its chart. The iframe keeps the no-script
+    height until the first report, so a slow script never shows a clipped chart."""
+    script = html_text.escape(base_url() + RESIZE_SCRIPT, quote=True)
+    return f'{iframe_code(chart, height=height)}<script src="{script}" async></script>'
+
+
+def embed_codes(prefix: str, chart: Chart) -> list:
+    """Both snippets, each in a labelled read-only box holding exactly the text to paste."""
+    height = expected_height(chart)
+    return [
+        html.Label("Paste this code into your web page (the frame grows or shrinks to fit the chart):",
+                   htmlFor=f"{prefix}-embed-code"),
+        dcc.Textarea(id=f"{prefix}-embed-code", value=resizing_code(chart, height=height), readOnly=True,
+                     className="embed-code", rows=5),
+        html.Label(f"If your page does not allow scripts, paste this instead (a fixed height of {height:,} px, "
+                   f"enough for a column {FRAME_WIDTH} px wide or wider; wider columns leave space under it):",
+                   htmlFor=f"{prefix}-embed-code-plain"),
+        dcc.Textarea(id=f"{prefix}-embed-code-plain", value=iframe_code(chart, height=height), readOnly=True,
+                     className="embed-code", rows=4),
+    ]
+
+
 def share_panel(chart: Chart) -> html.Div:
-    """Data and image downloads, then an Embed disclosure with the iframe code and a citation."""
+    """Data and image downloads, then an Embed disclosure with both embed codes and a citation."""
     prefix = chart.view
     image_links = []
     for extension, label in IMAGE_FORMATS:
@@ -69,9 +107,7 @@ def share_panel(chart: Chart) -> html.Div:
                className="downloads"),
         html.Details([
             html.Summary("Embed or cite this chart", id=f"{prefix}-embed-button"),
-            html.Label("Paste this code into your web page:", htmlFor=f"{prefix}-embed-code"),
-            dcc.Textarea(id=f"{prefix}-embed-code", value=iframe_code(chart), readOnly=True,
-                         className="embed-code", rows=3),
+            *embed_codes(prefix, chart),
             html.P(["Preview: ", html.A("the embedded chart", href=chart.url("embed"), id=f"{prefix}-embed-link")]),
             html.H2("Cite this chart", className="cite-heading"),
             html.P(chart_citation(chart), id=f"{prefix}-citation", className="citation"),

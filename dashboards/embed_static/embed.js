@@ -104,8 +104,43 @@
     var shownAfter = figure.data.filter(function (trace) { return trace.visible !== false; }).length;
     if (shownBefore > 1 && shownAfter === 1 && layout.showlegend === undefined) { layout.showlegend = true; }
   }
+  // Plotly sizes a responsive chart from its container when the frame is resized: without the
+  // figure's height on the container a redraw would shrink it to the container's minimum.
+  if (layout.height) { holder.style.height = layout.height + "px"; }
   Plotly.newPlot(holder, figure.data, layout,
                  {responsive: true, displaylogo: false, displayModeBar: !narrow}).then(function () {
     holder.setAttribute("data-rendered", "true");
+    reportHeight();
   });
+
+  // Self-sizing: the host page cannot see into a frame from another origin, so the embed tells
+  // it how tall it is, in the message /embed-assets/resize.js (on the host page) listens for:
+  //   {"type": "uptake-embed-height", "version": 1, "src": location.href, "height": N}
+  // (N in CSS pixels). Sent after plotly draws, whenever the document's height changes (a
+  // ResizeObserver sees wrapping text and a redrawn chart alike), and again when the host asks
+  // with {"type": "uptake-embed-height-request"} (its script may load after the first report).
+  // The height is no secret, so any parent may read it ("*"); the host script checks where
+  // it came from.
+  var reported = 0;
+  function documentHeight() {
+    // The root element's own box, not scrollHeight: scrollHeight never falls below the
+    // frame's height, so a frame set too tall could never shrink back.
+    return Math.ceil(document.documentElement.getBoundingClientRect().height);
+  }
+  function reportHeight(force) {
+    var height = documentHeight();
+    if (window.parent === window || (height === reported && !force)) { return; }
+    reported = height;
+    window.parent.postMessage({type: "uptake-embed-height", version: 1, src: location.href, height: height}, "*");
+  }
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { reportHeight(); }).observe(document.documentElement);
+  }
+  window.addEventListener("resize", function () { reportHeight(); });
+  window.addEventListener("message", function (event) {
+    if (event.source === window.parent && event.data && event.data.type === "uptake-embed-height-request") {
+      reportHeight(true);
+    }
+  });
+  reportHeight();
 })();

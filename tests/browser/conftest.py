@@ -1,9 +1,13 @@
 """A live app on a free loopback port and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
+import http.server
+import threading
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import _free_port
 
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,9 +50,21 @@ def page(browser):
     context.close()
 
 
-def embed_code(page, view: str) -> str:
-    """Open a chart's "Embed or cite this chart" disclosure; the iframe code it offers."""
-    page.locator(f"#{view}-embed-button").click()
-    code = page.locator(f"#{view}-embed-code")
+def embed_code(page, view: str, *, plain: bool = False) -> str:
+    """Open a chart's "Embed or cite this chart" disclosure; the embed code it offers: the
+    iframe with its resize script, or (plain) the iframe alone."""
+    if not page.locator(f"#{view}-embed-code").is_visible():
+        page.locator(f"#{view}-embed-button").click()
+    code = page.locator(f"#{view}-embed-code" + ("-plain" if plain else ""))
     code.wait_for(state="visible")
     return code.input_value()
+
+
+@pytest.fixture
+def other_origin(tmp_path):
+    """A static site on localhost:<another port>: another origin than the app's 127.0.0.1."""
+    handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=str(tmp_path))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield tmp_path, f"http://localhost:{server.server_address[1]}"
+    server.shutdown()

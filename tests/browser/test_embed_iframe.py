@@ -1,26 +1,9 @@
 """A page on another origin frames /embed/ (the chart renders) but not a full page (refused)."""
 from __future__ import annotations
 
-import http.server
-import threading
-import urllib.parse
-
-import pytest
-
-from tests.conftest import _free_port
 from .conftest import embed_code
 
 QUERY = "?measure=sds_users&period=2011-12&age_band=18-64&client_group=mental_health&scope=region&region=E12000001"
-
-
-@pytest.fixture
-def other_origin(tmp_path):
-    """A static site on localhost:<another port>: another origin than the app's 127.0.0.1."""
-    handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=str(tmp_path))  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield tmp_path, f"http://localhost:{server.server_address[1]}"
-    server.shutdown()
 
 
 def _host_page(folder, name: str, iframe_code: str) -> str:

@@ -84,3 +84,47 @@ def test_an_unused_parameter_is_ignored_and_a_council_may_be_named(client):
     by_name = client.get("/embed/compare?measure=sds_users&period=2011-12&age_band=18-64"
                          "&client_group=mental_health&scope=neighbours&council=darlington")
     assert by_name.status_code == 200 and "Darlington and its" in by_name.data.decode()
+
+
+def test_the_resize_script_is_served_for_other_sites_and_reads_the_message_the_embed_sends(client):
+    script = client.get("/embed-assets/resize.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    assert "max-age=3600" in script.headers["Cache-Control"]
+    assert "Cross-Origin-Resource-Policy" not in script.headers      # other sites' pages load it
+    embed_js = client.get("/embed-assets/embed.js").data.decode()
+    for text in ('type: "uptake-embed-height", version: 1', '"uptake-embed-height-request"'):
+        assert text in embed_js
+    reader = script.data.decode()
+    assert 'data.type !== "uptake-embed-height"' in reader and 'type: "uptake-embed-height-request"' in reader
+
+
+def test_the_share_panel_offers_the_resizing_and_the_plain_embed_code(client):
+    from dashboards import sharing
+    from dashboards.charts import chart_for
+
+    with client.application.test_request_context("/"):
+        chart = chart_for("compare", dict(pair.split("=") for pair in QUERY[1:].split("&")))
+        panel = sharing.share_panel(chart)
+        height = sharing.expected_height(chart)
+    boxes = {box.id: box for box in _descendants(panel) if type(box).__name__ == "Textarea"}
+    labels = {label.htmlFor: label.children for label in _descendants(panel) if type(label).__name__ == "Label"}
+    plain = boxes["compare-embed-code-plain"].value
+    assert plain == (f'<iframe src="http://localhost/embed/compare{QUERY.replace("&", "&amp;")}" '
+                     f'title="Adults receiving self-directed support" width="100%" height="{height}" '
+                     'style="border:0;max-width:100%" loading="lazy"></iframe>')
+    assert boxes["compare-embed-code"].value == \
+        plain + '<script src="http://localhost/embed-assets/resize.js" async></script>'
+    assert all(box.readOnly for box in boxes.values())
+    assert labels["compare-embed-code"].startswith("Paste this code into your web page")
+    assert labels["compare-embed-code-plain"].startswith(f"If your page does not allow scripts, paste this instead "
+                                                         f"(a fixed height of {height:,} px")
+    # 12 bars, their legend, a caveat and the text at 300 px: well over the old fixed 600.
+    assert 900 < height < 1600, height
+
+
+def _descendants(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if hasattr(child, "children") or hasattr(child, "value"):
+            yield from _descendants(child)

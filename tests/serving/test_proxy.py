@@ -22,7 +22,7 @@ from pathlib import Path
 import plotly
 import pytest
 
-from dashboards import ASSETS
+from dashboards import ASSETS, embed
 
 from ..conftest import PROJECT, _free_port
 
@@ -194,6 +194,11 @@ def test_static_assets_are_served_by_the_proxy_with_a_cache_header_and_gzip(stac
     assert len(body) < 0.4 * len(gzip.decompress(body))
     status, headers, _ = get(stack.url + "/embed-assets/embed.css")
     assert status == 200 and headers["Cache-Control"] == "public, max-age=3600"
+    # Other sites' pages load the resize script: the proxy serves it too, under one name.
+    status, headers, body = get(stack.url + "/embed-assets/resize.js")
+    assert status == 200 and headers["Cache-Control"] == "public, max-age=3600"
+    assert "javascript" in headers["Content-Type"] and headers["X-Content-Type-Options"] == "nosniff"
+    assert body == (Path(embed.__file__).with_name("embed_static") / "resize.js").read_bytes()
 
 
 def test_the_api_is_compressed_by_the_proxy(stack):
