@@ -34,9 +34,10 @@ from flask import Blueprint, Response, jsonify, request, send_from_directory
 from . import caveats
 from .charts import (LICENCE, LICENCE_URL, SITE_NAME, Chart, ChartRequestError, chart_for, citation,
                      parse_query)
+from .components import measure_href
 from .context import warehouse
 from .images import FORMATS, ImagesUnavailable, alt_text_header, chart_image, text_description
-from .sharing import base_url, data_date, sources_text
+from .sharing import base_url, data_date, measures_shown, sources_text
 
 blueprint = Blueprint("embed", __name__)
 STATIC = Path(__file__).with_name("embed_static")
@@ -73,7 +74,17 @@ def caveats_html(caveats: list[str]) -> str:
             f'<h2 id="embed-caveats-heading">Caveats</h2><ul>{items}</ul></section>\n')
 
 
-def embed_html(chart: Chart, *, sources: str, built: str, site: str, caveats: list[str]) -> str:
+def measures_html(measures: list[tuple[str, str]], site: str) -> str:
+    """Where each measure shown is defined, with its sources by year and caveats."""
+    if not measures:
+        return ""
+    links = ", ".join(f'<a class="measure-link" href="{_escape(site + measure_href(measure_id))}" target="_blank" '
+                      f'rel="noopener">{_escape(label)}</a>' for measure_id, label in measures)
+    return f'<p id="embed-measures">About the measure{"s" if len(measures) > 1 else ""}: {links}.</p>\n'
+
+
+def embed_html(chart: Chart, *, sources: str, built: str, site: str, caveats: list[str],
+               measures: list[tuple[str, str]] = ()) -> str:
     full_view = site + chart.page_url
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -96,7 +107,7 @@ def embed_html(chart: Chart, *, sources: str, built: str, site: str, caveats: li
 <p id="embed-source">Source: {_escape(sources or "see the sources page")}.
 Licence: <a href="{LICENCE_URL}" target="_blank" rel="noopener">{LICENCE}</a>.
 Data built {_escape(built)}.</p>
-<p><a id="embed-full-view" href="{_escape(full_view)}" target="_blank" rel="noopener">See the full view, the data and the method on {SITE_NAME}</a></p>
+{measures_html(list(measures), site)}<p><a id="embed-full-view" href="{_escape(full_view)}" target="_blank" rel="noopener">See the full view, the data and the method on {SITE_NAME}</a></p>
 </figcaption>
 </figure>
 <script src="{PLOTLY_URL}"></script>
@@ -123,7 +134,7 @@ def embed(view: str):
     except ChartRequestError as error:
         return _error_page(error)
     page = embed_html(chart, sources=sources_text(chart), built=data_date(), site=base_url(),
-                      caveats=caveats.for_chart(chart))
+                      caveats=caveats.for_chart(chart), measures=measures_shown(chart))
     return Response(page, mimetype="text/html")
 
 

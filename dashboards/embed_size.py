@@ -89,7 +89,8 @@ def chart_height(chart: Chart, width: float) -> float:
     return max(CHART_MIN_HEIGHT, (layout["height"] or PLOTLY_DEFAULT_HEIGHT) + added * ROW_PER_LINE)
 
 
-def text_blocks(chart: Chart, *, sources: str, built: str, caveats: list[str]) -> list[Block]:
+def text_blocks(chart: Chart, *, sources: str, built: str, caveats: list[str],
+                measure_labels: list[str] = ()) -> list[Block]:
     """The embed's text, block by block, as embed.html sets it below 480 px."""
     blocks = [Block(chart.title, 1.0, 0.1, bold=True), Block(chart.subtitle, 0.95, 0.2)]
     if caveats:
@@ -98,15 +99,18 @@ def text_blocks(chart: Chart, *, sources: str, built: str, caveats: list[str]) -
         blocks += [Block(sentence, 0.85, 0.1, indent=4 + 2.3 * REM) for sentence in caveats]
         blocks.append(Block("", 0, 0.8))                       # the section's margins and padding
     source = f"Source: {sources or 'see the sources page'}. Licence: {LICENCE}. Data built {built}."
-    blocks += [Block(chart.description, 0.85, 0.3), Block(source, 0.85, 0.3),
-               Block(f"See the full view, the data and the method on {SITE_NAME}", 0.85, 0.3)]
+    blocks += [Block(chart.description, 0.85, 0.3), Block(source, 0.85, 0.3)]
+    if measure_labels:
+        blocks.append(Block(f"About the measure{'s' if len(measure_labels) > 1 else ''}: "
+                            + ", ".join(measure_labels) + ".", 0.85, 0.3))
+    blocks += [Block(f"See the full view, the data and the method on {SITE_NAME}", 0.85, 0.3)]
     return blocks
 
 
 def embed_height(chart: Chart, *, sources: str, built: str, caveats: list[str],
-                 frame_width: int = FRAME_WIDTH) -> int:
+                 measure_labels: list[str] = (), frame_width: int = FRAME_WIDTH) -> int:
     """The height in px the embed needs in a frame frame_width wide (and in any wider one)."""
     content = frame_width - 2 * 0.4 * REM                      # .embed's side padding
     text = sum(text_height(block, content) for block in text_blocks(chart, sources=sources, built=built,
-                                                                   caveats=caveats))
+                                                                   caveats=caveats, measure_labels=measure_labels))
     return math.ceil(0.5 * REM + chart_height(chart, content) + text + SAFETY)

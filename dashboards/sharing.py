@@ -48,6 +48,14 @@ def sources_text(chart: Chart) -> str:
     return cited_sources(db.sources(warehouse(), ids)) if ids else ""
 
 
+def measures_shown(chart: Chart) -> list[tuple[str, str]]:
+    """(id, label) of each measure the chart's rows hold, for its 'About the measure' links."""
+    if "measure_id" not in chart.rows:
+        return []
+    labels = dict(zip(*(db.measures(warehouse())[c] for c in ("measure_id", "label"))))
+    return [(m, labels[m]) for m in dict.fromkeys(chart.rows["measure_id"].dropna()) if m in labels]
+
+
 def chart_citation(chart: Chart) -> str:
     return citation(chart, sources=sources_text(chart), data_date=data_date(), base_url=base_url())
 
@@ -57,7 +65,8 @@ RESIZE_SCRIPT = "/embed-assets/resize.js"
 
 def expected_height(chart: Chart) -> int:
     """The no-script iframe's height: the whole embed in the narrowest column we support."""
-    return embed_height(chart, sources=sources_text(chart), built=data_date(), caveats=caveats.for_chart(chart))
+    return embed_height(chart, sources=sources_text(chart), built=data_date(), caveats=caveats.for_chart(chart),
+                        measure_labels=[label for _, label in measures_shown(chart)])
 
 
 def iframe_code(chart: Chart, *, height: int) -> str:

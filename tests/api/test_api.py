@@ -27,7 +27,7 @@ def test_observations_csv_exact_text_for_a_council_its_region_and_england(client
     response = client.get("/api/v1/observations.csv?measure=sds_users&period=2024-25"
                           "&area=E06000005&area=E12000001&area=E92000001")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    source = "ascof_2024_25,official_with_counts,realdata/ascof/ascof_2024_25.ods,Table_3d(1a)"
+    source = "ascof_2024_25,official_with_counts,ascof_2024_25.ods,Table_3d(1a)"
     assert response.data.decode() == "\n".join([
         HEADER,
         "E92000001,England,country,,2024-25,sds_users,all,all,395670,480105,82.4,82.3052738264415,"
@@ -61,7 +61,7 @@ def test_observations_csv_exact_text_for_rap_era_counts_by_client_group(client):
     response = client.get("/api/v1/observations.csv?measure=dp_recipients&period=2011-12&area=E06000005"
                           "&age_band=18-64")
     source = ("final_council_level_activity_data_2011_12,official_with_counts,"
-              "realdata/pssex1/Final_Council_Level_Activity_Data_2011_12.csv,")
+              "Final_Council_Level_Activity_Data_2011_12.csv,")
     assert response.data.decode() == "\n".join([
         HEADER,
         f"E06000005,Darlington,council,E12000001,2011-12,dp_recipients,18-64,all,,,245,,,,,,published,,,,{source},V19,,",

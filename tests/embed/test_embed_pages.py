@@ -128,3 +128,11 @@ def _descendants(component):
     for child in children if isinstance(children, list) else [children]:
         if hasattr(child, "children") or hasattr(child, "value"):
             yield from _descendants(child)
+
+
+def test_the_embed_links_the_page_that_defines_its_measure(client):
+    page = client.get("/embed/compare" + QUERY).data.decode()
+    assert ('<p id="embed-measures">About the measure: <a class="measure-link" '
+            'href="http://localhost/measure/sds_users" target="_blank" rel="noopener">'
+            'Adults receiving self-directed support</a>.</p>') in page
+    assert page.index('id="embed-measures"') < page.index('id="embed-full-view"')
