@@ -100,6 +100,10 @@ def decode_text(raw: bytes, file_label: str) -> tuple[str, str]:
     raise AssertionError("unreachable: the last candidate returns or raises")
 
 
+# No published cell is near this long; a longer field is an unclosed quote swallowing the file.
+CSV_FIELD_LIMIT = 131072
+
+
 def read_csv(path: Path, file_label: str) -> list[Sheet]:
     text, encoding = decode_text(path.read_bytes(), file_label)
     lines = text.splitlines()
@@ -111,6 +115,9 @@ def read_csv(path: Path, file_label: str) -> list[Sheet]:
         if value.strip():  # a field left blank, as the blank template has them, is absent
             meta[key.strip().lower()] = value.strip()
         skipped += 1
+    # The limit is global to the process and other libraries raise it (frictionless sets it to
+    # 2**31 on import): set ours each time, so a runaway quote is refused, not read to the end.
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO("\n".join(lines[skipped:])))
     rows: list[list[str]] = []
     try:
