@@ -147,10 +147,20 @@ def finding_sentence(result: Finding, *, uptake_words: str, place: str, period: 
         text = (f"Across the {c.n} councils compared in {place} in {period}, {uptake_words} and the share of "
                 f"people reporting control over their daily life show no clear association: {figures}; the "
                 "interval includes zero.")
-    agrees = abs(c.spearman - c.pearson) < 0.1
-    return text + (f" Spearman's rank correlation, {_signed(c.spearman)}, "
-                   + ("agrees." if agrees else "differs from r by 0.1 or more: a few councils, or the many "
-                      "values bunched at the top of the scale, may be driving r; read it with care."))
+    return text + f" Spearman's rank correlation, {_signed(c.spearman)}, " + (
+        "tells the same story." if agrees(c.pearson, c.spearman) else
+        f"is {strength(c.spearman)}{'' if strength(c.spearman) == 'negligible' else ' and ' + _sign(c.spearman)}: "
+        "a few councils, or the many values bunched at the top of the scale, may be driving r; read it with care.")
+
+
+def _sign(value: float) -> str:
+    return "positive" if value > 0 else "negative"
+
+
+def agrees(r: float, rho: float) -> bool:
+    """Spearman's check agrees with r when both fall in the same band of strength and, unless
+    both are negligible, have the same sign."""
+    return strength(r) == strength(rho) and (strength(r) == "negligible" or (r > 0) == (rho > 0))
 
 
 def _names(names: list[str], limit: int = 8) -> str:

@@ -111,7 +111,7 @@ def test_the_sentence_says_direction_strength_interval_and_spearman():
                            "payment uptake tended to have more people reporting control over their daily life: a "
                            "strong positive correlation, Pearson r = ")
     assert f"(95% interval {c.lower:.2f} to {c.upper:.2f}, n = 150 councils)" in text
-    assert text.endswith("agrees.")
+    assert text.endswith("tells the same story.")
     rng = np.random.default_rng(4)
     unrelated = {code: float(v) for code, v in zip(uptake, rng.uniform(60, 90, 150))}
     flat = finding_sentence(finding(data_for(uptake, unrelated)), uptake_words="direct payment uptake",
@@ -150,6 +150,14 @@ def test_the_text_alternative_gives_ranges_finding_and_the_readers_council():
     assert text.startswith("Scatter plot of 30 councils in North East, 2022-23")
     assert f"Direct payment uptake ranges from {uptake[low]:.1f}% (Council {low})" in text
     assert f"Your council, Council {codes[1]}: {uptake[codes[1]]:.1f}% and {control[codes[1]]:.1f}%." in text
+
+
+def test_spearman_agrees_within_a_band_of_strength_and_sign():
+    from dashboards.figures.control import agrees
+
+    assert agrees(0.09, -0.02)                     # both negligible: the same story
+    assert agrees(0.35, 0.45) and not agrees(0.35, 0.55)
+    assert not agrees(0.2, -0.2)
 
 
 def test_the_method_carries_the_caution_for_pictures_and_downloads():
