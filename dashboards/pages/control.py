@@ -35,15 +35,27 @@ def paired_periods(catalogue: pd.DataFrame) -> dict[str, list[str]]:
     return {m: sorted(set(whole.loc[whole["measure_id"] == m, "period"]) & control) for m in UPTAKE_MEASURES}
 
 
+def nearest_period(asked: str | None, available: list[str]) -> str:
+    """The year asked for if it has both figures; else the nearest that does (the later of two
+    as near); the latest when none or no year is asked for."""
+    if asked in available:
+        return asked
+    try:
+        start = int((asked or "")[:4])
+    except ValueError:
+        return available[-1]
+    return min(reversed(available), key=lambda period: abs(int(period[:4]) - start))
+
+
 def resolve_control(query: dict[str, str], periods: dict[str, list[str]], regions=(),
                     councils: pd.DataFrame | None = None) -> ControlView | None:
     """The view a query asks for, corrected to a measure and year with both figures (the latest
-    year by default). None when no year has both."""
+    year by default, else the nearest to the year asked). None when no year has both."""
     available = [m for m in UPTAKE_MEASURES if periods.get(m)]
     if not available:
         return None
     measure = query.get("measure") if query.get("measure") in available else available[0]
-    period = query.get("period") if query.get("period") in periods[measure] else periods[measure][-1]
+    period = nearest_period(query.get("period"), periods[measure])
     region = query.get("region") if query.get("region") in set(regions) else None
     council = geography.council_code(query.get("council"), councils, period) if councils is not None else None
     return ControlView(measure, period, region, council)
@@ -76,6 +88,17 @@ def _controls(view: ControlView, periods: dict[str, list[str]]) -> html.Div:
                        label="Choose what the chart shows", bar_id="control-controls")
 
 
+def _corrected(query: dict[str, str], view: ControlView) -> list:
+    """Another page's view (carried by the navigation) may ask for a year or measure this one
+    cannot show: say which it shows instead, rather than let the reader think it is theirs."""
+    asked = query.get("period")
+    if not asked or asked == view.period:
+        return []
+    return [message(f"Control over daily life has no council figures for {asked[:20]} beside "
+                    f"{MEASURE_OPTIONS[view.measure].lower()}: showing {view.period}, the nearest year with both.",
+                    element_id="control-corrected")]
+
+
 def layout(**query: str) -> html.Div:
     heading = html.H1("Does it deliver control?")
     try:
@@ -87,7 +110,7 @@ def layout(**query: str) -> html.Div:
                                                   "loaded yet.")], title=PAGE_TITLE)
     return page_shell(PATH, [
         heading, html.P(LEDE, className="lede"),
-        _controls(view, periods),
+        _controls(view, periods), *_corrected(query, view),
         html.Div(control_panel(view), id="control-panel", **{"aria-live": "polite"}),
     ], location_id="control-url", title=PAGE_TITLE)
 

@@ -167,6 +167,17 @@ def test_the_method_carries_the_caution_for_pictures_and_downloads():
     assert "ecological fallacy" in CAUTION and CAUTION not in method_text(finding(data), data, caution=False)
 
 
+def test_a_year_without_both_figures_gives_the_nearest_that_has_them():
+    from dashboards.pages.control import nearest_period
+
+    years = ["2017-18", "2018-19", "2019-20", "2020-21", "2021-22", "2022-23", "2023-24"]
+    assert nearest_period("2024-25", years) == "2023-24"
+    assert nearest_period("2014-15", years) == "2017-18"
+    assert nearest_period("2019-20", years) == "2019-20"
+    assert nearest_period(None, years) == nearest_period("junk", years) == "2023-24"
+    assert nearest_period("2020-21", ["2019-20", "2021-22"]) == "2021-22"       # the later of two as near
+
+
 # ---------------------------------------------------------------- on the full data
 
 @pytest.fixture(scope="module")
@@ -209,6 +220,16 @@ def test_the_2023_24_correlation_matches_the_warehouse_rows(full_app, full_db, m
     assert n >= 140 and (c.n, len(drawing.data.left_out)) == (n, flagged)
     assert c.pearson == pytest.approx(r, abs=1e-9) and c.spearman == pytest.approx(rho, abs=1e-9)
     assert f"n = {n}" in drawing.chart.subtitle and f"r = {r:.2f}".replace("-", "\u2212") in drawing.chart.subtitle
+
+
+def test_a_year_carried_from_another_page_is_corrected_and_said(full_app):
+    from dashboards.pages import control as page
+
+    layout = page.layout(measure="dp_users", period="2024-25", council="E08000037")
+    assert find(layout, "control-corrected").children == (
+        "Control over daily life has no council figures for 2024-25 beside direct payments: showing 2023-24, "
+        "the nearest year with both.")
+    assert find(layout, "control-period").value == "2023-24"
 
 
 def test_the_voluntary_survey_year_says_why_there_is_no_correlation(full_app):
