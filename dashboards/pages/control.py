@@ -131,7 +131,8 @@ def chart_from_query(query: dict[str, str]) -> Chart | None:
     [Input(f"control-{name}", "value") for name in CONTROLS], prevent_initial_call=True)
 def update_control(*values):
     """Any control, or Enter in the council finder: the view for all of them together."""
-    query = dict(zip(CONTROLS, values))
+    # The callback guard lets any scalar through: a number or null is no choice, not a crash.
+    query = {name: value if isinstance(value, str) else "" for name, value in zip(CONTROLS, values)}
     view, periods = _view(query)
     typed = query.get("council") or ""
     panel = control_panel(view)

@@ -232,6 +232,16 @@ def test_a_year_carried_from_another_page_is_corrected_and_said(full_app):
     assert find(layout, "control-period").value == "2023-24"
 
 
+def test_the_callback_takes_what_the_guard_lets_through_and_says_an_unknown_council(full_app):
+    from dashboards.pages import control as page
+
+    options, measure, period, region, council, panel, search = page.update_control(5, None, "E12'--", "Nowhere")
+    assert (measure, period, region, council, search) == ("sds_users", "2023-24", "E92000001", "Nowhere",
+                                                          "?measure=sds_users&period=2023-24")
+    assert [o["value"] for o in options][0] == "2023-24"
+    assert "No council is called \u201cNowhere\u201d" in str(panel[0].children)
+
+
 def test_the_voluntary_survey_year_says_why_there_is_no_correlation(full_app):
     from dashboards.pages import control as page
     from dashboards.pages.control_views import control_drawing, control_panel
