@@ -19,6 +19,7 @@ MARKS_FOOTNOTE = (f"{NOTE_MARK} This value has a note in the table. {CAVEAT_MARK
                   "quality flag: the caveats under the chart and the table's note say why.")
 
 NAVIGATION = [("/", "Compare councils"), ("/client-groups", "Client groups"),
+              ("/mental-health", "Mental health"),
               ("/funnel", "Funnel plot"), ("/map", "Map"), ("/sources", "Sources and methods")]
 
 

@@ -52,9 +52,10 @@ def iframe_code(chart: Chart, *, height: int = 600) -> str:
             f'style="border:0;max-width:100%" loading="lazy"></iframe>')
 
 
-def share_panel(chart: Chart) -> html.Div:
-    """Data and image downloads, then an Embed disclosure with the iframe code and a citation."""
-    prefix = chart.view
+def share_panel(chart: Chart, prefix: str | None = None) -> html.Div:
+    """Data and image downloads, then an Embed disclosure with the iframe code and a citation.
+    `prefix` names the element ids where one page shows two charts of the same view."""
+    prefix = prefix or chart.view
     image_links = []
     for extension, label in IMAGE_FORMATS:
         image_links += [html.A(label, href=chart.url("image", f".{extension}"), id=f"{prefix}-image-{extension}",
