@@ -179,7 +179,7 @@ def reasons_chart(rows: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
         "legend": {"orientation": "h", "xref": "container", "x": 0, "yref": "container", "y": 1, "yanchor": "top",
                    "font": {"size": 13}},
         "shapes": shapes, "margin": {"l": 10, "r": 20, "t": 40, "b": 50},
-        "height": max(320, 38 * len(names) + 130), "plot_bgcolor": "white", "font": FONT}
+        "height": max(320, 50 * len(names) + 130), "plot_bgcolor": "white", "font": FONT}
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 
