@@ -102,13 +102,14 @@ def share_lines(shares: pd.DataFrame, periods: list[str], runs: list[list[str]],
                                   "line": {"color": "#767676", "width": 1}}})
     layout = {
         "xaxis": {"type": "category", "categoryorder": "array", "categoryarray": periods, "range":
-                  [-0.5, len(periods) - 0.5], "title": {"text": "Year to 31 March"}, "tickangle": -45},
+                  [-0.5, len(periods) - 0.5], "title": {"text": "Year to 31 March"}},
         "yaxis": {"title": {"text": "Percentage"}, "ticksuffix": "%", "range": [0, ceiling], "rangemode": "tozero",
                   "gridcolor": "#d9d9d9"},
         "legend": {"orientation": "h", "xref": "container", "x": 0, "yref": "container", "y": 1, "yanchor": "top",
                    "font": {"size": 13}},
         "shapes": shapes, "annotations": annotations,
-        "margin": {"l": 10, "r": 15, "t": 40, "b": 10}, "height": 460,
+        # Room under the axis for tick labels Plotly turns on a phone, and for an image's footer.
+        "margin": {"l": 10, "r": 15, "t": 40, "b": 70}, "height": 480,
         "plot_bgcolor": "white", "font": FONT, "hovermode": "closest"}
     return go.Figure(data=traces, layout=layout, _validate=False)
 
