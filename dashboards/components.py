@@ -19,8 +19,8 @@ MARKS_FOOTNOTE = (f"{NOTE_MARK} This value has a note in the table. {CAVEAT_MARK
                   "quality flag: the caveats under the chart and the table's note say why.")
 
 NAVIGATION = [("/", "Compare councils"), ("/client-groups", "Client groups"),
-              ("/funnel", "Funnel plot"), ("/map", "Map"), ("/control", "Does it deliver control?"),
-              ("/sources", "Sources and methods")]
+              ("/mental-health", "Mental health"), ("/funnel", "Funnel plot"), ("/map", "Map"),
+              ("/control", "Control"), ("/sources", "Sources and methods")]
 
 
 def page_shell(path: str, children: list, *, location_id: str | None = None,

@@ -99,9 +99,10 @@ def embed_codes(prefix: str, chart: Chart) -> list:
     ]
 
 
-def share_panel(chart: Chart) -> html.Div:
-    """Data and image downloads, then an Embed disclosure with both embed codes and a citation."""
-    prefix = chart.view
+def share_panel(chart: Chart, prefix: str | None = None) -> html.Div:
+    """Data and image downloads, then an Embed disclosure with both embed codes and a citation.
+    `prefix` names the element ids where one page shows two charts of the same view."""
+    prefix = prefix or chart.view
     image_links = []
     for extension, label in IMAGE_FORMATS:
         image_links += [html.A(label, href=chart.url("image", f".{extension}"), id=f"{prefix}-image-{extension}",

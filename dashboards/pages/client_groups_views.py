@@ -114,6 +114,15 @@ def columns_for(catalogue: pd.DataFrame, measure_id: str, period: str, age_band:
     return columns + [Column(g, age_band, g, CLIENT_GROUPS[g].capitalize() + suffix) for g in ordered]
 
 
+def sortable_columns(catalogue: pd.DataFrame, measure_id: str, period: str, age_band: str) -> list[Column]:
+    """The columns councils have values in: sorting councils by a column published for England
+    only would leave the order unchanged and every council 'no data'."""
+    rows = catalogue[(catalogue["measure_id"] == measure_id) & (catalogue["period"] == period)
+                     & (catalogue["councils"] > 0)]
+    filled = set(zip(rows["age_band"], rows["client_group"]))
+    return [c for c in columns_for(catalogue, measure_id, period, age_band) if (c.age_band, c.client_group) in filled]
+
+
 def _with_council_groups(rows: pd.DataFrame) -> pd.DataFrame:
     """Catalogue rows of client groups (not 'all') that councils have values for: the
     periods and age bands chosen when the URL does not say."""
@@ -142,6 +151,8 @@ def resolve_view(query: dict[str, str], catalogue: pd.DataFrame, regions: list[s
     council = geography.council_code(query.get("council"), councils, period) if councils is not None else None
     home = [_region_of(council, councils)] if council else []
     region = pick(query.get("region"), [ALL_ENGLAND, *regions], home + [DEFAULT_REGION, ALL_ENGLAND])
+    # Any column's key stays valid in a URL (a cited link keeps working); only those councils
+    # have values in are offered (options_for_view).
     keys = [BY_NAME] + [c.key for c in columns_for(catalogue, measure, period, age_band)]
     sort = pick(query.get("sort"), keys, [BY_NAME])
     return ClientGroupView(measure, period, age_band, region, sort, council)
@@ -156,7 +167,7 @@ def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView,
     rows = client_group_catalogue(catalogue) if eligible is None else eligible
     measure_rows = rows[rows["measure_id"] == view.measure_id]
     period_rows = measure_rows[measure_rows["period"] == view.period]
-    columns = columns_for(catalogue, view.measure_id, view.period, view.age_band)
+    columns = sortable_columns(catalogue, view.measure_id, view.period, view.age_band)
     return {
         "measure": sorted(set(rows["measure_id"]), key=measure_order),
         "period": sorted(set(measure_rows["period"])),
