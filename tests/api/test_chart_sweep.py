@@ -125,3 +125,20 @@ def test_drawn_parameters_never_give_a_server_error(client, catalogue):
         _answers(client, view, query)
 
     answers()
+
+
+def test_every_control_and_mental_health_selection_answers(client, catalogue):
+    """The views the control and mental-health pages register, over every year, measure,
+    region and age band they may be asked for."""
+    areas = db.areas(warehouse())
+    regions = sorted(areas.loc[areas["area_type"] == "region", "area_code"]) + ["E92000001"]
+    periods = sorted(set(catalogue["period"]))
+    answered = [_answers(client, "control", {"measure": measure, "period": period, "region": region,
+                                             "council": COUNCIL})[0]
+                for measure in ("sds_users", "dp_users") for period in periods for region in regions]
+    assert answered.count(200) >= 2 * 6
+    answered = [_answers(client, "mental-health-dp-share", {"region": region, "council": COUNCIL})[0]
+                for region in regions]
+    answered += [_answers(client, "mental-health-reasons", {"age_band": band})[0]
+                 for band in sorted(set(catalogue["age_band"]))]
+    assert answered.count(200) >= len(regions)
