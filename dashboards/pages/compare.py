@@ -98,13 +98,16 @@ def page_figure(spec: dict) -> dict:
     return {"data": spec["data"], "layout": layout}
 
 
-def chart_key(spec: dict, compared: bool, highlighted: str | None) -> html.Div | None:
-    """Above the chart: what each colour and mark means, and the reader's council's mark."""
+def chart_key(spec: dict, compared: bool, highlighted: str | None, jump: bool = False) -> html.Div | None:
+    """Above the chart: what each colour and mark means, and the reader's council's mark; with
+    `jump`, a link to its row (among 150 bars it is screens down)."""
     entries = [html.Li([html.Span(className="swatch", style={"background": colour}), name])
                for name, colour in (legend_entries(spec) if compared else [])]
     if highlighted:
+        to_row = [" (", html.A("go to its row", href="#compare-table-mine", id="compare-jump-to-mine"), ")"] \
+            if jump else []
         entries.append(html.Li([html.Span(className="swatch mine", style={"background": HIGHLIGHT_COLOUR}),
-                                highlight_label(highlighted)], className="mine"))
+                                highlight_label(highlighted), *to_row], className="mine"))
     if not entries:
         return None
     heading = [html.Span("Compared with England (95%):", className="key-heading")] if compared else []
@@ -132,9 +135,9 @@ def _comparable_year_note(view: CompareView, catalogue: pd.DataFrame) -> html.P 
     if other is None:
         return None
     elsewhere = CompareView(other, view.scope, view.region, view.council)
-    return html.P([f"{CAVEAT_MARK} The publisher says {view.selection.period} figures for this measure are not "
-                   "comparable between councils, so no council is ranked against England. ",
-                   html.A(f"Compare councils in {other.period} instead", href="/" + elsewhere.query(),
+    return html.P([f"{CAVEAT_MARK} The publisher says {view.selection.period} figures are not comparable "
+                   "between councils: none is ranked. ",
+                   html.A(f"Compare {other.period} instead", href="/" + elsewhere.query(),
                           id="compare-comparable-year"), "."],
                   className="comparable-note", id="compare-not-comparable")
 
@@ -147,13 +150,7 @@ def _council_notes(view: CompareView, typed: str | None, ranked: pd.DataFrame) -
     if not view.council or view.scope == "regions":
         return []
     if view.council in set(ranked.loc[ranked["value"].notna(), "area_code"]):
-        if len(ranked) <= LONG_RANKING:
-            return []
-        # Among 150 bars the reader's is screens down: say where, and take them to its row.
-        name = ranked.loc[ranked["area_code"] == view.council, "area_name"].iloc[0]
-        return [html.P([f"{name} (your council) is marked in the chart and the table: ",
-                        html.A(f"go to {name}'s row", href="#compare-table-mine", id="compare-jump-to-mine"), "."],
-                       className="council-note", id="compare-council-jump")]
+        return []
     home = db.area(warehouse(), view.council)
     if view.council in set(ranked["area_code"]):
         text = [f"{home['area_name']} (your council) has no figure for this year and breakdown."]
@@ -188,7 +185,7 @@ def compare_panel(view: CompareView, measures: pd.DataFrame, typed: str | None =
                                      html.Span(chart.subtitle, className="chart-subtitle")]),
                             id="compare-chart-title"),
             _comparable_year_note(view, catalogue),
-            chart_key(spec, not is_count(unit), mine_name),
+            chart_key(spec, not is_count(unit), mine_name, jump=len(ranked) > LONG_RANKING),
             dcc.Store(id="compare-figure", data=page_figure(spec)),
             dcc.Graph(id="compare-chart", config={"displaylogo": False}),
             caveat_list(caveats.for_chart(chart), element_id="compare-caveats"),

@@ -31,7 +31,7 @@ def gap_list(sentences: list[str], element_id: str) -> html.Div:
 
 def block(prefix: str, chart: Chart, *, lede: list[str], table, gaps: list[str], caveat_sentences: list[str],
           share, source, heading: str | None = None, open_link: str | None = None) -> list:
-    """Heading (what, which years, where), the key sentences, the chart, its downloads, its text
+    """Heading (what, which years, where), the chart, the key sentences, its downloads, its text
     alternative and table in <details>, its caveats, what has no figure, and its source."""
     alternative = [html.Summary("The chart in words" + (" and as a table" if table is not None else "")),
                    html.P(chart.description, id=f"{prefix}-description")]
@@ -41,9 +41,10 @@ def block(prefix: str, chart: Chart, *, lede: list[str], table, gaps: list[str],
         html.H2(heading or chart.title, id=f"{prefix}-heading", className="mh-heading"),
         # An explicit heading already says what, when and where; the chart's own subtitle would repeat it.
         None if heading else html.P(chart.subtitle, className="chart-subtitle", id=f"{prefix}-subtitle"),
-        *[html.P(sentence, className="mh-key") for sentence in lede],
+        # Chart first, then what it says: on a phone the sentences would push it off the screen.
         html.Figure([
             dcc.Graph(id=f"{prefix}-chart", figure=chart.figure, config={"displaylogo": False, "responsive": True}),
+            *[html.P(sentence, className="mh-key") for sentence in lede],
             share,
             html.Figcaption(html.Details(alternative, className="text-alternative")),
         ], className="chart"),

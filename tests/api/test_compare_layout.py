@@ -11,8 +11,8 @@ def _layout(client, page: str) -> str:
 
 def test_the_default_year_says_it_cannot_be_compared_and_links_the_latest_that_can(client):
     text = _layout(client, "/?council=E08000037")
-    assert ("The publisher says 2024-25 figures for this measure are not comparable between councils, "
-            "so no council is ranked against England.") in text
+    assert "The publisher says 2024-25 figures are not comparable between councils: none is ranked. " in text
+    assert '"children": "Compare 2023-24 instead"' in text
     assert '"href": "/?measure=sds_users&period=2023-24&age_band=all&client_group=all&scope=england&council=E08000037"' in text
     # Before the chart's key and the chart: it is read first.
     assert text.index("compare-not-comparable") < text.index("compare-chart\"")
@@ -25,7 +25,8 @@ def test_a_comparable_year_has_no_such_note(client):
 
 def test_a_long_ranking_links_to_the_readers_row_and_a_short_one_does_not(client):
     text = _layout(client, "/?measure=dp_users&period=2024-25&council=E08000037")
-    assert "Gateshead (your council) is marked in the chart and the table: " in text
-    assert '"href": "#compare-table-mine"' in text and '"id": "compare-table-mine"' in text
+    key = text[text.index('"id": "compare-key"') - 1500:text.index('"id": "compare-key"')]
+    assert '"children": "go to its row", "id": "compare-jump-to-mine", "href": "#compare-table-mine"' in key
+    assert '"id": "compare-table-mine"' in text
     short = _layout(client, "/?measure=dp_users&period=2024-25&scope=region&region=E12000001&council=E08000037")
-    assert "compare-council-jump" not in short and '"id": "compare-table-mine"' in short
+    assert "compare-jump-to-mine" not in short and '"id": "compare-table-mine"' in short
