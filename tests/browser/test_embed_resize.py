@@ -165,8 +165,9 @@ def test_each_frame_follows_its_own_chart_as_the_page_narrows(page, full_url, ot
     for index, frame in enumerate(frames):
         # Chromium holds back layout in a cross-origin frame out of sight until it is scrolled
         # to; and plotly redraws the chart to the new width a moment after the resize.
+        # Until then its innerWidth is the old one, so wait for the frame to be the new width.
         page.locator("iframe").nth(index).scroll_into_view_if_needed()
-        frame.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")
+        frame.wait_for_function("window.innerWidth <= 320 && document.documentElement.scrollWidth <= window.innerWidth")
     narrow = [_wait_until_fitted(page, frame, index) for index, frame in enumerate(frames)]
     for before, after in zip(wide, narrow):
         assert after["chart"] == before["chart"]                   # redrawn narrower, not shorter
