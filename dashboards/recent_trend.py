@@ -73,15 +73,15 @@ class RecentTrend:
 
     @property
     def arrow(self) -> str:
-        if self.test is None:
-            return "\u2013"          # en dash: nothing to point
         if self.verdict == "no significant change":
             return "\u2192"
+        if self.test is None:
+            return "\u2013"          # en dash: nothing to point
         return "\u2191" if self.test.z > 0 else "\u2193"
 
     @property
     def calculated(self) -> bool:
-        return self.test is not None
+        return self.first_period is not None
 
     def words(self) -> str:
         """'↑ Improving, 2014-15 to 2017-18' or '– Not calculated': the mark itself."""
@@ -92,6 +92,9 @@ class RecentTrend:
         """The mark in one sentence, with its figures and what was left out."""
         if not self.calculated:
             return f"Recent trend for {area}: not calculated. {self.reason}".strip()
+        if self.test is None:
+            return (f"Recent trend for {area}, {self.first_period} to {self.last_period} ({self.years} years with "
+                    f"counts): no significant change. {self.reason}").strip()
         direction = "rising" if self.test.z > 0 else "falling"
         figures = f"chi-square for trend {self.test.chi_square:.1f}, p {_p_text(self.test.p_value)}"
         said = {"no significant change": "no significant change",
@@ -166,7 +169,13 @@ def recent_trend(rows: pd.DataFrame, break_periods, polarity: str, end_period: s
             break
     if not chosen:
         return not_calculated(_why_not(valued, series_of, counted_years, latest_period))
-    test = cochran_armitage(chosen, [counted_years[y][0] for y in chosen], [counted_years[y][1] for y in chosen])
+    numerators, denominators = [counted_years[y][0] for y in chosen], [counted_years[y][1] for y in chosen]
+    if sum(numerators) in (0, sum(denominators)):
+        # Every year 0% or every year 100%: nothing moved, and the test's variance is zero.
+        level = "100%" if sum(numerators) else "0%"
+        return RecentTrend("no significant change", _period(chosen[0]), _period(chosen[-1]), len(chosen), None,
+                           f"Every year's figure is {level}: nothing changed.")
+    test = cochran_armitage(chosen, numerators, denominators)
     later = sorted(p for p in valued["period"] if _year(p) > chosen[-1])
     reason = ""
     if later:

@@ -112,3 +112,12 @@ def test_not_calculated_without_counts_or_years():
     # A year to end at (the year a table shows): later years are not looked at.
     ended = recent_trend(RISING, [], "higher_is_better", end_period="2016-17")
     assert (ended.first_period, ended.last_period, ended.reason) == ("2014-15", "2016-17", "")
+
+
+def test_every_year_at_one_hundred_percent_is_no_change_not_an_error():
+    full = rows({"2014-15": (500, 500), "2015-16": (480, 480), "2016-17": (510, 510)})
+    trend = recent_trend(full, [], "higher_is_better")
+    assert (trend.verdict, trend.arrow, trend.test) == ("no significant change", "\u2192", None)
+    assert trend.words() == "\u2192 No significant change, 2014-15 to 2016-17"
+    assert trend.sentence("Darlington") == ("Recent trend for Darlington, 2014-15 to 2016-17 (3 years with counts): "
+                                            "no significant change. Every year's figure is 100%: nothing changed.")
