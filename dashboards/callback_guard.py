@@ -130,6 +130,12 @@ def parse_body(raw: bytes) -> dict:
 
 # --- the schema, from the callback map ---------------------------------------------------
 
+def is_pattern(component_id: object) -> bool:
+    """A pattern-matching id ({"type": ..., "code": ALL}): a dict in a page's Output, but the
+    JSON text of one in the callback map Dash keeps."""
+    return isinstance(component_id, dict) or (isinstance(component_id, str) and component_id.startswith("{"))
+
+
 def _name(dependency: dict) -> str:
     return f"{dependency['id']}.{dependency['property']}"
 
@@ -147,7 +153,7 @@ def value_schema(dependency: dict) -> dict:
 def dependency_schema(dependency: dict, what: str, position: int) -> dict:
     """One item of 'inputs' or 'state': the declared component and property, with its value; a
     pattern-matching id (a dict) stands for one such item or a list of them."""
-    pattern = isinstance(dependency["id"], dict)
+    pattern = is_pattern(dependency["id"])
     item = {"type": "object", "required": ["id", "property"],
             "properties": {"id": {"type": "object"} if pattern else {"const": dependency["id"]},
                            "property": {"const": dependency["property"]},
@@ -170,7 +176,7 @@ def dependencies_schema(declared: list[dict], what: str) -> dict:
 def outputs_schema(output) -> dict:
     """A single Output is sent as one {id, property}; a list of them as a list."""
     def one(dep) -> dict:
-        pattern = isinstance(dep.component_id, dict)
+        pattern = is_pattern(dep.component_id)
         return {"type": ["object", "array"] if pattern else "object", "required": ["id", "property"],
                 "properties": {"id": {"type": "object"} if pattern else {"const": dep.component_id},
                                "property": {"const": dep.component_property}}}
@@ -184,8 +190,9 @@ def outputs_schema(output) -> dict:
 def callback_schema(key: str, spec: dict) -> dict:
     """The JSON schema of every request the renderer can send for the callback `key`."""
     inputs, state = spec.get("inputs", []), spec.get("state", [])
-    pattern = any(isinstance(d["id"], dict) for d in inputs)
-    changed = {"type": "array", "items": {"type": "string"} if pattern else {"enum": [_name(d) for d in inputs]},
+    pattern = any(is_pattern(d["id"]) for d in inputs)
+    # With a pattern, the renderer names a changed input by its id's text, and (parsed) by the id itself.
+    changed = {"type": "array", "items": {"type": ["string", "object"]} if pattern else {"enum": [_name(d) for d in inputs]},
                "description": "'changedPropIds' must list names of this callback's inputs"}
     properties = {"output": {"const": key}, "inputs": dependencies_schema(inputs, "inputs"),
                   "state": dependencies_schema(state, "state"),

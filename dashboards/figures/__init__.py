@@ -88,6 +88,8 @@ def format_value(value: object, unit: str = "percent") -> str:
         return "no data"
     if unit == "percent":
         return f"{value:.1f}%"
+    if unit == "points":     # a change in a percentage, signed
+        return f"{value:+.1f} points"
     if unit == "gbp_per_head":
         return f"\u00a3{value:,.2f}"
     if unit == "gbp_thousands":

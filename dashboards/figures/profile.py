@@ -39,7 +39,11 @@ ENGLAND_STYLE = ("square", "\u25a0", "#1a1a1a", "dot")       # near-black
 
 # The hover's number format per unit, as format_value prints it: one decimal for percentages
 # and rates, whole numbers for counts and money.
-HOVER_FORMATS = {"percent": ".1f", "rate_per_100000": ",.1f", "gbp_per_head": ",.2f"}
+HOVER_FORMATS = {"percent": ".1f", "points": "+.1f", "rate_per_100000": ",.1f", "gbp_per_head": ",.2f"}
+HOVER_SUFFIXES = {"percent": "%", "points": " points"}
+# Units drawn for every compared area: percentages and their changes. A count grows with an
+# area's size, so only the first area's is drawn.
+SHARED_UNITS = ("percent", "points")
 
 # Top margin a figure's own title takes, and bottom margin its legend takes: a page prints the
 # title as a heading and the legend as a key above the chart (for_page), so it gives them back.
@@ -328,6 +332,15 @@ def break_anchor(x: float, years: list[int]) -> str:
     return "left" if position < 0.2 else "right" if position > 0.8 else "center"
 
 
+def shown_breaks_in(breaks: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """The breaks inside the years drawn, one per period and reason: two councils made by one
+    split share its note, and one marker says it."""
+    if not years or breaks.empty:
+        return breaks.iloc[0:0]
+    inside = breaks[breaks["period"].map(lambda p: years[0] < year_of(p) <= years[-1]).astype(bool)]
+    return inside.drop_duplicates(["period", "note"]).reset_index(drop=True)
+
+
 def trend_years(selection: pd.DataFrame, breaks: pd.DataFrame) -> list[int]:
     """Every financial year from the first to the last with a value, so gaps show."""
     years = [year_of(p) for p in selection.loc[selection["value"].notna(), "period"]]
@@ -385,7 +398,9 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
         return go.Figure()
     traces, shapes, annotations = [], [], []
     highest = 0.0
-    drawn = area_roles if unit == "percent" else area_roles[:1]
+    drawn = area_roles if unit in SHARED_UNITS else area_roles[:1]
+    # Thinner lines and smaller marks when many lines share the plot, so each stays traceable.
+    crowded = len(drawn) > 5
     measure_break_years = {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"]) if not isinstance(a, str)}
     for position, role in reversed(list(enumerate(drawn))):
         own_breaks = measure_break_years | {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"])
@@ -396,13 +411,14 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
         flags = point_flags(selection, role.code, xs)
         highest = max([highest, *(y for y in ys if y is not None)])
         trace = dict(x=xs, y=ys, mode="lines+markers", connectgaps=False, name=role.name,
-                     line={"color": role.colour, "dash": role.dash, "width": 3 if position == 0 else 2},
+                     line={"color": role.colour, "dash": role.dash,
+                           "width": (3 if position == 0 else 2) - (0.5 if crowded else 0)},
                      marker={"symbol": [hollow(role.symbol, f) for f in flags], "color": role.colour,
-                             "size": 10 if position == 0 else 9,
+                             "size": (10 if position == 0 else 9) - (2 if crowded else 0),
                              "line": {"color": role.colour, "width": [2 if flag_codes(f) else 0 for f in flags]}},
                      customdata=[[label, flag_hover(f, flag_labels)] for label, f in zip(labels, flags)],
                      hovertemplate=f"{role.name} %{{customdata[0]}}: %{{y:{HOVER_FORMATS.get(unit, ',.0f')}}}"
-                                   + ("%" if unit == "percent" else "") + "%{customdata[1]}<extra></extra>")
+                                   + HOVER_SUFFIXES.get(unit, "") + "%{customdata[1]}<extra></extra>")
         if position == 0 and unit == "percent":
             upper, lower = _interval_arrays(selection, role.code, xs, ys)
             if any(u is not None for u in upper):
@@ -410,7 +426,7 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
                                     "color": role.colour, "thickness": 1.5, "width": 5}
                 highest = max([highest, *(y + u for y, u in zip(ys, upper) if u is not None)])
         traces.append({"type": "scatter", **trace})
-    shown_breaks = breaks[breaks["period"].map(lambda p: years[0] < year_of(p) <= years[-1]).astype(bool)]
+    shown_breaks = shown_breaks_in(breaks, years)
     for index, row in enumerate(shown_breaks.itertuples()):
         x = year_of(row.period) - 0.5
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
@@ -422,6 +438,8 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
     y_axis = {"title": {"text": value_title}, "gridcolor": "#d9d9d9", "rangemode": "tozero"}
     if unit == "percent":
         y_axis.update(range=[0, percent_axis_top(highest)], ticksuffix="%")
+    elif unit == "points":   # a change runs either side of no change, which the zero line marks
+        y_axis.update(rangemode="normal", zeroline=True, zerolinecolor="#505a5f", zerolinewidth=2)
     layout = dict(
         title={"text": title, "x": 0, "xanchor": "left"}, shapes=shapes, annotations=annotations,
         xaxis={"title": {"text": "Year (to 31 March)"}, "tickvals": years, "ticktext": [period_of(y) for y in years],
@@ -430,7 +448,9 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
         yaxis=y_axis,
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
                 "traceorder": "reversed"},
-        margin={"l": 10, "r": 20, "t": 60 + 18 * min(len(shown_breaks), 3), "b": 110}, height=460,
+        # The legend below wraps about four names to a row: room for each row it needs.
+        margin={"l": 10, "r": 20, "t": 60 + 18 * min(len(shown_breaks), 3), "b": 110 + 22 * max(0, (len(traces) - 1) // 4)},
+        height=460 + 22 * max(0, (len(traces) - 1) // 4),
         plot_bgcolor="white", font=FONT)
     return go.Figure(data=traces, layout=layout, _validate=False)
 
@@ -442,10 +462,10 @@ def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.D
     years = trend_years(selection, breaks)
     if not years:
         return f"No figures for {what}."
-    drawn = area_roles if unit == "percent" else area_roles[:1]
+    drawn = area_roles if unit in SHARED_UNITS else area_roles[:1]
     names = ", ".join(role.name for role in drawn)
     parts = [f"Line chart of {what} for {names}, {period_of(years[0])} to {period_of(years[-1])}."]
-    if unit != "percent":
+    if unit not in SHARED_UNITS:
         parts.append("A count: only " + area_roles[0].name + " is drawn; other areas are in the table.")
     with_value, flagged = set(), []
     for role in drawn:
@@ -466,8 +486,7 @@ def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.D
     gaps = [period_of(y) for y in years if y not in with_value]
     if gaps:
         parts.append("No figures for " + ", ".join(gaps) + ": the lines are not joined across these years.")
-    shown_breaks = breaks[breaks["period"].map(lambda p: years[0] < year_of(p) <= years[-1]).astype(bool)]
-    for index, row in enumerate(shown_breaks.itertuples()):
+    for index, row in enumerate(shown_breaks_in(breaks, years).itertuples()):
         parts.append(f"{break_label(row)} {index + 1}, before {row.period} (lines not joined across it): {row.note}")
     return " ".join(parts)
 

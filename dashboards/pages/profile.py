@@ -4,7 +4,8 @@ period (never joined across missing years, series breaks or boundary changes), a
 plain-English summary. The first chart starts on the first screen, on a phone too.
 
 A region's code shows the region beside England; England's code shows England alone. This
-module holds the URL state, the data and the charts as data; pages/profile_views.py lays them out.
+module holds the data and the latest figures' chart; pages/profile_views.py lays them out, and
+pages/profile_trend.py (with profile_trend_views.py) holds the "Over time" section.
 """
 from __future__ import annotations
 
@@ -14,19 +15,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
-from dash.exceptions import PreventUpdate
+from dash import dcc, html
 
 from .. import db
 from ..charts import Chart, ChartRequestError, register
 from ..components import MARKS_FOOTNOTE, message, page_shell, source_line
 from ..context import warehouse
-from ..figures.profile import (Role, applicable_breaks, breakdown_order, describe_dots, describe_trend, dot_chart,
-                               latest_by_breakdown, roles, small_multiples, trend_chart)
-from ..labels import breakdown_label
+from ..figures.profile import Role, describe_dots, dot_chart, latest_by_breakdown, roles, small_multiples
+from ..recent_trend import RECENT_TREND_METHOD
 from ..summary import summarise
-from .profile_views import (age_options, area_notes, dots_section, group_options, in_sentence, latest_table, lede,
-                            trend_controls, trend_panel)
+from .profile_views import area_notes, dots_section, in_sentence, latest_table, lede
 
 PATH = "/area/"
 TITLE = "Council profile: self-directed support uptake"
@@ -34,63 +32,15 @@ PREFIX = True
 EXAMPLE = "E06000005"
 
 CODE_PATTERN = re.compile(r"^E\d{8}$")
-TREND_CONTROLS = ["measure", "age_band", "client_group"]
 DEFAULT_MEASURE = "sds_users"
 METHOD = ("Dots show each figure for the latest year it was published; the whisker is the area's 95% "
           "confidence interval (Wilson score, from its counts). Significantly higher or lower than "
           "England means England's value lies outside that interval; counts rounded to the nearest 5 "
           "make intervals approximate. Counts (numbers of people) are in the table, not on the "
           "percentage axis. A hollow dot is a figure with a quality flag: see its caveat.")
-TREND_METHOD = ("Lines join consecutive years only: never across a year without a figure, a series break "
-                "or a boundary change (the dashed vertical lines). A hollow point is a figure with a quality "
-                "flag: see its caveat.")
-TREND_INTERVALS = (" Whiskers are the area's 95% confidence intervals (Wilson score, from its counts); "
-                   "counts rounded to the nearest 5 make them approximate.")
-TREND_COUNTS = " A count is drawn for this area only; its comparators' counts are in the table and the data."
 
 
 # ---------------------------------------------------------------- URL state (pure)
-
-@dataclass(frozen=True)
-class TrendChoice:
-    measure_id: str
-    age_band: str
-    client_group: str
-
-    def query(self) -> str:
-        return "?" + urllib.parse.urlencode({"measure": self.measure_id, "age_band": self.age_band,
-                                             "client_group": self.client_group})
-
-
-def _measure_key(measure_id: str) -> tuple:
-    return breakdown_order(measure_id, "all", "all")[:2]
-
-
-def trend_options(available: pd.DataFrame, measure_id: str | None = None,
-                  age_band: str | None = None) -> dict[str, list[str]]:
-    """The choices each trend control offers given the ones before it, in display order.
-    `available`: measure_id, age_band, client_group the area has a value for."""
-    options = {"measure": sorted(set(available["measure_id"]), key=_measure_key)}
-    rows = available[available["measure_id"] == measure_id]
-    options["age_band"] = sorted(set(rows["age_band"]), key=lambda a: breakdown_order("", a, "all")[2:4])
-    rows = rows[rows["age_band"] == age_band]
-    options["client_group"] = sorted(set(rows["client_group"]), key=lambda c: (c != "all", c))
-    return options
-
-
-def resolve_trend(query: dict[str, str], available: pd.DataFrame) -> TrendChoice | None:
-    """The measure and breakdown the query asks for, corrected to one the area has; None if none."""
-    if available.empty:
-        return None
-
-    def pick(wanted, choices, preferred):
-        return wanted if wanted in choices else (preferred if preferred in choices else choices[0])
-
-    measure_id = pick(query.get("measure"), trend_options(available)["measure"], DEFAULT_MEASURE)
-    age_band = pick(query.get("age_band"), trend_options(available, measure_id)["age_band"], "all")
-    client_group = pick(query.get("client_group"), trend_options(available, measure_id, age_band)["client_group"], "all")
-    return TrendChoice(measure_id, age_band, client_group)
-
 
 # ---------------------------------------------------------------- data
 
@@ -217,36 +167,6 @@ def area_chart(profile: Profile, latest: pd.DataFrame | None = None) -> Chart | 
         aliases={"code": profile.code})   # a code in lower case is the same area
 
 
-def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
-    """The trend lines for one measure and breakdown; the page, /embed/trend, /image/trend and
-    /download/trend all draw this. Its rows are the table's: every period, every comparator."""
-    rows = profile.rows
-    selection = rows[(rows["measure_id"] == choice.measure_id) & (rows["age_band"] == choice.age_band)
-                     & (rows["client_group"] == choice.client_group)]
-    unit = profile.unit(choice.measure_id)
-    breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
-    label = profile.label(choice.measure_id)
-    breakdown = breakdown_label(choice.age_band, choice.client_group)
-    what = f"{label.lower()}, {breakdown.lower()}"
-    ordered = selection.assign(_role=_role_order(profile, selection)).sort_values(["_role", "period"], kind="stable")
-    with_values = selection.loc[selection["value"].notna(), "period"]
-    return Chart(
-        view="trend", title=label,
-        subtitle=f"{breakdown}, {_span(with_values if len(with_values) else selection['period'])}, {_beside(profile)}",
-        figure=trend_chart(selection, profile.roles, breaks, title=f"{label}: {breakdown}, {profile.roles[0].name}",
-                           unit=unit, value_title="Percentage" if unit == "percent" else label,
-                           flag_labels=profile.flag_labels),
-        rows=ordered.drop(columns="_role").reset_index(drop=True),
-        method=TREND_METHOD + (TREND_INTERVALS if unit == "percent"
-                               else TREND_COUNTS if len(profile.roles) > 1 else ""),
-        description=describe_trend(selection, profile.roles, breaks, what=what, unit=unit,
-                                   flag_labels=profile.flag_labels),
-        page_url=PATH + profile.code + choice.query(),
-        resolved={"code": profile.code, "measure": choice.measure_id, "age_band": choice.age_band,
-                  "client_group": choice.client_group},
-        aliases={"code": profile.code})
-
-
 def _profile_for_query(query: dict[str, str]) -> Profile | None:
     """The profile a chart request names; None when no data is loaded at all; a 404 naming an
     unknown or malformed code."""
@@ -273,18 +193,6 @@ def area_from_query(query: dict[str, str]) -> Chart | None:
         raise ChartRequestError(f"{profile.area['area_name']} ({profile.code}) has no percentage figures to "
                                 f"chart: its counts are on its profile, {PATH}{profile.code}.", status=404)
     return chart
-
-
-@register("trend", ("code", *TREND_CONTROLS))
-def trend_from_query(query: dict[str, str]) -> Chart | None:
-    profile = _profile_for_query(query)
-    if profile is None:
-        return None
-    choice = resolve_trend(query, profile.available())
-    if choice is None:
-        raise ChartRequestError(f"No figures have been loaded for {profile.area['area_name']} ({profile.code}).",
-                                status=404)
-    return area_trend_chart(profile, choice)
 
 
 # ---------------------------------------------------------------- page
@@ -322,19 +230,6 @@ def _latest_section(profile: Profile, latest: pd.DataFrame) -> list:
                         title="Latest figure for each measure", subtitle=dots_subtitle(percentages))
 
 
-def _trend_section(profile: Profile, query: dict[str, str]) -> list:
-    choice = resolve_trend(query, profile.available())
-    if choice is None:
-        return []
-    options = trend_options(profile.available(), choice.measure_id, choice.age_band)
-    return [
-        html.H2("Over time"),
-        trend_controls(profile, choice, options),
-        html.Div(trend_panel(profile, choice, area_trend_chart(profile, choice)), id="profile-trend-panel",
-                 **{"aria-live": "polite"}),
-    ]
-
-
 def _tables(profile: Profile, latest: pd.DataFrame) -> list:
     units = latest["measure_id"].map(profile.unit)
     return [latest_table(profile, part, percent=is_percent, table_id=table_id)
@@ -357,6 +252,8 @@ def layout(code: str = "", **query: str) -> html.Div:
                                  message(f"No figures have been loaded for {name}.", element_id="profile-message"),
                                  html.P(html.A("Back to the comparison of councils", href="/"))],
                           title=page_title(profile))
+    from .profile_trend import trend_section   # it imports this module: imported when first drawn
+
     latest = latest_rows(profile)
     # Above the first chart only what is short: the name, one line, the links to compare. The
     # summary is a paragraph: it follows the chart.
@@ -369,32 +266,11 @@ def layout(code: str = "", **query: str) -> html.Div:
         html.P(summarise(profile.rows, profile.code, in_sentence(name, profile.area["area_type"]),
                          profile.flag_labels),
                id="profile-summary", className="summary"),
-        *_trend_section(profile, query),
+        *trend_section(profile, query),
         html.H2("All figures"),
         *_tables(profile, latest),
-        html.P(MARKS_FOOTNOTE + " " + METHOD, className="footnote method"),
+        html.P(MARKS_FOOTNOTE + " " + METHOD + " " + RECENT_TREND_METHOD, className="footnote method"),
         *area_notes(profile),
         source_line(db.sources(warehouse(), _shown_source_ids(profile)), element_id="profile-sources",
                     measure_ids=sorted(set(profile.own["measure_id"]))),
     ], className="profile-page")], location_id="profile-url", title=page_title(profile))
-
-
-@callback(
-    Output("profile-age_band", "options"), Output("profile-client_group", "options"),
-    [Output(f"profile-{name}", "value") for name in TREND_CONTROLS],
-    Output("profile-trend-panel", "children"), Output("profile-url", "search"),
-    [Input(f"profile-{name}", "value") for name in TREND_CONTROLS],
-    State("profile-code", "data"),
-    prevent_initial_call=True)
-def update_trend(measure_id, age_band, client_group, code):
-    profile = load_profile(normalise_code(code))
-    if profile is None or profile.available().empty:
-        raise PreventUpdate
-    available = profile.available()
-    choice = resolve_trend({"measure": measure_id, "age_band": age_band, "client_group": client_group}, available)
-    options = trend_options(available, choice.measure_id, choice.age_band)
-    return (
-        [{"label": label, "value": value} for value, label in age_options(options["age_band"])],
-        [{"label": label, "value": value} for value, label in group_options(options["client_group"])],
-        choice.measure_id, choice.age_band, choice.client_group,
-        trend_panel(profile, choice, area_trend_chart(profile, choice)), choice.query())

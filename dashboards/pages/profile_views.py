@@ -1,6 +1,6 @@
 """How the council profile (/area/<code>) lays out its pieces: the lede and its links, each
 chart with its heading, key, share links, text alternative and caveats, the small multiples a
-phone shows instead of the dot chart, the trend's controls and panel, and the data tables.
+phone shows instead of the dot chart, and the data tables. (The trend: profile_trend_views.py.)
 
 Layout only: the data and the charts come from pages/profile.py (Profile, Chart).
 """
@@ -15,16 +15,15 @@ from dash import dcc, html
 
 from .. import caveats, db
 from ..charts import Chart
-from ..components import caveat_list, control_bar, message, note_text, select_control, value_text
+from ..components import caveat_list, note_text, value_text
 from ..figures import format_value, is_missing, significance_style
-from ..figures.profile import (KeyItem, SmallMultiple, applicable_breaks, break_label, for_page, key_items,
-                               trend_table_rows)
-from ..gap_summary import GAP_TREND_METHOD, gap_trend_sentence
-from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label, flag_codes
+from ..figures.profile import KeyItem, SmallMultiple, applicable_breaks, for_page, key_items
+from ..labels import breakdown_label
+from ..recent_trend import recent_trend
 from ..sharing import share_panel
 
 if TYPE_CHECKING:
-    from .profile import Profile, TrendChoice
+    from .profile import Profile
 
 # A phone shows this many breakdowns of a measure as small multiples; the rest wait behind a
 # native "Show more", so a measure with 18 breakdowns does not bury the trend below it.
@@ -184,83 +183,6 @@ def dots_section(profile: Profile, chart: Chart, multiples: list[SmallMultiple],
                        sentences=caveats.for_chart(chart))
 
 
-# ---------------------------------------------------------------- trend
-
-def trend_controls(profile: Profile, choice: TrendChoice, options: dict[str, list[str]]) -> html.Div:
-    """Measure, age band and client group as labelled native selects in one row: no form, so
-    nothing is submitted and the view never resets."""
-    return control_bar([
-        select_control("profile-measure", "Measure", [(m, profile.label(m)) for m in options["measure"]],
-                       choice.measure_id, class_name="control-wide"),
-        select_control("profile-age_band", "Age band", age_options(options["age_band"]), choice.age_band),
-        select_control("profile-client_group", "Client group", group_options(options["client_group"]),
-                       choice.client_group),
-    ], label="Choose the trend to show", bar_id="profile-trend-controls")
-
-
-def age_options(age_bands: list[str]) -> list[tuple[str, str]]:
-    return [(a, AGE_BANDS.get(a, a).capitalize()) for a in age_bands]
-
-
-def group_options(client_groups: list[str]) -> list[tuple[str, str]]:
-    return [(c, CLIENT_GROUPS.get(c, c).capitalize()) for c in client_groups]
-
-
-def trend_caveats(chart: Chart, shown_breaks: pd.DataFrame) -> list[str]:
-    """The trend's caveats, less the breaks the numbered list under it already explains beside
-    the chart's numbered markers (the same note twice is noise)."""
-    explained = [note for note in shown_breaks["note"] if isinstance(note, str) and note]
-    return [sentence for sentence in caveats.for_chart(chart)
-            if not any(sentence.endswith(note) for note in explained)]
-
-
-def _breaks_list(shown: pd.DataFrame) -> list:
-    if shown.empty:
-        return []
-    return [html.Div([
-        html.H3("Breaks in this series"),
-        html.P("The lines are not joined across these points: the figures either side are not comparable."),
-        html.Ol([html.Li([html.Strong(f"{break_label(row)} {index + 1}, before {row.period}: "), row.note])
-                 for index, row in enumerate(shown.itertuples())]),
-    ], id="profile-trend-breaks", className="breaks")]
-
-
-def _gap_trend(own: pd.DataFrame, breaks: pd.DataFrame, name: str) -> list:
-    sentence = gap_trend_sentence(own, breaks, name)
-    if sentence is None:
-        return []
-    return [html.Div([html.H3("Is the gap to England closing?"),
-                      html.P(sentence, id="profile-gap-trend"),
-                      html.P(GAP_TREND_METHOD, className="footnote method")], className="gap-trend")]
-
-
-def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | None) -> list:
-    if choice is None or chart is None:
-        return [message(f"No figures have been loaded for {profile.area['area_name']}.",
-                        element_id="profile-trend-message")]
-    selection = chart.rows
-    breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
-    breakdown = breakdown_label(choice.age_band, choice.client_group)
-    what = f"{profile.label(choice.measure_id).lower()}, {breakdown.lower()}"
-    years = [int(p[:4]) for p in selection.loc[selection["value"].notna(), "period"]]
-    # A boolean Series, not a list: an empty list would select no columns, not no rows.
-    shown = breaks[breaks["period"].map(lambda p: bool(years) and min(years) < int(p[:4]) <= max(years)).astype(bool)]
-    unit = profile.unit(choice.measure_id)
-    own = selection[selection["area_code"] == profile.code]
-    drawn = profile.roles if unit == "percent" else profile.roles[:1]
-    key = key_items(drawn, interval=unit == "percent" and own["lower_95"].notna().any(),
-                    flagged=any(flag_codes(f) for f in own.get("quality_flag", [])))
-    return [
-        *chart_block(chart, graph_id="profile-trend",
-                     heading=chart_heading(chart.title, chart.subtitle, "profile-trend-title", html.H3),
-                     key=chart_key(key, "profile-trend-key"),
-                     drawing=[graph("profile-trend", chart)], sentences=trend_caveats(chart, shown)),
-        *_gap_trend(own if unit == "percent" else own.iloc[0:0], breaks, profile.area["area_name"]),
-        *_breaks_list(shown),
-        trend_table(profile, trend_table_rows(selection, profile.roles), choice, what),
-    ]
-
-
 # ---------------------------------------------------------------- tables
 
 def _interval(row) -> str:
@@ -302,13 +224,22 @@ def table_box(table: html.Table, caption: str) -> html.Div:
     return html.Div(table, className="table-box", tabIndex="0", role="region", **{"aria-label": caption})
 
 
+def _recent(profile: Profile, row) -> str:
+    """The area's recent-trend mark for one measure and breakdown: arrow and words, its years."""
+    own = profile.own
+    rows = own[(own["measure_id"] == row["measure_id"]) & (own["age_band"] == row["age_band"])
+               & (own["client_group"] == row["client_group"])]
+    breaks = applicable_breaks(profile.breaks, row["measure_id"], profile.code)
+    return recent_trend(rows, list(breaks["period"]), profile.polarity(row["measure_id"])).words()
+
+
 def latest_table(profile: Profile, latest: pd.DataFrame, *, percent: bool, table_id: str) -> html.Div:
     """Rows grouped by measure (a row-group heading each), one row per breakdown. Percentages
     carry their interval, counts and comparison; counts (numbers of people) carry the count."""
     area = profile.roles[0]
     heads = ["Breakdown", "Year", f"{area.glyph} {area.name}"]
     if percent:
-        heads += ["95% interval", "Numerator", "Denominator", "Compared with England"]
+        heads += ["95% interval", "Numerator", "Denominator", "Compared with England", "Recent trend"]
     heads += ["Status"] + _comparator_heads(profile) + ["Note"]
     bodies = []
     for measure_id, group in latest.groupby("measure_id", sort=False):
@@ -323,7 +254,8 @@ def latest_table(profile: Profile, latest: pd.DataFrame, *, percent: bool, table
                 cells += [html.Td(_interval(row), className="number"),
                           html.Td(_count(row.get("numerator")), className="number"),
                           html.Td(_count(row.get("denominator")), className="number"),
-                          html.Td(_comparison(row, profile), className="compared")]
+                          html.Td(_comparison(row, profile), className="compared"),
+                          html.Td(_recent(profile, row), className="compared")]
             cells.append(html.Td(str(row["value_status"]).replace("_", " ")))
             cells += [html.Td(format_value(row.get(f"value_{role.code}"), unit), className="number")
                       for role in profile.roles[1:]]
@@ -336,29 +268,3 @@ def latest_table(profile: Profile, latest: pd.DataFrame, *, percent: bool, table
         f", beside {others} for the same year" if others else "")
     return table_box(html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])),
                                  *bodies], className="data-table profile-table", id=table_id), caption)
-
-
-def trend_table(profile: Profile, table: pd.DataFrame, choice: TrendChoice, what: str) -> html.Div:
-    area = profile.roles[0]
-    unit = profile.unit(choice.measure_id)
-    heads = (["Year", f"{area.glyph} {area.name}", "95% interval", "Numerator", "Denominator",
-              "Compared with England", "Status"] + _comparator_heads(profile) + ["Note"])
-    body = []
-    for _, row in table.iterrows():
-        row = row.copy()
-        row["measure_id"] = choice.measure_id
-        status = row.get("value_status")
-        cells = [html.Th(row["period"], scope="row", className="period"),
-                 _value_cell(row, unit),
-                 html.Td(_interval(row), className="number"),
-                 html.Td(_count(row.get("numerator")), className="number"),
-                 html.Td(_count(row.get("denominator")), className="number"),
-                 html.Td(_comparison(row, profile), className="compared"),
-                 html.Td("no row for this area" if is_missing(status) else str(status).replace("_", " "))]
-        cells += [html.Td(format_value(row.get(f"value_{role.code}"), unit), className="number")
-                  for role in profile.roles[1:]]
-        cells.append(_note_cell(row))
-        body.append(html.Tr(cells))
-    caption = f"Data: {what}, every year"
-    return table_box(html.Table([html.Caption(caption), html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])),
-                                 html.Tbody(body)], className="data-table", id="profile-trend-table"), caption)

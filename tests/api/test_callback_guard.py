@@ -53,7 +53,7 @@ def click(click_data) -> dict:
 
 def multi_output_body(app, prefix: str, values: list, state: list | None = None) -> dict:
     """A request for a page's multi-output callback as the renderer sends it."""
-    key = next(k for k in app.callback_map if k.startswith(f"..{prefix}-"))
+    key = next(k for k in app.callback_map if k.startswith(f"..{prefix}"))
     spec = app.callback_map[key]
     body = {"output": key, "outputs": [{"id": o.component_id, "property": o.component_property} for o in spec["output"]],
             "inputs": [{**d, "value": v} for d, v in zip(spec["inputs"], values)], "changedPropIds": []}
@@ -94,7 +94,7 @@ def test_click_data_that_is_not_plotlys_shape_is_refused_and_a_real_click_works(
 def test_mismatched_outputs_are_refused(app, client, refusals):
     one_of_two = {**route("/"), "outputs": [{"id": "page", "property": "children"}, {"id": "url", "property": "href"}]}
     other = {**route("/"), "outputs": {"id": "url", "property": "href"}}
-    body = multi_output_body(app, "compare", ["sds_users"] * 7)
+    body = multi_output_body(app, "compare-", ["sds_users"] * 7)
     short = {**body, "outputs": body["outputs"][:-1]}
     swapped = {**body, "outputs": body["outputs"][1:] + body["outputs"][:1]}
     expected = ("'outputs' must list, in order: compare-period.options, compare-age_band.options, "
@@ -111,7 +111,7 @@ def test_mismatched_outputs_are_refused(app, client, refusals):
 
 
 def test_inputs_and_state_must_be_the_declared_ones(app, client, refusals):
-    body = multi_output_body(app, "profile", ["sds_users", "all", "all"], ["E06000005"])
+    body = multi_output_body(app, "profile-age_band", ["sds_users", "all", "all", "figures", []], ["E06000005"])
     forged = {**body, "inputs": body["inputs"][::-1]}
     response = client.post(ENDPOINT, json=forged)
     assert response.get_json() == {"error": REFUSED + "'inputs' item 1 must be profile-measure.value."}
@@ -211,7 +211,7 @@ def test_junk_and_the_wrong_content_type_are_refused(client, refusals, raw, cont
 def test_a_callback_that_cannot_use_an_allowed_value_answers_400_and_logs_one_line(app, client, refusals):
     # A dcc.Store may hold any JSON, so the schema allows an object where the profile keeps its
     # area code; the callback cannot use it.
-    body = multi_output_body(app, "profile", ["sds_users", "all", "all"], [{"code": "E06000005"}])
+    body = multi_output_body(app, "profile-age_band", ["sds_users", "all", "all", "figures", []], [{"code": "E06000005"}])
     response = client.post(ENDPOINT, json=body)
     message = REFUSED + "the callback could not use a value it was sent."
     assert response.status_code == 400 and response.get_json() == {"error": message}

@@ -57,7 +57,7 @@ def test_the_first_chart_starts_on_the_first_screen_and_nothing_scrolls_sideways
     assert similar.bounding_box()["y"] < top
     # Controls are labelled native selects; no form on the page (Enter can never submit one).
     assert page.locator("main form").count() == 0
-    assert page.locator("#profile-trend-controls select").count() == 3
+    assert page.locator("#profile-trend-controls select").count() == 4   # measure, age, group, change
     # Every table scrolls inside its own box, never the page.
     for box in page.locator(".table-box").all():
         edges = box.bounding_box()

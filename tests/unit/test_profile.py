@@ -132,7 +132,7 @@ def test_summary_holds_back_a_flagged_value_and_flags_a_compared_one_in_the_same
 # ---------------------------------------------------------------- URL state
 
 def test_trend_choice_falls_back_and_round_trips():
-    from dashboards.pages.profile import TrendChoice, resolve_trend, trend_options
+    from dashboards.pages.profile_trend import TrendChoice, resolve_trend, trend_options
 
     available = pd.DataFrame({"measure_id": ["dp_users", "sds_users", "sds_users", "dp_recipients"],
                               "age_band": ["all", "65+", "18-64", "18-64"],
@@ -419,8 +419,8 @@ def test_the_page_puts_the_chart_first_with_selects_links_and_boxed_tables(bundl
     assert bar.role == "group" and bar.to_plotly_json()["props"]["aria-label"] == "Choose the trend to show"
     selects = {select.id: select.value for select in _types(bar, dbc.Select)}
     assert selects == {"profile-measure": "sds_users", "profile-age_band": "18-64",
-                       "profile-client_group": "mental_health"}
-    assert [label.htmlFor for label in _types(bar, html.Label)] == list(selects)
+                       "profile-client_group": "mental_health", "profile-since": "figures"}
+    assert [label.htmlFor for label in _types(bar, html.Label)] == [*selects, "profile-with-input"]
     # Each table scrolls in its own focusable box; each text alternative waits in a <details>.
     boxes = _items(page, "table-box")
     assert [box.children.id for box in boxes] == [table.id for table in _types(page, html.Table)] \
@@ -436,7 +436,8 @@ def test_the_page_puts_the_chart_first_with_selects_links_and_boxed_tables(bundl
 
 
 def test_layout_on_the_bundled_data(bundled_app):
-    from dashboards.pages.profile import layout, update_trend
+    from dashboards.pages.profile import layout
+    from dashboards.pages.profile_trend import update_trend
 
     page = str(layout(code="E06000005"))
     assert "Darlington: self-directed support and direct payments" in page
@@ -444,8 +445,8 @@ def test_layout_on_the_bundled_data(bundled_app):
     assert "profile-dots" in page and "profile-trend" in page
     assert "No such council" in str(layout(code="E99999999"))
     assert "E99999999" in str(layout(code="E99999999"))
-    result = update_trend("sds_users", "18-64", "mental_health", "E06000005")
-    assert len(result) == 7                       # one value per Output, flat, as Dash expects
+    result = update_trend("sds_users", "18-64", "mental_health", "", [], "E06000005")
+    assert len(result) == 10                      # one value per Output, flat, as Dash expects
     *_, panel, search = result
     assert result[2:5] == ("sds_users", "18-64", "mental_health")
     assert search == "?measure=sds_users&age_band=18-64&client_group=mental_health"
