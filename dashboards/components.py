@@ -156,16 +156,19 @@ EDGE_ROWS = 10
 def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base_label: str,
                      polarity: str = "higher_is_better", unit: str = "percent",
                      table_id: str = "compare-table", flag_labels: dict[str, str] | None = None,
-                     highlight: str | None = None, compact: bool = True) -> dict:
+                     highlight: str | None = None, compact: bool = True,
+                     trend_marks: dict[str, str] | None = None) -> dict:
     """Councils ranked by value (equal values share a rank: '=1'; a value a quality flag forbids
     comparing is listed in its place but not ranked), then councils without a
     value (listed, not dropped), then comparators; every row with its interval, counts,
     comparison, status and note. The reader's council (`highlight`) is marked and always shown.
 
     Built in Dash's wire form (dashboards/wire.py): it runs inside callbacks for ~150 rows."""
+    headings = ["Rank", "Area", "Code", "Value", "95% interval", count_label, base_label, "Compared with England"]
+    # A recent-trend column only where the caller computed one (percentages on Compare).
+    headings += ["Recent trend"] if trend_marks is not None else []
     head = element("Thead", element("Tr", [element("Th", text, scope="col") for text in (
-        "Rank", "Area", "Code", "Value", "95% interval", count_label, base_label,
-        "Compared with England", "Status", "Note")]))
+        *headings, "Status", "Note")]))
     councils = rows[rows["area_type"] == "council"]
     valued = councils[councils["value"].notna()]
     ordered = pd.concat([valued, councils[councils["value"].isna()], rows[rows["area_type"] != "council"]])
@@ -200,6 +203,8 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
             element("Td", _count(row["numerator"]), className="number"),
             element("Td", _count(row["denominator"]), className="number"),
             element("Td", comparison),
+            *([element("Td", trend_marks.get(row["area_code"], "") if is_council else "")]
+              if trend_marks is not None else []),
             element("Td", str(row["value_status"]).replace("_", " ")),
             element("Td", note_cell(row["quality_note"], note, row["quality_flag"], flag_labels),
                     className="note"),

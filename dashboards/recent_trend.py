@@ -208,3 +208,28 @@ def _why_not(valued: pd.DataFrame, series_of: dict[str, int], counted_years: dic
         return (f"The test needs {MIN_YEARS} consecutive years with counts; {_listed(without)} "
                 f"{'was' if len(without) == 1 else 'were'} published without counts.")
     return f"There are not {MIN_YEARS} consecutive years with counts in one comparable series."
+
+
+def recent_trends_by_area(rows: pd.DataFrame, breaks: pd.DataFrame, polarity: str,
+                          end_period: str) -> dict[str, RecentTrend]:
+    """Each area's recent trend up to `end_period`, for a table of one measure and breakdown.
+    `rows`: every period's observations of that measure and breakdown; `breaks`: the series
+    breaks (measure rows have no area_code; boundary changes name theirs)."""
+    measure_ids = set(rows["measure_id"]) if "measure_id" in rows else set()
+    measure_breaks = [p for p, m, a in zip(breaks["period"], breaks["measure_id"], breaks["area_code"])
+                      if m in measure_ids and not isinstance(a, str)]
+    own_breaks: dict[str, list[str]] = {}
+    for period, area_code in zip(breaks["period"], breaks["area_code"]):
+        if isinstance(area_code, str):
+            own_breaks.setdefault(area_code, []).append(period)
+    columns = ["period", "value", "numerator", "denominator"]
+    return {code: recent_trend(group[columns], measure_breaks + own_breaks.get(code, []), polarity, end_period)
+            for code, group in rows.groupby("area_code", sort=False)}
+
+
+def table_mark(trend: RecentTrend | None, period: str) -> str:
+    """The mark a ranking table shows for `period`: only a trend whose years end there, since a
+    mark from years long past beside this year's figure would read as this year's direction."""
+    if trend is None or not trend.calculated or trend.last_period != period:
+        return "\u2013 Not calculated"
+    return trend.words()

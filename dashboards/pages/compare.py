@@ -17,6 +17,7 @@ from ..figures import CAVEAT_MARK, HIGHLIGHT_COLOUR, highlight_label
 from ..figures.compare import legend_entries
 from ..labels import AGE_BANDS, CLIENT_GROUPS
 from ..neighbours import METHOD as NEIGHBOURS_METHOD
+from ..recent_trend import MIN_YEARS, RECENT_TREND_METHOD, recent_trends_by_area, table_mark
 from ..routing import query_parameters
 from ..sharing import share_panel
 from ..state import (RATE_OF_COUNT, CompareView, is_count, latest_comparable, options_for, rate_selection,
@@ -197,7 +198,10 @@ def compare_panel(view: CompareView, measures: pd.DataFrame, typed: str | None =
         source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna()))),
                     measure_ids=[view.selection.measure_id]),
         _table(view, chart, measure, ranked),
-        html.P(MARKS_FOOTNOTE + " " + (COUNT_METHOD if is_count(unit) else METHOD), className="footnote method"),
+        html.P(MARKS_FOOTNOTE + " " + (COUNT_METHOD if is_count(unit) else METHOD + " " + RECENT_TREND_METHOD
+                                        + f" In this table a mark needs {MIN_YEARS} or more consecutive years with counts ending in "
+                                        "the table's year; otherwise it reads not calculated."),
+               className="footnote method"),
         *([html.P(NEIGHBOURS_METHOD, className="method")] if view.scope == "neighbours" else []),
     ]
 
@@ -208,11 +212,26 @@ def _table(view: CompareView, chart, measure, ranked: pd.DataFrame) -> dict:
     if view.scope == "regions":
         # The table ranks the rows typed 'council': here the regions are what is ranked.
         ranked = ranked.assign(area_type="council")
-    return comparison_table(pd.concat([ranked, comparators]),
+    return comparison_table(pd.concat([ranked, comparators]), trend_marks=_trend_marks(view, measure),
                             caption=f"Data: {measure['label'].lower()}, {mid_sentence(chart.subtitle)}",
                             count_label="Numerator", base_label="Denominator", polarity=measure["polarity"],
                             unit=measure["unit"], flag_labels=db.flag_labels(warehouse()),
                             highlight=view.council if view.scope != "regions" else None)
+
+
+def _trend_marks(view: CompareView, measure) -> dict[str, str] | None:
+    """Each council's recent-trend mark for the table's year (percentages only): computed once
+    per build and selection, as every council's whole series is read for it."""
+    if measure["unit"] != "percent" or view.scope == "regions":
+        return None
+    s, wh = view.selection, warehouse()
+
+    def produce() -> dict[str, str]:
+        rows = db.observations(wh, measure_id=s.measure_id, age_band=s.age_band, client_group=s.client_group,
+                               area_type="council")
+        trends = recent_trends_by_area(rows, db.series_breaks(wh), measure["polarity"], s.period)
+        return {code: table_mark(trend, s.period) for code, trend in trends.items()}
+    return wh.remember(("compare_trend_marks", s.measure_id, s.period, s.age_band, s.client_group), produce)
 
 
 def _triggered_by() -> str | None:

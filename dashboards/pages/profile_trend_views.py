@@ -18,7 +18,8 @@ from ..components import control_bar, message, select_control, value_text
 from ..figures import CAVEAT_MARK, format_value, is_missing
 from ..figures.profile import Role, applicable_breaks, break_label, shown_breaks_in, trend_table_rows, year_of
 from ..figures.trend import MAX_ADDED
-from ..gap_summary import GAP_TREND_METHOD, gap_trend_sentence
+from ..figures.gap import describe_gap, gap_chart
+from ..gap_summary import GAP_TREND_METHOD, gap_summary
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label, flag_codes, flag_words
 from ..recent_trend import RECENT_TREND_METHOD, recent_trend
 from .profile_views import (_comparison, _count, _interval, _note_cell, _value_cell, chart_block, chart_heading,
@@ -130,11 +131,16 @@ def _breaks_list(shown: pd.DataFrame) -> list:
 
 
 def _gap_trend(own: pd.DataFrame, breaks: pd.DataFrame, name: str) -> list:
-    sentence = gap_trend_sentence(own, breaks, name)
-    if sentence is None:
+    summary = gap_summary(own, breaks, name)
+    if summary is None:
         return []
     return [html.Div([html.H3("Is the gap to England closing?"),
-                      html.P(sentence, id="profile-gap-trend"),
+                      html.P(summary.sentence, id="profile-gap-trend"),
+                      dcc.Graph(id="profile-gap-chart", figure=gap_chart(summary, name),
+                                config={"displaylogo": False, "responsive": True}),
+                      html.Details([html.Summary("The gap chart in words"),
+                                    html.P(describe_gap(summary, name), id="profile-gap-description")],
+                                   className="text-alternative"),
                       html.P(GAP_TREND_METHOD, className="footnote method")], className="gap-trend")]
 
 

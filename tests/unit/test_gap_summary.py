@@ -75,3 +75,24 @@ def test_gateshead_profile_says_whether_its_direct_payments_gap_is_closing(full_
                       "comparable series). 2018-19, 2019-20, 2021-22, 2022-23 and 2023-24 have no counts, so no "
                       "interval, and are left out of the trend; 2024-25 is after a series break and not comparable."]
     assert "Is the gap to England closing?" in json.dumps(layout)
+
+
+def test_the_gap_chart_draws_each_year_its_interval_and_the_fitted_trend_only_over_the_years_used():
+    import plotly.graph_objects as go
+
+    from dashboards.figures.gap import describe_gap, gap_chart
+    from dashboards.gap_summary import gap_summary
+    own = rows({"2014-15": -10.0, "2015-16": -8.5, "2016-17": -7.0, "2017-18": -5.5, "2018-19": -4.0,
+                "2024-25": -30.0}, half_width=1.0, without_interval=("2018-19",))
+    summary = gap_summary(own, BREAKS, "Darlington")
+    figure = go.Figure(gap_chart(summary, "Darlington"))          # validated in full here, not per request
+    dots, hollow, fit = figure.data
+    assert list(dots.x) == [2014, 2015, 2016, 2017, 2024] and list(dots.error_y.array) == [1.0] * 5
+    assert list(hollow.x) == [2018] and hollow.marker.symbol == "circle-open"
+    assert list(fit.x) == [2014, 2017] and fit.name == "Trend: narrowing"
+    assert [round(v, 6) for v in fit.y] == [-10.0, -5.5]
+    assert [shape.x0 for shape in figure.layout.shapes] == [2023.5]      # before 2024-25's new series
+    assert figure.layout.yaxis.zeroline and list(figure.layout.xaxis.ticktext)[-1] == "2024-25"
+    words = describe_gap(summary, "Darlington")
+    assert words.startswith("Dot chart of Darlington's gap to England in percentage points by year: 2014-15: -10.0 points;")
+    assert "2018-19: -4.0 points (no interval)" in words and words.endswith(summary.sentence)

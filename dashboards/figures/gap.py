@@ -1,0 +1,76 @@
+"""An area's gap to England, year by year, with the trend fitted to it. Pure.
+
+Each year's gap (the area minus England, percentage points) is a dot with its Newcombe 95%
+interval; a year published without counts is a hollow dot without one (it is not in the
+trend); the fitted line spans only the years the trend used, one comparable series. England
+is the zero line, so "closing" reads as the dots moving towards it.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..gap_summary import GapSummary
+from . import FONT
+
+GAP_COLOUR = "#1d4f91"
+FIT_COLOUR = "#B35200"
+
+
+def _year(period: str) -> int:
+    return int(str(period)[:4])
+
+
+def gap_chart(summary: GapSummary, area_name: str) -> go.Figure:
+    rows = summary.rows
+    with_interval = rows[rows["gap_lower_95"].notna() & rows["gap_upper_95"].notna()]
+    without = rows[~rows.index.isin(with_interval.index)]
+    years = sorted({_year(p) for p in rows["period"]})
+    traces = [
+        {"type": "scatter", "x": [_year(p) for p in with_interval["period"]], "y": list(with_interval["gap"]),
+         "mode": "markers", "name": "Gap, with its 95% interval",
+         "marker": {"color": GAP_COLOUR, "size": 9, "symbol": "circle"},
+         "error_y": {"type": "data", "symmetric": False, "color": GAP_COLOUR, "thickness": 1.5, "width": 4,
+                     "array": list(with_interval["gap_upper_95"] - with_interval["gap"]),
+                     "arrayminus": list(with_interval["gap"] - with_interval["gap_lower_95"])},
+         "customdata": list(with_interval["period"]),
+         "hovertemplate": "%{customdata}: %{y:+.1f} points<extra></extra>"},
+    ]
+    if not without.empty:
+        traces.append({"type": "scatter", "x": [_year(p) for p in without["period"]], "y": list(without["gap"]),
+                       "mode": "markers", "name": "No counts: not in the trend",
+                       "marker": {"color": GAP_COLOUR, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
+                       "customdata": list(without["period"]),
+                       "hovertemplate": "%{customdata}: %{y:+.1f} points (no interval)<extra></extra>"})
+    if summary.trend is not None and not summary.used.empty:
+        first, last = _year(summary.used["period"].min()), _year(summary.used["period"].max())
+        traces.append({"type": "scatter", "x": [first, last], "y": [summary.trend.start_gap, summary.trend.end_gap],
+                       "mode": "lines", "name": f"Trend: {summary.trend.verdict}",
+                       "line": {"color": FIT_COLOUR, "width": 2.5, "dash": "dash"}, "hoverinfo": "skip"})
+    labels = {_year(p): p for p in rows["period"]}
+    # A new comparable series starts where the series index steps: a dashed line before it.
+    starts = [_year(p) for p, before, now in zip(rows["period"][1:], rows["series"][:-1], rows["series"][1:])
+              if now != before]
+    shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": y - 0.5, "x1": y - 0.5, "y0": 0, "y1": 1,
+               "line": {"dash": "longdash", "color": "#505a5f", "width": 1.5}} for y in starts]
+    annotations = [{"x": y - 0.5, "y": 0, "yref": "paper", "yanchor": "bottom", "xanchor": "right", "showarrow": False,
+                    "text": "Series break", "font": {"size": 12}, "bgcolor": "#ffffff"} for y in starts]
+    layout = {
+        "height": 320, "margin": {"l": 10, "r": 20, "t": 10, "b": 40}, "plot_bgcolor": "white", "font": FONT,
+        "xaxis": {"tickvals": years, "ticktext": [labels[y] for y in years], "range": [years[0] - 0.6, years[-1] + 0.6],
+                  "showgrid": False, "automargin": True},
+        "shapes": shapes, "annotations": annotations,
+        "yaxis": {"title": {"text": "Points from England"}, "gridcolor": "#d9d9d9",
+                  "zeroline": True, "zerolinecolor": "#1a1a1a", "zerolinewidth": 2, "ticksuffix": "", "automargin": True},
+        "legend": {"orientation": "h", "yref": "container", "y": 1, "yanchor": "top", "x": 0},
+        "showlegend": True,
+    }
+    return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def describe_gap(summary: GapSummary, area_name: str) -> str:
+    """The gap chart in words: each year's gap, then the sentence."""
+    parts = [f"{p}: {g:+.1f} points" + (" (no interval)" if pd.isna(lo) else "")
+             for p, g, lo in zip(summary.rows["period"], summary.rows["gap"], summary.rows["gap_lower_95"])]
+    return (f"Dot chart of {area_name}'s gap to England in percentage points by year: " + "; ".join(parts) + ". "
+            + summary.sentence)
