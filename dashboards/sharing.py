@@ -123,3 +123,16 @@ def share_panel(chart: Chart, prefix: str | None = None) -> html.Div:
             html.P(chart_citation(chart), id=f"{prefix}-citation", className="citation"),
         ], className="share"),
     ], className="share-panel")
+
+
+def chart_figure(chart: Chart, *, heading, graph_id: str, figure: dict, in_words: str,
+                 description_id: str) -> html.Figure:
+    """A page's chart as every ranked view shows it: its heading, the graph, the downloads and
+    embed codes, then the chart in words behind a disclosure."""
+    return html.Figure([
+        heading,
+        dcc.Graph(id=graph_id, figure=figure, config={"displaylogo": False}),
+        share_panel(chart),
+        html.Figcaption(html.Details([html.Summary(in_words), html.P(chart.description, id=description_id)],
+                                     className="text-alternative")),
+    ], className="chart")

@@ -7,7 +7,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from .. import caveats, db
 from ..charts import Chart, ChartRequestError
@@ -17,7 +17,7 @@ from ..figures import CAVEAT_MARK, format_value, highlight_label
 from ..figures.control import (CAUTION, CAUTION_HEADING, CONTROL_MEASURE, UPTAKE_WORDS, ControlData, Finding, control_data,
                                control_figure, describe, finding, finding_sentence, for_page, in_region,
                                left_out_sentence, method_text)
-from ..sharing import share_panel
+from ..sharing import chart_figure
 from ..wire import element
 
 ALL_ENGLAND = db.ENGLAND
@@ -148,14 +148,8 @@ def control_panel(view: ControlView) -> list:
     left = left_out_sentence(drawing.data)
     return [
         *_your_council(drawing, view.council),
-        html.Figure([
-            _heading(chart),
-            dcc.Graph(id="control-chart", figure=for_page(chart.figure), config={"displaylogo": False}),
-            share_panel(chart),
-            html.Figcaption(html.Details([html.Summary("The chart in words"),
-                                          html.P(chart.description, id="control-description")],
-                                         className="text-alternative")),
-        ], className="chart"),
+        chart_figure(chart, heading=_heading(chart), graph_id="control-chart", figure=for_page(chart.figure),
+                     in_words="The chart in words", description_id="control-description"),
         html.P(drawing.sentence, id="control-finding", className="finding"),
         html.P(left, id="control-left-out", className="left-out") if left else None,
         html.P([html.Strong(CAUTION_HEADING), " ", CAUTION], id="control-caution", className="caution"),

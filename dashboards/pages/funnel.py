@@ -7,7 +7,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 import pandas as pd
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import Input, Output, callback, html, no_update
 
 from .. import caveats, db, geography
 from ..charts import Chart, ChartRequestError, register
@@ -19,7 +19,7 @@ from ..figures.funnel import (FunnelData, all_left_out, describe_funnel, for_pag
                               in_region, method_text, placement_words)
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
 from ..routing import query_parameters
-from ..sharing import share_panel
+from ..sharing import chart_figure
 from ..state import Selection, options_for, resolve_selection
 from ..wire import element
 
@@ -349,14 +349,8 @@ def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
         return [message(error.message)]
     chart, unit = drawing.chart, measures.at[view.selection.measure_id, "unit"]
     return [
-        html.Figure([
-            _title(chart),
-            dcc.Graph(id="funnel-chart", figure=for_page(chart.figure), config={"displaylogo": False}),
-            share_panel(chart),
-            html.Figcaption(html.Details([html.Summary("The funnel plot in words"),
-                                          html.P(chart.description, id="funnel-description")],
-                                         className="text-alternative")),
-        ], className="chart"),
+        chart_figure(chart, heading=_title(chart), graph_id="funnel-chart", figure=for_page(chart.figure),
+                     in_words="The funnel plot in words", description_id="funnel-description"),
         caveat_list(caveats.for_chart(chart), element_id="funnel-caveats"),
         html.P(READING, className="method"),
         html.P(chart.method, id="funnel-method", className="method"),

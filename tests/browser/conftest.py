@@ -61,6 +61,19 @@ def embed_code(page, view: str, *, plain: bool = False) -> str:
 
 
 @pytest.fixture
+def sized(browser, request):
+    """A page at the (width, height) the test is parametrized with (indirect=True), collecting
+    the page's script errors: (page, width, height)."""
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    yield page, width, height
+    context.close()
+
+
+@pytest.fixture
 def other_origin(tmp_path):
     """A static site on localhost:<another port>: another origin than the app's 127.0.0.1."""
     handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=str(tmp_path))  # noqa: E731

@@ -22,17 +22,6 @@ FIRST_CHART_TOP = """() => {
 }"""
 
 
-@pytest.fixture
-def sized(browser, request):
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-    yield page, width, height
-    context.close()
-
-
 def open_profile(page, url: str, width: int) -> None:
     page.goto(url)
     if width >= 900:

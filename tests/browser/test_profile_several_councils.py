@@ -28,17 +28,6 @@ AXIS = """() => { const gd = document.querySelector('#profile-trend .js-plotly-p
   return {range: gd._fullLayout.yaxis.range, highest: highest, traces: gd.data.map(t => t.name)}; }"""
 
 
-@pytest.fixture
-def sized(browser, request):
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-    yield page, width, height
-    context.close()
-
-
 def key_texts(page) -> list[str]:
     return page.locator("#profile-trend-key li").all_inner_texts()
 
