@@ -211,12 +211,19 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
         ], className=" ".join(classes), **({"id": f"{table_id}-mine"} if mine else {})))
     table = element("Table", [element("Caption", caption), head, element("Tbody", body)],
                     className="data-table", id=table_id)
-    box = element("Div", table, className="table-box", tabIndex=0, role="region",
-                  **{"aria-label": caption})
+    return folded_table(table, label=caption, councils=len(councils), hidden=hidden, table_id=table_id)
+
+
+def folded_table(table: dict, *, label: str, councils: int, hidden: int, table_id: str,
+                 ends: str = "top and bottom", box_id: str | None = None) -> dict:
+    """A ranked table in a box that scrolls sideways on a narrow screen (focusable, so a
+    keyboard scrolls it too); when `hidden` rows are folded, a native "Show all" before it."""
+    box = element("Div", table, className="table-box", tabIndex=0, role="region", **{"aria-label": label},
+                  **({"id": box_id} if box_id else {}))
     if not hidden:
         return element("Div", box, className="ranked-table")
-    toggle = element("Details", element("Summary", f"Show all {len(councils)} councils "
-                                                   f"({hidden} more between the top and bottom {EDGE_ROWS})"),
+    toggle = element("Details", element("Summary", f"Show all {councils} councils "
+                                                   f"({hidden} more between the {ends} {EDGE_ROWS})"),
                      className="show-all", id=f"{table_id}-show-all")
     return element("Div", [toggle, box], className="ranked-table")
 

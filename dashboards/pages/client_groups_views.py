@@ -10,7 +10,7 @@ import pandas as pd
 from dash import html
 
 from .. import geography
-from ..components import EDGE_ROWS, note_text
+from ..components import EDGE_ROWS, folded_table, note_text
 from ..figures import CAVEAT_MARK, NOTE_MARK, format_value, highlight_label, is_missing, significance_style
 from ..labels import CLIENT_GROUPS, flag_codes
 from ..state import DEFAULT_MEASURE, measure_order, pick
@@ -299,14 +299,9 @@ def table_in_box(table: dict, *, label: str) -> dict:
     rows = table["props"]["children"][2]["props"]["children"]
     hidden = sum("extra" in row["props"]["className"].split() for row in rows)
     councils = sum("council" in row["props"]["className"].split() for row in rows)
-    box = element("Div", table, className="table-box", tabIndex=0, role="region", **{"aria-label": label},
-                  id=f"{table['props']['id']}-box")
-    if not hidden:
-        return element("Div", box, className="ranked-table")
-    toggle = element("Details", element("Summary", f"Show all {councils} councils ({hidden} more between the "
-                                                   f"first and last {EDGE_ROWS})"),
-                     className="show-all", id=f"{table['props']['id']}-show-all")
-    return element("Div", [toggle, box], className="ranked-table")
+    table_id = table["props"]["id"]
+    return folded_table(table, label=label, councils=councils, hidden=hidden, table_id=table_id,
+                        ends="first and last", box_id=f"{table_id}-box")
 
 
 def chart_frames(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], columns: list[Column]

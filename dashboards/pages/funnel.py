@@ -11,8 +11,8 @@ from dash import Input, Output, callback, html, no_update
 
 from .. import caveats, db, geography
 from ..charts import Chart, ChartRequestError, register
-from ..components import (EDGE_ROWS, MARKS_FOOTNOTE, caveat_list, control_bar, council_finder, message,
-                          note_text, page_shell, select_control, source_line, value_text)
+from ..components import (EDGE_ROWS, MARKS_FOOTNOTE, caveat_list, control_bar, council_finder, folded_table,
+                          message, note_text, page_shell, select_control, source_line, value_text)
 from ..context import warehouse
 from ..figures import highlight_label
 from ..figures.funnel import (FunnelData, all_left_out, describe_funnel, for_page, funnel_data, funnel_figure,
@@ -233,13 +233,8 @@ def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit:
         ], className="comparator"))
     table = element("Table", [element("Caption", caption), head, element("Tbody", body)], className="data-table",
                     id="funnel-table")
-    box = element("Div", table, className="table-box", tabIndex=0, role="region", **{"aria-label": caption})
-    if not hidden:
-        return element("Div", box, className="ranked-table")
-    toggle = element("Details", element("Summary", f"Show all {len(listed)} councils ({hidden} more between the "
-                                                   f"first and last {EDGE_ROWS})"),
-                     className="show-all", id="funnel-table-show-all")
-    return element("Div", [toggle, box], className="ranked-table")
+    return folded_table(table, label=caption, councils=len(listed), hidden=hidden, table_id="funnel-table",
+                        ends="first and last")
 
 
 @dataclass(frozen=True)
