@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
-from . import csv_safety, db
+from . import csv_safety, db, geography
 from .context import warehouse
 from .csv_safety import formatted, header_line, public_file_names, safe_text  # noqa: F401 (safe_text: the API's, re-exported)
 
@@ -270,8 +270,7 @@ _COUNCIL_TYPES = {"E06": "UA", "E08": "MD", "E09": "LB", "E10": "SC"}
 
 def _period_before(date: str) -> str:
     """'2020-04-01' -> '2019-20': the last financial year that ended before a change on 1 April."""
-    year = int(date[:4])
-    return f"{year - 1}-{year % 100:02d}"
+    return geography.period_of(int(date[:4]) - 1)
 
 
 def area_records(wh: db.Warehouse) -> list[dict]:

@@ -12,6 +12,9 @@ import pandas as pd
 
 from etl.gap_trend import MIN_YEARS, GapTrend, GapTrendError, gap_trend
 
+from .geography import period_year
+from .recent_trend import listed, series_index
+
 GAP_TREND_METHOD = (
     "Method: each year's gap to England (percentage points) is weighted by the inverse of its variance, "
     "taken from its Newcombe 95% interval, and a straight line is fitted by weighted least squares. "
@@ -20,14 +23,6 @@ GAP_TREND_METHOD = (
     f"out no change, from at least {MIN_YEARS} years with counts within one comparable series.")
 
 
-def _year(period: str) -> int:
-    return int(str(period)[:4])
-
-
-def _series_index(periods: pd.Series, breaks: pd.DataFrame) -> pd.Series:
-    """Which comparable series each period falls in: the number of breaks at or before it."""
-    break_years = sorted({_year(p) for p in breaks["period"]}) if not breaks.empty else []
-    return periods.map(lambda p: sum(_year(p) >= b for b in break_years))
 
 
 @dataclass(frozen=True)
@@ -44,7 +39,7 @@ def gap_summary(own: pd.DataFrame, breaks: pd.DataFrame, area_name: str) -> GapS
     has no gaps to England at all (England itself, counts)."""
     if own.empty or "gap" not in own or own["gap"].notna().sum() == 0:
         return None
-    rows = own[own["gap"].notna()].assign(series=lambda f: _series_index(f["period"], breaks)).sort_values("period")
+    rows = own[own["gap"].notna()].assign(series=lambda f: series_index(f["period"], breaks["period"])).sort_values("period")
     usable = rows[rows["gap_lower_95"].notna() & rows["gap_upper_95"].notna()
                   & (rows["compared_with_england"] != "not_compared")]
     counts = usable.groupby("series").size()
@@ -56,7 +51,7 @@ def gap_summary(own: pd.DataFrame, breaks: pd.DataFrame, area_name: str) -> GapS
     series = int(eligible.index.max())
     chosen = usable[usable["series"] == series]
     try:
-        trend = gap_trend([_year(p) for p in chosen["period"]], chosen["gap"], chosen["gap_lower_95"],
+        trend = gap_trend([period_year(p) for p in chosen["period"]], chosen["gap"], chosen["gap_lower_95"],
                           chosen["gap_upper_95"], chosen["series"])
     except GapTrendError as error:   # cannot happen with one series of >= MIN_YEARS; said if it does
         return GapSummary(str(error), rows, chosen.iloc[0:0], None)
@@ -67,10 +62,10 @@ def gap_summary(own: pd.DataFrame, breaks: pd.DataFrame, area_name: str) -> GapS
     notes = []
     if left_out:
         verb = "has" if len(left_out) == 1 else "have"
-        notes.append(f"{_listed(left_out)} {verb} no counts, so no interval, and {'is' if len(left_out) == 1 else 'are'} "
+        notes.append(f"{listed(left_out)} {verb} no counts, so no interval, and {'is' if len(left_out) == 1 else 'are'} "
                      "left out of the trend")
     if later:
-        notes.append(f"{_listed(later)} {'is' if len(later) == 1 else 'are'} after a series break and not comparable")
+        notes.append(f"{listed(later)} {'is' if len(later) == 1 else 'are'} after a series break and not comparable")
     return GapSummary(sentence + ("" if not notes else " " + "; ".join(notes) + "."), rows, chosen, trend)
 
 
@@ -78,6 +73,3 @@ def gap_trend_sentence(own: pd.DataFrame, breaks: pd.DataFrame, area_name: str) 
     summary = gap_summary(own, breaks, area_name)
     return None if summary is None else summary.sentence
 
-
-def _listed(periods: list[str]) -> str:
-    return periods[0] if len(periods) == 1 else ", ".join(periods[:-1]) + " and " + periods[-1]

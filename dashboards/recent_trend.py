@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .figures.profile import applicable_breaks
+from .geography import period_of, period_year
+
 MAX_YEARS = 5
 MIN_YEARS = 3
 # Two-sided, as the funnel plot's outer limits: thousands of people a year make small wobbles
@@ -109,15 +112,15 @@ def _p_text(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
-def _year(period: str) -> int:
-    return int(str(period)[:4])
 
 
-def _period(year: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d}"
+def series_index(periods, break_periods) -> list[int]:
+    """Which comparable series each period falls in: the number of breaks at or before it."""
+    breaks = sorted({period_year(p) for p in break_periods})
+    return [sum(period_year(p) >= b for b in breaks) for p in periods]
 
 
-def _listed(periods: list[str]) -> str:
+def listed(periods: list[str]) -> str:
     return periods[0] if len(periods) == 1 else ", ".join(periods[:-1]) + " and " + periods[-1]
 
 
@@ -151,14 +154,13 @@ def recent_trend(rows: pd.DataFrame, break_periods, polarity: str, end_period: s
         valued = valued[valued["period"] <= end_period]
     if valued.empty:
         return not_calculated("There is no figure" + (f" up to {end_period}." if end_period else "."))
-    breaks = sorted({_year(p) for p in break_periods})
-    series_of = {p: sum(_year(p) >= b for b in breaks) for p in valued["period"]}
+    series_of = dict(zip(valued["period"], series_index(valued["period"], break_periods)))
     counted = valued[valued["numerator"].notna() & valued["denominator"].notna() & (valued["denominator"] > 0)]
-    counted_years = {_year(p): (x, n) for p, x, n in zip(counted["period"], counted["numerator"], counted["denominator"])}
+    counted_years = {period_year(p): (x, n) for p, x, n in zip(counted["period"], counted["numerator"], counted["denominator"])}
     latest_period = max(valued["period"])
     chosen: list[int] = []
     for series in sorted(set(series_of.values()), reverse=True):
-        years = sorted(_year(p) for p, s in series_of.items() if s == series and _year(p) in counted_years)
+        years = sorted(period_year(p) for p, s in series_of.items() if s == series and period_year(p) in counted_years)
         runs, run = [], []
         for year in years:
             run = run + [year] if run and year == run[-1] + 1 else [year]
@@ -173,39 +175,39 @@ def recent_trend(rows: pd.DataFrame, break_periods, polarity: str, end_period: s
     if sum(numerators) in (0, sum(denominators)):
         # Every year 0% or every year 100%: nothing moved, and the test's variance is zero.
         level = "100%" if sum(numerators) else "0%"
-        return RecentTrend("no significant change", _period(chosen[0]), _period(chosen[-1]), len(chosen), None,
+        return RecentTrend("no significant change", period_of(chosen[0]), period_of(chosen[-1]), len(chosen), None,
                            f"Every year's figure is {level}: nothing changed.")
     test = cochran_armitage(chosen, numerators, denominators)
-    later = sorted(p for p in valued["period"] if _year(p) > chosen[-1])
+    later = sorted(p for p in valued["period"] if period_year(p) > chosen[-1])
     reason = ""
     if later:
-        without_counts = [p for p in later if series_of[p] == series_of[_period(chosen[-1])] and _year(p) not in counted_years]
-        after_break = [p for p in later if series_of[p] != series_of[_period(chosen[-1])]]
+        without_counts = [p for p in later if series_of[p] == series_of[period_of(chosen[-1])] and period_year(p) not in counted_years]
+        after_break = [p for p in later if series_of[p] != series_of[period_of(chosen[-1])]]
         parts = []
         if without_counts:
-            parts.append(f"{_listed(without_counts)} {'was' if len(without_counts) == 1 else 'were'} published "
+            parts.append(f"{listed(without_counts)} {'was' if len(without_counts) == 1 else 'were'} published "
                          "without counts")
         if after_break:
-            parts.append(f"{_listed(after_break)} {'is' if len(after_break) == 1 else 'are'} after a series break")
+            parts.append(f"{listed(after_break)} {'is' if len(after_break) == 1 else 'are'} after a series break")
         rest = [p for p in later if p not in without_counts and p not in after_break]
         if rest:
-            parts.append(f"{_listed(rest)} {'is' if len(rest) == 1 else 'are'} not in a run of consecutive years")
+            parts.append(f"{listed(rest)} {'is' if len(rest) == 1 else 'are'} not in a run of consecutive years")
         reason = "Later years left out: " + "; ".join(parts) + "."
-    return RecentTrend(_verdict(test, polarity), _period(chosen[0]), _period(chosen[-1]), len(chosen), test, reason)
+    return RecentTrend(_verdict(test, polarity), period_of(chosen[0]), period_of(chosen[-1]), len(chosen), test, reason)
 
 
 def _why_not(valued: pd.DataFrame, series_of: dict[str, int], counted_years: dict, latest_period: str) -> str:
     latest_series = series_of[latest_period]
     in_series = sorted(p for p, s in series_of.items() if s == latest_series)
-    without = [p for p in in_series if _year(p) not in counted_years]
+    without = [p for p in in_series if period_year(p) not in counted_years]
     if len(in_series) < MIN_YEARS and len(series_of) == len(in_series):
-        return (f"Only {len(in_series)} year{'s' if len(in_series) > 1 else ''} with a figure ({_listed(in_series)}); "
+        return (f"Only {len(in_series)} year{'s' if len(in_series) > 1 else ''} with a figure ({listed(in_series)}); "
                 f"the test needs at least {MIN_YEARS} consecutive years with counts.")
     if len(in_series) < MIN_YEARS:
-        return (f"{_listed(in_series)} {'begins' if len(in_series) == 1 else 'begin'} a new series after a break, "
+        return (f"{listed(in_series)} {'begins' if len(in_series) == 1 else 'begin'} a new series after a break, "
                 f"and no earlier series has {MIN_YEARS} consecutive years with counts.")
     if without:
-        return (f"The test needs {MIN_YEARS} consecutive years with counts; {_listed(without)} "
+        return (f"The test needs {MIN_YEARS} consecutive years with counts; {listed(without)} "
                 f"{'was' if len(without) == 1 else 'were'} published without counts.")
     return f"There are not {MIN_YEARS} consecutive years with counts in one comparable series."
 
@@ -215,16 +217,10 @@ def recent_trends_by_area(rows: pd.DataFrame, breaks: pd.DataFrame, polarity: st
     """Each area's recent trend up to `end_period`, for a table of one measure and breakdown.
     `rows`: every period's observations of that measure and breakdown; `breaks`: the series
     breaks (measure rows have no area_code; boundary changes name theirs)."""
-    measure_ids = set(rows["measure_id"]) if "measure_id" in rows else set()
-    measure_breaks = [p for p, m, a in zip(breaks["period"], breaks["measure_id"], breaks["area_code"])
-                      if m in measure_ids and not isinstance(a, str)]
-    own_breaks: dict[str, list[str]] = {}
-    for period, area_code in zip(breaks["period"], breaks["area_code"]):
-        if isinstance(area_code, str):
-            own_breaks.setdefault(area_code, []).append(period)
     columns = ["period", "value", "numerator", "denominator"]
-    return {code: recent_trend(group[columns], measure_breaks + own_breaks.get(code, []), polarity, end_period)
-            for code, group in rows.groupby("area_code", sort=False)}
+    return {code: recent_trend(group[columns], list(applicable_breaks(breaks, measure_id, code)["period"]),
+                               polarity, end_period)
+            for (code, measure_id), group in rows.groupby(["area_code", "measure_id"], sort=False)}
 
 
 def table_mark(trend: RecentTrend | None, period: str) -> str:

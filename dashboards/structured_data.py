@@ -11,7 +11,7 @@ import json
 
 from flask import request
 
-from etl.datapackage import CREATOR, DESCRIPTION, OGL, TITLE, source_title
+from etl.datapackage import CREATOR, DESCRIPTION, KEYWORDS, OGL, TITLE, source_title
 
 from . import db
 from .context import warehouse
@@ -41,8 +41,7 @@ def dataset(site: str) -> dict:
         "temporalCoverage": temporal_coverage(periods),
         "spatialCoverage": {"@type": "Place", "name": "England", "identifier": "E92000001"},
         "creator": organisation, "publisher": organisation,
-        "keywords": ["adult social care", "self-directed support", "direct payments",
-                     "personal budgets", "ASCOF", "England"],
+        "keywords": KEYWORDS,
         "variableMeasured": list(db.measures(wh)["label"]),
         "isBasedOn": list(dict.fromkeys(s["landing_page"] for s in sources if s.get("landing_page"))),
         "citation": [source_title(s) for s in sources],

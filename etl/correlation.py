@@ -6,8 +6,8 @@
   check that r is not carried by a few extreme councils or bent by a ceiling: many councils
   report self-directed support at or near 100%.
 
-Both are computed here rather than taken from scipy, so the unit tests can check them against
-scipy.stats independently.
+Pearson, its interval and the rank correlation are computed here, so the unit tests can check
+them against scipy.stats' own; the ranks themselves are scipy's (rankdata).
 """
 from __future__ import annotations
 
@@ -64,9 +64,7 @@ def fisher_interval(r: float, n: int, confidence: float = 0.95) -> tuple[float, 
 
 def average_ranks(values) -> np.ndarray:
     """Ranks from 1, equal values sharing the average of the ranks they span."""
-    _, which, counts = np.unique(np.asarray(values, dtype=float), return_inverse=True, return_counts=True)
-    last = np.cumsum(counts)
-    return ((last - counts + 1 + last) / 2)[which]
+    return stats.rankdata(np.asarray(values, dtype=float), method="average")
 
 
 def spearman(x, y) -> float:

@@ -26,6 +26,7 @@ DESCRIPTION = ("How many people using adult social care in England direct their 
                "figures a 2013 report quoted, with every value's source cell, caveats and the "
                "publisher's page where it can be checked.")
 CREATOR = "The self-directed support uptake dashboard project"
+KEYWORDS = ["adult social care", "self-directed support", "direct payments", "personal budgets", "ASCOF", "England"]
 
 # DuckDB column types -> Table Schema types; anything else is text.
 TYPES = {"DOUBLE": "number", "FLOAT": "number", "DECIMAL": "number", "INTEGER": "integer",
@@ -118,8 +119,7 @@ def descriptor(connection: duckdb.DuckDBPyConnection, queries: dict[str, str],
         "description": DESCRIPTION, "version": build_id or "unknown",
         "licenses": [OGL],
         "contributors": [{"title": CREATOR, "role": "author"}],
-        "keywords": ["adult social care", "self-directed support", "direct payments",
-                     "personal budgets", "ASCOF", "England"],
+        "keywords": KEYWORDS,
         "sources": list({(source_title(s), s["landing_page"]): {"title": source_title(s),
                                                                  "path": s["landing_page"]}
                          for s in sources if s.get("landing_page")}.values()),

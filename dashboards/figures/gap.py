@@ -12,22 +12,20 @@ import plotly.graph_objects as go
 
 from ..gap_summary import GapSummary
 from . import FONT
+from .profile import year_of
 
 GAP_COLOUR = "#1d4f91"
 FIT_COLOUR = "#B35200"
 
 
-def _year(period: str) -> int:
-    return int(str(period)[:4])
 
-
-def gap_chart(summary: GapSummary, area_name: str) -> go.Figure:
+def gap_chart(summary: GapSummary) -> go.Figure:
     rows = summary.rows
     with_interval = rows[rows["gap_lower_95"].notna() & rows["gap_upper_95"].notna()]
     without = rows[~rows.index.isin(with_interval.index)]
-    years = sorted({_year(p) for p in rows["period"]})
+    years = sorted({year_of(p) for p in rows["period"]})
     traces = [
-        {"type": "scatter", "x": [_year(p) for p in with_interval["period"]], "y": list(with_interval["gap"]),
+        {"type": "scatter", "x": [year_of(p) for p in with_interval["period"]], "y": list(with_interval["gap"]),
          "mode": "markers", "name": "Gap, with its 95% interval",
          "marker": {"color": GAP_COLOUR, "size": 9, "symbol": "circle"},
          "error_y": {"type": "data", "symmetric": False, "color": GAP_COLOUR, "thickness": 1.5, "width": 4,
@@ -37,19 +35,19 @@ def gap_chart(summary: GapSummary, area_name: str) -> go.Figure:
          "hovertemplate": "%{customdata}: %{y:+.1f} points<extra></extra>"},
     ]
     if not without.empty:
-        traces.append({"type": "scatter", "x": [_year(p) for p in without["period"]], "y": list(without["gap"]),
+        traces.append({"type": "scatter", "x": [year_of(p) for p in without["period"]], "y": list(without["gap"]),
                        "mode": "markers", "name": "No counts: not in the trend",
                        "marker": {"color": GAP_COLOUR, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
                        "customdata": list(without["period"]),
                        "hovertemplate": "%{customdata}: %{y:+.1f} points (no interval)<extra></extra>"})
     if summary.trend is not None and not summary.used.empty:
-        first, last = _year(summary.used["period"].min()), _year(summary.used["period"].max())
+        first, last = year_of(summary.used["period"].min()), year_of(summary.used["period"].max())
         traces.append({"type": "scatter", "x": [first, last], "y": [summary.trend.start_gap, summary.trend.end_gap],
                        "mode": "lines", "name": f"Trend: {summary.trend.verdict}",
                        "line": {"color": FIT_COLOUR, "width": 2.5, "dash": "dash"}, "hoverinfo": "skip"})
-    labels = {_year(p): p for p in rows["period"]}
+    labels = {year_of(p): p for p in rows["period"]}
     # A new comparable series starts where the series index steps: a dashed line before it.
-    starts = [_year(p) for p, before, now in zip(rows["period"][1:], rows["series"][:-1], rows["series"][1:])
+    starts = [year_of(p) for p, before, now in zip(rows["period"][1:], rows["series"][:-1], rows["series"][1:])
               if now != before]
     shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": y - 0.5, "x1": y - 0.5, "y0": 0, "y1": 1,
                "line": {"dash": "longdash", "color": "#505a5f", "width": 1.5}} for y in starts]

@@ -136,7 +136,7 @@ def _gap_trend(own: pd.DataFrame, breaks: pd.DataFrame, name: str) -> list:
         return []
     return [html.Div([html.H3("Is the gap to England closing?"),
                       html.P(summary.sentence, id="profile-gap-trend"),
-                      dcc.Graph(id="profile-gap-chart", figure=gap_chart(summary, name),
+                      dcc.Graph(id="profile-gap-chart", figure=gap_chart(summary),
                                 config={"displaylogo": False, "responsive": True}),
                       html.Details([html.Summary("The gap chart in words"),
                                     html.P(describe_gap(summary, name), id="profile-gap-description")],

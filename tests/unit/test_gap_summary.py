@@ -85,7 +85,7 @@ def test_the_gap_chart_draws_each_year_its_interval_and_the_fitted_trend_only_ov
     own = rows({"2014-15": -10.0, "2015-16": -8.5, "2016-17": -7.0, "2017-18": -5.5, "2018-19": -4.0,
                 "2024-25": -30.0}, half_width=1.0, without_interval=("2018-19",))
     summary = gap_summary(own, BREAKS, "Darlington")
-    figure = go.Figure(gap_chart(summary, "Darlington"))          # validated in full here, not per request
+    figure = go.Figure(gap_chart(summary))          # validated in full here, not per request
     dots, hollow, fit = figure.data
     assert list(dots.x) == [2014, 2015, 2016, 2017, 2024] and list(dots.error_y.array) == [1.0] * 5
     assert list(hollow.x) == [2018] and hollow.marker.symbol == "circle-open"
