@@ -187,7 +187,9 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
         comparison = "" if row["area_code"] == "E92000001" or is_missing(compared) else f"{symbol} {words}"
         mine = row["area_code"] == highlight
         label = highlight_label(row["area_name"]) if mine else row["area_name"]
-        name = element("A", label, href=f"/area/{row['area_code']}") if is_council else label
+        # "carries-view": assets/nav.js adds the reader's measure and breakdown, so the profile
+        # opens on the trend of what was being compared.
+        name = element("A", label, href=f"/area/{row['area_code']}", className="carries-view") if is_council else label
         interval = "" if is_missing(row["lower_95"]) or is_missing(row["upper_95"]) else \
             f"{row['lower_95']:.1f} to {row['upper_95']:.1f}"
         extra = compact and is_council and not mine and EDGE_ROWS <= position < len(councils) - EDGE_ROWS

@@ -1,7 +1,7 @@
 // The reader's council and view travel between pages: when the URL names a council
 // (?council=E08000037, or a council's own profile /area/E08000037) and a view (measure, year,
 // age band, client group), every link in the site navigation, and each link marked
-// "carries-view" (a profile's "Compare with similar councils"), carries them, so the next page
+// "carries-view" (a profile's compare links, a ranking's council names), carries them, so the next page
 // shows the same figures for the same council. A page corrects a choice it cannot show to the
 // nearest one it can. Pages rewrite their URL as controls change, so this runs on each render.
 (function () {

@@ -56,3 +56,17 @@ def test_a_profiles_compare_link_carries_the_trend_the_reader_chose(page, full_u
     # 2024-25, the default year, has no age bands: the page shows the nearest view it can.
     title = page.locator("#compare-chart-title").inner_text()
     assert title.startswith("Adults receiving direct payments") and "Gateshead and its 15 most similar" in title
+
+
+def test_a_council_in_the_ranking_opens_its_profile_on_the_measure_being_compared(page, full_url):
+    page.goto(full_url + "/?measure=dp_users&period=2024-25&age_band=all&client_group=all&scope=neighbours"
+              "&council=E08000037", wait_until="networkidle")
+    page.wait_for_selector("#compare-chart .main-svg")
+    link = page.locator("#compare-table tr.highlight th a")
+    page.wait_for_function("() => document.querySelector('#compare-table tr.highlight th a')"
+                           "?.getAttribute('href').includes('measure=dp_users')")
+    assert link.get_attribute("href") == ("/area/E08000037?measure=dp_users&period=2024-25&age_band=all"
+                                          "&client_group=all&council=E08000037")
+    link.click()
+    page.wait_for_selector("#profile-trend .main-svg")
+    assert page.locator("#profile-trend-title").inner_text().startswith("Adults receiving direct payments")
