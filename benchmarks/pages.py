@@ -9,6 +9,10 @@ page loaded. The baseline is a static page, served by a plain HTTP server on loo
 the same figure (from the chart registry) and the same plotly.js. Also: every URL from which
 plotly.js was fetched across all pages and an embed (target: one).
 
+The first chart may be the first paint (dashboards/first_paint.py: the index carries the page
+and its figure, drawn as soon as plotly.js has run); the time until the live Dash page has
+replaced it ("live ms") is printed beside it.
+
 Targets (issue 12): every page's first chart within 1.2x of its static page, under 2 MB
 transferred, plotly.js from one URL. Prints figures; asserts nothing.
 Usage: python benchmarks/pages.py [--db PATH] [--url URL] [--runs N]
@@ -50,6 +54,13 @@ FIRST_CHART = """() => new Promise(resolve => {
   const drawn = () => document.querySelector('.js-plotly-plot .main-svg .trace, .js-plotly-plot .main-svg path.point, .js-plotly-plot .main-svg g.choroplethlocation, .js-plotly-plot .main-svg .bars');
   if (drawn()) return resolve(performance.now());
   new MutationObserver((_, observer) => { if (drawn()) { observer.disconnect(); resolve(performance.now()); } })
+    .observe(document, {childList: true, subtree: true});
+})"""
+# Resolves when the live page has replaced the first paint (at once for a page without one).
+LIVE = """() => new Promise(resolve => {
+  const live = () => !document.getElementById('first-paint') && document.querySelector('#react-entry-point #main');
+  if (live()) return resolve(performance.now());
+  new MutationObserver((_, observer) => { if (live()) { observer.disconnect(); resolve(performance.now()); } })
     .observe(document, {childList: true, subtree: true});
 })"""
 
@@ -113,8 +124,9 @@ def serve_folder(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{port}"
 
 
-def open_cold(browser, url: str) -> tuple[float, int, list[str]]:
-    """(ms to first chart, bytes transferred, URLs of every response) for one cold load."""
+def open_cold(browser, url: str, *, live: bool = False) -> tuple[float, int, list[str], float | None]:
+    """(ms to first chart, bytes transferred, URLs of every response, ms to the live page when
+    asked) for one cold load."""
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     session = context.new_cdp_session(page)
@@ -125,9 +137,10 @@ def open_cold(browser, url: str) -> tuple[float, int, list[str]]:
     session.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
     page.goto(url, wait_until="commit")
     first_chart = page.evaluate(FIRST_CHART)
+    live_ms = page.evaluate(LIVE) if live else None
     page.wait_for_load_state("networkidle")
     context.close()
-    return first_chart, int(sum(sizes.values())), list(urls.values())
+    return first_chart, int(sum(sizes.values())), list(urls.values()), live_ms
 
 
 def main() -> None:
@@ -155,16 +168,17 @@ def main() -> None:
                 open_cold(browser, base + "/")          # the server's own first-request costs
                 plotly_urls: set[str] = set()
                 print(f"{'page':<18} {'first chart ms':>15} {'static ms':>10} {'ratio':>6} "
-                      f"{'bytes':>11} {'static bytes':>13}")
+                      f"{'bytes':>11} {'static bytes':>13} {'live ms':>8}")
                 for page, _, _ in PAGES:
-                    page_runs = [open_cold(browser, base + page) for _ in range(args.runs)]
+                    page_runs = [open_cold(browser, base + page, live=True) for _ in range(args.runs)]
                     static_runs = [open_cold(browser, f"{static_url}/{names[page]}") for _ in range(args.runs)]
                     page_ms = statistics.median(r[0] for r in page_runs)
                     static_ms = statistics.median(r[0] for r in static_runs)
                     plotly_urls |= {u.split("?")[0] for r in page_runs for u in r[2] if "plotly" in u.lower()}
+                    live_ms = statistics.median(r[3] for r in page_runs)
                     print(f"{page:<18} {page_ms:>15.0f} {static_ms:>10.0f} {page_ms / static_ms:>6.2f} "
-                          f"{page_runs[0][1]:>11,} {static_runs[0][1]:>13,}")
-                embed_ms, embed_bytes, embed_urls = open_cold(browser, base + EMBED)
+                          f"{page_runs[0][1]:>11,} {static_runs[0][1]:>13,} {live_ms:>8.0f}")
+                embed_ms, embed_bytes, embed_urls, _ = open_cold(browser, base + EMBED)
                 plotly_urls |= {u.split("?")[0] for u in embed_urls if "plotly" in u.lower()}
                 print(f"{'embed (compare)':<18} {embed_ms:>15.0f} {'':>10} {'':>6} {embed_bytes:>11,}")
                 browser.close()

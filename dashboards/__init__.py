@@ -60,7 +60,7 @@ def create_app(db_path: Path | str):
     from dash import Input, Output, State, dcc, html, no_update
     from flask import request
 
-    from . import api, downloads, embed, security, structured_data
+    from . import api, downloads, embed, first_paint, security, structured_data
     from .context import set_warehouse
     from .db import Warehouse
     from .routing import render
@@ -68,10 +68,12 @@ def create_app(db_path: Path | str):
     warehouse = Warehouse(db_path)
     set_warehouse(warehouse)
     app = dash.Dash(__name__, assets_folder=str(ASSETS), title="Self-directed support uptake",
+                    # assets/early is loaded by the first paint, before Dash: not a page asset.
+                    assets_path_ignore=["early"],
                     suppress_callback_exceptions=True, index_string=INDEX,
-                    # Responses compressed (flask-compress); plotly.js from the one URL the
-                    # embeds use too, fetched with the page's other scripts, not after them.
-                    compress=True, external_scripts=[embed.PLOTLY_URL],
+                    # Responses compressed (flask-compress). plotly.js comes from the one URL the
+                    # embeds use too, put in the index by first_paint ahead of Dash's scripts.
+                    compress=True,
                     # Pages name themselves (assets/title.js); no "Updating..." in the tab.
                     update_title=None,
                     on_error=security.callback_error)  # a vanished database: a message, not a blank page
@@ -83,16 +85,9 @@ def create_app(db_path: Path | str):
     app.server.json.sort_keys = False  # columns keep their documented order
     page_routes = routes()
 
-    def layout():
-        """The app's layout with the page already in it: the renderer asks for the layout from
-        the page, so its Referer names the page and query, and the chart can draw without waiting
-        for a routing callback's round trip. Without a Referer (or from another site) the page
-        comes from the routing callback, as a later change of path does."""
-        page, rendered = None, None
-        referrer = urllib.parse.urlsplit(request.referrer or "")
-        if referrer.netloc == request.host and referrer.path:
-            page = render(page_routes, referrer.path, referrer.query)
-            rendered = f"{referrer.path}?{referrer.query}"
+    handoff = first_paint.Handoff()
+
+    def app_layout(page, rendered: str | None):
         return html.Div([
             dcc.Location(id="url"),
             dcc.Store(id="rendered-path", data=rendered),
@@ -101,6 +96,31 @@ def create_app(db_path: Path | str):
                         className="site-header"),
             html.Div(page, id="page"),
         ])
+
+    def page_layout(path: str, query: str):
+        """The app's layout holding the page at path (and query)."""
+        return app_layout(render(page_routes, path, query), f"{path}?{query}")
+
+    def first_paint_layout(path: str, query: str):
+        """The page for the index's first paint (None for no page), handed to the layout
+        request that follows."""
+        if security.page_for(page_routes, path) is None:
+            return None
+        built = page_layout(path, query)
+        handoff.put((warehouse.stamp(), request.host, path, query), built)
+        return built
+
+    def layout():
+        """The app's layout with the page already in it: the renderer asks for the layout from
+        the page, so its Referer names the page and query, and the chart can draw without waiting
+        for a routing callback's round trip (the index has just rendered the same page: it is
+        taken from there). Without a Referer (or from another site) the page comes from the
+        routing callback, as a later change of path does."""
+        referrer = urllib.parse.urlsplit(request.referrer or "")
+        if referrer.netloc == request.host and referrer.path:
+            handed = handoff.take((warehouse.stamp(), request.host, referrer.path, referrer.query))
+            return handed if handed is not None else page_layout(referrer.path, referrer.query)
+        return app_layout(None, None)
     app.layout = layout
 
     @app.callback(Output("page", "children"), Output("rendered-path", "data"), Input("url", "pathname"),
@@ -111,6 +131,7 @@ def create_app(db_path: Path | str):
         return render(page_routes, pathname, search), None
 
     structured_data.install(app)
+    first_paint.install(app, first_paint_layout, embed.PLOTLY_URL, sorted(ASSETS.glob("*.css")))
     security.install_headers(app)  # after every callback is defined: it hashes inline scripts
     security.install_guards(app, page_routes)  # 404, 503, 400 for forged callbacks, plain 500
     return app

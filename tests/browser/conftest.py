@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from tests.conftest import _free_port
 
@@ -13,6 +14,28 @@ from tests.conftest import _free_port
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+LIVE = "() => !document.getElementById('first-paint')"
+
+
+def wait_for_live(page) -> None:
+    """Until the live page has replaced the first paint (dashboards/first_paint.py): the copy
+    shown while Dash starts is inert, so tests act on the live page."""
+    page.wait_for_function(LIVE)
+
+
+def _live_after(navigate):
+    def navigated(self, *args, **kwargs):
+        response = navigate(self, *args, **kwargs)
+        if kwargs.get("wait_until") != "commit":     # a test that times the first paint itself
+            wait_for_live(self)
+        return response
+    return navigated
+
+
+# Every page load in these tests ends on the live page, unless it asks for the moment of commit.
+Page.goto, Page.reload = _live_after(Page.goto), _live_after(Page.reload)
 
 
 def assert_accessible(page) -> None:

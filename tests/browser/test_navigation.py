@@ -2,6 +2,8 @@
 names, so the next page marks it too (assets/nav.js), and each page has its own title."""
 from __future__ import annotations
 
+from tests.browser.conftest import wait_for_live
+
 
 def nav_links(page) -> dict[str, str]:
     page.wait_for_selector(".site-nav a")
@@ -16,7 +18,7 @@ def test_the_navigation_carries_the_readers_council_from_page_to_page(page, full
     assert links["Funnel plot"] == "/funnel?council=E08000037" and links["Sources and methods"] == "/sources"
     page.click(".site-nav a:has-text('Funnel plot')")
     page.wait_for_url("**/funnel?council=E08000037")
-    page.wait_for_selector(".js-plotly-plot .main-svg")
+    wait_for_live(page)
     assert "Gateshead (your council)" in page.locator("#funnel-chart").inner_text()
     assert page.title() == "Funnel plot: which councils stand out - Self-directed support uptake in England"
 

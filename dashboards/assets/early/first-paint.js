@@ -1,0 +1,61 @@
+// Draws the first chart of the page the index carries as HTML (dashboards/first_paint.py) as
+// soon as plotly.js has run, then swaps in the live Dash page once it has drawn its own chart.
+// Loaded from the index only (assets/early is not one of Dash's page assets).
+(function () {
+  "use strict";
+  var shell = document.getElementById("first-paint");
+  if (!shell) { return; }
+  var WIDE = 560;            // below this, a stored figure is fitted by its page's own callback
+  var LONGEST_WAIT = 15000;
+  var data = document.getElementById("first-paint-figure");
+  var holder = shell.querySelector(".first-paint-chart");
+  // A chart the page hides at this width (the profile's, on a phone: small multiples instead)
+  // is not drawn.
+  if (data && holder && holder.offsetParent !== null && window.Plotly) {
+    try {
+      var figure = JSON.parse(data.textContent);
+      if (!figure.wide_only || holder.clientWidth >= WIDE) {
+        var config = Object.assign({}, figure.config, {responsive: true});
+        window.Plotly.newPlot(holder, figure.data, figure.layout, config);
+      }
+    } catch (error) {
+      // A chart that cannot be drawn early is drawn by the live page: nothing is lost.
+    }
+  }
+
+  var swapped = false;
+  function swap() {
+    if (swapped) { return; }
+    swapped = true;
+    observer.disconnect();
+    if (window.Plotly && holder) { window.Plotly.purge(holder); }
+    shell.remove();
+    if (data) { data.remove(); }
+    document.body.classList.remove("first-paint");
+  }
+  // Ready: the live page is there and its first chart has drawn a trace (or it has no chart).
+  function ready() {
+    var root = document.getElementById("react-entry-point");
+    var main = root && root.querySelector("#main");
+    if (!main) { return false; }
+    var graph = root.querySelector(".dash-graph");
+    return !graph || !!graph.querySelector(".main-svg .trace, .main-svg path.point, .main-svg .bars, .main-svg g.choroplethlocation");
+  }
+  var observer = new MutationObserver(function () { if (ready()) { swap(); } });
+  observer.observe(document.documentElement, {childList: true, subtree: true});
+  // A page whose first chart stays empty (a message instead of data) is shown soon after it renders.
+  var emptyCheck = setInterval(function () {
+    var root = document.getElementById("react-entry-point");
+    if (root && root.querySelector("#main")) {
+      clearInterval(emptyCheck);
+      setTimeout(swap, 4000);
+    }
+  }, 100);
+  // The live page should be there long before this. If it is, show it whatever its chart is
+  // doing; if it is not (a script blocked or failed), the copy stays, and its links work.
+  setTimeout(function () {
+    var root = document.getElementById("react-entry-point");
+    if (root && root.querySelector("#main")) { swap(); }
+    else { shell.inert = false; shell.removeAttribute("aria-busy"); }
+  }, LONGEST_WAIT);
+})();

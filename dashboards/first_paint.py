@@ -1,0 +1,310 @@
+"""The page as HTML in Dash's index, with its first chart drawn before Dash starts.
+
+A Dash page shows nothing until the browser has fetched and run React, the renderer and every
+component bundle, then asked the server for the layout: about 1.2 s of script before the first
+chart on a two-core machine, where a static page with the same figure draws as soon as
+plotly.js has run. So the index carries the page already rendered (the same components, as
+static HTML) and the first chart's figure; first-paint.js draws it as soon as plotly.js has
+run, and swaps in the live page once Dash has drawn its own chart. The copy is inert: nothing
+in it can be changed and then lost at the swap.
+
+Ids in the copy are prefixed (and so are the attributes that name them), so the live page's
+ids stay unique and the copy's labels still name its own controls.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections import OrderedDict
+from pathlib import Path
+from threading import Lock
+
+import plotly.io
+from dash.development.base_component import Component
+
+from .db import WarehouseUnavailable
+
+ID_PREFIX = "first-paint-"
+SCRIPT_URL = "/assets/early/first-paint.js"
+STYLE_URL = "/first-paint.css"
+STYLE_MAX_AGE = 365 * 24 * 3600     # its URL names its content
+ID_SELECTOR = re.compile(r"#(-?[A-Za-z_][\w-]*)")
+# Attributes whose value names another element's id (a space-separated list for the aria ones).
+ID_REFERENCES = ("id", "htmlFor", "list", "headers", "aria-labelledby", "aria-describedby",
+                 "aria-controls", "aria-owns", "aria-activedescendant")
+ATTRIBUTE_NAMES = {"className": "class", "htmlFor": "for", "colSpan": "colspan", "rowSpan": "rowspan",
+                   "tabIndex": "tabindex", "autoComplete": "autocomplete", "readOnly": "readonly",
+                   "dateTime": "datetime", "accessKey": "accesskey", "maxLength": "maxlength",
+                   "spellCheck": "spellcheck", "contentEditable": "contenteditable"}
+BOOLEAN_ATTRIBUTES = {"hidden", "open", "disabled", "readOnly", "required", "multiple", "checked", "selected"}
+# Props that are Dash's or React's, not HTML's.
+NOT_ATTRIBUTES = {"children", "style", "n_clicks", "n_clicks_timestamp", "disable_n_clicks", "loading_state",
+                  "key", "setProps", "persistence", "persisted_props", "persistence_type", "debounce",
+                  "n_blur", "n_blur_timestamp", "n_submit", "n_submit_timestamp"}
+VOID_ELEMENTS = {"br", "wbr", "img", "input", "hr", "col", "source", "track", "area"}
+# CSS properties React writes without a unit when given a number.
+UNITLESS = {"opacity", "zIndex", "flex", "flexGrow", "flexShrink", "fontWeight", "lineHeight", "order", "zoom"}
+GRAPH_HEIGHT = 450        # dcc.Graph's height when its figure sets none
+
+
+def _kebab(name: str) -> str:
+    return name if name.startswith("--") else re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), name)
+
+
+def _css(style: dict) -> str:
+    return ";".join(f"{_kebab(key)}:{value}{'px' if isinstance(value, (int, float)) and key not in UNITLESS else ''}"
+                    for key, value in style.items() if value is not None)
+
+
+def _prefixed(name: str, value: object) -> object:
+    if name in ID_REFERENCES and isinstance(value, str):
+        return " ".join(ID_PREFIX + part for part in value.split())
+    return value
+
+
+def _attributes(props: dict, extra_class: str = "") -> str:
+    parts = []
+    classes = " ".join(c for c in (extra_class, props.get("className") or "") if c)
+    if classes:
+        parts.append(f'class="{html.escape(classes)}"')
+    for name, value in props.items():
+        if name in NOT_ATTRIBUTES or name == "className" or value is None or value is False:
+            continue
+        if isinstance(value, (dict, list, Component)):
+            continue            # component props that are data (a figure, options), not attributes
+        attribute = ATTRIBUTE_NAMES.get(name, name)
+        if name in BOOLEAN_ATTRIBUTES or value is True:
+            if value:
+                parts.append(attribute)
+            continue
+        parts.append(f'{attribute}="{html.escape(str(_prefixed(name, value)))}"')
+    if props.get("style"):
+        parts.append(f'style="{html.escape(_css(props["style"]))}"')
+    return (" " + " ".join(parts)) if parts else ""
+
+
+class Snapshot:
+    """Writes one layout as HTML, keeping the first graph's figure to draw."""
+
+    def __init__(self) -> None:
+        self.figure: dict | None = None
+        # A graph with no figure of its own is drawn by a clientside callback from the figure
+        # Store beside it (Compare fits its figure to a phone that way): the last one seen.
+        self._stored_figure: dict | None = None
+
+    def write(self, node: object) -> str:
+        if node is None or node is False:
+            return ""
+        if isinstance(node, (list, tuple)):
+            return "".join(self.write(child) for child in node)
+        if isinstance(node, Component):
+            # Its props with the wildcard ones (aria-*, data-*), which _prop_names leaves out.
+            return self._element(node._namespace, node._type, node.to_plotly_json()["props"])
+        if isinstance(node, dict) and {"type", "namespace", "props"} <= node.keys():
+            return self._element(node["namespace"], node["type"], node["props"])   # dashboards/wire.py
+        return html.escape(str(node))
+
+    def _element(self, namespace: str, kind: str, props: dict) -> str:
+        props = {name: value for name, value in props.items() if value is not None}
+        if namespace == "dash_html_components":
+            tag = kind.lower()
+            if tag in VOID_ELEMENTS:
+                return f"<{tag}{_attributes(props)}>"
+            return f"<{tag}{_attributes(props)}>{self.write(props.get('children'))}</{tag}>"
+        writer = getattr(self, f"_{namespace}_{kind}", None)
+        if writer is not None:
+            return writer(props)
+        # A component this module has no rule for: its children, so no text is lost
+        # (tests/unit/test_first_paint.py asserts every page's components have a rule).
+        return self.write(props.get("children"))
+
+    # --- dash core components -------------------------------------------------------------
+
+    def _dash_core_components_Graph(self, props: dict) -> str:
+        figure, stored = props.get("figure"), False
+        if figure is None and self._stored_figure is not None:
+            figure, stored = self._stored_figure, True
+        if figure is not None and not isinstance(figure, dict):
+            figure = figure.to_plotly_json()
+        height = ((figure or {}).get("layout") or {}).get("height") or GRAPH_HEIGHT
+        style = {"minHeight": f"{height}px", **(props.get("style") or {})}
+        attributes = _attributes({"id": props.get("id"), "className": props.get("className"), "style": style},
+                                 "dash-graph")
+        if self.figure is None and figure is not None:
+            # A stored figure is fitted to a phone by the page's own callback: drawn here as it
+            # is only where it needs no fitting.
+            self.figure = {"data": figure.get("data", []), "layout": figure.get("layout", {}),
+                           "config": props.get("config") or {}, "wide_only": stored}
+            return f'<div{attributes}><div class="first-paint-chart"></div></div>'
+        return f"<div{attributes}></div>"
+
+    def _dash_core_components_Input(self, props: dict) -> str:
+        return f"<input{_attributes(props)}>"
+
+    def _dash_core_components_Textarea(self, props: dict) -> str:
+        value = props.get("value") or ""
+        return f"<textarea{_attributes({k: v for k, v in props.items() if k != 'value'})}>{html.escape(value)}</textarea>"
+
+    def _dash_core_components_RadioItems(self, props: dict) -> str:
+        name = html.escape(ID_PREFIX + str(props.get("id", "radio")))
+        label_class = html.escape(props.get("labelClassName") or "")
+        items = []
+        for option in props.get("options") or []:
+            checked = " checked" if option.get("value") == props.get("value") else ""
+            items.append(f'<label class="{label_class}"><input type="radio" name="{name}" '
+                         f'value="{html.escape(str(option.get("value")))}"{checked}>'
+                         f'{self.write(option.get("label"))}</label>')
+        return f'<div{_attributes({"id": props.get("id"), "className": props.get("className")})}>{"".join(items)}</div>'
+
+    def _dash_core_components_Markdown(self, props: dict) -> str:
+        children = props.get("children") or ""
+        text = "\n".join(children) if isinstance(children, list) else str(children)
+        paragraphs = "".join(f"<p>{html.escape(part.strip())}</p>" for part in text.split("\n\n") if part.strip())
+        return f"<div{_attributes(props)}>{paragraphs}</div>"
+
+    def _dash_core_components_Link(self, props: dict) -> str:
+        return f"<a{_attributes(props)}>{self.write(props.get('children'))}</a>"
+
+    def _dash_core_components_Location(self, props: dict) -> str:
+        return ""
+
+    def _dash_core_components_Store(self, props: dict) -> str:
+        data = props.get("data")
+        if isinstance(data, dict) and "data" in data and "layout" in data:
+            self._stored_figure = data
+        return ""
+
+    # --- dash bootstrap components ----------------------------------------------------------
+
+    def _dash_bootstrap_components_Select(self, props: dict) -> str:
+        options = []
+        for option in props.get("options") or []:
+            selected = " selected" if option.get("value") == props.get("value") else ""
+            disabled = " disabled" if option.get("disabled") else ""
+            options.append(f'<option value="{html.escape(str(option.get("value")))}"{selected}{disabled}>'
+                           f'{html.escape(str(option.get("label")))}</option>')
+        attributes = _attributes({k: v for k, v in props.items() if k not in ("value", "size")}, "form-select")
+        return f"<select{attributes}>{''.join(options)}</select>"
+
+
+def page_html(layout: Component) -> tuple[str, dict | None]:
+    """(the layout as static HTML, the first graph's figure or None)."""
+    snapshot = Snapshot()
+    markup = snapshot.write(layout)
+    return markup, snapshot.figure
+
+
+def page_title(layout: Component) -> str | None:
+    """The title a page names for itself (page_shell's hidden #page-title)."""
+    stack = [layout]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif isinstance(node, Component):
+            if getattr(node, "id", None) == "page-title":
+                return node.to_plotly_json()["props"].get("data-title")
+            stack.append(getattr(node, "children", None))
+    return None
+
+
+def figure_script(figure: dict) -> str:
+    # Data, not code: the Content-Security-Policy's script hashes do not apply to it. "</"
+    # inside it would end the block early; JSON allows "<\/" as the same text.
+    text = plotly.io.to_json(figure, validate=False).replace("</", "<\\/")
+    return f'<script type="application/json" id="first-paint-figure">{text}</script>'
+
+
+def _matching_brace(css: str, opening: int) -> int:
+    depth, index = 1, opening + 1
+    while depth and index < len(css):
+        depth += {"{": 1, "}": -1}.get(css[index], 0)
+        index += 1
+    return index
+
+
+def id_rules(css: str) -> str:
+    """The rules of css that select by id, selecting the first paint's prefixed ids instead:
+    the pages style many things by id, and the copy's ids are prefixed."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    out, index = [], 0
+    while (opening := css.find("{", index)) >= 0:
+        prelude = css[index:opening].strip()
+        closing = _matching_brace(css, opening)
+        body = css[opening + 1:closing - 1]
+        if prelude.startswith(("@media", "@supports", "@container")):
+            inner = id_rules(body)
+            if inner:
+                out.append(f"{prelude}{{{inner}}}")
+        elif not prelude.startswith("@") and "#" in prelude:
+            out.append(f"{ID_SELECTOR.sub(lambda m: '#' + ID_PREFIX + m.group(1), prelude)}{{{body.strip()}}}")
+        index = closing
+    return "\n".join(out)
+
+
+def first_paint_html(layout: Component | None, plotly_url: str) -> str:
+    """What goes before Dash's app entry: the page and its figure (when there is a page),
+    plotly.js (dcc.Graph uses this window.Plotly rather than fetching its own copy) and the
+    script that draws the figure and later swaps in the live page."""
+    parts = []
+    if layout is not None:
+        markup, figure = page_html(layout)
+        parts.append(f'<div id="first-paint" inert aria-busy="true">{markup}</div>')
+        if figure is not None:
+            parts.append(figure_script(figure))
+    parts.append(f'<script src="{html.escape(plotly_url)}"></script><script src="{SCRIPT_URL}"></script>')
+    return "".join(parts)
+
+
+class Handoff:
+    """The page the index rendered, kept for the layout request that follows from the same
+    browser: one render per page load, not two. Each entry is taken once; a few are kept."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._entries: OrderedDict = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def take(self, key):
+        with self._lock:
+            return self._entries.pop(key, None)
+
+
+def install(app, render_layout, plotly_url: str, stylesheets: list[Path]) -> None:
+    """Put the first paint into the index Dash serves for a page. render_layout(path, query)
+    gives the app's layout for a page, or None when the path is no page; stylesheets are the
+    page's own (the first paint's id rules are made from them)."""
+    from flask import Response, request
+
+    interpolate = app.interpolate_index
+    style = "\n".join(id_rules(sheet.read_text(encoding="utf-8")) for sheet in stylesheets)
+    style_tag = f'<link rel="stylesheet" href="{STYLE_URL}?v={hashlib.sha256(style.encode()).hexdigest()[:12]}">'
+
+    @app.server.get(STYLE_URL)
+    def first_paint_style():
+        response = Response(style, mimetype="text/css")
+        response.cache_control.public, response.cache_control.max_age = True, STYLE_MAX_AGE
+        return response
+
+    def with_first_paint(**parts) -> str:
+        page = interpolate(**parts)
+        try:
+            layout = render_layout(request.path, request.query_string.decode("utf-8", "replace"))
+        except WarehouseUnavailable:    # the live page says so; the index must still load
+            layout = None
+        title = page_title(layout) if layout is not None else None
+        if title:
+            page = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", page, count=1, flags=re.S)
+        if layout is not None:
+            page = page.replace("</head>", style_tag + "</head>", 1).replace("<body>", '<body class="first-paint">', 1)
+        return page.replace('<div id="react-entry-point"', first_paint_html(layout, plotly_url)
+                            + '<div id="react-entry-point"', 1)
+
+    app.interpolate_index = with_first_paint

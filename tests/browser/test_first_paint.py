@@ -1,0 +1,74 @@
+"""The first paint in Chromium: the page's first chart is drawn from the index before Dash has
+started, in the same place as the live page draws it, inert, and replaced by the live page."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import LIVE
+
+DRAWN = ".main-svg .trace, .main-svg .bars, .main-svg g.choroplethlocation, .main-svg path.point"
+FIRST_PAINT_DRAWN = f"() => !!document.querySelector('#first-paint .first-paint-chart') && " \
+                    f"!!document.querySelector('#first-paint .first-paint-chart').querySelector({DRAWN!r})"
+PAGES = ["/?measure=dp_users&period=2021-22&council=E08000037", "/area/E08000037", "/funnel", "/map",
+         "/client-groups", "/mental-health", "/control"]
+
+
+def without_dash(page) -> None:
+    """Dash's renderer never arrives: what the reader has is the first paint alone."""
+    page.route("**/dash_renderer*", lambda route: route.abort())
+
+
+@pytest.mark.parametrize("sized", [(1366, 768), (390, 844)], indirect=True)
+@pytest.mark.parametrize("path", PAGES)
+def test_the_first_chart_is_drawn_before_dash_starts_inert_and_above_the_fold(sized, full_url, path):
+    page, width, height = sized
+    without_dash(page)
+    page.goto(full_url + path, wait_until="commit")
+    if path.startswith("/?") and width < 560:
+        # Compare fits its chart to a phone in the live page: the first paint leaves the box.
+        page.wait_for_selector("#first-paint .dash-graph")
+        assert page.locator("#first-paint .first-paint-chart .main-svg").count() == 0
+        return
+    page.wait_for_selector("#first-paint")
+    if path.startswith("/area/") and width < 560:
+        # A phone shows the profile as small multiples (HTML) and hides the dot chart.
+        first = page.locator("#first-paint .sm-chart").first
+        assert page.locator("#first-paint .first-paint-chart").bounding_box() is None
+    else:
+        page.wait_for_function(FIRST_PAINT_DRAWN, timeout=30000)
+        first = page.locator("#first-paint .first-paint-chart")
+    assert page.evaluate("() => !document.querySelector('#react-entry-point #main')")
+    top = first.bounding_box()["y"]
+    assert top < height, f"{path}: the first chart starts at {top:.0f} px, below a {height} px screen"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    # Inert: nothing in it takes focus (a choice made there would be lost at the swap).
+    assert page.evaluate("() => { const s = document.querySelector('#first-paint select, #first-paint input');"
+                         " if (!s) return 'none'; s.focus(); return document.activeElement === s; }") in (False, "none")
+    ids = page.evaluate("() => [...document.querySelectorAll('[id]')].map(e => e.id)")
+    assert len(ids) == len(set(ids))
+    assert page.title().endswith("Self-directed support uptake in England") and page.title() != "Self-directed support uptake"
+
+
+@pytest.mark.parametrize("sized", [(1366, 768)], indirect=True)
+def test_the_live_page_takes_over_in_the_same_place(sized, full_url):
+    page, _, _ = sized
+    page.goto(full_url + "/funnel?measure=dp_users&period=2021-22", wait_until="commit")
+    page.wait_for_function(FIRST_PAINT_DRAWN, timeout=30000)
+    early = page.locator("#first-paint .dash-graph").bounding_box()
+    page.wait_for_function(LIVE, timeout=30000)
+    page.wait_for_selector(f"#funnel-chart :is({DRAWN})")
+    live = page.locator("#funnel-chart").bounding_box()
+    assert abs(early["y"] - live["y"]) <= 2 and abs(early["width"] - live["width"]) <= 2
+    assert page.evaluate("() => document.querySelectorAll('[id^=\"first-paint\"]').length") == 0
+    assert page.evaluate("() => document.body.className") == ""
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("sized", [(1366, 768)], indirect=True)
+def test_without_dash_the_copy_becomes_usable_after_a_while(sized, full_url):
+    page, _, _ = sized
+    without_dash(page)
+    page.goto(full_url + "/map", wait_until="commit")
+    page.wait_for_function("() => document.getElementById('first-paint') && !document.getElementById('first-paint').inert",
+                           timeout=30000)
+    assert page.locator("#first-paint .site-nav a").first.is_visible()
