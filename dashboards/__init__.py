@@ -54,11 +54,9 @@ def read_one_build_per_request(server, warehouse) -> None:
 
 def create_app(db_path: Path | str):
     """The app (a dash.Dash) for one database file."""
-    import urllib.parse
 
     import dash
     from dash import Input, Output, State, dcc, html, no_update
-    from flask import request
 
     from . import api, downloads, embed, first_paint, security, structured_data
     from .context import set_warehouse
@@ -85,8 +83,6 @@ def create_app(db_path: Path | str):
     app.server.json.sort_keys = False  # columns keep their documented order
     page_routes = routes()
 
-    handoff = first_paint.Handoff()
-
     def app_layout(page, rendered: str | None):
         return html.Div([
             dcc.Location(id="url"),
@@ -98,28 +94,16 @@ def create_app(db_path: Path | str):
         ])
 
     def page_layout(path: str, query: str):
-        """The app's layout holding the page at path (and query)."""
-        return app_layout(render(page_routes, path, query), f"{path}?{query}")
-
-    def first_paint_layout(path: str, query: str):
-        """The page for the index's first paint (None for no page), handed to the layout
-        request that follows."""
+        """The app's layout holding the page at path (and query), or None for no page. The
+        index carries it (first_paint), and answers the layout request that follows with it:
+        the chart draws without waiting for a routing callback's round trip."""
         if security.page_for(page_routes, path) is None:
             return None
-        built = page_layout(path, query)
-        handoff.put((warehouse.stamp(), request.host, path, query), built)
-        return built
+        return app_layout(render(page_routes, path, query), f"{path}?{query}")
 
     def layout():
-        """The app's layout with the page already in it: the renderer asks for the layout from
-        the page, so its Referer names the page and query, and the chart can draw without waiting
-        for a routing callback's round trip (the index has just rendered the same page: it is
-        taken from there). Without a Referer (or from another site) the page comes from the
-        routing callback, as a later change of path does."""
-        referrer = urllib.parse.urlsplit(request.referrer or "")
-        if referrer.netloc == request.host and referrer.path:
-            handed = handoff.take((warehouse.stamp(), request.host, referrer.path, referrer.query))
-            return handed if handed is not None else page_layout(referrer.path, referrer.query)
+        """The layout Dash serves when no page asks (no same-site Referer) and checks its
+        callbacks against: the page comes from the routing callback, as a change of path does."""
         return app_layout(None, None)
     app.layout = layout
 
@@ -131,7 +115,7 @@ def create_app(db_path: Path | str):
         return render(page_routes, pathname, search), None
 
     structured_data.install(app)
-    first_paint.install(app, first_paint_layout, embed.PLOTLY_URL, sorted(ASSETS.glob("*.css")))
+    first_paint.install(app, page_layout, embed.PLOTLY_URL, sorted(ASSETS.glob("*.css")))
     security.install_headers(app)  # after every callback is defined: it hashes inline scripts
     security.install_guards(app, page_routes)  # 404, 503, 400 for forged callbacks, plain 500
     return app

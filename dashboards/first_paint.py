@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections import OrderedDict
+import urllib.parse
+from typing import NamedTuple
 from pathlib import Path
-from threading import Lock
 
 import plotly.io
+from plotly.io.json import to_json_plotly
 from dash.development.base_component import Component
 
 from .db import WarehouseUnavailable
@@ -243,68 +244,81 @@ def id_rules(css: str) -> str:
     return "\n".join(out)
 
 
-def first_paint_html(layout: Component | None, plotly_url: str) -> str:
-    """What goes before Dash's app entry: the page and its figure (when there is a page),
-    plotly.js (dcc.Graph uses this window.Plotly rather than fetching its own copy) and the
-    script that draws the figure and later swaps in the live page."""
-    parts = []
-    if layout is not None:
-        markup, figure = page_html(layout)
-        parts.append(f'<div id="first-paint" inert aria-busy="true">{markup}</div>')
-        if figure is not None:
-            parts.append(figure_script(figure))
-    parts.append(f'<script src="{html.escape(plotly_url)}"></script><script src="{SCRIPT_URL}"></script>')
-    return "".join(parts)
+class RenderedPage(NamedTuple):     # a tuple of strings: the response cache can size it
+    """One page, rendered once per build: what the index carries, and the layout Dash asks
+    for next (as the JSON it sends), so a page load renders the page once, and a repeat none."""
+    first_paint: str            # the page as HTML and its first figure's data block
+    title: str | None
+    layout_json: str
 
 
-class Handoff:
-    """The page the index rendered, kept for the layout request that follows from the same
-    browser: one render per page load, not two. Each entry is taken once; a few are kept."""
+def rendered_page(layout: Component) -> RenderedPage:
+    markup, figure = page_html(layout)
+    first_paint = f'<div id="first-paint" inert aria-busy="true">{markup}</div>'
+    if figure is not None:
+        first_paint += figure_script(figure)
+    return RenderedPage(first_paint, page_title(layout), to_json_plotly(layout))
 
-    def __init__(self, size: int = 8) -> None:
-        self._entries: OrderedDict = OrderedDict()
-        self._size = size
-        self._lock = Lock()
 
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def take(self, key):
-        with self._lock:
-            return self._entries.pop(key, None)
+def scripts_html(plotly_url: str) -> str:
+    """plotly.js (dcc.Graph uses this window.Plotly rather than fetching its own copy) and the
+    script that draws the first paint's figure and later swaps in the live page."""
+    return f'<script src="{html.escape(plotly_url)}"></script><script src="{SCRIPT_URL}"></script>'
 
 
 def install(app, render_layout, plotly_url: str, stylesheets: list[Path]) -> None:
-    """Put the first paint into the index Dash serves for a page. render_layout(path, query)
-    gives the app's layout for a page, or None when the path is no page; stylesheets are the
-    page's own (the first paint's id rules are made from them)."""
+    """Put the first paint into the index Dash serves for a page, and answer the layout request
+    that follows from the same page. render_layout(path, query) gives the app's layout for a
+    page, or None when the path is no page; stylesheets are the page's own (the first paint's id
+    rules are made from them)."""
     from flask import Response, request
+
+    from .context import warehouse
 
     interpolate = app.interpolate_index
     style = "\n".join(id_rules(sheet.read_text(encoding="utf-8")) for sheet in stylesheets)
     style_tag = f'<link rel="stylesheet" href="{STYLE_URL}?v={hashlib.sha256(style.encode()).hexdigest()[:12]}">'
+
+    def page_at(path: str, query: str) -> RenderedPage | None:
+        def produce():
+            layout = render_layout(path, query)
+            return None if layout is None else rendered_page(layout)
+        # Through the response cache: bounded, per build, one render while others wait.
+        return warehouse().remember(("first-paint", request.host, path, query), produce)
+
+    def with_first_paint(**parts) -> str:
+        page = interpolate(**parts)
+        try:
+            rendered = page_at(request.path, request.query_string.decode("utf-8", "replace"))
+        except WarehouseUnavailable:    # the live page says so; the index must still load
+            rendered = None
+        if rendered is not None:
+            if rendered.title:
+                page = re.sub(r"<title>.*?</title>", f"<title>{html.escape(rendered.title)}</title>", page,
+                              count=1, flags=re.S)
+            page = (page.replace("</head>", style_tag + "</head>", 1).replace("<body>", '<body class="first-paint">', 1)
+                    .replace('<div id="react-entry-point"', rendered.first_paint + '<div id="react-entry-point"', 1))
+        return page.replace('<div id="react-entry-point"', scripts_html(plotly_url) + '<div id="react-entry-point"', 1)
+
+    app.interpolate_index = with_first_paint
+
+    @app.server.before_request
+    def layout_of_the_page():
+        """Dash's renderer asks for the layout from the page, so the Referer names the page: the
+        layout the index has just rendered, as JSON. Without a same-site Referer Dash's own
+        route answers (the routing callback then fills in the page)."""
+        if request.path != "/_dash-layout":
+            return None
+        referrer = urllib.parse.urlsplit(request.referrer or "")
+        if referrer.netloc != request.host or not referrer.path:
+            return None
+        rendered = page_at(referrer.path, referrer.query)
+        if rendered is None:
+            return None
+        return Response(rendered.layout_json, mimetype="application/json")
 
     @app.server.get(STYLE_URL)
     def first_paint_style():
         response = Response(style, mimetype="text/css")
         response.cache_control.public, response.cache_control.max_age = True, STYLE_MAX_AGE
         return response
-
-    def with_first_paint(**parts) -> str:
-        page = interpolate(**parts)
-        try:
-            layout = render_layout(request.path, request.query_string.decode("utf-8", "replace"))
-        except WarehouseUnavailable:    # the live page says so; the index must still load
-            layout = None
-        title = page_title(layout) if layout is not None else None
-        if title:
-            page = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", page, count=1, flags=re.S)
-        if layout is not None:
-            page = page.replace("</head>", style_tag + "</head>", 1).replace("<body>", '<body class="first-paint">', 1)
-        return page.replace('<div id="react-entry-point"', first_paint_html(layout, plotly_url)
-                            + '<div id="react-entry-point"', 1)
-
-    app.interpolate_index = with_first_paint

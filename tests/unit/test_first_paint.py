@@ -137,23 +137,22 @@ def test_the_compare_index_shows_the_same_words_as_the_live_page(app):
     assert "dp_users" in selected and "2021-22" in selected and "region" in selected
 
 
-def test_the_layout_request_gets_the_page_the_index_rendered_and_renders_it_again_after(app):
+def test_the_layout_request_gets_the_page_the_index_rendered_once_per_build(app):
+    from dashboards.context import warehouse
+
     client = app.server.test_client()
-    path = "/funnel?measure=dp_users&period=2021-22"
-    client.get(path)
-    handed = client.get("/_dash-layout", headers={"Referer": "http://localhost" + path}).get_json()
-    rendered = client.get("/_dash-layout", headers={"Referer": "http://localhost" + path}).get_json()
-    assert handed == rendered
-    assert "Adults receiving direct payments" in json.dumps(handed)
-
-
-def test_a_handoff_gives_each_page_once_and_keeps_only_the_newest():
-    handoff = first_paint.Handoff(size=2)
-    for key in "abc":
-        handoff.put(key, key.upper())
-    assert handoff.take("a") is None            # pushed out by the newer two
-    assert handoff.take("b") == "B" and handoff.take("b") is None
-    assert handoff.take("c") == "C"
+    path, query = "/funnel", "measure=dp_users&period=2021-22"
+    index = client.get(f"{path}?{query}").get_data(as_text=True)
+    with app.server.test_request_context("/"):
+        kept = warehouse().recall(("first-paint", "localhost", path, query))
+    assert kept is not None and kept.first_paint in index
+    layout = client.get("/_dash-layout", headers={"Referer": f"http://localhost{path}?{query}"})
+    assert layout.mimetype == "application/json" and layout.get_data(as_text=True) == kept.layout_json
+    page = json.dumps(layout.get_json())
+    assert "Adults receiving direct payments" in page and '"rendered-path"' in page
+    # Without a page asking, Dash's own layout: an empty page for the routing callback.
+    bare = client.get("/_dash-layout").get_json()
+    assert '"page"' in json.dumps(bare) and "Adults receiving direct payments" not in json.dumps(bare)
 
 
 def test_the_first_paint_style_selects_the_copy_ids(app):
