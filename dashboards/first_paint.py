@@ -27,7 +27,7 @@ from dash.development.base_component import Component
 from .db import WarehouseUnavailable
 
 ID_PREFIX = "first-paint-"
-SCRIPT_URL = "/assets/early/first-paint.js"
+SCRIPT_URLS = ("/assets/early/fit-charts.js", "/assets/early/first-paint.js")
 STYLE_URL = "/first-paint.css"
 STYLE_MAX_AGE = 365 * 24 * 3600     # its URL names its content
 ID_SELECTOR = re.compile(r"#(-?[A-Za-z_][\w-]*)")
@@ -91,7 +91,8 @@ class Snapshot:
     def __init__(self) -> None:
         self.figure: dict | None = None
         # A graph with no figure of its own is drawn by a clientside callback from the figure
-        # Store beside it (Compare fits its figure to a phone that way): the last one seen.
+        # Store beside it, fitted to the width by assets/early/fit-charts.js under the graph's
+        # id (Compare fits its figure to a phone that way): the last one seen.
         self._stored_figure: dict | None = None
 
     def write(self, node: object) -> str:
@@ -133,15 +134,15 @@ class Snapshot:
         attributes = _attributes({"id": props.get("id"), "className": props.get("className"), "style": style},
                                  "dash-graph")
         if self.figure is None and figure is not None:
-            # A stored figure is fitted to a phone by the page's own callback: drawn here as it
-            # is only where it needs no fitting.
             self.figure = {"data": figure.get("data", []), "layout": figure.get("layout", {}),
-                           "config": props.get("config") or {}, "wide_only": stored}
+                           "config": props.get("config") or {}, "fit": props.get("id") if stored else None}
             return f'<div{attributes}><div class="first-paint-chart"></div></div>'
         return f"<div{attributes}></div>"
 
     def _dash_core_components_Input(self, props: dict) -> str:
-        return f"<input{_attributes(props)}>"
+        # As Dash 4 draws it: the input inside a box that carries its class.
+        box = _attributes({"className": props.get("className")}, "dash-input-container dash-input")
+        return f"<div{box}><input{_attributes({**props, 'className': None}, 'dash-input-element')}></div>"
 
     def _dash_core_components_Textarea(self, props: dict) -> str:
         value = props.get("value") or ""
@@ -263,7 +264,7 @@ def rendered_page(layout: Component) -> RenderedPage:
 def scripts_html(plotly_url: str) -> str:
     """plotly.js (dcc.Graph uses this window.Plotly rather than fetching its own copy) and the
     script that draws the first paint's figure and later swaps in the live page."""
-    return f'<script src="{html.escape(plotly_url)}"></script><script src="{SCRIPT_URL}"></script>'
+    return "".join(f'<script src="{html.escape(url)}"></script>' for url in (plotly_url, *SCRIPT_URLS))
 
 
 def install(app, render_layout, plotly_url: str, stylesheets: list[Path]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, callback, clientside_callback, dcc, html
+from dash import ClientsideFunction, Input, Output, callback, clientside_callback, dcc, html
 from dash.exceptions import MissingCallbackContextException
 
 from .. import caveats, db
@@ -267,68 +267,10 @@ def open_region_choice(scope):
     return True if scope == "region" else dash.no_update
 
 
-# On a phone the long council names would leave the bars a sliver: names over 22 characters
-# wrap onto two lines (the reader's mark on its own line), rows grow to fit them, the value
-# labels get smaller and the axis room past the longest bar grows to keep them in view. Runs
-# in the browser: only it knows the chart's width. Dash hashes this inline script for the CSP.
-NARROW_CHART = """
-function (figure) {
-    var holder = document.getElementById('compare-panel');
-    var width = holder && holder.clientWidth ? holder.clientWidth : window.innerWidth;
-    // A copy: Plotly writes into the figure it draws, and the Store would see its data change.
-    figure = figure && JSON.parse(JSON.stringify(figure));
-    if (!figure || !figure.layout || width >= 560) { return figure; }
-    function wrap(label) {
-        if (typeof label !== 'string' || label.length <= 22) { return label; }
-        var mine = label.indexOf(' (your council)');
-        if (mine > 0) { return label.slice(0, mine) + '<br>' + label.slice(mine + 1); }
-        var lines = [], line = '';
-        label.split(' ').forEach(function (word) {
-            if (line && (line + ' ' + word).length > 22) { lines.push(line); line = word; }
-            else { line = line ? line + ' ' + word : word; }
-        });
-        return lines.concat([line]).join('<br>');
-    }
-    var layout = figure.layout;
-    var data = figure.data.map(function (trace) {
-        var copy = Object.assign({}, trace);
-        if (Array.isArray(trace.y)) { copy.y = trace.y.map(wrap); }
-        if (trace.mode === 'text') { copy.textfont = Object.assign({}, trace.textfont, {size: 10}); }
-        return copy;
-    });
-    var categories = layout.yaxis.categoryarray || [];
-    layout.yaxis.categoryarray = categories.map(wrap);
-    layout.yaxis.tickfont = Object.assign({}, layout.yaxis.tickfont, {size: 11});
-    layout.margin = Object.assign({}, layout.margin, {l: 2, r: 8});
-    var lines = Math.max.apply(null, [1].concat(layout.yaxis.categoryarray.map(function (label) {
-        return String(label).split('<br>').length;
-    })));
-    if (lines > 1) {
-        layout.height = Math.max(layout.height || 0,
-                                 categories.length * (lines * 13 + 3) + layout.margin.t + layout.margin.b + 30);
-    }
-    // The axis runs to just past the longest interval (not a fixed 0-100%), leaving room for
-    // the labels; the heading above names the measure, so the axis title goes.
-    var largest = 0;
-    figure.data.forEach(function (trace) {
-        if (trace.type !== 'bar') { return; }
-        var ends = (trace.error_x || {}).array || [];
-        trace.x.forEach(function (x, i) { largest = Math.max(largest, x + (ends[i] || 0)); });
-    });
-    (layout.annotations || []).forEach(function (note) { largest = Math.max(largest, note.x || 0); });
-    if (layout.xaxis && largest > 0) {
-        layout.xaxis.range = [0, largest * 1.45];
-        delete layout.xaxis.title;
-    }
-    (layout.annotations || []).forEach(function (note) {
-        note.font = Object.assign({}, note.font, {size: 11});
-        if (layout.xaxis && note.x > layout.xaxis.range[1] / 2) { note.xanchor = 'right'; }
-    });
-    return {data: data, layout: layout};
-}
-"""
-# The server sends the figure once, in a Store; this draws it, as it is or fitted to a phone.
-clientside_callback(NARROW_CHART, Output("compare-chart", "figure"), Input("compare-figure", "data"))
+# The server sends the figure once, in a Store; assets/early/fit-charts.js draws it, as it is
+# or fitted to a phone (only the browser knows the chart's width), here and in the first paint.
+clientside_callback(ClientsideFunction("fit", "compare-chart"), Output("compare-chart", "figure"),
+                    Input("compare-figure", "data"))
 
 
 def view_for_url(search: str) -> CompareView | None:

@@ -70,12 +70,12 @@ def test_a_layout_becomes_html_with_its_ids_prefixed_and_its_values_kept():
     assert by_tag["div"][1] == {"id": ID_PREFIX + "chart-title", "class": "title", "style": "margin-top:4px"}
     assert "Uptake &lt;b&gt;&amp;&lt;/b&gt;" in markup          # text is text, never markup
     assert "open" in by_tag["details"][0]
-    assert by_tag["input"][0] == {"id": ID_PREFIX + "finder", "value": "Gateshead", "list": ID_PREFIX + "finder-names",
-                                  "autocomplete": "off"}
+    assert by_tag["input"][0] == {"class": "dash-input-element", "id": ID_PREFIX + "finder", "value": "Gateshead",
+                                  "list": ID_PREFIX + "finder-names", "autocomplete": "off"}
     assert by_tag["span"][0]["aria-labelledby"] == f"{ID_PREFIX}chart-title {ID_PREFIX}year"
     assert by_tag["span"][0]["data-title"] == "T"
     # The first graph keeps its figure to draw, the second is a box of the same height.
-    assert figure["data"] == [{"type": "bar", "x": [1]}] and figure["wide_only"] is False
+    assert figure["data"] == [{"type": "bar", "x": [1]}] and figure["fit"] is None
     graphs = [a for t, a in tags if "dash-graph" in a.get("class", "")]
     assert [g["style"] for g in graphs] == ["min-height:300px", "min-height:450px"]
     assert markup.count('class="first-paint-chart"') == 1
@@ -83,10 +83,10 @@ def test_a_layout_becomes_html_with_its_ids_prefixed_and_its_values_kept():
     assert '<table><tr><td class="name" headers="first-paint-council">Gateshead</td></tr></table>' in markup
 
 
-def test_a_graph_without_a_figure_is_drawn_from_the_store_beside_it_on_wide_screens_only():
+def test_a_graph_without_a_figure_is_drawn_from_the_store_beside_it_fitted_by_its_graphs_function():
     stored = {"data": [{"type": "bar", "y": ["Gateshead"]}], "layout": {"height": 900}}
     _, figure = page_html(html.Div([dcc.Store(id="compare-figure", data=stored), dcc.Graph(id="compare-chart")]))
-    assert figure["data"] == stored["data"] and figure["wide_only"] is True
+    assert figure["data"] == stored["data"] and figure["fit"] == "compare-chart"
 
 
 def test_id_rules_select_the_prefixed_ids_inside_media_queries_and_leave_colours_and_class_rules_alone():
@@ -109,7 +109,8 @@ def test_each_page_index_carries_the_page_its_title_and_one_plotly(app, path):
     assert '<body class="first-paint">' in index
     assert index.count("/embed-assets/plotly-") == 1
     # plotly.js and the drawing script come before Dash's own scripts.
-    assert index.index("/embed-assets/plotly-") < index.index("first-paint.js") < index.index("dash_renderer")
+    assert (index.index("/embed-assets/plotly-") < index.index("fit-charts.js") < index.index("first-paint.js")
+            < index.index("dash_renderer"))
     block = first_paint_block(index)
     assert 'inert' in block.split(">", 1)[0]
     ids = [attributes["id"] for _, attributes in elements(block) if "id" in attributes]

@@ -5,7 +5,6 @@
   "use strict";
   var shell = document.getElementById("first-paint");
   if (!shell) { return; }
-  var WIDE = 560;            // below this, a stored figure is fitted by its page's own callback
   var LONGEST_WAIT = 15000;
   var data = document.getElementById("first-paint-figure");
   var holder = shell.querySelector(".first-paint-chart");
@@ -14,10 +13,10 @@
   if (data && holder && holder.offsetParent !== null && window.Plotly) {
     try {
       var figure = JSON.parse(data.textContent);
-      if (!figure.wide_only || holder.clientWidth >= WIDE) {
-        var config = Object.assign({}, figure.config, {responsive: true});
-        window.Plotly.newPlot(holder, figure.data, figure.layout, config);
-      }
+      var fits = (window.dash_clientside || {}).fit || {};
+      var drawn = figure.fit && fits[figure.fit] ? fits[figure.fit](figure) : figure;
+      var config = Object.assign({}, figure.config, {responsive: true});
+      window.Plotly.newPlot(holder, drawn.data, drawn.layout, config);
     } catch (error) {
       // A chart that cannot be drawn early is drawn by the live page: nothing is lost.
     }
