@@ -25,7 +25,7 @@ GAP_PARAMETERS = ("code", "measure", "age_band", "client_group")
 GAP_METHOD = ("Each dot is the area's value minus England's for the same year, measure and breakdown, in "
               "percentage points; its whisker is the 95% interval of that difference (Newcombe's hybrid "
               "score method, from both areas' counts). A hollow dot is a year published without counts: it "
-              "has no interval and is not in the trend. " + GAP_TREND_METHOD)
+              "has no interval and is not in the trend. The trend: " + GAP_TREND_METHOD.removeprefix("Method: "))
 
 
 def _choice_rows(rows: pd.DataFrame, measure_id: str, age_band: str, client_group: str) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from .. import db
 from ..charts import Chart, ChartRequestError, register
 from ..context import warehouse
 from ..figures.profile import applicable_breaks, breakdown_order, describe_trend, trend_chart
-from ..figures.trend import MAX_ADDED, added_roles, change_periods, change_since
+from ..figures.trend import MAX_ADDED, added_roles, change_periods, change_since, change_table
 from ..labels import breakdown_label
 from .profile_gap import area_gap
 from .profile import PATH as PROFILE_PATH  # not `PATH`: a module naming PATH is a page
@@ -173,9 +173,10 @@ def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
     beside = _beside(profile) if not added else (
         f"{profile.roles[0].name} beside {', '.join(others)}{' and ' if others else ''}"
         f"{added} other council{'s' if added > 1 else ''}")
-    drawn, shown_unit, method = selection, unit, TREND_METHOD
+    drawn, shown_unit, method, table = selection, unit, TREND_METHOD, None
     if since:
         change = change_since(selection, roles, breaks, since)
+        table = _ordered(change_table(change, breaks), roles)
         drawn, shown_unit = change.rows, "points"
         what = f"change in {what} since {since}, in percentage points"
         method += CHANGE_METHOD.format(since=since)
@@ -201,7 +202,8 @@ def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
         page_url=PROFILE_PATH + profile.code + TrendChoice(choice.measure_id, choice.age_band, choice.client_group,
                                                    choice.with_codes, since).query(),
         resolved=resolved,
-        aliases={"code": profile.code, "with": resolved.get("with", "")})
+        aliases={"code": profile.code, "with": resolved.get("with", "")},
+        table=table)
 
 
 @register("trend", ("code", *TREND_CONTROLS, "with", "since"))
