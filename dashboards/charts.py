@@ -38,6 +38,11 @@ class Chart:
     page_url: str                # the full view: path and query, e.g. "/funnel?measure=..."
     resolved: dict[str, str] = field(default_factory=dict)  # every parameter's value as used
     aliases: dict[str, str] = field(default_factory=dict)   # other accepted spellings, e.g. council names
+    # What the data download gives when the chart draws numbers made from the observations (a
+    # gap to England, a change since a year) rather than the observations themselves: those
+    # numbers, under columns that say what they are, with the flags of the figures behind them.
+    # None: the download is `rows` in the API's columns.
+    table: pd.DataFrame | None = None
 
     def figure_spec(self) -> dict:
         """The figure as plain {"data": [...], "layout": {...}}."""

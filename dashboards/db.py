@@ -511,6 +511,18 @@ def catalogue(warehouse: Warehouse) -> pd.DataFrame:
         """))
 
 
+def catalogue_by_region(warehouse: Warehouse) -> pd.DataFrame:
+    """For each (measure, period, age band, client group) and region, how many of the region's
+    councils have a value: which regions a page may offer for a year and breakdown."""
+    return warehouse.cached("catalogue_by_region", lambda wh: wh.query(
+        """
+        SELECT measure_id, period, age_band, client_group, region_code, count(*) AS councils
+        FROM app_observations
+        WHERE area_type = 'council' AND value IS NOT NULL AND region_code IS NOT NULL
+        GROUP BY ALL ORDER BY ALL
+        """))
+
+
 def measures(warehouse: Warehouse) -> pd.DataFrame:
     return warehouse.cached("measures", lambda wh: wh.query("SELECT * FROM measures ORDER BY measure_id"))
 

@@ -20,6 +20,7 @@ from .api import COLUMNS, LICENCE, to_csv
 from .charts import Chart, ChartRequestError, chart_for, parse_query
 from .context import warehouse
 from .csv_safety import public_file_names, safe_text
+from .csv_safety import to_csv as csv_text
 from .sharing import base_url, data_date, sources_text
 
 blueprint = Blueprint("downloads", __name__, url_prefix="/download")
@@ -113,11 +114,14 @@ def chart_data(view: str, kind: str):
         if error.valid is not None:
             body["valid"] = error.valid if error.status != 404 else [f"{v}.{k}" for v in error.valid for k in ("csv", "xlsx")]
         return jsonify(body), error.status
-    rows = with_series_breaks(public_file_names(chart.rows.reindex(columns=COLUMNS)),
-                              db.series_breaks(warehouse()))
+    drawn = chart.rows.reindex(columns=COLUMNS) if chart.table is None else chart.table
+    rows = with_series_breaks(public_file_names(drawn), db.series_breaks(warehouse()))
     name = f"{view}-data.{kind}"
     if kind == "csv":
-        return Response(to_csv(rows), mimetype="text/csv",
+        # A chart's own table says which of its columns are numbers by their types (a gap, a
+        # change, whether the trend used a year); the observations use the API's list.
+        text = to_csv(rows) if chart.table is None else csv_text(rows)
+        return Response(text, mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return Response(xlsx_bytes(rows, _about_rows(chart)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -73,3 +73,60 @@ def gap_trend_sentence(own: pd.DataFrame, breaks: pd.DataFrame, area_name: str) 
     summary = gap_summary(own, breaks, area_name)
     return None if summary is None else summary.sentence
 
+
+
+# The gap download's columns: each year's gap with its interval and method, whether the trend
+# used the year (and why not), the trend's verdict and slope, and the flags of both figures the
+# gap is made from (the area's and England's).
+GAP_TABLE_COLUMNS = [
+    "area_code", "area_name", "area_type", "region_code", "period", "measure_id", "age_band", "client_group",
+    "value", "lower_95", "upper_95", "numerator", "denominator", "england_value",
+    "gap_points", "gap_lower_95", "gap_upper_95", "gap_method", "compared_with_england",
+    "in_trend", "not_in_trend_because", "trend_verdict", "trend_first_period", "trend_last_period",
+    "trend_slope_points_per_year", "trend_slope_lower_95", "trend_slope_upper_95",
+    "value_status", "note", "quality_flag", "quality_note", "england_quality_flag", "england_quality_note",
+    "source_id", "source_kind", "source_file", "source_sheet", "value_cell"]
+NUMBER_COLUMNS = {"value", "lower_95", "upper_95", "numerator", "denominator", "england_value", "gap_points",
+                  "gap_lower_95", "gap_upper_95", "trend_slope_points_per_year", "trend_slope_lower_95",
+                  "trend_slope_upper_95"}
+
+
+def _left_out_because(row, used_series: int | None, used: set[str]) -> str | None:
+    if row.period in used:
+        return None
+    if used_series is not None and row.series > used_series:
+        return "after a series break: not comparable with the years of the trend"
+    if used_series is not None and row.series < used_series:
+        return "before a series break: the trend uses the latest comparable series"
+    if pd.isna(row.gap_lower_95) or pd.isna(row.gap_upper_95):
+        return "no counts, so no interval"
+    if row.compared_with_england == "not_compared":
+        return "a quality flag forbids comparing it with England"
+    return f"too few comparable years with counts (a trend needs {MIN_YEARS})"
+
+
+def gap_table(summary: GapSummary, england: pd.DataFrame) -> pd.DataFrame:
+    """The gap chart's numbers as rows (GAP_TABLE_COLUMNS), one per year drawn. `england`:
+    England's observations of the same measure and breakdown, for their flags."""
+    rows = summary.rows.reset_index(drop=True)
+    trend, used = summary.trend, set(summary.used["period"])
+    used_series = int(summary.used["series"].iloc[0]) if trend is not None and not summary.used.empty else None
+    flags = england.drop_duplicates("period").set_index("period").reindex(rows["period"])
+    periods = sorted(used)
+    table = rows.assign(
+        gap_points=rows["gap"],
+        in_trend=rows["period"].isin(used),
+        not_in_trend_because=[_left_out_because(row, used_series, used) for row in rows.itertuples()],
+        trend_verdict=trend.verdict if trend is not None else "not calculated",
+        trend_first_period=periods[0] if periods else None,
+        trend_last_period=periods[-1] if periods else None,
+        trend_slope_points_per_year=trend.slope if trend is not None else float("nan"),
+        trend_slope_lower_95=trend.lower if trend is not None else float("nan"),
+        trend_slope_upper_95=trend.upper if trend is not None else float("nan"),
+        england_quality_flag=list(flags.get("quality_flag", pd.Series(index=flags.index, dtype=object))),
+        england_quality_note=list(flags.get("quality_note", pd.Series(index=flags.index, dtype=object))))
+    table = table.reindex(columns=GAP_TABLE_COLUMNS)
+    # Numbers as numbers and the flag as a boolean, however the observations arrived: a CSV
+    # writes text that starts with "-" as text a spreadsheet must not run.
+    numbers = [c for c in GAP_TABLE_COLUMNS if c in NUMBER_COLUMNS]
+    return table.astype({c: float for c in numbers} | {"in_trend": bool})

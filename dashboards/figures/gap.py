@@ -55,7 +55,9 @@ def gap_chart(summary: GapSummary) -> go.Figure:
                     "text": "Series break", "font": {"size": 12}, "bgcolor": "#ffffff"} for y in starts]
     layout = {
         "height": 320, "margin": {"l": 10, "r": 20, "t": 10, "b": 40}, "plot_bgcolor": "white", "font": FONT,
+        # Level year labels where they fit, else upright: slanted ones run past the right edge of a phone.
         "xaxis": {"tickvals": years, "ticktext": [labels[y] for y in years], "range": [years[0] - 0.6, years[-1] + 0.6],
+                  "autotickangles": [0, -90],
                   "showgrid": False, "automargin": True},
         "shapes": shapes, "annotations": annotations,
         "yaxis": {"title": {"text": "Points from England"}, "gridcolor": "#d9d9d9",

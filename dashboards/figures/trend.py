@@ -88,3 +88,50 @@ def change_periods(selection: pd.DataFrame, area_code: str) -> list[str]:
     """The years a change can be measured from: those with a figure for the area, but its last."""
     own = sorted(set(selection.loc[(selection["area_code"] == area_code) & selection["value"].notna(), "period"]))
     return own[:-1]
+
+
+# The change download's columns: each line's change from its own figure in the base year, the two
+# figures it is the difference of, and the flags of both (a change is as sound as its weaker end).
+CHANGE_COLUMNS = [
+    "area_code", "area_name", "area_type", "region_code", "measure_id", "age_band", "client_group",
+    "base_period", "period", "change_since_base_period_points", "value_in_base_period", "value_in_period",
+    "value_status", "note", "quality_flag", "quality_note", "base_period_quality_flag", "base_period_quality_note",
+    "line_stops_at_break", "source_id", "source_kind", "source_file", "source_sheet", "value_cell"]
+
+
+def _stop_note(breaks: pd.DataFrame, code: str, since: str) -> str | None:
+    """Why a line's change ends where it does: the first break after the base year that applies
+    to it (its measure's, or its own boundary change)."""
+    if breaks.empty:
+        return None
+    area_codes = breaks["area_code"] if "area_code" in breaks else pd.Series(None, index=breaks.index)
+    mine = breaks[(area_codes.isna() | (area_codes == code)) & (breaks["period"].map(year_of) > year_of(since))]
+    if mine.empty:
+        return None
+    first = mine.sort_values("period").iloc[0]
+    return f"Series break in {first['period']}: {first['note']} No change is measured across it."
+
+
+def change_table(change: Change, breaks: pd.DataFrame) -> pd.DataFrame:
+    """The changes trend_chart draws as rows (CHANGE_COLUMNS), one per line and year, in the
+    order of change.rows; `breaks` as change_since had them, to say where a line stops and why."""
+    rows = change.rows.reset_index(drop=True)
+    base = rows[rows["period"] == change.since].drop_duplicates("area_code").set_index("area_code")
+
+    def from_base(column: str) -> list:
+        found = base[column] if column in base else pd.Series(dtype=object)
+        return [found.get(code) for code in rows["area_code"]]
+
+    table = rows.assign(
+        base_period=change.since,
+        change_since_base_period_points=rows["value"],
+        value_in_base_period=from_base("level"),
+        value_in_period=rows["level"],
+        base_period_quality_flag=from_base("quality_flag"),
+        base_period_quality_note=from_base("quality_note"),
+        line_stops_at_break=[_stop_note(breaks, code, change.since) for code in rows["area_code"]])
+    table = table.reindex(columns=CHANGE_COLUMNS)
+    numbers = ["change_since_base_period_points", "value_in_base_period", "value_in_period"]
+    table = table.astype({c: float for c in numbers})
+    # Figures are published to a decimal place or two: a difference of them carries no more.
+    return table.assign(change_since_base_period_points=table["change_since_base_period_points"].round(10))

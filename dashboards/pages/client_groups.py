@@ -69,6 +69,10 @@ def _reference_data():
     return db.catalogue(wh), db.areas(wh, "region"), db.measures(wh).set_index("measure_id")
 
 
+def _by_region() -> pd.DataFrame:
+    return db.catalogue_by_region(warehouse())
+
+
 def _councils() -> pd.DataFrame:
     """Every council the warehouse knows: those `council=` may name."""
     return db.areas(warehouse(), "council")
@@ -81,7 +85,8 @@ def _eligible(catalogue: pd.DataFrame) -> pd.DataFrame:
 
 def _view(query: dict[str, str]):
     catalogue, regions, measures = _reference_data()
-    view = resolve_view(query, catalogue, list(regions["area_code"]), _eligible(catalogue), _councils())
+    view = resolve_view(query, catalogue, list(regions["area_code"]), _eligible(catalogue), _councils(),
+                        _by_region())
     return view, catalogue, regions, measures
 
 
@@ -377,17 +382,37 @@ def _band_label(band: str) -> str:
     return AGE_BANDS.get(band, band).capitalize()
 
 
+def _options(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame) -> dict[str, list]:
+    return options_for_view(catalogue, view, _eligible(catalogue), _by_region(), list(regions["area_code"]))
+
+
+def _region_options(codes: list[str], regions: pd.DataFrame) -> list[tuple[str, str]]:
+    names = regions.set_index("area_code")["area_name"]
+    return [(code, "All of England" if code == ALL_ENGLAND else names.get(code, code)) for code in codes]
+
+
+def _region_replaced(asked: str | None, view: ClientGroupView, regions: pd.DataFrame, measure: str) -> list:
+    """When the region asked for (a link, or the region kept while the year changed) has no
+    councils with figures for the year, the page says so above the view it shows instead."""
+    names = regions.set_index("area_code")["area_name"]
+    if not asked or asked == view.region or asked not in names.index:
+        return []
+    shown = "all of England" if view.region == ALL_ENGLAND else names.get(view.region, view.region)
+    return [message(f"No council in {names[asked]} has figures for {_mid_sentence(measure)} by client group in "
+                    f"{view.period}: showing {shown}.", element_id="client-groups-region-message")]
+
+
 def _controls(view: ClientGroupView, catalogue, regions, measures) -> html.Div:
-    """Measure, year and region in one row; the age band and the sort behind "More options"."""
-    options = options_for_view(catalogue, view, _eligible(catalogue))
+    """Measure, year and region in one row; the age band and the sort behind "More options".
+    The region and age band offer only those with councils' figures for the year."""
+    options = _options(view, catalogue, regions)
     return control_bar([
         select_control("client-groups-measure", "Measure",
                        [(m, measures.at[m, "label"]) for m in options["measure"]], view.measure_id,
                        class_name="control-measure"),
         select_control("client-groups-period", "Year (to 31 March)", [(p, p) for p in options["period"]],
                        view.period, class_name="control-period"),
-        select_control("client-groups-region", "Councils in",
-                       [(ALL_ENGLAND, "All of England")] + list(zip(regions["area_code"], regions["area_name"])),
+        select_control("client-groups-region", "Councils in", _region_options(options["region"], regions),
                        view.region, class_name="control-region"),
     ], more=[
         select_control("client-groups-age_band", "Age band", [(a, _band_label(a)) for a in options["age_band"]],
@@ -419,7 +444,9 @@ def layout(**query: str) -> html.Div:
         html.P("Each council's value for every client group, beside England's for the same group.",
                className="lede"),
         _controls(view, catalogue, regions, measures),
-        html.Div(_unknown_council(query.get("council"), view) + client_groups_panel(view, catalogue, regions, measures),
+        html.Div(_unknown_council(query.get("council"), view)
+                 + _region_replaced(query.get("region"), view, regions, measures.at[view.measure_id, "label"])
+                 + client_groups_panel(view, catalogue, regions, measures),
                  id="client-groups-panel", **{"aria-live": "polite"}),
         html.P("The comparison the report Chaos or Empowerment? (2013) made in its Table 3 for the North "
                "East's adults with mental health needs, for any year and region with client-group figures.",
@@ -428,7 +455,7 @@ def layout(**query: str) -> html.Div:
 
 
 @callback(
-    [Output(f"client-groups-{name}", "options") for name in ("period", "age_band", "sort")],
+    [Output(f"client-groups-{name}", "options") for name in ("period", "region", "age_band", "sort")],
     [Output(f"client-groups-{name}", "value") for name in CONTROLS],
     Output("client-groups-panel", "children"), Output("client-groups-url", "search"),
     [Input(f"client-groups-{name}", "value") for name in CONTROLS],
@@ -441,13 +468,15 @@ def update_client_groups(measure, period, age_band, region, sort, search=None):
     query = {"measure": measure, "period": period, "age_band": age_band, "region": region, "sort": sort,
              "council": council}
     view, catalogue, regions, measures = _view(query)
-    options = options_for_view(catalogue, view, _eligible(catalogue))
+    options = _options(view, catalogue, regions)
     return (
         [{"label": p, "value": p} for p in options["period"]],
+        [{"label": label, "value": code} for code, label in _region_options(options["region"], regions)],
         [{"label": _band_label(a), "value": a} for a in options["age_band"]],
         [{"label": label, "value": key} for key, label in options["sort"]],
         view.measure_id, view.period, view.age_band, view.region, view.sort,
-        client_groups_panel(view, catalogue, regions, measures), view.query())
+        _region_replaced(region, view, regions, measures.at[view.measure_id, "label"])
+        + client_groups_panel(view, catalogue, regions, measures), view.query())
 
 
 def view_for_url(search: str) -> ClientGroupView | None:

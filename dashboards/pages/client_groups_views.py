@@ -123,6 +123,50 @@ def sortable_columns(catalogue: pd.DataFrame, measure_id: str, period: str, age_
     return [c for c in columns_for(catalogue, measure_id, period, age_band) if (c.age_band, c.client_group) in filled]
 
 
+KEYS = ["measure_id", "period", "age_band", "client_group"]
+
+
+def scoped_catalogue(catalogue: pd.DataFrame, by_region: pd.DataFrame | None, region: str) -> pd.DataFrame:
+    """The catalogue as one region sees it: `councils` counts that region's councils with a value
+    (England's figures stay: they are drawn beside every region). All of England, or no counts by
+    region: the catalogue itself."""
+    if region == ALL_ENGLAND or by_region is None:
+        return catalogue
+    mine = by_region.loc[by_region["region_code"] == region, [*KEYS, "councils"]]
+    return catalogue.drop(columns="councils").merge(mine, on=KEYS, how="left") \
+        .assign(councils=lambda f: f["councils"].fillna(0).astype(int))
+
+
+def _year(frame: pd.DataFrame, measure_id: str, period: str) -> pd.DataFrame:
+    return frame[(frame["measure_id"] == measure_id) & (frame["period"] == period)]
+
+
+def bands_with_data(catalogue: pd.DataFrame, scoped: pd.DataFrame, measure_id: str, period: str,
+                    bands: list[str]) -> list[str]:
+    """The age bands among `bands` whose view (its columns, from the whole catalogue) has a council
+    with a value in the scope: those that draw a chart rather than 'none of the councils'."""
+    year, rows = _year(catalogue, measure_id, period), _year(scoped, measure_id, period)
+    filled = set(zip(*(rows.loc[rows["councils"] > 0, c] for c in ("age_band", "client_group"))))
+    return [band for band in bands
+            if any((c.age_band, c.client_group) in filled for c in columns_for(year, measure_id, period, band))]
+
+
+def regions_with_data(catalogue: pd.DataFrame, by_region: pd.DataFrame | None, measure_id: str, period: str,
+                      bands: list[str], regions: list[str]) -> list[str]:
+    """The regions whose councils have a value for the year in a column of at least one of the
+    age bands' views (all of them when there are no counts by region)."""
+    if by_region is None:
+        return list(regions)
+    year = _year(catalogue, measure_id, period)
+    drawn = {(c.age_band, c.client_group) for band in bands for c in columns_for(year, measure_id, period, band)}
+    counts = _year(by_region, measure_id, period)
+    counts = counts[(counts["councils"] > 0)
+                    & pd.Series([pair in drawn for pair in zip(counts["age_band"], counts["client_group"])],
+                                index=counts.index, dtype=bool)]
+    present = set(counts["region_code"])
+    return [region for region in regions if region in present]
+
+
 def _with_council_groups(rows: pd.DataFrame) -> pd.DataFrame:
     """Catalogue rows of client groups (not 'all') that councils have values for: the
     periods and age bands chosen when the URL does not say."""
@@ -130,12 +174,14 @@ def _with_council_groups(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve_view(query: dict[str, str], catalogue: pd.DataFrame, regions: list[str],
-                 eligible: pd.DataFrame | None = None, councils: pd.DataFrame | None = None
-                 ) -> ClientGroupView | None:
+                 eligible: pd.DataFrame | None = None, councils: pd.DataFrame | None = None,
+                 by_region: pd.DataFrame | None = None) -> ClientGroupView | None:
     """The view a URL asks for, corrected to one the data has; None when no client-group data.
     eligible: client_group_catalogue(catalogue), when already known. councils (areas rows with
     region_code, first_period and last_period): those `council=` may name, by code or name; a
-    named council's region is the region shown when the URL names none."""
+    named council's region is the region shown when the URL names none. by_region
+    (db.catalogue_by_region): when given, only a region whose councils have figures for the
+    year, and only an age band they have figures in, is chosen."""
     rows = client_group_catalogue(catalogue) if eligible is None else eligible
     if rows.empty:
         return None
@@ -146,11 +192,13 @@ def resolve_view(query: dict[str, str], catalogue: pd.DataFrame, regions: list[s
     period = pick(query.get("period"), periods, council_periods[-1:] + periods[-1:])
     rows = rows[rows["period"] == period]
     bands = sorted(set(rows.loc[rows["client_group"] != "all", "age_band"]), key=_age_key)
-    council_bands = sorted(set(_with_council_groups(rows)["age_band"]), key=_age_key)
-    age_band = pick(query.get("age_band"), bands, council_bands + bands)
     council = geography.council_code(query.get("council"), councils, period) if councils is not None else None
     home = [_region_of(council, councils)] if council else []
-    region = pick(query.get("region"), [ALL_ENGLAND, *regions], home + [DEFAULT_REGION, ALL_ENGLAND])
+    offered = regions_with_data(catalogue, by_region, measure, period, bands, regions)
+    region = pick(query.get("region"), [ALL_ENGLAND, *offered], home + [DEFAULT_REGION, ALL_ENGLAND])
+    bands = bands_with_data(catalogue, scoped_catalogue(catalogue, by_region, region), measure, period, bands) or bands
+    council_bands = [b for b in sorted(set(_with_council_groups(rows)["age_band"]), key=_age_key) if b in bands]
+    age_band = pick(query.get("age_band"), bands, council_bands + bands)
     # Any column's key stays valid in a URL (a cited link keeps working); only those councils
     # have values in are offered (options_for_view).
     keys = [BY_NAME] + [c.key for c in columns_for(catalogue, measure, period, age_band)]
@@ -162,16 +210,23 @@ def _region_of(council: str, councils: pd.DataFrame) -> str:
     return councils.set_index("area_code")["region_code"].get(council) or DEFAULT_REGION
 
 
-def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView,
-                     eligible: pd.DataFrame | None = None) -> dict[str, list]:
+def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView, eligible: pd.DataFrame | None = None,
+                     by_region: pd.DataFrame | None = None, regions: list[str] | None = None) -> dict[str, list]:
+    """What each control offers for the view: every measure and year with client-group figures;
+    the regions whose councils have figures for the year (All of England first); the age bands,
+    and the columns to sort by, that the region's councils have figures in."""
     rows = client_group_catalogue(catalogue) if eligible is None else eligible
     measure_rows = rows[rows["measure_id"] == view.measure_id]
     period_rows = measure_rows[measure_rows["period"] == view.period]
-    columns = sortable_columns(catalogue, view.measure_id, view.period, view.age_band)
+    bands = sorted(set(period_rows.loc[period_rows["client_group"] != "all", "age_band"]), key=_age_key)
+    scoped = scoped_catalogue(catalogue, by_region, view.region)
+    columns = sortable_columns(scoped, view.measure_id, view.period, view.age_band)
     return {
         "measure": sorted(set(rows["measure_id"]), key=measure_order),
         "period": sorted(set(measure_rows["period"])),
-        "age_band": sorted(set(period_rows.loc[period_rows["client_group"] != "all", "age_band"]), key=_age_key),
+        "region": [ALL_ENGLAND] + regions_with_data(catalogue, by_region, view.measure_id, view.period, bands,
+                                                    regions or []),
+        "age_band": bands_with_data(catalogue, scoped, view.measure_id, view.period, bands) or bands,
         "sort": [(BY_NAME, "Area name (A to Z)")] + [(c.key, f"{c.label} (highest first)") for c in columns],
     }
 

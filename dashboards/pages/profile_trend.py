@@ -17,8 +17,9 @@ from .. import db
 from ..charts import Chart, ChartRequestError, register
 from ..context import warehouse
 from ..figures.profile import applicable_breaks, breakdown_order, describe_trend, trend_chart
-from ..figures.trend import MAX_ADDED, added_roles, change_periods, change_since
+from ..figures.trend import MAX_ADDED, added_roles, change_periods, change_since, change_table
 from ..labels import breakdown_label
+from .profile_gap import area_gap
 from .profile import PATH as PROFILE_PATH  # not `PATH`: a module naming PATH is a page
 from .profile import (DEFAULT_MEASURE, Profile, _beside, _profile_for_query, _span, load_profile,
                       normalise_code)
@@ -172,9 +173,10 @@ def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
     beside = _beside(profile) if not added else (
         f"{profile.roles[0].name} beside {', '.join(others)}{' and ' if others else ''}"
         f"{added} other council{'s' if added > 1 else ''}")
-    drawn, shown_unit, method = selection, unit, TREND_METHOD
+    drawn, shown_unit, method, table = selection, unit, TREND_METHOD, None
     if since:
         change = change_since(selection, roles, breaks, since)
+        table = _ordered(change_table(change, breaks), roles)
         drawn, shown_unit = change.rows, "points"
         what = f"change in {what} since {since}, in percentage points"
         method += CHANGE_METHOD.format(since=since)
@@ -200,7 +202,8 @@ def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
         page_url=PROFILE_PATH + profile.code + TrendChoice(choice.measure_id, choice.age_band, choice.client_group,
                                                    choice.with_codes, since).query(),
         resolved=resolved,
-        aliases={"code": profile.code, "with": resolved.get("with", "")})
+        aliases={"code": profile.code, "with": resolved.get("with", "")},
+        table=table)
 
 
 @register("trend", ("code", *TREND_CONTROLS, "with", "since"))
@@ -231,6 +234,10 @@ def trend_from_query(query: dict[str, str]) -> Chart | None:
 
 # ---------------------------------------------------------------- page
 
+def _gap(profile: Profile, choice: TrendChoice) -> tuple[Chart, str] | None:
+    return area_gap(profile, choice.measure_id, choice.age_band, choice.client_group)
+
+
 def trend_section(profile: Profile, query: dict[str, str]) -> list:
     from dash import html
 
@@ -245,7 +252,7 @@ def trend_section(profile: Profile, query: dict[str, str]) -> list:
         trend_controls(profile, choice, options, councils(), roles[len(profile.roles):],
                        since_options(change_periods(selection, profile.code), profile.unit(choice.measure_id)),
                        chart.resolved.get("since", NO_CHANGE)),
-        html.Div(trend_panel(profile, choice, chart, roles), id="profile-trend-panel", **{"aria-live": "polite"}),
+        html.Div(trend_panel(profile, choice, chart, roles, _gap(profile, choice)), id="profile-trend-panel", **{"aria-live": "polite"}),
     ]
 
 
@@ -312,4 +319,4 @@ def update_trend(measure_id, age_band, client_group, since, with_codes, code):
         [{"label": label, "value": value} for value, label in
          since_options(change_periods(selection, profile.code), profile.unit(choice.measure_id))],
         chart.resolved.get("since", NO_CHANGE), chips(roles[len(profile.roles):]),
-        trend_panel(profile, choice, chart, roles), chart.page_url[len(PROFILE_PATH + profile.code):])
+        trend_panel(profile, choice, chart, roles, _gap(profile, choice)), chart.page_url[len(PROFILE_PATH + profile.code):])

@@ -18,10 +18,10 @@ from ..components import control_bar, message, select_control, value_text
 from ..figures import CAVEAT_MARK, format_value, is_missing
 from ..figures.profile import Role, applicable_breaks, break_label, shown_breaks_in, trend_table_rows, year_of
 from ..figures.trend import MAX_ADDED
-from ..figures.gap import describe_gap, gap_chart
-from ..gap_summary import GAP_TREND_METHOD, gap_summary
+from ..gap_summary import GAP_TREND_METHOD
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label, flag_codes, flag_words
 from ..recent_trend import RECENT_TREND_METHOD, recent_trend
+from ..sharing import share_panel
 from .profile_views import (_comparison, _count, _interval, _note_cell, _value_cell, chart_block, chart_heading,
                             graph, mark, table_box)
 
@@ -130,18 +130,22 @@ def _breaks_list(shown: pd.DataFrame) -> list:
     ], id="profile-trend-breaks", className="breaks")]
 
 
-def _gap_trend(own: pd.DataFrame, breaks: pd.DataFrame, name: str) -> list:
-    summary = gap_summary(own, breaks, name)
-    if summary is None:
+def _gap_trend(gap: Chart | None, verdict: str) -> list:
+    """The gap chart (the `gap` view: pages/profile_gap.py) with its verdict, its share links and
+    embed code straight under it, the chart in words and its method."""
+    if gap is None:
         return []
-    return [html.Div([html.H3("Is the gap to England closing?"),
-                      html.P(summary.sentence, id="profile-gap-trend"),
-                      dcc.Graph(id="profile-gap-chart", figure=gap_chart(summary),
+    return [html.Div([html.H3("Is the gap to England closing?", id="gap-title"),
+                      html.P(gap.subtitle, className="chart-subtitle"),
+                      html.P(verdict, id="profile-gap-trend"),
+                      dcc.Graph(id="profile-gap-chart", figure=gap.figure,
                                 config={"displaylogo": False, "responsive": True}),
+                      share_panel(gap),
                       html.Details([html.Summary("The gap chart in words"),
-                                    html.P(describe_gap(summary, name), id="profile-gap-description")],
+                                    html.P(gap.description, id="profile-gap-description")],
                                    className="text-alternative"),
-                      html.P(GAP_TREND_METHOD, className="footnote method")], className="gap-trend")]
+                      html.P(GAP_TREND_METHOD, className="footnote method")], className="gap-trend",
+                     role="group", **{"aria-labelledby": "gap-title"})]
 
 
 def _recent_trend(profile: Profile, own: pd.DataFrame, breaks: pd.DataFrame, measure_id: str) -> list:
@@ -167,7 +171,9 @@ def _change_notes(profile: Profile, chart: Chart, roles: list[Role], since: str,
     return [html.Ul([html.Li(n) for n in notes], id="profile-change-notes", className="change-notes")] if notes else []
 
 
-def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | None, roles: list[Role]) -> list:
+def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | None, roles: list[Role],
+                gap: tuple[Chart, str] | None = None) -> list:
+    """The trend chart and what goes with it; `gap`: the gap chart and its verdict, if any."""
     if choice is None or chart is None:
         return [message(f"No figures have been loaded for {profile.area['area_name']}.",
                         element_id="profile-trend-message")]
@@ -188,13 +194,12 @@ def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | Non
     rows = profile.own
     every_year = rows[(rows["measure_id"] == choice.measure_id) & (rows["age_band"] == choice.age_band)
                       & (rows["client_group"] == choice.client_group)]
-    percent_own = every_year if unit == "percent" else every_year.iloc[0:0]
     return [
         *chart_block(chart, graph_id="profile-trend",
                      heading=chart_heading(chart.title, chart.subtitle, "profile-trend-title", html.H3),
                      key=key, drawing=[graph("profile-trend", chart)], sentences=trend_caveats(chart, shown)),
         *(_change_notes(profile, chart, roles, since, _line_breaks(profile, choice, roles)) if since else []),
-        *_gap_trend(percent_own, area_breaks, profile.area["area_name"]),
+        *(_gap_trend(*gap) if gap else []),
         *(_recent_trend(profile, every_year, area_breaks, choice.measure_id) if unit == "percent" else []),
         *_breaks_list(shown),
         trend_table(profile, selection, choice, what, roles, since),

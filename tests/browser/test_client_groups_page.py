@@ -184,3 +184,28 @@ def test_spending_reads_in_pounds_and_a_share_of_money_claims_no_significance(pa
     page.wait_for_function("() => document.querySelector('#client-groups-notes details').open")
     assert page.locator("#client-groups-note-1").inner_text().startswith("Direct payments 8,577 of 42,521")
     assert page.console_errors == []
+
+
+def region_options(page) -> list[str]:
+    return page.locator("#client-groups-region option").evaluate_all("os => os.map(o => o.value).filter(v => v)")
+
+
+def test_only_regions_with_figures_for_the_year_are_offered_and_a_region_without_says_so(page, full_url):
+    page.goto(full_url + "/client-groups?measure=sds_users&period=2021-22&region=E12000007")
+    page.wait_for_selector("#client-groups-table tbody tr")
+    assert len(region_options(page)) == 10 and page.locator("#client-groups-region").input_value() == "E12000007"
+    # 2011-12: only the North East's councils have figures (the report's table): London goes,
+    # the view moves to the North East and says why.
+    choose(page, "period", "2011-12")
+    page.wait_for_function("() => location.search.includes('region=E12000001')")
+    assert region_options(page) == ["england", "E12000001"]
+    assert page.locator("#client-groups-region").input_value() == "E12000001"
+    assert page.locator("#client-groups-region-message").inner_text() == (
+        "No council in London has figures for adults receiving self-directed support by client group in "
+        "2011-12: showing North East.")
+    assert page.locator("#client-groups-message").count() == 0 or \
+        "None of the councils" not in page.locator("#client-groups-message").inner_text()
+    assert row_names(page)[-2:] == ["North East", "England"] and len(row_names(page)) == 14
+    page.wait_for_selector("#client-groups-chart g.ytick text")
+    assert_accessible(page)
+    assert page.console_errors == []

@@ -107,3 +107,33 @@ def test_change_since_a_year_and_the_recent_trend_mark(sized, full_url):
     page.locator("figure.chart:has(#profile-trend)").screenshot(path=str(SHOTS / f"change-{width}.png"))
     assert_accessible(page)
     assert page.console_errors == []
+
+
+FOCUSED = "() => { const e = document.activeElement; return e ? (e.getAttribute('aria-label') || e.id || e.tagName) : null; }"
+
+
+@pytest.mark.parametrize("sized", [LAPTOP, PHONE], indirect=True, ids=["1366x768", "390x844"])
+def test_removing_a_council_by_keyboard_keeps_the_focus_in_the_list_then_in_the_box(sized, full_url):
+    """The remove buttons are drawn anew without the council removed: the focus moves to the
+    button now in its place, else the last one left, else the box to add a council; never to
+    the top of the page."""
+    page, _, _ = sized
+    codes = ",".join(code for _, code in ADDED)
+    page.goto(full_url + DARLINGTON + f"&with={codes}")
+    wait_for_lines(page, 6)
+    steps = [("County Durham", "Remove Sunderland from the chart", 5),          # the next one
+             ("Sunderland", "Remove Newcastle upon Tyne from the chart", 4),    # the last left
+             ("Newcastle upon Tyne", "profile-with-input", 3)]                  # none left: the box
+    for name, focus, lines in steps:
+        page.get_by_role("button", name=f"Remove {name} from the chart").focus()
+        page.keyboard.press("Enter")
+        wait_for_lines(page, lines)
+        page.wait_for_function(f"want => ({FOCUSED})() === want", arg=focus, timeout=10000)
+        assert page.locator("#profile-with-message").inner_text() == f"Removed {name}."
+    assert page.evaluate(FOCUSED) == "profile-with-input"
+    assert page.url.endswith(DARLINGTON)
+    # Typing goes straight into the box the focus came to.
+    page.keyboard.type("Sunderland")
+    page.keyboard.press("Enter")
+    wait_for_lines(page, 4)
+    assert page.console_errors == []

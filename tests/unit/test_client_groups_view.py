@@ -490,12 +490,19 @@ def test_about_sheet_refusals_and_a_region_without_figures(bundled_app):
         with pytest.raises(ChartRequestError) as refused:
             chart_for("client-groups", query)
         assert refused.value.status == 400 and words in refused.value.message
-    # A region whose councils have no figure that year: the page says so, and so does the view.
+    # A region whose councils have no figure that year is not offered: a URL naming it is refused
+    # naming the region and the nearest view; the page shows the nearest view and says why.
     with pytest.raises(ChartRequestError) as refused:
         chart_for("client-groups", {"measure": "sds_users", "period": "2011-12", "region": "E12000007"})
-    assert refused.value.status == 404
-    assert refused.value.message.startswith("None of the councils in London has a figure for adults")
-    assert "None of the councils in London has a figure" in text_of(page.layout(region="E12000007"))
+    assert refused.value.status == 400
+    assert refused.value.message.startswith("region='E12000007' is not available for this view (the nearest "
+                                            "view uses region='E12000001')")
+    layout = page.layout(region="E12000007")
+    assert text_of(find(layout, "client-groups-region-message")) == (
+        "No council in London has figures for adults receiving self-directed support by client group in "
+        "2011-12: showing North East.")
+    assert "None of the councils" not in text_of(layout)
+    assert [o["value"] for o in find(layout, "client-groups-region").options] == ["england", "E12000001"]
 
 
 def test_a_chart_url_with_the_readers_council_highlights_it_everywhere_it_is_drawn(bundled_app):
