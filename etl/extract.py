@@ -139,6 +139,7 @@ class SheetExtractor:
         self._columns_by_header: dict[str, int] = {}
         self._mappings: dict[str, dict[str, str]] = {"crosswalk": crosswalk}
         self._first_row: dict[tuple, int] = {}
+        self._row_value_memo: dict[tuple, tuple] = {}
 
     # -- locating ---------------------------------------------------------------------------
     def fail(self, message: str, *, row: int | None = None, column: int | None = None,
@@ -194,7 +195,7 @@ class SheetExtractor:
                 found = classify(row, row_number)
                 if found is None:
                     continue
-            if not any(_has_text(c) for c in row):
+            if not any(map(_has_text, row)):
                 continue
             if keep and any(map_key(row[i] if i < len(row) else "") not in allowed for i, allowed in keep.items()):
                 self.result.ignored[outside] += 1
@@ -482,7 +483,7 @@ class SheetExtractor:
             current = {}
             for name, spec in specs.items():
                 raw = row[columns[name]] if columns[name] < len(row) else None
-                if cell_text(raw):
+                if _has_text(raw):       # cell_text(raw) non-empty, without building the text
                     carried[name] = raw
                 elif spec.get("fill_down"):
                     raw = carried.get(name)
@@ -494,13 +495,26 @@ class SheetExtractor:
         """Each [rows.dims] label through its map; None when a dimension marked
         ignore_unmapped has no entry (a row the layout does not load)."""
         values = {}
+        memo = self._row_value_memo
         for name, spec in specs.items():
-            found = self._map(spec["map"], labels[name], row=row_number, column=self.column(spec["column"]),
-                              ignore=spec.get("ignore_unmapped", False))
+            raw = labels[name]
+            # Sheets repeat a few labels on every row (and most rows of a per-council sheet are
+            # lines the layout does not load): each (dimension, label) is mapped once.
+            key = (name, raw) if raw.__class__ in (str, float, int) else None
+            found = memo.get(key) if key is not None else None
             if found is None:
-                self.result.ignored[f"{spec['column']} = {cell_text(labels[name])}"] += 1
+                found = self._map(spec["map"], raw, row=row_number, column=self.column(spec["column"]),
+                                  ignore=spec.get("ignore_unmapped", False))
+                if found is None:
+                    found = (None, f"{spec['column']} = {cell_text(raw)}")
+                else:
+                    found = (found, None)
+                if key is not None:
+                    memo[key] = found
+            if found[0] is None:
+                self.result.ignored[found[1]] += 1
                 return None
-            values[name] = found
+            values[name] = found[0]
         return values
 
     @staticmethod
@@ -527,7 +541,7 @@ class SheetExtractor:
         sheet = self.sheet.name
         for row_number, row in self.data_rows():
             labels = row_labels.get(row_number, {})
-            if any(not cell_text(raw) for raw in labels.values()):
+            if not all(map(_has_text, labels.values())):
                 continue  # a note or source line under the table, not a data row
             try:
                 values = self._row_values(specs, labels, row_number) if specs else {}
@@ -538,6 +552,7 @@ class SheetExtractor:
             if values is None:
                 continue
             areas: dict[str, str | None] = {}  # per period: a column group may name its year
+            expanded: dict[tuple, list[tuple]] = {}
             cells = self.result.cells
             for column, contributions in plans:
                 raw = row[column] if column < len(row) else None
@@ -551,7 +566,13 @@ class SheetExtractor:
                         area = areas[period]
                         if area is None:
                             continue
-                    for one in (self._substitute(dims, values) if values else [dims]):
+                    if values:  # the row's labels in each column's dimensions, once per row
+                        substituted = expanded.get(dims)
+                        if substituted is None:
+                            substituted = expanded[dims] = self._substitute(dims, values)
+                    else:
+                        substituted = (dims,)
+                    for one in substituted:
                         # tuple.__new__ builds the Cell without its Python-level constructor:
                         # this line runs for every value cell of every wide table.
                         cells.append(_new(Cell, (area, period, *one, role, raw, sheet, row_number,

@@ -25,6 +25,8 @@ SHARE_UNITS = frozenset({"percent", "rate_per_100000"})
 # Cell texts never looked up in the parse cache: True == 1 as a key, but a TRUE cell is not the
 # number 1; an untrusted cell equals its shown text, but must be refused, not parsed as it.
 _UNCACHED = (bool, UntrustedCell)
+# Bounds a finite float lies strictly within (NaN and infinities do not): those parse as themselves.
+_HUGE = float("inf")
 
 
 class Part(NamedTuple):
@@ -235,8 +237,14 @@ class Assembler:
         for cell in cells:
             area, period, measure, age_band, client_group, role, raw, _, row, column, note = cell
             # "12%" is 12 only where the cell is a percentage; some texts are never looked up.
-            cache = percent if role == "value" and measure in measures else plain
-            parsed = cache.get(raw) if raw.__class__ not in _UNCACHED else None
+            if raw.__class__ is float and -_HUGE < raw < _HUGE:
+                # Most cells of a workbook are finite floats, which parse as themselves: no
+                # lookup (counts rarely repeat, so a cache keyed on them mostly misses).
+                parsed = (raw, "published")
+            elif raw.__class__ not in _UNCACHED:
+                parsed = (percent if role == "value" and measure in measures else plain).get(raw)
+            else:
+                parsed = None
             if parsed is None:
                 parsed = self._parse(cell, file_label)
             number = parsed[0]
