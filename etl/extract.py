@@ -225,14 +225,16 @@ class SheetExtractor:
             return None
         if kind == "none" or not any(_looks_numeric(row[i]) for i in value_columns if i < len(row)):
             return None  # not an area, or a footnote, legend or copyright line under the table
-        raise self.fail(value, row=row_number,
+        close = ", ".join(self.resolver.closest(value)) or "none close"
+        raise self.fail(f"unknown area '{value}' (closest known: {close}).", row=row_number,
                         column=self._label_column if self._label_column is not None else 0,
                         hint="Add the spelling to etl/reference/area_aliases.csv.")
 
     def _area_verdict(self, row: list[object], row_number: int, period: str | None) -> tuple[str, str | None]:
         """('area', code), ('none', None) for a row that names no area, ('outside', why) for a
-        council that did not exist in the period, or ('unknown', message). An unknown printed
-        code raises at once: it is what the publisher meant, so no name may stand in for it."""
+        council that did not exist in the period, or ('unknown', the name or code printed). An
+        unknown printed code raises at once: it is what the publisher meant, so no name may
+        stand in for it."""
         config = self.layout.section("rows")
         cell = lambda index: cell_text(row[index]) if index is not None and index < len(row) else ""
         code_column = next((i for i in self._code_columns if GSS_CODE.match(cell(i))), None)
@@ -268,9 +270,9 @@ class SheetExtractor:
             return "outside", f"{label or code} ({found}): not a council in {period}"
         if found:
             return "area", found
-        printed = label or code or cassr
-        close = ", ".join(self.resolver.closest(printed)) or "none close"
-        return "unknown", f"unknown area '{printed}' (closest known: {close})."
+        # The closest names are looked for only if the row turns out to hold figures (area_of):
+        # most unknown labels are footnotes and council-type lines, and the search is slow.
+        return "unknown", label or code or cassr
 
     def _prepare_area_columns(self) -> None:
         config = self.layout.section("rows")

@@ -35,9 +35,12 @@ def interval_rows(facts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _has_flag(flags: pd.Series, wanted: frozenset[str]) -> np.ndarray:
-    """Whether each row's '; '-separated quality flags include one of `wanted`."""
-    return np.array([isinstance(text, str) and not wanted.isdisjoint(text.split("; "))
-                     for text in flags], dtype=bool)
+    """Whether each row's '; '-separated quality flags include one of `wanted`: judged once
+    per distinct text (a few dozen), not once per row."""
+    codes, texts = pd.factorize(flags)      # a missing flag gets code -1
+    judged = np.array([isinstance(text, str) and not wanted.isdisjoint(text.split("; "))
+                       for text in texts] + [False], dtype=bool)
+    return judged[codes]                    # code -1 reads the final False
 
 
 def gap_rows(facts: pd.DataFrame, intervals: pd.DataFrame,
