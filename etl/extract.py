@@ -351,19 +351,22 @@ class SheetExtractor:
         ignored_as: dict[tuple, str] = {}
         ignore = spec.get("ignore_unmapped", False)
         check = self._description_check(spec)
+        by_period, has_map = "period_map" in spec, "map" in spec
+        ignored = self.result.ignored
 
         def read(row: list, row_number: int, period: str | None) -> str | None:
             value = row[column] if column < len(row) else None
-            key = (value, period) if "period_map" in spec else (value, None)
-            if key not in memo:
-                memo[key] = self._map(spec["map"], value, row=row_number, column=column, ignore=ignore) \
-                    if "map" in spec else self._period_map(spec["period_map"], value, period,
+            key = (value, period if by_period else None)
+            found = memo.get(key, memo)     # the memo itself marks a label not seen yet
+            if found is memo:
+                found = memo[key] = self._map(spec["map"], value, row=row_number, column=column, ignore=ignore) \
+                    if has_map else self._period_map(spec["period_map"], value, period,
                                                            row=row_number, column=column, ignore=ignore)
-            found = memo[key]
             if found is None:
-                if key not in ignored_as:
-                    ignored_as[key] = f"{name} = {cell_text(value)}" + (f" in {period}" if key[1] else "")
-                self.result.ignored[ignored_as[key]] += 1
+                reason = ignored_as.get(key)
+                if reason is None:
+                    reason = ignored_as[key] = f"{name} = {cell_text(value)}" + (f" in {period}" if key[1] else "")
+                ignored[reason] += 1
             elif check is not None:
                 check(found, row, row_number)
             return found

@@ -63,14 +63,19 @@ def _decimals(raw: object) -> int:
 
 def compact_refs(positions: list[tuple[int, int]]) -> str:
     """[(5, 2), (5, 3), (5, 4), (5, 6)] -> 'C5:E5, G5': adjacent cells in a row become ranges."""
-    runs: list[list[tuple[int, int]]] = []
-    for position in sorted(set(positions)):
-        if runs and runs[-1][-1][0] == position[0] and runs[-1][-1][1] + 1 == position[1]:
-            runs[-1].append(position)
-        else:
-            runs.append([position])
-    return ", ".join(cell_ref(*run[0]) if len(run) == 1 else
-                     f"{cell_ref(*run[0])}:{cell_ref(*run[-1])}" for run in runs)
+    ordered = sorted(set(positions))
+    if not ordered:
+        return ""
+    pieces = []
+    first = last = ordered[0]
+    for position in ordered[1:]:     # one pass, keeping only each run's ends
+        if position[0] == last[0] and position[1] == last[1] + 1:
+            last = position
+            continue
+        pieces.append(cell_ref(*first) if first is last else f"{cell_ref(*first)}:{cell_ref(*last)}")
+        first = last = position
+    pieces.append(cell_ref(*first) if first is last else f"{cell_ref(*first)}:{cell_ref(*last)}")
+    return ", ".join(pieces)
 
 
 def combine(parts: list[Part], suppressed_as: float | None, rounded_to: float | None = None) -> RoleValue:
