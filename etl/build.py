@@ -226,6 +226,10 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference,
                     report: BuildReport) -> list[CheckResult]:
     connection = duckdb.connect(str(path))
     try:
+        # One transaction for the whole write: each statement committed on its own flushed the
+        # write-ahead log to disk, about a hundred fdatasync calls (0.3 s of waiting on this
+        # machine). Nothing reads the file before it is moved into place, so nothing is lost.
+        connection.execute("BEGIN TRANSACTION")
         connection.execute(SCHEMA.read_text(encoding="utf-8"))
         for table in REFERENCE_TABLES:
             frame = getattr(reference, "aliases" if table == "area_aliases" else
@@ -276,6 +280,7 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference,
         connection.executemany("INSERT INTO build_info VALUES (?, ?)",
                                [("build_id", build_id), ("sources", str(len(loaded)))])
         results = run_checks(connection)
+        connection.execute("COMMIT")
         connection.execute("CHECKPOINT")
         return results
     finally:
