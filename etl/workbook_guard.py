@@ -683,16 +683,17 @@ def _xls_grids(path: Path, file_label: str, tally: _Tally) -> None:
     if data is None:
         return
     unpack = struct.unpack_from
+    pair = struct.Struct("<HH").unpack_from    # compiled once: this loop runs per record
     names: dict[int, str] = {}   # a sheet's BOF offset in the stream -> its name
     grid: SheetGrid | None = None
     depth = 0
     position, end = 0, len(data) - 4
     while position <= end:
-        kind, length = unpack("<HH", data, position)
+        kind, length = pair(data, position)
         body = position + 4
         if kind in _CELL_RECORDS:
             if grid is not None and length >= 4:
-                row, column = unpack("<HH", data, body)
+                row, column = pair(data, body)
                 if row >= grid.rows or column >= grid.columns:
                     grid.reach(row + 1, column + 1)
         elif kind == _MULRK:
