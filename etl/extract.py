@@ -543,7 +543,7 @@ class SheetExtractor:
         row_labels = self._row_dimensions() if specs else {}
         value_columns = [column for column, _ in plans]
         sheet_area = self._sheet_area()
-        sheet = self.sheet.name
+        sheet, sheet_period = self.sheet.name, self.period
         for row_number, row in self.data_rows():
             labels = row_labels.get(row_number, {})
             if not all(map(_has_text, labels.values())):
@@ -562,7 +562,7 @@ class SheetExtractor:
             for column, contributions in plans:
                 raw = row[column] if column < len(row) else None
                 for period, dims, role, note, column_area in contributions:
-                    period = period or self.period
+                    period = period or sheet_period
                     area = column_area or sheet_area
                     if area is None:
                         if period not in areas:

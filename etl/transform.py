@@ -279,14 +279,17 @@ class Assembler:
                               f"{', '.join(sorted(self.measure_units))}).", file=file_label,
                               sheet=first.sheet, row=first.row_number)
         where = dict(key=key, file_label=file_label, sheet=first.sheet)
-        _refuse_negative(numerator_parts, "numerator", **where)
-        _refuse_negative(denominator_parts, "denominator", **where)
-        if unit in NON_NEGATIVE_UNITS:
+        # Most observations lack one or two roles: an empty role has nothing to refuse or sum.
+        if numerator_parts:
+            _refuse_negative(numerator_parts, "numerator", **where)
+        if denominator_parts:
+            _refuse_negative(denominator_parts, "denominator", **where)
+        if value_parts and unit in NON_NEGATIVE_UNITS:
             _refuse_negative(value_parts, "value", **where)
         suppressed_as = self.suppressed_as
-        numerator = combine(numerator_parts, suppressed_as, rounded_to)
-        denominator = combine(denominator_parts, suppressed_as, rounded_to)
-        value = combine(value_parts, suppressed_as, rounded_to)
+        numerator = combine(numerator_parts, suppressed_as, rounded_to) if numerator_parts else _NO_VALUE
+        denominator = combine(denominator_parts, suppressed_as, rounded_to) if denominator_parts else _NO_VALUE
+        value = combine(value_parts, suppressed_as, rounded_to) if value_parts else _NO_VALUE
         if unit in SHARE_UNITS and numerator.number is not None and denominator.number is not None \
                 and numerator.number > denominator.number:
             raise _numerator_over_denominator(numerator, denominator, numerator_parts[0], **where)
