@@ -210,7 +210,7 @@ def load_file(path: Path, file_label: str, pipeline: Pipeline, source_id: str) -
             ignored[f"{match.sheet.name or 'csv'}: {reason}"] = count
         meta = {**match.layout.section("source"), **sheet_meta, **meta}
     rows = pd.DataFrame.from_records(records, columns=FACT_COLUMNS)
-    meta.setdefault("period", ", ".join(sorted(set(rows["period"]))))
+    meta.setdefault("period", ", ".join(sorted(rows["period"].unique())))
     return LoadedSource(source_id=source_id, file_label=file_label,
                         layout_id=", ".join(dict.fromkeys(m.layout.layout_id for m in matches)),
                         sha256="", meta=meta, rows=rows, ignored=ignored,
@@ -226,6 +226,10 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference,
                     report: BuildReport) -> list[CheckResult]:
     connection = duckdb.connect(str(path))
     try:
+        # One transaction for the whole write: each statement committed on its own flushed the
+        # write-ahead log to disk, about a hundred fdatasync calls (0.3 s of waiting on this
+        # machine). Nothing reads the file before it is moved into place, so nothing is lost.
+        connection.execute("BEGIN TRANSACTION")
         connection.execute(SCHEMA.read_text(encoding="utf-8"))
         for table in REFERENCE_TABLES:
             frame = getattr(reference, "aliases" if table == "area_aliases" else
@@ -276,6 +280,7 @@ def _write_database(path: Path, loaded: list[LoadedSource], reference,
         connection.executemany("INSERT INTO build_info VALUES (?, ?)",
                                [("build_id", build_id), ("sources", str(len(loaded)))])
         results = run_checks(connection)
+        connection.execute("COMMIT")
         connection.execute("CHECKPOINT")
         return results
     finally:
@@ -382,7 +387,7 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
         loaded.append(outcome)
         report.sources.append({"source_id": source_id, "file": file_label,
                                "layout_id": outcome.layout_id, "rows": len(outcome.rows),
-                               "periods": sorted(set(outcome.rows["period"])),
+                               "periods": sorted(outcome.rows["period"].unique()),
                                "ignored": outcome.ignored, "sha256": digest,
                                "encoding": outcome.encoding})
         decoded = "" if outcome.encoding in (None, "utf-8") else \
@@ -415,7 +420,8 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
     finally:
         temporary.unlink(missing_ok=True)
         temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
-    db_path.with_name("build_report.json").write_text(json.dumps(report.to_json(), indent=2),
-                                                     encoding="utf-8")
+    # Without indent, json uses its C encoder: indented, the checks' rows took 0.1-0.2 s of a
+    # build. build_report.md is the one written for reading.
+    db_path.with_name("build_report.json").write_text(json.dumps(report.to_json()), encoding="utf-8")
     db_path.with_name("build_report.md").write_text(report.to_markdown(), encoding="utf-8")
     return report

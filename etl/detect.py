@@ -83,14 +83,23 @@ def detect_layouts(sheets: list[Sheet], layouts: list[Layout]) -> tuple[list[Mat
     closest = NoMatch(closest=None, missing=[], score=0.0)
     if not layouts:
         return matches, closest
+    signatures = [_signature_set(layout.signature) for layout in layouts]   # once, not per sheet
+    wanted = frozenset().union(*signatures)
+    deepest = max(l.header_search_rows for l in layouts)
     for sheet in sheets:
-        head = sheet.head(max(l.header_search_rows for l in layouts))
-        present_by_row = _present(head)
-        for layout in layouts:
+        head = sheet.head(deepest)
+        # Only signature headers matter to the tests below; a row with none of any layout's
+        # (most rows: titles, notes, data) scores 0 for every layout, which never beats the
+        # closest so far, so it is passed over once rather than once per layout.
+        present_by_row = [(index, present & wanted) for index, present in enumerate(_present(head))]
+        relevant_rows = [(index, present) for index, present in present_by_row if present]
+        for layout, signature in zip(layouts, signatures):
             name_fits = _name_fits(layout, sheet)
-            signature = _signature_set(layout.signature)
             found = None
-            for index, present in enumerate(present_by_row[: layout.header_search_rows]):
+            rows = relevant_rows if signature else present_by_row
+            for index, present in rows:
+                if index >= layout.header_search_rows:
+                    break
                 absent = len(signature - present)
                 # Cheap test first: only a row near the best so far is worth naming what it lacks.
                 if absent and 1 - absent / len(signature) <= closest.score:

@@ -139,6 +139,7 @@ class SheetExtractor:
         self._columns_by_header: dict[str, int] = {}
         self._mappings: dict[str, dict[str, str]] = {"crosswalk": crosswalk}
         self._first_row: dict[tuple, int] = {}
+        self._row_value_memo: dict[tuple, tuple] = {}
 
     # -- locating ---------------------------------------------------------------------------
     def fail(self, message: str, *, row: int | None = None, column: int | None = None,
@@ -194,7 +195,7 @@ class SheetExtractor:
                 found = classify(row, row_number)
                 if found is None:
                     continue
-            if not any(_has_text(c) for c in row):
+            if not any(map(_has_text, row)):
                 continue
             if keep and any(map_key(row[i] if i < len(row) else "") not in allowed for i, allowed in keep.items()):
                 self.result.ignored[outside] += 1
@@ -224,14 +225,16 @@ class SheetExtractor:
             return None
         if kind == "none" or not any(_looks_numeric(row[i]) for i in value_columns if i < len(row)):
             return None  # not an area, or a footnote, legend or copyright line under the table
-        raise self.fail(value, row=row_number,
+        close = ", ".join(self.resolver.closest(value)) or "none close"
+        raise self.fail(f"unknown area '{value}' (closest known: {close}).", row=row_number,
                         column=self._label_column if self._label_column is not None else 0,
                         hint="Add the spelling to etl/reference/area_aliases.csv.")
 
     def _area_verdict(self, row: list[object], row_number: int, period: str | None) -> tuple[str, str | None]:
         """('area', code), ('none', None) for a row that names no area, ('outside', why) for a
-        council that did not exist in the period, or ('unknown', message). An unknown printed
-        code raises at once: it is what the publisher meant, so no name may stand in for it."""
+        council that did not exist in the period, or ('unknown', the name or code printed). An
+        unknown printed code raises at once: it is what the publisher meant, so no name may
+        stand in for it."""
         config = self.layout.section("rows")
         cell = lambda index: cell_text(row[index]) if index is not None and index < len(row) else ""
         code_column = next((i for i in self._code_columns if GSS_CODE.match(cell(i))), None)
@@ -267,9 +270,9 @@ class SheetExtractor:
             return "outside", f"{label or code} ({found}): not a council in {period}"
         if found:
             return "area", found
-        printed = label or code or cassr
-        close = ", ".join(self.resolver.closest(printed)) or "none close"
-        return "unknown", f"unknown area '{printed}' (closest known: {close})."
+        # The closest names are looked for only if the row turns out to hold figures (area_of):
+        # most unknown labels are footnotes and council-type lines, and the search is slow.
+        return "unknown", label or code or cassr
 
     def _prepare_area_columns(self) -> None:
         config = self.layout.section("rows")
@@ -348,19 +351,22 @@ class SheetExtractor:
         ignored_as: dict[tuple, str] = {}
         ignore = spec.get("ignore_unmapped", False)
         check = self._description_check(spec)
+        by_period, has_map = "period_map" in spec, "map" in spec
+        ignored = self.result.ignored
 
         def read(row: list, row_number: int, period: str | None) -> str | None:
             value = row[column] if column < len(row) else None
-            key = (value, period) if "period_map" in spec else (value, None)
-            if key not in memo:
-                memo[key] = self._map(spec["map"], value, row=row_number, column=column, ignore=ignore) \
-                    if "map" in spec else self._period_map(spec["period_map"], value, period,
+            key = (value, period if by_period else None)
+            found = memo.get(key, memo)     # the memo itself marks a label not seen yet
+            if found is memo:
+                found = memo[key] = self._map(spec["map"], value, row=row_number, column=column, ignore=ignore) \
+                    if has_map else self._period_map(spec["period_map"], value, period,
                                                            row=row_number, column=column, ignore=ignore)
-            found = memo[key]
             if found is None:
-                if key not in ignored_as:
-                    ignored_as[key] = f"{name} = {cell_text(value)}" + (f" in {period}" if key[1] else "")
-                self.result.ignored[ignored_as[key]] += 1
+                reason = ignored_as.get(key)
+                if reason is None:
+                    reason = ignored_as[key] = f"{name} = {cell_text(value)}" + (f" in {period}" if key[1] else "")
+                ignored[reason] += 1
             elif check is not None:
                 check(found, row, row_number)
             return found
@@ -482,7 +488,7 @@ class SheetExtractor:
             current = {}
             for name, spec in specs.items():
                 raw = row[columns[name]] if columns[name] < len(row) else None
-                if cell_text(raw):
+                if _has_text(raw):       # cell_text(raw) non-empty, without building the text
                     carried[name] = raw
                 elif spec.get("fill_down"):
                     raw = carried.get(name)
@@ -494,13 +500,26 @@ class SheetExtractor:
         """Each [rows.dims] label through its map; None when a dimension marked
         ignore_unmapped has no entry (a row the layout does not load)."""
         values = {}
+        memo = self._row_value_memo
         for name, spec in specs.items():
-            found = self._map(spec["map"], labels[name], row=row_number, column=self.column(spec["column"]),
-                              ignore=spec.get("ignore_unmapped", False))
+            raw = labels[name]
+            # Sheets repeat a few labels on every row (and most rows of a per-council sheet are
+            # lines the layout does not load): each (dimension, label) is mapped once.
+            key = (name, raw) if raw.__class__ in (str, float, int) else None
+            found = memo.get(key) if key is not None else None
             if found is None:
-                self.result.ignored[f"{spec['column']} = {cell_text(labels[name])}"] += 1
+                found = self._map(spec["map"], raw, row=row_number, column=self.column(spec["column"]),
+                                  ignore=spec.get("ignore_unmapped", False))
+                if found is None:
+                    found = (None, f"{spec['column']} = {cell_text(raw)}")
+                else:
+                    found = (found, None)
+                if key is not None:
+                    memo[key] = found
+            if found[0] is None:
+                self.result.ignored[found[1]] += 1
                 return None
-            values[name] = found
+            values[name] = found[0]
         return values
 
     @staticmethod
@@ -524,10 +543,10 @@ class SheetExtractor:
         row_labels = self._row_dimensions() if specs else {}
         value_columns = [column for column, _ in plans]
         sheet_area = self._sheet_area()
-        sheet = self.sheet.name
+        sheet, sheet_period = self.sheet.name, self.period
         for row_number, row in self.data_rows():
             labels = row_labels.get(row_number, {})
-            if any(not cell_text(raw) for raw in labels.values()):
+            if not all(map(_has_text, labels.values())):
                 continue  # a note or source line under the table, not a data row
             try:
                 values = self._row_values(specs, labels, row_number) if specs else {}
@@ -538,11 +557,12 @@ class SheetExtractor:
             if values is None:
                 continue
             areas: dict[str, str | None] = {}  # per period: a column group may name its year
+            expanded: dict[tuple, list[tuple]] = {}
             cells = self.result.cells
             for column, contributions in plans:
                 raw = row[column] if column < len(row) else None
                 for period, dims, role, note, column_area in contributions:
-                    period = period or self.period
+                    period = period or sheet_period
                     area = column_area or sheet_area
                     if area is None:
                         if period not in areas:
@@ -551,7 +571,13 @@ class SheetExtractor:
                         area = areas[period]
                         if area is None:
                             continue
-                    for one in (self._substitute(dims, values) if values else [dims]):
+                    if values:  # the row's labels in each column's dimensions, once per row
+                        substituted = expanded.get(dims)
+                        if substituted is None:
+                            substituted = expanded[dims] = self._substitute(dims, values)
+                    else:
+                        substituted = (dims,)
+                    for one in substituted:
                         # tuple.__new__ builds the Cell without its Python-level constructor:
                         # this line runs for every value cell of every wide table.
                         cells.append(_new(Cell, (area, period, *one, role, raw, sheet, row_number,

@@ -25,6 +25,8 @@ SHARE_UNITS = frozenset({"percent", "rate_per_100000"})
 # Cell texts never looked up in the parse cache: True == 1 as a key, but a TRUE cell is not the
 # number 1; an untrusted cell equals its shown text, but must be refused, not parsed as it.
 _UNCACHED = (bool, UntrustedCell)
+# Bounds a finite float lies strictly within (NaN and infinities do not): those parse as themselves.
+_HUGE = float("inf")
 
 
 class Part(NamedTuple):
@@ -61,14 +63,19 @@ def _decimals(raw: object) -> int:
 
 def compact_refs(positions: list[tuple[int, int]]) -> str:
     """[(5, 2), (5, 3), (5, 4), (5, 6)] -> 'C5:E5, G5': adjacent cells in a row become ranges."""
-    runs: list[list[tuple[int, int]]] = []
-    for position in sorted(set(positions)):
-        if runs and runs[-1][-1][0] == position[0] and runs[-1][-1][1] + 1 == position[1]:
-            runs[-1].append(position)
-        else:
-            runs.append([position])
-    return ", ".join(cell_ref(*run[0]) if len(run) == 1 else
-                     f"{cell_ref(*run[0])}:{cell_ref(*run[-1])}" for run in runs)
+    ordered = sorted(set(positions))
+    if not ordered:
+        return ""
+    pieces = []
+    first = last = ordered[0]
+    for position in ordered[1:]:     # one pass, keeping only each run's ends
+        if position[0] == last[0] and position[1] == last[1] + 1:
+            last = position
+            continue
+        pieces.append(cell_ref(*first) if first is last else f"{cell_ref(*first)}:{cell_ref(*last)}")
+        first = last = position
+    pieces.append(cell_ref(*first) if first is last else f"{cell_ref(*first)}:{cell_ref(*last)}")
+    return ", ".join(pieces)
 
 
 def combine(parts: list[Part], suppressed_as: float | None, rounded_to: float | None = None) -> RoleValue:
@@ -235,8 +242,14 @@ class Assembler:
         for cell in cells:
             area, period, measure, age_band, client_group, role, raw, _, row, column, note = cell
             # "12%" is 12 only where the cell is a percentage; some texts are never looked up.
-            cache = percent if role == "value" and measure in measures else plain
-            parsed = cache.get(raw) if raw.__class__ not in _UNCACHED else None
+            if raw.__class__ is float and -_HUGE < raw < _HUGE:
+                # Most cells of a workbook are finite floats, which parse as themselves: no
+                # lookup (counts rarely repeat, so a cache keyed on them mostly misses).
+                parsed = (raw, "published")
+            elif raw.__class__ not in _UNCACHED:
+                parsed = (percent if role == "value" and measure in measures else plain).get(raw)
+            else:
+                parsed = None
             if parsed is None:
                 parsed = self._parse(cell, file_label)
             number = parsed[0]
@@ -266,14 +279,17 @@ class Assembler:
                               f"{', '.join(sorted(self.measure_units))}).", file=file_label,
                               sheet=first.sheet, row=first.row_number)
         where = dict(key=key, file_label=file_label, sheet=first.sheet)
-        _refuse_negative(numerator_parts, "numerator", **where)
-        _refuse_negative(denominator_parts, "denominator", **where)
-        if unit in NON_NEGATIVE_UNITS:
+        # Most observations lack one or two roles: an empty role has nothing to refuse or sum.
+        if numerator_parts:
+            _refuse_negative(numerator_parts, "numerator", **where)
+        if denominator_parts:
+            _refuse_negative(denominator_parts, "denominator", **where)
+        if value_parts and unit in NON_NEGATIVE_UNITS:
             _refuse_negative(value_parts, "value", **where)
         suppressed_as = self.suppressed_as
-        numerator = combine(numerator_parts, suppressed_as, rounded_to)
-        denominator = combine(denominator_parts, suppressed_as, rounded_to)
-        value = combine(value_parts, suppressed_as, rounded_to)
+        numerator = combine(numerator_parts, suppressed_as, rounded_to) if numerator_parts else _NO_VALUE
+        denominator = combine(denominator_parts, suppressed_as, rounded_to) if denominator_parts else _NO_VALUE
+        value = combine(value_parts, suppressed_as, rounded_to) if value_parts else _NO_VALUE
         if unit in SHARE_UNITS and numerator.number is not None and denominator.number is not None \
                 and numerator.number > denominator.number:
             raise _numerator_over_denominator(numerator, denominator, numerator_parts[0], **where)

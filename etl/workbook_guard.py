@@ -321,7 +321,14 @@ def _xlsx_grids(archive: zipfile.ZipFile, file_label: str, tally: _Tally) -> Non
 # formula, no namespace prefix, no DOCTYPE) needs only its farthest references, which a regular
 # expression finds in C. Anything else goes through the parser above.
 _NEEDS_PARSER = re.compile(rb"<f[\s>/]|<!DOCTYPE|<[A-Za-z_][\w.-]*:c[\s>/]")
-_CELL_REFERENCE = re.compile(rb'<c\s+r="([A-Z]{1,3})([0-9]{1,15})"')
+# A cell tag (as counted: '<c' then a space, tab, newline, '>' or '/') not led by its reference,
+# or one opened with a form feed or vertical tab (which the reference pattern's \s would match
+# but the count would not): either sends the sheet to the parser, which places such cells.
+_CELL_WITHOUT_REFERENCE = re.compile(rb'<c[\f\v]|<c(?=[ \t\n\r>/])(?!\s+r="[A-Z]{1,3}[0-9]{1,15}")')
+# Each cell's row digits, and its column letters: two flat lists the regex engine fills in C
+# (a list of (letters, digits) pairs costs a tuple per cell, half a million in the largest).
+_ROW_OF_CELL = re.compile(rb'<c\s+r="[A-Z]{1,3}([0-9]{1,15})"')
+_COLUMN_OF_CELL = re.compile(rb'<c\s+r="([A-Z]{1,3})[0-9]{1,15}"')
 _DIMENSION = re.compile(rb'<dimension\s+ref="([^"]*)"')
 
 
@@ -343,23 +350,19 @@ def _plain_sheet_grid(archive: zipfile.ZipFile, member: str, grid: SheetGrid, fi
                 cut = data.rfind(b"<") if chunk else len(data)
                 cut = len(data) if cut <= 0 else cut
                 piece, tail = data[:cut], data[cut:]
-                if _NEEDS_PARSER.search(piece):
-                    return False
-                references = _CELL_REFERENCE.findall(piece)
-                cells = piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b"<c/") \
-                    + piece.count(b"<c\t") + piece.count(b"<c\n") + piece.count(b"<c\r")
-                if len(references) != cells:
+                if _NEEDS_PARSER.search(piece) or _CELL_WITHOUT_REFERENCE.search(piece):
                     return False          # a cell without a leading reference: the parser places it
-                if references:
+                digits = set(_ROW_OF_CELL.findall(piece))
+                if digits:
                     # Distinct letters and digits are few (tens of columns, a few hundred rows a
-                    # chunk): reduce them in C, then find the one cell that holds each farthest.
-                    letters, digits = (set(part) for part in zip(*references))
+                    # chunk): reduce them in C, then find the first cell that holds each farthest.
                     row = max(digits, key=_reference_order)
-                    column = max(letters, key=_reference_order)
+                    column = max(set(_COLUMN_OF_CELL.findall(piece)), key=_reference_order)
                     if _reference_order(row) > _reference_order(farthest_row[1]):
-                        farthest_row = next(ref for ref in references if ref[1] == row)
+                        farthest_row = re.search(rb'<c\s+r="([A-Z]{1,3})(' + row + rb')"', piece).groups()
                     if _reference_order(column) > _reference_order(farthest_column[0]):
-                        farthest_column = next(ref for ref in references if ref[0] == column)
+                        farthest_column = re.search(rb'<c\s+r="(' + column + rb')([0-9]{1,15})"',
+                                                    piece).groups()
                     if int(farthest_row[1]) * column_number(farthest_column[0].decode()) > grid.allowed:
                         break             # over the budget already: no need to read further
                 dimension = _DIMENSION.search(piece)
@@ -680,16 +683,17 @@ def _xls_grids(path: Path, file_label: str, tally: _Tally) -> None:
     if data is None:
         return
     unpack = struct.unpack_from
+    pair = struct.Struct("<HH").unpack_from    # compiled once: this loop runs per record
     names: dict[int, str] = {}   # a sheet's BOF offset in the stream -> its name
     grid: SheetGrid | None = None
     depth = 0
     position, end = 0, len(data) - 4
     while position <= end:
-        kind, length = unpack("<HH", data, position)
+        kind, length = pair(data, position)
         body = position + 4
         if kind in _CELL_RECORDS:
             if grid is not None and length >= 4:
-                row, column = unpack("<HH", data, body)
+                row, column = pair(data, body)
                 if row >= grid.rows or column >= grid.columns:
                     grid.reach(row + 1, column + 1)
         elif kind == _MULRK:

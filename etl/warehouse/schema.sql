@@ -259,34 +259,5 @@ SELECT NULL AS measure_id, trim(new_code.code) AS area_code,
 FROM area_changes AS c, unnest(string_split(c.new_codes, ';')) AS new_code(code)
 WHERE c.kind IN ('merger', 'split');
 
--- Where sources overlap: each value not shown beside the one shown for the same grain, and
--- whether they differ by more than rounding explains. A value derived here from rounded counts
--- may lie anywhere its counts allow; a printed value within half its last decimal (0.05).
-CREATE VIEW source_differences AS
-WITH ranged AS (
-    SELECT f.*,
-           CASE WHEN f.value_status = 'derived' AND m.unit = 'percent' AND f.numerator IS NOT NULL
-                     AND f.denominator > 0
-                THEN 100 * greatest(f.numerator - coalesce(f.numerator_error + f.numerator_imputed, 0), 0)
-                     / (f.denominator + coalesce(f.denominator_error + f.denominator_imputed, 0))
-                ELSE f.value - 0.05 END AS low,
-           CASE WHEN f.value_status = 'derived' AND m.unit = 'percent' AND f.numerator IS NOT NULL
-                     AND f.denominator > 0
-                THEN CASE WHEN f.denominator - coalesce(f.denominator_error + f.denominator_imputed, 0) <= 0 THEN 100
-                          ELSE least(100 * (f.numerator + coalesce(f.numerator_error + f.numerator_imputed, 0))
-                                     / (f.denominator - coalesce(f.denominator_error + f.denominator_imputed, 0)), 100) END
-                ELSE f.value + 0.05 END AS high
-    FROM facts_all AS f JOIN measures AS m USING (measure_id)
-    WHERE f.value IS NOT NULL
-)
-SELECT o.area_code, a.area_name, a.area_type, o.period, o.measure_id, o.age_band, o.client_group,
-       p.source_id AS shown_source, p.source_kind AS shown_kind, p.value AS shown_value,
-       o.source_id AS other_source, o.source_kind AS other_kind, o.value AS other_value,
-       o.value - p.value AS difference, o.low AS other_low, o.high AS other_high,
-       (o.high < p.low OR o.low > p.high) AS beyond_rounding, o.note AS other_note
-FROM ranged AS o
-JOIN ranged AS p
-  ON p.area_code = o.area_code AND p.period = o.period AND p.measure_id = o.measure_id
- AND p.age_band = o.age_band AND p.client_group = o.client_group AND p.preferred
-JOIN areas AS a ON a.area_code = o.area_code
-WHERE NOT o.preferred;
+-- source_differences (where sources overlap) is a table written at the end of the build, from
+-- the facts: etl/warehouse/app_tables.sql.
