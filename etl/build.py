@@ -27,6 +27,7 @@ from .errors import BuildError, SourceError
 from .extract import SheetExtractor
 from .intervals import write_intervals_and_gaps
 from .limits import Limits, check_file_size
+from .parallel import map_in_order
 from .precedence import rank_sources
 from .provenance import links_for, manifest_entries
 from .readers import CSV_SUFFIXES, ENCODING_NAMES, SPREADSHEET_SUFFIXES, cell_text, read_file
@@ -336,6 +337,49 @@ def _load_one(path: Path, file_label: str, pipeline: Pipeline,
                                "this is an ETL bug: report it with the file.") from error
 
 
+@dataclass
+class PlannedFile:
+    """A file found, before loading: its label, its bytes' hash and the id it will load under
+    if every file before it loads (None: it is refused already, or repeats an earlier file)."""
+    path: Path
+    file_label: str
+    digest: str | None = None
+    source_id: str | None = None
+    refusal: SourceError | None = None
+
+
+def _plan(found: list[tuple[Path, Path]], pipeline: Pipeline) -> list[PlannedFile]:
+    planned, first_of, taken = [], set(), set()
+    for raw_dir, path in found:
+        # Provenance names the raw folder and the path inside it, never the server's absolute
+        # path: stable across machines, and says where to look.
+        plan = PlannedFile(path, (Path(raw_dir.name) / path.relative_to(raw_dir)).as_posix())
+        try:
+            try:
+                check_file_size(path, plan.file_label, pipeline.limits)   # before hashing reads it all
+                plan.digest = sha256_of(path)
+            except OSError as error:  # removed or unreadable since the folder was listed
+                raise SourceError(f"cannot be read ({error.strerror or error}).", file=plan.file_label,
+                                  hint="Check the file is still there and readable.") from error
+        except SourceError as error:
+            plan.refusal = error
+        if plan.digest is not None and plan.digest not in first_of:
+            first_of.add(plan.digest)
+            plan.source_id = _source_id(path, taken)
+            taken.add(plan.source_id)
+        planned.append(plan)
+    return planned
+
+
+def _load_or_refusal(path: Path, file_label: str, pipeline: Pipeline,
+                     source_id: str) -> LoadedSource | ReferenceFile | str | SourceError:
+    """_load_one, with a refusal returned rather than raised (it may come from another process)."""
+    try:
+        return _load_one(path, file_label, pipeline, source_id)
+    except SourceError as error:
+        return error
+
+
 def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = False,
           console: Console | None = None, limits: Limits | None = None) -> BuildReport:
     console = console or Console(stderr=True, quiet=True)
@@ -344,22 +388,26 @@ def build(raw_dirs: list[Path], db_path: Path = DEFAULT_DB, *, strict: bool = Fa
     loaded: list[LoadedSource] = []
     seen_hashes: dict[str, str] = {}
     taken_ids: set[str] = set()
-    for raw_dir, path in discover(raw_dirs):
-        # Provenance names the raw folder and the path inside it, never the server's absolute
-        # path: stable across machines, and says where to look.
-        file_label = (Path(raw_dir.name) / path.relative_to(raw_dir)).as_posix()
+    planned = _plan(discover(raw_dirs), pipeline)
+    # Every file that could load is loaded side by side first; the loop below then takes them
+    # in order, exactly as loading them one by one would.
+    loading = [p for p in planned if p.source_id is not None]
+    loaded_side_by_side = dict(zip((p.file_label for p in loading), map_in_order(
+        lambda p: _load_or_refusal(p.path, p.file_label, pipeline, p.source_id), loading)))
+    for plan in planned:
+        file_label, path, digest = plan.file_label, plan.path, plan.digest
         try:
-            try:
-                check_file_size(path, file_label, pipeline.limits)   # before hashing reads it all
-                digest = sha256_of(path)
-            except OSError as error:  # removed or unreadable since the folder was listed
-                raise SourceError(f"cannot be read ({error.strerror or error}).", file=file_label,
-                                  hint="Check the file is still there and readable.") from error
+            if plan.refusal is not None:
+                raise plan.refusal
             if digest in seen_hashes:
                 report.duplicates_skipped.append(f"{file_label} (same bytes as {seen_hashes[digest]})")
                 continue
             source_id = _source_id(path, taken_ids)
-            outcome = _load_one(path, file_label, pipeline, source_id)
+            outcome = loaded_side_by_side.get(file_label) if source_id == plan.source_id else None
+            if outcome is None:     # its id or its bytes' first file changed with a refusal
+                outcome = _load_one(path, file_label, pipeline, source_id)
+            if isinstance(outcome, SourceError):
+                raise outcome
         except SourceError as error:
             # A file that cannot be trusted is refused whole (never half-loaded); the others
             # still load. --strict makes any refusal a failed build.

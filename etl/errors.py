@@ -49,6 +49,16 @@ class SourceError(Exception):
             text += f" {self.hint}"
         return text
 
+    def __reduce__(self):
+        # Sent back whole from a process that loaded a file in parallel (etl/parallel.py):
+        # the default would call __init__ with the message alone and lose file, sheet and cell.
+        return _restore_source_error, (type(self), self.message, {
+            "file": self.file, "sheet": self.sheet, "row": self.row, "cell": self.cell, "hint": self.hint})
+
+
+def _restore_source_error(kind: type, message: str, fields: dict) -> SourceError:
+    return kind(message, **fields)
+
 
 class BuildError(Exception):
     """The build as a whole failed (data checks, no sources); the old database is untouched."""
