@@ -115,7 +115,7 @@ def create_app(db_path: Path | str):
         return render(page_routes, pathname, search), None
 
     structured_data.install(app)
-    first_paint.install(app, page_layout, embed.PLOTLY_URL, sorted(ASSETS.glob("*.css")))
+    first_paint.install(app, page_layout, embed.PLOTLY_URL, ASSETS)
     security.install_headers(app)  # after every callback is defined: it hashes inline scripts
     security.install_guards(app, page_routes)  # 404, 503, 400 for forged callbacks, plain 500
     return app

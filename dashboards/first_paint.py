@@ -27,7 +27,7 @@ from dash.development.base_component import Component
 from .db import WarehouseUnavailable
 
 ID_PREFIX = "first-paint-"
-SCRIPT_URLS = ("/assets/early/fit-charts.js", "/assets/early/first-paint.js")
+EARLY_SCRIPTS = ("fit-charts.js", "first-paint.js")     # in assets/early, in this order
 STYLE_URL = "/first-paint.css"
 STYLE_MAX_AGE = 365 * 24 * 3600     # its URL names its content
 ID_SELECTOR = re.compile(r"#(-?[A-Za-z_][\w-]*)")
@@ -261,23 +261,30 @@ def rendered_page(layout: Component) -> RenderedPage:
     return RenderedPage(first_paint, page_title(layout), to_json_plotly(layout))
 
 
-def scripts_html(plotly_url: str) -> str:
+def early_script_urls(assets: Path) -> list[str]:
+    """The early scripts' URLs, fingerprinted by their modified time as Dash does its assets
+    (?m=), so a browser and the proxy may keep them for a year."""
+    return [f"/assets/early/{name}?m={int((assets / 'early' / name).stat().st_mtime)}" for name in EARLY_SCRIPTS]
+
+
+def scripts_html(plotly_url: str, early_urls: list[str]) -> str:
     """plotly.js (dcc.Graph uses this window.Plotly rather than fetching its own copy) and the
-    script that draws the first paint's figure and later swaps in the live page."""
-    return "".join(f'<script src="{html.escape(url)}"></script>' for url in (plotly_url, *SCRIPT_URLS))
+    scripts that draw the first paint's figure and later swap in the live page."""
+    return "".join(f'<script src="{html.escape(url)}"></script>' for url in (plotly_url, *early_urls))
 
 
-def install(app, render_layout, plotly_url: str, stylesheets: list[Path]) -> None:
+def install(app, render_layout, plotly_url: str, assets: Path) -> None:
     """Put the first paint into the index Dash serves for a page, and answer the layout request
     that follows from the same page. render_layout(path, query) gives the app's layout for a
-    page, or None when the path is no page; stylesheets are the page's own (the first paint's id
-    rules are made from them)."""
+    page, or None when the path is no page; assets is Dash's assets folder (the first paint's id
+    rules are made from its stylesheets; its early folder holds the first paint's scripts)."""
     from flask import Response, request
 
     from .context import warehouse
 
     interpolate = app.interpolate_index
-    style = "\n".join(id_rules(sheet.read_text(encoding="utf-8")) for sheet in stylesheets)
+    style = "\n".join(id_rules(sheet.read_text(encoding="utf-8")) for sheet in sorted(assets.glob("*.css")))
+    scripts = scripts_html(plotly_url, early_script_urls(assets))
     style_tag = f'<link rel="stylesheet" href="{STYLE_URL}?v={hashlib.sha256(style.encode()).hexdigest()[:12]}">'
 
     def page_at(path: str, query: str) -> RenderedPage | None:
@@ -299,7 +306,7 @@ def install(app, render_layout, plotly_url: str, stylesheets: list[Path]) -> Non
                               count=1, flags=re.S)
             page = (page.replace("</head>", style_tag + "</head>", 1).replace("<body>", '<body class="first-paint">', 1)
                     .replace('<div id="react-entry-point"', rendered.first_paint + '<div id="react-entry-point"', 1))
-        return page.replace('<div id="react-entry-point"', scripts_html(plotly_url) + '<div id="react-entry-point"', 1)
+        return page.replace('<div id="react-entry-point"', scripts + '<div id="react-entry-point"', 1)
 
     app.interpolate_index = with_first_paint
 
