@@ -182,14 +182,19 @@ def image(view: str, kind: str):
         # JSON string escapes keep the header ASCII; cut before escaping so none is split.
         "X-Alt-Text": json.dumps(alt_text_header(chart, context["caveats"]))[1:-1]}
     # In the worker's bounded cache, under the build this request reads: a picture linked from
-    # a popular report is drawn once per worker and build, never served from an older build.
+    # a popular report is drawn once per worker and build, never served from an older build
+    # (and once per host: the shared renderer keeps what it drew for every worker).
     key = ("image", view, chart.query, kind, context["link"])
     if request.method == "HEAD":
         return _image_headers(warehouse().recall(key), FORMATS[kind], headers)
+    data = warehouse().recall(key)
+    headers["X-Image-Cache"] = "hit" if data is not None else "miss"
     try:
-        data = warehouse().remember(key, lambda: chart_image(chart, kind, **context))
+        if data is None:
+            data = warehouse().remember(key, lambda: chart_image(chart, kind, **context))
     except ImagesUnavailable as error:
-        return jsonify({"error": str(error)}), 503
+        retry = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+        return jsonify({"error": str(error)}), 503, retry
     return Response(data, mimetype=FORMATS[kind], headers=headers)
 
 
