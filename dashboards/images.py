@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import copy
 import html
+import os
 import re
 import struct
 import textwrap
+import threading
 import zlib
+from contextlib import contextmanager
 
 import plotly.graph_objects as go
 
@@ -34,6 +37,7 @@ LABEL_CHAR_WIDTH = 0.6    # the same, generously, for axis labels (an overestima
 FOOTER_RIGHT = 16         # pixels kept clear at the right edge
 # The alt text's response header stays well inside a proxy's header buffer (nginx: 4-8 kB).
 ALT_TEXT_HEADER_CHARS = 2000
+BUILD_WAIT_SECONDS = 5    # for this worker's turn to build a picture's figure (see building())
 
 
 def chart_caveats(chart: Chart, caveats: list[str] | None) -> list[str]:
@@ -178,21 +182,37 @@ def _svg_with_text(svg: bytes, title: str, description: str) -> bytes:
     return (opening + inserted + text[root_end:]).encode("utf-8")
 
 
-def render(figure: go.Figure, image_format: str) -> bytes:
-    """The figure drawn by the server's shared renderer (dashboards/renderer.py), PNG at
-    PNG_SCALE; a footer hung below the plot is kept clear of axes that grew for a legend."""
-    pin = "footer" if _legend_may_push_footer(figure) else None
-    return renderer.draw(figure.to_json().encode("utf-8"), image_format,
-                         scale=PNG_SCALE if image_format == "png" else 1, pin=pin)
+_builds = threading.BoundedSemaphore(int(os.environ.get("UPTAKE_IMAGE_BUILDS", "1")))
+
+
+@contextmanager
+def building():
+    """Around the Python work of a picture in this worker (its chart and report figure): at most
+    UPTAKE_IMAGE_BUILDS (default 1) at once per worker, so a burst of pictures cannot crowd
+    callbacks and API requests out of the interpreter. Drawing is not counted: the renderer
+    does it while this thread waits without the GIL. A build that cannot start within
+    BUILD_WAIT_SECONDS is turned away (ImagesBusy) rather than queued for long."""
+    if not _builds.acquire(timeout=BUILD_WAIT_SECONDS):
+        raise ImagesBusy("The server is preparing other pictures; try again in a few seconds. "
+                         "Data downloads and pages still work.", retry_after=2)
+    try:
+        yield
+    finally:
+        _builds.release()
 
 
 def chart_image(chart: Chart, image_format: str, *, sources: str, data_date: str, link: str,
                 caveats: list[str] | None = None) -> bytes:
     """The finished file: the report figure rendered, with the alt text (caveats included)
     embedded."""
-    caveats = chart_caveats(chart, caveats)
-    figure = report_figure(chart, sources=sources, data_date=data_date, link=link, caveats=caveats)
-    data = render(figure, image_format)
+    with building():
+        caveats = chart_caveats(chart, caveats)
+        figure = report_figure(chart, sources=sources, data_date=data_date, link=link, caveats=caveats)
+        figure_json = figure.to_json().encode("utf-8")
+    # Drawn by the server's shared renderer, PNG at PNG_SCALE; the footer, hung below the plot,
+    # is kept clear of an x axis that grew its margin for a legend.
+    data = renderer.draw(figure_json, image_format, scale=PNG_SCALE if image_format == "png" else 1,
+                         pin="footer" if _legend_may_push_footer(figure) else None)
     if image_format == "png":
         # "Warning" is PNG's own keyword for a caution about the image's content.
         fields = {"Title": f"{chart.title}: {chart.subtitle}", "Description": alt_text(chart, caveats),

@@ -184,9 +184,8 @@ def _start(folder: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "dashboards.render_service", "--run-dir", str(folder.resolve()),
          "--socket", str(socket_path(folder)), "--owner", str(owner_pid())],
-        cwd=Path(__file__).resolve().parents[1], stdin=subprocess.DEVNULL, start_new_session=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(Path(__file__).resolve().parents[1]), *filter(None, [os.environ.get("PYTHONPATH")])])})
+        # From the project folder, so that `-m` finds this very package (installed or not).
+        cwd=Path(__file__).resolve().parents[1], stdin=subprocess.DEVNULL, start_new_session=True)
     _started.append(process)
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
@@ -296,3 +295,5 @@ def stop(folder: Path | None = None, timeout: float = 10) -> None:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
+    for process in _started:
+        process.poll()                     # reaped, if this process started it

@@ -68,9 +68,10 @@ def browsers_under(pid: int) -> set[int]:
             if "chrom" in command.split(" ")[0] and "--type=" not in command}
 
 
-def renderers_owned_by(owner: int) -> dict[int, str]:
+def renderers_where(argument: str) -> dict[int, str]:
+    """Renderer processes whose command line has argument (e.g. '--owner 123')."""
     return {pid: command for pid, (_, command) in processes().items()
-            if "dashboards.render_service" in command and f"--owner {owner}" in command}
+            if "dashboards.render_service" in command and f"{argument} " in command + " "}
 
 
 def wait_until(condition, seconds: float = 15) -> bool:
@@ -134,7 +135,7 @@ def test_two_processes_share_one_renderer_and_a_repeat_comes_from_its_cache(app_
     assert status == 200 and b"all councils in England" in svg
     final = renderer.stats(run_folder)
     assert final["pid"] == after_first["pid"] and final["drawn"] == 2 and final["chromium_starts"] == 1
-    assert list(renderers_owned_by(os.getpid())) == [final["pid"]]
+    assert list(renderers_where(f"--run-dir {run_folder.resolve()}")) == [final["pid"]]
     assert len(browsers_under(final["pid"])) == 1
 
 
@@ -201,7 +202,7 @@ def test_gunicorn_starts_no_chromium_at_boot_one_renderer_on_first_use_and_stops
         assert wait_until(answering, 40)
         assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
         time.sleep(1)                                   # the workers have booted and settled
-        assert renderers_owned_by(server.pid) == {} and browsers_under(server.pid) == set()
+        assert renderers_where(f"--owner {server.pid}") == {} and browsers_under(server.pid) == set()
 
         # Pictures asked of both workers at once: one renderer draws them all.
         pictures = ["compare.svg" + QUERY, "compare.png" + QUERY, "compare.svg" + OTHER, "compare.png" + OTHER]
@@ -216,7 +217,7 @@ def test_gunicorn_starts_no_chromium_at_boot_one_renderer_on_first_use_and_stops
         for thread in threads:
             thread.join(120)
         assert [answer[0] for answer in answers] == [200] * 8
-        owned = renderers_owned_by(server.pid)
+        owned = renderers_where(f"--owner {server.pid}")
         assert len(owned) == 1, owned
         (renderer_pid, command), = owned.items()
         folder = Path(command.split("--run-dir ", 1)[1].split(" ", 1)[0])
