@@ -170,3 +170,21 @@ def test_the_footer_breaks_a_long_link_only_after_its_separators():
     assert lines[0] == "https://uptake.example.org/?"
     assert all(line.endswith(("/", "?", "&")) for line in lines[:-1]) and all(len(line) <= 40 for line in lines)
     assert url_lines("https://uptake.example.org/", 12) == ["https://", "uptake.example.org/"]
+
+
+def test_a_worker_builds_one_picture_at_a_time_and_turns_the_next_away_within_seconds(client, monkeypatch):
+    import time
+
+    from dashboards import images
+
+    monkeypatch.setattr(images, "BUILD_WAIT_SECONDS", 0.5)
+    england = QUERY.replace("scope=region&region=E12000001", "scope=england")
+    with images.building():          # another request's picture is being built in this worker
+        started = time.monotonic()
+        busy = client.get("/image/compare.svg" + england)
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "2"
+        assert time.monotonic() - started < 3
+        assert "preparing other pictures" in busy.get_json()["error"]
+    drawn = client.get("/image/compare.svg" + england)
+    assert drawn.status_code == 200 and drawn.headers["X-Image-Cache"] == "miss"
+    assert client.get("/image/compare.svg" + england).headers["X-Image-Cache"] == "hit"
