@@ -8,7 +8,9 @@ slow client. An app host behind a proxy on another machine (`make serve-app`) sh
 FORWARDED_ALLOW_IPS to the proxy's address so that gunicorn trusts its X-Forwarded-* headers.
 """
 import os
-import threading
+import shutil
+import tempfile
+from pathlib import Path
 
 # Threaded workers: a quick API request is not queued behind a slow callback in a worker's
 # accept queue. One worker per core; threads enough for every concurrent client.
@@ -18,10 +20,23 @@ threads = int(os.environ.get("THREADS", "32"))
 bind = os.environ.get("BIND", "127.0.0.1:8050")
 
 
-def post_worker_init(worker):
-    """Start this worker's Chromium for image downloads now, in the background, so the first
-    picture a reader asks for is drawn warm (UPTAKE_WARM_IMAGES=0 leaves it to first use)."""
-    if os.environ.get("UPTAKE_WARM_IMAGES", "1") != "0":
-        from dashboards.images import RENDERER
+def on_starting(server):
+    """One image renderer for this server's workers (dashboards/renderer.py): they find it in
+    the run folder (deploy/serve.py passes its own; otherwise a private one, removed on exit),
+    and it exits when this master does. Nothing is started here: Chromium starts when the first
+    picture is asked for."""
+    if not os.environ.get("UPTAKE_RUN_DIR"):
+        os.environ["UPTAKE_RUN_DIR"] = tempfile.mkdtemp(prefix="uptake-run-")
+        os.environ["UPTAKE_REMOVE_RUN_DIR"] = "1"
+    os.environ["UPTAKE_RENDERER_OWNER"] = str(os.getpid())
 
-        threading.Thread(target=RENDERER.warm, name="warm-chromium", daemon=True).start()
+
+def on_exit(server):
+    """Stop the renderer (and its Chromium) with the server."""
+    from dashboards import renderer
+
+    folder = os.environ.get("UPTAKE_RUN_DIR")
+    if folder:
+        renderer.stop(Path(folder))
+        if os.environ.get("UPTAKE_REMOVE_RUN_DIR") == "1":
+            shutil.rmtree(folder, ignore_errors=True)

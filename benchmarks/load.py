@@ -7,11 +7,14 @@ number of requests each, all in one process and one server:
      and PNG exports of the Compare chart (/image/compare.png?...);
   2. API only: observations.csv and .json queries;
   3. baseline: a trivial static file.
+Before the mixed run, a few PNGs of other charts are drawn one at a time: their median is the
+warm PNG time the mixed run's PNGs are set against.
 Prints throughput, p50, p95, p99 and errors per kind, and the machine's load average (the
 clients share its cores with the server, and anything else running skews every figure).
-Targets (issue 7): zero errors; API p95 under 100 ms at 50 clients. Queries are drawn at random from the data's own catalogue (a
-seeded, reproducible plan), half of them for one council and England, so most are not repeats:
-the response cache helps only where real traffic repeats itself.
+Targets (issue 16): zero errors; API p95 in the mixed run at most 2x the API-only run's; PNG
+p95 in the mixed run at most 5x the warm PNG median. Queries are drawn at random from the
+data's own catalogue (a seeded, reproducible plan), half of them for one council and England,
+so most are not repeats: the response cache helps only where real traffic repeats itself.
 
 Usage: python benchmarks/load.py [--db PATH] [--clients N] [--requests N] [--workers N]
 [--threads N] [--skip KIND]
@@ -103,7 +106,8 @@ def plan(total: int, kinds: dict[str, int], seed: int) -> list[tuple[str, str, b
     councils = list(db.areas(warehouse(), "council")["area_code"])
     selections = catalogue[catalogue["councils"] > 0].reset_index(drop=True)
     pick = lambda: selections.iloc[random.randrange(len(selections))]  # noqa: E731
-    # Pictures are linked from reports: a few popular charts, each drawn once per worker.
+    # Pictures are linked from reports: a few popular charts, each drawn once per host (the
+    # shared renderer's cache) and kept by each worker that served it.
     pictures = [selections.iloc[i] for i in random.sample(range(len(selections)), 8)]
     requests = []
     for _ in range(total):
@@ -183,6 +187,16 @@ def png_available(url: str, requests: list) -> bool:
         return False
 
 
+def warm_png_median(url: str, requests: list) -> float | None:
+    """The median time (ms) of the plan's distinct PNGs drawn one at a time: a warm picture
+    with nothing else running. The first is left out (it may start the renderer)."""
+    paths = list(dict.fromkeys(path for kind, path, _ in requests if kind == "png"))
+    times = [fetch(url, ("png", path, None), timeout=120) for path in paths]
+    if len(times) < 2 or not all(ok for _, _, ok in times):
+        return None
+    return statistics.median(t for _, t, _ in times[1:])
+
+
 def drive(url: str, requests: list, clients: int, timeout: float = 60) -> tuple[list, float]:
     """Each request by one of `clients` threads; one that has no answer within `timeout`
     seconds (twice: it is retried once) counts as an error."""
@@ -202,6 +216,11 @@ def pct(values: list[float], share: float) -> float:
     """The value below which `share` of values lie (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def p95(results: list, kind_prefix: str) -> float | None:
+    times = [t for kind, t, _ in results if kind.startswith(kind_prefix)]
+    return pct(times, 0.95) if times else None
 
 
 def summarise(label: str, results: list, seconds: float) -> None:
@@ -242,24 +261,43 @@ def run(db_path: Path, args: argparse.Namespace) -> None:
     warm_up = plan(100, mix, seed=1)
     mixed = plan(args.requests, mix, seed=3)
     api_only = plan(args.requests, {"api_csv": 2, "api_json": 1}, seed=5)
+    solo_pictures = plan(60, {"png": 1}, seed=7)
     process, url = start_server(db_path, args.workers, args.threads)
     settings = f"{args.clients} clients, gunicorn gthread {args.workers} workers x {args.threads} threads"
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}")
+    warm_png = None
     try:
-        if "png" in mix and not png_available(url, mixed):
+        if "png" in mix and not png_available(url, warm_up):
             mixed, warm_up = ([item for item in items if item[0] != "png"] for items in (mixed, warm_up))
         drive(url, warm_up, args.clients)   # each worker loads the app table, as a running server has
-        results, seconds = drive(url, mixed, args.clients)
-        summarise(f"mixed load, {settings}", results, seconds)
-        results, seconds = drive(url, api_only, args.clients)
-        summarise(f"API only, {settings}", results, seconds)
+        if any(kind == "png" for kind, _, _ in mixed):
+            warm_png = warm_png_median(url, solo_pictures)
+            print(f"warm PNG, one at a time: median {warm_png:.1f} ms" if warm_png else "warm PNG: failed")
+        mixed_results, seconds = drive(url, mixed, args.clients)
+        summarise(f"mixed load, {settings}", mixed_results, seconds)
+        api_results, seconds = drive(url, api_only, args.clients)
+        summarise(f"API only, {settings}", api_results, seconds)
         baseline = [("static", "/assets/style.css", None)] * args.requests
         results, seconds = drive(url, baseline, args.clients)
         summarise(f"baseline: a static file, {settings}", results, seconds)
         print(f"load average after: {os.getloadavg()[0]:.1f}")
+        verdict(mixed_results, api_results, warm_png)
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=30)
+
+
+def verdict(mixed: list, api_only: list, warm_png: float | None) -> None:
+    """The targets of issue 16, as ratios within this run."""
+    mixed_api, alone_api = p95(mixed, "api_"), p95(api_only, "api_")
+    print(f"API p95: mixed {mixed_api:.1f} ms / API only {alone_api:.1f} ms = {mixed_api / alone_api:.2f}x "
+          "(target at most 2x)")
+    png = p95(mixed, "png")
+    if png is not None and warm_png:
+        print(f"PNG p95 in the mixed run: {png:.1f} ms / warm median {warm_png:.1f} ms = {png / warm_png:.2f}x "
+              "(target at most 5x)")
+    errors = sum(not ok for _, _, ok in mixed) + sum(not ok for _, _, ok in api_only)
+    print(f"errors in the mixed and API-only runs: {errors} (target 0)")
 
 
 if __name__ == "__main__":

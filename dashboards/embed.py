@@ -36,7 +36,7 @@ from .charts import (LICENCE, LICENCE_URL, SITE_NAME, Chart, ChartRequestError, 
                      parse_query)
 from .components import measure_href
 from .context import warehouse
-from .images import FORMATS, ImagesUnavailable, alt_text_header, chart_image, text_description
+from .images import FORMATS, ImagesUnavailable, alt_text_header, building, chart_image, text_description
 from .sharing import base_url, data_date, measures_shown, sources_text
 
 blueprint = Blueprint("embed", __name__)
@@ -162,13 +162,27 @@ def embed_asset(name: str):
 def image(view: str, kind: str):
     if kind not in (*FORMATS, "txt"):
         return jsonify({"error": f"No image of type {kind[:20]!r}.", "valid": [*FORMATS, "txt"]}), 404
+    # In the worker's bounded cache, under the build this request reads, by the request itself:
+    # a picture linked from a popular report is answered without building its chart again, and
+    # never from an older build. (The shared renderer also keeps what it drew, for every worker.)
+    key = ("image", view, kind, tuple(sorted(request.args.items(multi=True))), base_url())
+    drawn = warehouse().recall(key) if kind != "txt" else None
+    if drawn is not None:
+        data, headers = drawn
+        headers = {**headers, "X-Image-Cache": "hit"}
+        if request.method == "HEAD":
+            return _image_headers(data, FORMATS[kind], headers)
+        return Response(data, mimetype=FORMATS[kind], headers=headers)
     try:
-        chart = chart_for(view, parse_query(request.args))
+        with building():            # a chart's build, like a picture's figure, is Python work
+            chart = chart_for(view, parse_query(request.args))
     except ChartRequestError as error:
         body = {"error": error.message}
         if error.valid is not None:
             body["valid"] = error.valid
         return jsonify(body), error.status
+    except ImagesUnavailable as error:
+        return _images_unavailable(error)
     context = {"sources": sources_text(chart), "data_date": data_date(), "link": base_url() + chart.page_url,
                "caveats": caveats.for_chart(chart)}
     name = f"{view}.{kind}"
@@ -181,16 +195,19 @@ def image(view: str, kind: str):
         # The description travels with the picture for people who cannot see it.
         # JSON string escapes keep the header ASCII; cut before escaping so none is split.
         "X-Alt-Text": json.dumps(alt_text_header(chart, context["caveats"]))[1:-1]}
-    # In the worker's bounded cache, under the build this request reads: a picture linked from
-    # a popular report is drawn once per worker and build, never served from an older build.
-    key = ("image", view, chart.query, kind, context["link"])
     if request.method == "HEAD":
-        return _image_headers(warehouse().recall(key), FORMATS[kind], headers)
+        return _image_headers(None, FORMATS[kind], headers)
     try:
-        data = warehouse().remember(key, lambda: chart_image(chart, kind, **context))
+        data, _ = warehouse().remember(key, lambda: (chart_image(chart, kind, **context), headers))
     except ImagesUnavailable as error:
-        return jsonify({"error": str(error)}), 503
-    return Response(data, mimetype=FORMATS[kind], headers=headers)
+        return _images_unavailable(error)
+    return Response(data, mimetype=FORMATS[kind], headers={**headers, "X-Image-Cache": "miss"})
+
+
+def _images_unavailable(error: ImagesUnavailable):
+    """503 saying why; with Retry-After when trying again soon will help (a full queue)."""
+    retry = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+    return jsonify({"error": str(error)}), 503, retry
 
 
 def _image_headers(drawn: bytes | None, mimetype: str, headers: dict[str, str]) -> Response:

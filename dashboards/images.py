@@ -1,28 +1,29 @@
 """Report-ready pictures of a chart: PNG (2x), SVG and PDF with the title, caveats, source,
 licence, data date and method drawn in, so a copy pasted into a report keeps its context.
 
-Rendered by kaleido in a headless Chromium (Debian's /usr/bin/chromium, or UPTAKE_CHROMIUM)
-that stays running between requests: starting it costs seconds, a warm render a fraction of
-one. Without Chromium, image requests fail with ImagesUnavailable and nothing else is affected.
+Drawn by the server's shared renderer (dashboards/renderer.py): one warm headless Chromium
+per host (Debian's /usr/bin/chromium, or UPTAKE_CHROMIUM), started when the first picture is
+asked for, with its own bounded queue and a cache of pictures already drawn. Without Chromium,
+or with the queue full, image requests fail with ImagesUnavailable (ImagesBusy) and nothing
+else is affected.
 """
 from __future__ import annotations
 
 import copy
 import html
-import logging
 import os
 import re
-import shutil
 import struct
 import textwrap
 import threading
-import warnings
 import zlib
+from contextlib import contextmanager
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
+from . import renderer
 from .charts import LICENCE, SITE_NAME, Chart
+from .renderer import ImagesBusy, ImagesUnavailable  # noqa: F401 (the image API raises them)
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 WIDTH = 1000              # CSS pixels; PNG is drawn at SCALE times this
@@ -36,16 +37,7 @@ LABEL_CHAR_WIDTH = 0.6    # the same, generously, for axis labels (an overestima
 FOOTER_RIGHT = 16         # pixels kept clear at the right edge
 # The alt text's response header stays well inside a proxy's header buffer (nginx: 4-8 kB).
 ALT_TEXT_HEADER_CHARS = 2000
-
-
-class ImagesUnavailable(RuntimeError):
-    """No browser to render with: says how to install one."""
-
-
-def chromium_path() -> str | None:
-    wanted = os.environ.get("UPTAKE_CHROMIUM", "/usr/bin/chromium")
-    found = shutil.which(wanted) or (wanted if os.access(wanted, os.X_OK) else None)
-    return found
+BUILD_WAIT_SECONDS = 5    # for this worker's turn to build a picture's figure (see building())
 
 
 def chart_caveats(chart: Chart, caveats: list[str] | None) -> list[str]:
@@ -168,30 +160,6 @@ def _legend_may_push_footer(figure: go.Figure) -> bool:
                for name in figure.layout if name.startswith("legend"))
 
 
-def footer_push(figure: go.Figure, svg: str) -> float:
-    """How far above its planned place (the bottom of the page, less its own height) the footer
-    was drawn, in pixels; 0 when it is where it was planned, or cannot be found."""
-    annotations = figure.layout.annotations
-    index = next((i for i, note in enumerate(annotations) if note.name == "footer"), None)
-    if index is None:
-        return 0.0
-    drawn = re.search(rf'class="annotation" data-index="{index}".*?translate\([-\d.]+,([-\d.]+)\)', svg, re.S)
-    if drawn is None:
-        return 0.0
-    planned = figure.layout.height - figure.layout.margin.b - annotations[index].yshift
-    return planned - float(drawn.group(1))
-
-
-def footer_moved_down(figure: go.Figure, pixels: float) -> go.Figure:
-    """The figure with its footer moved down by pixels (annotations reserve no margin, so
-    moving one changes nothing else)."""
-    moved = go.Figure(figure)
-    for note in moved.layout.annotations:
-        if note.name == "footer":
-            note.yshift -= pixels
-    return moved
-
-
 def _png_with_text(png: bytes, fields: dict[str, str]) -> bytes:
     """PNG with iTXt chunks (UTF-8 text) before IEND: the alt text travels with the file."""
     end = png.rindex(b"IEND") - 4
@@ -214,86 +182,37 @@ def _svg_with_text(svg: bytes, title: str, description: str) -> bytes:
     return (opening + inserted + text[root_end:]).encode("utf-8")
 
 
-class Renderer:
-    """One warm Chromium per process, started on first use and shared by its threads."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._started_in: int | None = None
-
-    def _ensure_started(self) -> None:
-        if self._started_in == os.getpid():
-            return
-        browser = chromium_path()
-        if browser is None:
-            raise ImagesUnavailable(
-                "Image downloads need Chromium, which is not installed here "
-                f"({os.environ.get('UPTAKE_CHROMIUM', '/usr/bin/chromium')}): install it with "
-                "`apt-get install -y chromium` or set UPTAKE_CHROMIUM. Data downloads and pages still work.")
-        os.environ["BROWSER_PATH"] = browser        # where kaleido's choreographer looks
-        import kaleido
-
-        try:
-            # No MathJax: the charts use none, and fetching it from a CDN would stall offline.
-            kaleido.start_sync_server(silence_warnings=True, mathjax=False, n=2)
-        except RuntimeError as error:
-            if "already" not in str(error).lower():
-                raise ImagesUnavailable(f"Chromium at {browser} could not be started: {error}") from error
-        self._started_in = os.getpid()
-
-    def warm(self) -> bool:
-        """Start Chromium ahead of the first request; False (and a log line) when it cannot."""
-        try:
-            with self._lock:
-                self._ensure_started()
-            return True
-        except ImagesUnavailable as error:
-            logging.getLogger(__name__).warning("%s", error)
-            return False
-
-    def render(self, figure: go.Figure, image_format: str) -> bytes:
-        with self._lock:
-            self._ensure_started()
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")   # "kopts ignored with a server": expected
-                    return pio.to_image(figure, format=image_format, width=figure.layout.width,
-                                        height=figure.layout.height,
-                                        scale=PNG_SCALE if image_format == "png" else 1)
-            except Exception as error:  # kaleido raises several types; all mean "no picture"
-                # A crashed Chromium leaves kaleido's server "running" and refusing work: stop
-                # it, so the next request starts a fresh one.
-                self._started_in = None
-                try:
-                    import kaleido
-
-                    kaleido.stop_sync_server(silence_warnings=True)
-                except Exception:  # already stopped or half-dead: starting again is what matters
-                    pass
-                raise ImagesUnavailable(f"The image could not be drawn ({type(error).__name__}: {error}). "
-                                        "Try again; data downloads still work.") from error
+_builds = threading.BoundedSemaphore(int(os.environ.get("UPTAKE_IMAGE_BUILDS", "1")))
 
 
-RENDERER = Renderer()
+@contextmanager
+def building():
+    """Around the Python work of a picture in this worker (its chart and report figure): at most
+    UPTAKE_IMAGE_BUILDS (default 1) at once per worker, so a burst of pictures cannot crowd
+    callbacks and API requests out of the interpreter. Drawing is not counted: the renderer
+    does it while this thread waits without the GIL. A build that cannot start within
+    BUILD_WAIT_SECONDS is turned away (ImagesBusy) rather than queued for long."""
+    if not _builds.acquire(timeout=BUILD_WAIT_SECONDS):
+        raise ImagesBusy("The server is preparing other pictures; try again in a few seconds. "
+                         "Data downloads and pages still work.", retry_after=2)
+    try:
+        yield
+    finally:
+        _builds.release()
 
 
 def chart_image(chart: Chart, image_format: str, *, sources: str, data_date: str, link: str,
                 caveats: list[str] | None = None) -> bytes:
     """The finished file: the report figure rendered, with the alt text (caveats included)
     embedded."""
-    caveats = chart_caveats(chart, caveats)
-    figure = report_figure(chart, sources=sources, data_date=data_date, link=link, caveats=caveats)
-    data = None
-    if _legend_may_push_footer(figure):
-        # Drawn once as SVG to see where the footer landed; drawn again only if it moved.
-        svg = RENDERER.render(figure, "svg")
-        push = footer_push(figure, svg.decode("utf-8"))
-        if push > 0.5:
-            figure = footer_moved_down(figure, push)
-        elif image_format == "svg":
-            data = svg
-    if data is None:
-        data = RENDERER.render(figure, image_format)
+    with building():
+        caveats = chart_caveats(chart, caveats)
+        figure = report_figure(chart, sources=sources, data_date=data_date, link=link, caveats=caveats)
+        figure_json = figure.to_json().encode("utf-8")
+    # Drawn by the server's shared renderer, PNG at PNG_SCALE; the footer, hung below the plot,
+    # is kept clear of an x axis that grew its margin for a legend.
+    data = renderer.draw(figure_json, image_format, scale=PNG_SCALE if image_format == "png" else 1,
+                         pin="footer" if _legend_may_push_footer(figure) else None)
     if image_format == "png":
         # "Warning" is PNG's own keyword for a caution about the image's content.
         fields = {"Title": f"{chart.title}: {chart.subtitle}", "Description": alt_text(chart, caveats),

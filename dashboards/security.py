@@ -21,7 +21,7 @@ Guards (install_guards):
   (dashboards/callback_guard.py). Each refusal is logged as one line.
 - Any other exception is logged (one line: type, message, where) and answered with a plain 500
   page: no traceback, no debug mode.
-- Heavy endpoints (callbacks and embeds, downloads, images) run at most UPTAKE_HEAVY_PER_WORKER
+- Heavy endpoints (callbacks and embeds, downloads) run at most UPTAKE_HEAVY_PER_WORKER
   (default 1) at a time per class in each worker process: the quick ones (API, health, static
   files) keep their latency under load instead of sharing the interpreter with a crowd of chart
   builds (server.extensions["uptake_heavy"] lists them).
@@ -55,8 +55,9 @@ HEAVY_ENV = "UPTAKE_HEAVY_PER_WORKER"
 HEAVY_WAIT_SECONDS = float(os.environ.get("UPTAKE_HEAVY_WAIT_SECONDS", "30"))
 # Endpoint -> class of heavy work; each class has its own limit so a slow picture does not hold
 # up chart building. A name ending in "." is a blueprint: all its endpoints.
-HEAVY_ENDPOINTS = {CALLBACK_ENDPOINT: "charts", "embed.embed": "charts", "downloads.": "downloads",
-                   "embed.image": "images"}
+# Images are not here: the shared renderer (dashboards/renderer.py) has its own bounded queue,
+# and a picture waits there, or is turned away at once, without holding a worker's gate.
+HEAVY_ENDPOINTS = {CALLBACK_ENDPOINT: "charts", "embed.embed": "charts", "downloads.": "downloads"}
 
 
 def content_security_policy(script_hashes: list[str], *, embeddable: bool) -> str:

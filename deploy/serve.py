@@ -165,8 +165,10 @@ def start_gunicorn(address: str, db: Path, run_dir: Path, workers: int | None, t
     command = [str(GUNICORN), "--config", str(PROJECT / "gunicorn.conf.py"), "--bind", address,
                *control_socket(run_dir), *sizes, "app:server"]
     # No access log here: nginx logs every request, with the client's address.
+    # The image renderer's socket and lock live in the run folder too (dashboards/renderer.py).
     return subprocess.Popen(command, cwd=PROJECT, preexec_fn=die_with_parent,
-                            env={**os.environ, "UPTAKE_DB": str(db.resolve()), "BIND": address})
+                            env={**os.environ, "UPTAKE_DB": str(db.resolve()), "BIND": address,
+                                 "UPTAKE_RUN_DIR": str(run_dir)})
 
 
 def wait_until_listening(address: str, process: subprocess.Popen) -> None:
@@ -239,8 +241,8 @@ def supervise(processes: dict[str, subprocess.Popen]) -> str:
 def stop(processes: dict[str, subprocess.Popen], signum: int = signal.SIGTERM) -> None:
     """nginx first (it stops taking requests), then gunicorn. SIGTERM is a graceful stop for
     both (requests in flight are finished); SIGINT (Ctrl-C) is passed on as it is: a second,
-    different signal to a gunicorn already stopping can leave a worker's Chromium hanging
-    until gunicorn kills it 30 s later."""
+    different signal to a gunicorn already stopping can leave a worker hanging until gunicorn
+    kills it 30 s later. gunicorn's master stops the image renderer as it exits."""
     signals = ({"nginx": signal.SIGQUIT, "gunicorn": signal.SIGTERM} if signum == signal.SIGTERM
                else {"nginx": signum, "gunicorn": signum})
     for name in signals:

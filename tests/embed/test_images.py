@@ -129,22 +129,28 @@ def test_without_chromium_images_fail_with_a_message_and_the_rest_works(bundled_
 def test_a_crashed_chromium_is_started_again_on_the_next_request(client):
     import os
     import signal
-    import subprocess
+
+    from dashboards import renderer
+
+    from .test_images_renderer import browsers_under, processes, wait_until
 
     assert client.get("/image/compare.svg" + QUERY).status_code == 200
-    # Kill this process's Chromium (the renderer's children), as a crash or OOM kill would.
-    children = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True).stdout.split()
-    browsers = [pid for pid in children
-                if "chrom" in open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").lower()]
-    assert browsers, children
+    # Kill the shared renderer's Chromium, as a crash or OOM kill would; the renderer lives on.
+    before = renderer.stats()
+    browsers = browsers_under(before["pid"])
+    assert len(browsers) == 1, browsers
     for pid in browsers:
-        os.kill(int(pid), signal.SIGKILL)
-    first = client.get("/image/compare.pdf" + QUERY)       # may fail once, saying so
-    assert first.status_code in (200, 503)
-    if first.status_code == 503:
-        assert "could not be drawn" in first.get_json()["error"]
-    again = client.get("/image/compare.png" + QUERY)
+        os.kill(pid, signal.SIGKILL)
+    assert wait_until(lambda: not browsers & set(processes()), 10)
+    # Pictures not drawn before (a drawn one would come from a cache, never reaching Chromium).
+    fresh = QUERY.replace("scope=region&region=E12000001", "scope=england")
+    # The renderer finds its Chromium gone, starts another and draws: the reader sees no failure.
+    first = client.get("/image/compare.pdf" + fresh)
+    assert first.status_code == 200 and first.data[:5] == b"%PDF-"
+    again = client.get("/image/compare.png" + fresh)
     assert again.status_code == 200 and again.data[:8] == b"\x89PNG\r\n\x1a\n"
+    after = renderer.stats()
+    assert after["pid"] == before["pid"] and after["chromium_starts"] == before["chromium_starts"] + 1
 
 
 def test_the_configured_site_address_is_used_whatever_host_a_client_sends(client, monkeypatch):
@@ -164,3 +170,21 @@ def test_the_footer_breaks_a_long_link_only_after_its_separators():
     assert lines[0] == "https://uptake.example.org/?"
     assert all(line.endswith(("/", "?", "&")) for line in lines[:-1]) and all(len(line) <= 40 for line in lines)
     assert url_lines("https://uptake.example.org/", 12) == ["https://", "uptake.example.org/"]
+
+
+def test_a_worker_builds_one_picture_at_a_time_and_turns_the_next_away_within_seconds(client, monkeypatch):
+    import time
+
+    from dashboards import images
+
+    monkeypatch.setattr(images, "BUILD_WAIT_SECONDS", 0.5)
+    england = QUERY.replace("scope=region&region=E12000001", "scope=england")
+    with images.building():          # another request's picture is being built in this worker
+        started = time.monotonic()
+        busy = client.get("/image/compare.svg" + england)
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "2"
+        assert time.monotonic() - started < 3
+        assert "preparing other pictures" in busy.get_json()["error"]
+    drawn = client.get("/image/compare.svg" + england)
+    assert drawn.status_code == 200 and drawn.headers["X-Image-Cache"] == "miss"
+    assert client.get("/image/compare.svg" + england).headers["X-Image-Cache"] == "hit"

@@ -11,9 +11,10 @@ from dashboards import create_app
 from dashboards.security import heavy_limit_from_environment, limit_heavy_endpoints
 
 
-def test_the_app_limits_callbacks_embeds_downloads_and_images(bundled_db):
+def test_the_app_limits_callbacks_embeds_and_downloads_but_leaves_images_to_the_renderers_queue(bundled_db):
     limited = create_app(bundled_db).server.extensions["uptake_heavy"]
-    assert limited["/_dash-update-component"] == "charts" and limited["embed.image"] == "images"
+    assert limited["/_dash-update-component"] == "charts" and limited["embed.embed"] == "charts"
+    assert "embed.image" not in limited     # bounded by the shared renderer's own queue instead
     assert limited["downloads.chart_data"] == "downloads" and limited["downloads.dataset_bundle"] == "downloads"
     assert not {"api.observations_csv", "api.observations_json", "health.health", "static"} & set(limited)
 
