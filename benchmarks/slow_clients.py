@@ -174,8 +174,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--no-direct", action="store_true", help="skip the contrast run on gunicorn alone")
     args = parser.parse_args()
-    # No pictures are asked for: no Chromium per worker taking memory and cores from the API.
-    os.environ["UPTAKE_WARM_IMAGES"] = "0"
     with real_database(args.db) as db_path:
         run(db_path, args)
 

@@ -34,8 +34,7 @@ def start_gunicorn(db_path: Path, log: Path, *, workers: int = 2, threads: int =
         process = subprocess.Popen(
             [str(GUNICORN), "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
              "--bind", f"127.0.0.1:{port}", "app:server"], cwd=PROJECT,
-            # No Chromium per worker here: these tests draw no pictures (tests/embed does).
-            env={**os.environ, "UPTAKE_DB": str(db_path), "UPTAKE_WARM_IMAGES": "0"},
+            env={**os.environ, "UPTAKE_DB": str(db_path)},
             stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 40

@@ -86,7 +86,7 @@ def stack(bundled_db, tmp_path_factory):
             [sys.executable, str(SERVE), "--bind", f"127.0.0.1:{port}", "--db", str(bundled_db),
              "--workers", "2", "--threads", "4", "--run-dir", str(folder / "run"),
              "--access-log", str(folder / "access.log")],
-            cwd=PROJECT, env={**os.environ, "UPTAKE_WARM_IMAGES": "0"}, stdout=output, stderr=subprocess.STDOUT)
+            cwd=PROJECT, env={**os.environ}, stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while b"Serving http://" not in log.read_bytes():
         if process.poll() is not None or time.monotonic() > deadline:
