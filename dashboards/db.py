@@ -420,14 +420,29 @@ OBSERVATION_FILTERS = ("measure_id", "period", "age_band", "client_group", "area
 INDEXED = ("measure_id", "period")
 
 
+def _group_keys(warehouse: Warehouse) -> list[tuple[str, str]]:
+    """Every (measure, period) of the app table, sorted."""
+    return warehouse.cached("observation_group_keys", lambda wh: [tuple(key) for key in wh.query(
+        "SELECT DISTINCT measure_id, period FROM app_observations ORDER BY ALL").itertuples(index=False)])
+
+
+def _observation_group(warehouse: Warehouse, key: tuple[str, str]) -> pd.DataFrame:
+    """One (measure, period) of the app table, read when first asked for and kept for the build:
+    pages ask for one measure and year on almost every callback, and a dictionary lookup plus
+    a mask over a few thousand rows answers in ~1 ms where a query takes ~10 ms. Read per key,
+    so a new worker's first page reads its own year (~10 ms), not the whole table (~1 s)."""
+    def load(wh: Warehouse) -> pd.DataFrame:
+        frame = wh.query("SELECT * FROM app_observations WHERE measure_id = ? AND period = ?", list(key))
+        # A text column with no value in this group comes back as object: give it the str
+        # dtype it has when read with the rest of the table (every object column is text).
+        untyped = [c for c in frame.columns if frame[c].dtype == object]
+        return frame.astype({c: "str" for c in untyped}) if untyped else frame
+    return warehouse.cached(("observation_group", *key), load)
+
+
 def _observation_groups(warehouse: Warehouse) -> dict[tuple, pd.DataFrame]:
-    """The app table in memory, one frame per (measure, period): pages ask for one measure
-    and year on almost every callback, and a dictionary lookup plus a mask over a few
-    thousand rows answers in ~1 ms where a query takes ~10 ms. Rebuilt with each build."""
-    def load(wh: Warehouse) -> dict[tuple, pd.DataFrame]:
-        frame = wh.query("SELECT * FROM app_observations")
-        return {key: group.reset_index(drop=True) for key, group in frame.groupby(list(INDEXED), sort=False)}
-    return warehouse.cached("observation_groups", load)
+    """Every (measure, period) group (the API's full listing, the sources page's counts)."""
+    return {key: _observation_group(warehouse, key) for key in _group_keys(warehouse)}
 
 
 def _as_list(wanted: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -438,13 +453,39 @@ def observation_groups(warehouse: Warehouse, measure_ids: list[str] | None = Non
                        periods: list[str] | None = None) -> list[tuple[tuple[str, str], pd.DataFrame]]:
     """The app table's (measure, period) groups, sorted by that key, optionally only some:
     for readers that keep their own per-group work (the API caches each group's text)."""
-    groups = _observation_groups(warehouse)
-    if measure_ids is not None and periods is not None and len(measure_ids) * len(periods) < len(groups):
-        keys = sorted({(m, p) for m in measure_ids for p in periods} & groups.keys())
-    else:
-        keys = sorted(key for key in groups if (measure_ids is None or key[0] in measure_ids)
-                      and (periods is None or key[1] in periods))
-    return [(key, groups[key]) for key in keys]
+    keys = [key for key in _group_keys(warehouse) if (measure_ids is None or key[0] in measure_ids)
+            and (periods is None or key[1] in periods)]
+    return [(key, _observation_group(warehouse, key)) for key in keys]
+
+
+# What observations() filters a group by without pandas: each column as a numpy array.
+_INDEX_COLUMNS = ("age_band", "client_group", "area_type", "region_code", "area_code")
+
+
+class _GroupIndex(NamedTuple):
+    frame: pd.DataFrame                 # the group as read (shared with observation_groups)
+    order: np.ndarray                   # positions in _ordered()'s order
+    columns: dict[str, np.ndarray]      # _INDEX_COLUMNS, each in that order
+
+
+def _group_index(warehouse: Warehouse, key: tuple[str, str]) -> _GroupIndex:
+    """A group's rows in the pages' order with its filter columns as arrays, made once per build
+    and key: a page's selection is then a few array comparisons and one take of the rows."""
+    def load(wh: Warehouse) -> _GroupIndex:
+        frame = _observation_group(wh, key)
+        order = _ordered(frame.reset_index(drop=True).assign(_position=np.arange(len(frame))))["_position"].to_numpy()
+        columns = {c: frame[c].to_numpy(dtype=object)[order] for c in _INDEX_COLUMNS}
+        return _GroupIndex(frame, order, columns)
+    return warehouse.cached(("observation_index", *key), load)
+
+
+def _matches(values: np.ndarray, wanted) -> np.ndarray:
+    wanted = _as_list(wanted)
+    if len(wanted) == 1:
+        return values == wanted[0]
+    # Not np.isin: it sorts, and a column with missing values mixes str and float.
+    chosen = set(wanted)
+    return np.fromiter((value in chosen for value in values), dtype=bool, count=len(values))
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -464,15 +505,25 @@ def observations(warehouse: Warehouse, *, area_codes: list[str] | None = None,
         if column not in OBSERVATION_FILTERS:
             raise ValueError(f"cannot filter observations by {column!r}")
     if all(filters.get(column) is not None for column in INDEXED):
-        frames = [frame for _, frame in observation_groups(
-            warehouse, *(_as_list(filters[c]) for c in INDEXED))]
-        if not frames:
+        keys = set(_group_keys(warehouse))
+        wanted = sorted({(m, p) for m in _as_list(filters["measure_id"]) for p in _as_list(filters["period"])} & keys)
+        if not wanted:
             return warehouse.query("SELECT * FROM app_observations LIMIT 0")
-        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if len(wanted) == 1:
+            # One group (nearly every page request): filtered on its arrays, already in order.
+            index = _group_index(warehouse, wanted[0])
+            mask = np.ones(len(index.order), dtype=bool)
+            for column, value in filters.items():
+                if column not in INDEXED and value is not None:
+                    mask &= _matches(index.columns[column], value)
+            if area_codes is not None:
+                mask &= _matches(index.columns["area_code"], list(area_codes)) if area_codes else False
+            return index.frame.take(index.order[mask]).reset_index(drop=True)
+        frame = pd.concat([_observation_group(warehouse, key) for key in wanted], ignore_index=True)
         mask = pd.Series(True, index=frame.index)
-        for column, wanted in filters.items():
-            if column not in INDEXED and wanted is not None:
-                mask &= frame[column].isin(_as_list(wanted))
+        for column, value in filters.items():
+            if column not in INDEXED and value is not None:
+                mask &= frame[column].isin(_as_list(value))
         if area_codes is not None:
             mask &= frame["area_code"].isin(area_codes)
         return _ordered(frame[mask])
