@@ -501,8 +501,27 @@ def _observation_group(warehouse: Warehouse, key: tuple[str, str]) -> pd.DataFra
         whole = "observation_table" in build.cache
     if whole:
         return _all_groups(warehouse)[key]
+    _read_whole_table_soon(warehouse)
     return warehouse.cached(("observation_group", *key), lambda wh: _read(
         wh, "WHERE measure_id = ? AND period = ?", list(key)))
+
+
+def _read_whole_table_soon(warehouse: Warehouse) -> None:
+    """Once per build, read the whole table in the background: the first requests are answered
+    from their own groups, and the ones after from memory, not a query per new year (~30 ms)."""
+    with warehouse.reading() as build:
+        if build.cache.get("observation_table_reader"):
+            return      # (two threads racing here start two readers: the read is single-flight)
+        build.cache["observation_table_reader"] = True
+
+    def read() -> None:
+        try:
+            with warehouse.reading() as pinned:
+                if pinned is build and not pinned.retired:
+                    _all_groups(warehouse)
+        except WarehouseUnavailable:
+            pass        # the build went away: requests say so
+    threading.Thread(target=read, name="read-app-table", daemon=True).start()
 
 
 def _groups(warehouse: Warehouse, keys: list[tuple[str, str]]) -> list[pd.DataFrame]:
