@@ -439,6 +439,7 @@ _GRAIN = ["area_code", "age_band", "client_group"]
 # More groups than this not yet read: one query for the whole table (~0.25 s) beats one per group
 # (~30 ms each: every query runs the view's joins).
 MAX_SEPARATE_READS = 6
+READ_WHOLE_TABLE_AFTER = 1.5      # seconds after a worker's first group is read on its own
 
 
 def _compact(frame: pd.DataFrame, pool: dict[str, str]) -> pd.DataFrame:
@@ -521,7 +522,10 @@ def _read_whole_table_soon(warehouse: Warehouse) -> None:
                     _all_groups(warehouse)
         except WarehouseUnavailable:
             pass        # the build went away: requests say so
-    threading.Thread(target=read, name="read-app-table", daemon=True).start()
+    # A moment later: the request that asked first is answered before the read competes with it.
+    reader = threading.Timer(READ_WHOLE_TABLE_AFTER, read)
+    reader.name, reader.daemon = "read-app-table", True
+    reader.start()
 
 
 def _groups(warehouse: Warehouse, keys: list[tuple[str, str]]) -> list[pd.DataFrame]:
