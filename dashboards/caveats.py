@@ -82,9 +82,14 @@ def chart_caveats(rows: pd.DataFrame, breaks: pd.DataFrame, flags: pd.DataFrame)
 
 
 def for_chart(chart) -> list[str]:
-    """The caveats of a Chart, read with the process's warehouse."""
-    from . import db
-    from .context import warehouse
-    wh = warehouse()
-    breaks = db.series_breaks(wh)
-    return chart_caveats(chart.rows, breaks[breaks["measure_id"].notna()], db.quality_flags(wh))
+    """The caveats of a Chart, read with the process's warehouse. Kept on the chart: a page
+    prints them and sizes its embed code with them in the same request."""
+    kept = chart.__dict__.get("_caveats")
+    if kept is None:
+        from . import db
+        from .context import warehouse
+        wh = warehouse()
+        breaks = db.series_breaks(wh)
+        kept = chart.__dict__["_caveats"] = chart_caveats(chart.rows, breaks[breaks["measure_id"].notna()],
+                                                          db.quality_flags(wh))
+    return list(kept)

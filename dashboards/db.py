@@ -16,8 +16,10 @@ Once the file is gone or unreadable, every cache is dropped and reads raise
 WarehouseUnavailable (the app answers 503 saying how to rebuild) until a database is back.
 
 Two caches per worker, both emptied by a new build:
-- `Warehouse.cached(key, load)`: small reference data (areas, measures, the catalogue, the app
-  table indexed by measure and period), held by the build: its size is the database's.
+- `Warehouse.cached(key, load)`: reference data (areas, measures, the catalogue, the app table
+  read per measure and period or whole, each distinct string held once, with each group's
+  order and filter columns), held by the build: keyed only by what the build holds, so its size
+  is the database's, whatever requests ask.
 - `Warehouse.remember(key, produce)`: query results and whole responses, least recently used
   first out, bounded by what they cost in memory (key, value and the cache's own bookkeeping):
   UPTAKE_CACHE_MB megabytes (default 64; 0 turns it off). Keys carry the build's identity as
@@ -25,6 +27,7 @@ Two caches per worker, both emptied by a new build:
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import threading
@@ -96,6 +99,10 @@ def deep_size(value: object, seen: set[int] | None = None) -> int:
                 + FRAME_COLUMN_OVERHEAD * len(value.columns))
     if isinstance(value, np.ndarray) and value.dtype != object:
         return sys.getsizeof(value) + (0 if value.base is None else value.nbytes)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # Its fields and anything it has worked out since (cached properties live in __dict__).
+        return sys.getsizeof(value) + deep_size(dict(getattr(value, "__dict__", {})) or
+                                                {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, seen)
     raise TypeError(f"the response cache cannot size a {type(value).__name__}: give deep_size a rule for it")
 
 
@@ -420,14 +427,119 @@ OBSERVATION_FILTERS = ("measure_id", "period", "age_band", "client_group", "area
 INDEXED = ("measure_id", "period")
 
 
-def _observation_groups(warehouse: Warehouse) -> dict[tuple, pd.DataFrame]:
-    """The app table in memory, one frame per (measure, period): pages ask for one measure
-    and year on almost every callback, and a dictionary lookup plus a mask over a few
-    thousand rows answers in ~1 ms where a query takes ~10 ms. Rebuilt with each build."""
+def _group_keys(warehouse: Warehouse) -> list[tuple[str, str]]:
+    """Every (measure, period) of the app table, sorted."""
+    return warehouse.cached("observation_group_keys", lambda wh: [tuple(key) for key in wh.query(
+        "SELECT DISTINCT measure_id, period FROM app_observations ORDER BY ALL").itertuples(index=False)])
+
+
+# A group's rows in one order whichever way they were read (the view's own order is whatever
+# its joins give): its grain.
+_GRAIN = ["area_code", "age_band", "client_group"]
+# More groups than this not yet read: one query for the whole table (~0.25 s) beats one per group
+# (~30 ms each: every query runs the view's joins).
+MAX_SEPARATE_READS = 6
+READ_WHOLE_TABLE_AFTER = 1.5      # seconds after a worker's first group is read on its own
+
+
+def _compact(frame: pd.DataFrame, pool: dict[str, str]) -> pd.DataFrame:
+    """The frame with every text column as str and each distinct string held once: DuckDB gives
+    each cell its own string, ~55 MB for the app table where a few thousand distinct strings
+    hold it all. `pool` (one per build) shares them across reads too."""
+    columns = {}
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            shared = np.array([pool.setdefault(value, value) for value in uniques] + [None], dtype=object)
+            # A text column with no value in a group comes back as object: str, as read with the
+            # rest of the table (every object column of the app table is text).
+            columns[column] = pd.array(shared[codes], dtype="str")
+    return frame.assign(**columns) if columns else frame
+
+
+def _read(wh: Warehouse, where: str = "", parameters: list | tuple = ()) -> pd.DataFrame:
+    """App table rows, compacted, in one order whichever way they were read: by measure, year
+    and grain (the view's own order is whatever its joins give)."""
+    pool = wh.cached("string_pool", lambda _: {})
+
+    def chunks(cursor: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        # Compacted a chunk at a time: the whole table's strings, one object per cell, would
+        # otherwise be in memory at once (~60 MB), and the process keeps what it once held.
+        result = cursor.execute(f"SELECT * FROM app_observations {where}", list(parameters))
+        parts = []
+        while True:
+            chunk = result.fetch_df_chunk(2)
+            if chunk.empty and parts:
+                break
+            parts.append(_compact(chunk, pool))
+            if chunk.empty:
+                break
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return wh.read_with(chunks).sort_values(["measure_id", "period", *_GRAIN], kind="stable").reset_index(drop=True)
+
+
+def _all_groups(warehouse: Warehouse) -> dict[tuple, pd.DataFrame]:
+    """The whole app table, one frame per (measure, period), each a slice of one table (no copy)."""
     def load(wh: Warehouse) -> dict[tuple, pd.DataFrame]:
-        frame = wh.query("SELECT * FROM app_observations")
-        return {key: group.reset_index(drop=True) for key, group in frame.groupby(list(INDEXED), sort=False)}
+        table = _table(wh)
+        keys = list(zip(table["measure_id"].tolist(), table["period"].tolist()))
+        starts = [0] + [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]] + [len(keys)]
+        return {keys[a]: table.iloc[a:b].reset_index(drop=True) for a, b in zip(starts, starts[1:])}
     return warehouse.cached("observation_groups", load)
+
+
+def _table(warehouse: Warehouse) -> pd.DataFrame:
+    return warehouse.cached("observation_table", lambda wh: _read(wh))
+
+
+def _observation_group(warehouse: Warehouse, key: tuple[str, str]) -> pd.DataFrame:
+    """One (measure, period) of the app table, kept for the build: pages ask for one measure
+    and year on almost every callback, and a dictionary lookup plus a mask over a few thousand
+    rows answers in ~1 ms where a query takes ~10 ms. Read alone when the whole table is not
+    in memory yet, so a new worker's first page reads its own year, not the whole table."""
+    with warehouse.reading() as build:
+        whole = "observation_table" in build.cache
+    if whole:
+        return _all_groups(warehouse)[key]
+    _read_whole_table_soon(warehouse)
+    return warehouse.cached(("observation_group", *key), lambda wh: _read(
+        wh, "WHERE measure_id = ? AND period = ?", list(key)))
+
+
+def _read_whole_table_soon(warehouse: Warehouse) -> None:
+    """Once per build, read the whole table in the background: the first requests are answered
+    from their own groups, and the ones after from memory, not a query per new year (~30 ms)."""
+    with warehouse.reading() as build:
+        if build.cache.get("observation_table_reader"):
+            return      # (two threads racing here start two readers: the read is single-flight)
+        build.cache["observation_table_reader"] = True
+
+    def read() -> None:
+        try:
+            with warehouse.reading() as pinned:
+                if pinned is build and not pinned.retired:
+                    _all_groups(warehouse)
+        except WarehouseUnavailable:
+            pass        # the build went away: requests say so
+    # A moment later: the request that asked first is answered before the read competes with it.
+    reader = threading.Timer(READ_WHOLE_TABLE_AFTER, read)
+    reader.name, reader.daemon = "read-app-table", True
+    reader.start()
+
+
+def _groups(warehouse: Warehouse, keys: list[tuple[str, str]]) -> list[pd.DataFrame]:
+    with warehouse.reading() as build:
+        unread = "observation_table" not in build.cache and sum(
+            ("observation_group", *key) not in build.cache for key in keys)
+    if unread and unread > MAX_SEPARATE_READS:
+        _all_groups(warehouse)
+    return [_observation_group(warehouse, key) for key in keys]
+
+
+def _observation_groups(warehouse: Warehouse) -> dict[tuple, pd.DataFrame]:
+    """Every (measure, period) group (the API's full listing, the sources page's counts)."""
+    return _all_groups(warehouse)
 
 
 def _as_list(wanted: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -438,13 +550,44 @@ def observation_groups(warehouse: Warehouse, measure_ids: list[str] | None = Non
                        periods: list[str] | None = None) -> list[tuple[tuple[str, str], pd.DataFrame]]:
     """The app table's (measure, period) groups, sorted by that key, optionally only some:
     for readers that keep their own per-group work (the API caches each group's text)."""
-    groups = _observation_groups(warehouse)
-    if measure_ids is not None and periods is not None and len(measure_ids) * len(periods) < len(groups):
-        keys = sorted({(m, p) for m in measure_ids for p in periods} & groups.keys())
-    else:
-        keys = sorted(key for key in groups if (measure_ids is None or key[0] in measure_ids)
-                      and (periods is None or key[1] in periods))
-    return [(key, groups[key]) for key in keys]
+    keys = [key for key in _group_keys(warehouse) if (measure_ids is None or key[0] in measure_ids)
+            and (periods is None or key[1] in periods)]
+    return list(zip(keys, _groups(warehouse, keys)))
+
+
+# What observations() filters a group by without pandas: each column as a numpy array.
+_INDEX_COLUMNS = ("measure_id", "period", "age_band", "client_group", "area_type", "region_code", "area_code")
+
+
+class _GroupIndex(NamedTuple):
+    frame: pd.DataFrame                 # the group as read (shared with observation_groups)
+    order: np.ndarray                   # positions in _ordered()'s order
+    columns: dict[str, np.ndarray]      # _INDEX_COLUMNS, each in that order
+
+
+def _indexed(frame: pd.DataFrame) -> _GroupIndex:
+    order = _ordered(frame.assign(_position=np.arange(len(frame))))["_position"].to_numpy()
+    return _GroupIndex(frame, order, {c: frame[c].to_numpy(dtype=object)[order] for c in _INDEX_COLUMNS})
+
+
+def _group_index(warehouse: Warehouse, key: tuple[str, str], frame: pd.DataFrame) -> _GroupIndex:
+    """A group's rows in the pages' order with its filter columns as arrays, made once per build
+    and key: a page's selection is then a few array comparisons and one take of the rows."""
+    return warehouse.cached(("observation_index", *key), lambda _: _indexed(frame))
+
+
+def _table_index(warehouse: Warehouse) -> _GroupIndex:
+    """The same for the whole table: a council's profile asks for its rows of every measure."""
+    return warehouse.cached("observation_table_index", lambda wh: _indexed(_table(wh)))
+
+
+def _matches(values: np.ndarray, wanted) -> np.ndarray:
+    wanted = _as_list(wanted)
+    if len(wanted) == 1:
+        return values == wanted[0]
+    # Not np.isin: it sorts, and a column with missing values mixes str and float.
+    chosen = set(wanted)
+    return np.fromiter((value in chosen for value in values), dtype=bool, count=len(values))
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -456,43 +599,40 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
 
 def observations(warehouse: Warehouse, *, area_codes: list[str] | None = None,
                  **filters: str | list[str] | None) -> pd.DataFrame:
-    """Observations with their intervals and gap from England, filtered by equality or lists.
+    """Observations with their intervals and gap from England, filtered by equality or lists,
+    councils first, highest value first, then by name and period.
 
-    Filters are the columns in OBSERVATION_FILTERS; values are bound as parameters.
-    """
+    Filters are the columns in OBSERVATION_FILTERS. Answered from the app table in memory
+    (read per measure and year, or whole when a request spans many: see _groups)."""
     for column in filters:
         if column not in OBSERVATION_FILTERS:
             raise ValueError(f"cannot filter observations by {column!r}")
-    if all(filters.get(column) is not None for column in INDEXED):
-        frames = [frame for _, frame in observation_groups(
-            warehouse, *(_as_list(filters[c]) for c in INDEXED))]
-        if not frames:
-            return warehouse.query("SELECT * FROM app_observations LIMIT 0")
-        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        mask = pd.Series(True, index=frame.index)
-        for column, wanted in filters.items():
-            if column not in INDEXED and wanted is not None:
-                mask &= frame[column].isin(_as_list(wanted))
+    wanted = {column: _as_list(filters[column]) for column in INDEXED if filters.get(column) is not None}
+    keys = [key for key in _group_keys(warehouse)
+            if all(value in wanted.get(column, [value]) for column, value in zip(INDEXED, key))]
+    if not keys:
+        return warehouse.query("SELECT * FROM app_observations LIMIT 0")
+    groups = _groups(warehouse, keys)
+    with warehouse.reading() as build:
+        whole = len(keys) > 1 and "observation_table" in build.cache
+    # One group (nearly every page request), or the whole table: filtered on its arrays, in the
+    # pages' order, then one take of the rows (pandas masks copy every column per filter).
+    # A few groups read alone: each so, then put in order together.
+    indexes = [_table_index(warehouse)] if whole else \
+        [_group_index(warehouse, key, group) for key, group in zip(keys, groups)]
+    parts = []
+    for index in indexes:
+        mask = np.ones(len(index.order), dtype=bool)
+        for column, value in filters.items():
+            if value is not None:
+                mask &= _matches(index.columns[column], value)
         if area_codes is not None:
-            mask &= frame["area_code"].isin(area_codes)
-        return _ordered(frame[mask])
-    clauses, parameters = [], []
-    for column, wanted in filters.items():
-        if wanted is None:
-            continue
-        values = wanted if isinstance(wanted, (list, tuple)) else [wanted]
-        clauses.append(f"o.{column} IN ({', '.join('?' for _ in values)})")
-        parameters += list(values)
-    if area_codes is not None:
-        clauses.append(f"o.area_code IN ({', '.join('?' for _ in area_codes) or 'NULL'})")
-        parameters += list(area_codes)
-    where = " AND ".join(clauses) or "TRUE"
-    return warehouse.query(
-        f"""
-        SELECT o.* FROM app_observations AS o
-        WHERE {where}
-        ORDER BY o.area_type = 'council' DESC, o.value DESC NULLS LAST, o.area_name, o.period
-        """, parameters)
+            mask &= _matches(index.columns["area_code"], list(area_codes)) if area_codes else False
+        if mask.any() or not parts:
+            parts.append(index.frame.take(index.order[mask]))
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    return _ordered(pd.concat([part for part in parts if len(part)], ignore_index=True))
 
 
 def catalogue(warehouse: Warehouse) -> pd.DataFrame:

@@ -44,8 +44,12 @@ def base_url() -> str:
 
 
 def sources_text(chart: Chart) -> str:
-    ids = sorted(set(chart.rows["source_id"].dropna())) if "source_id" in chart.rows else []
-    return cited_sources(db.sources(warehouse(), ids)) if ids else ""
+    """Kept on the chart: its embed height and its citation both print it."""
+    kept = chart.__dict__.get("_sources_text")
+    if kept is None:
+        ids = sorted(set(chart.rows["source_id"].dropna())) if "source_id" in chart.rows else []
+        kept = chart.__dict__["_sources_text"] = cited_sources(db.sources(warehouse(), ids)) if ids else ""
+    return kept
 
 
 def measures_shown(chart: Chart) -> list[tuple[str, str]]:

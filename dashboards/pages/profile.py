@@ -88,10 +88,12 @@ def normalise_code(code: str | None) -> str:
 def load_profile(code: str) -> Profile | None:
     """The profile for a valid ONS code of a council, region or England; None if unknown.
 
-    Cached per database build: every trend change on the page reads the same rows."""
-    if not CODE_PATTERN.match(code):
+    Kept in the bounded response cache: every trend change on the page reads the same rows,
+    and a profile read again costs ~10 ms from the app table in memory. Only a known area is
+    kept, so made-up codes cannot fill it."""
+    if not CODE_PATTERN.match(code) or db.area(warehouse(), code) is None:
         return None
-    return warehouse().cached(f"profile:{code}", lambda _: _load_profile(code))
+    return warehouse().remember(("profile", code), lambda: _load_profile(code))
 
 
 def _load_profile(code: str) -> Profile | None:

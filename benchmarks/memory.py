@@ -1,0 +1,107 @@
+"""Worker memory of the production server under mixed traffic, without images.
+
+Starts gunicorn as `make serve-prod` runs it (`gunicorn app:server` in the project folder, so
+gunicorn.conf.py's settings apply; images off at boot, UPTAKE_WARM_IMAGES=0), then prints each
+worker's resident memory (RSS, from /proc) after start, after 1,000 mixed requests and after
+3,000. The mix is benchmarks/load.py's without PNGs: page loads, Compare callbacks, API CSV and
+JSON queries and the health check, drawn from the data's own catalogue by 50 clients.
+Target (issue 16): at most 250 MB per worker, and no growth between the last two readings.
+Prints figures; asserts nothing.
+Usage: python benchmarks/memory.py [--db PATH] [--clients N]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from benchmarks.common import real_database  # noqa: E402
+from benchmarks.load import MIX, drive, free_port, plan  # noqa: E402
+
+TARGET_MB = 250
+CHECKPOINTS = (1000, 3000)
+
+
+def start(db_path: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "app:server"], cwd=PROJECT,
+                               env={**os.environ, "UPTAKE_DB": str(db_path), "UPTAKE_WARM_IMAGES": "0"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(url + "/health", timeout=2)
+            return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def workers(master: int) -> list[int]:
+    """The master's child processes: its workers."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return sorted(int(pid) for pid in children)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def report(label: str, master: int) -> list[float]:
+    sizes = [rss_mb(pid) for pid in workers(master)]
+    print(f"{label:32} " + "  ".join(f"{size:7.1f}" for size in sizes) + f"   (max {max(sizes):.1f} MB)")
+    return sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="an existing database (default: build one from ../shared/realdata)")
+    parser.add_argument("--clients", type=int, default=50)
+    args = parser.parse_args()
+    with real_database(args.db) as db_path:
+        measure(db_path, args.clients)
+
+
+def measure(db_path: Path, clients: int) -> None:
+    from dashboards import create_app
+    create_app(db_path)     # the plan is drawn from the data's catalogue and the app's callbacks
+    mix = {kind: weight for kind, weight in MIX.items() if kind != "png"}
+    requests = plan(CHECKPOINTS[-1], mix, seed=3)
+    process, url = start(db_path)
+    print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}; gunicorn with "
+          f"gunicorn.conf.py, images off; mix {mix}")
+    try:
+        # Both workers up: a few health checks reach each (gunicorn hands connections to either).
+        drive(url, [("health", "/health", None)] * 20, 4)
+        print(f"{'worker RSS, MB':32} " + "  ".join(f"{pid:>7}" for pid in workers(process.pid)))
+        readings = [report("after start", process.pid)]
+        done = 0
+        for checkpoint in CHECKPOINTS:
+            results, seconds = drive(url, requests[done:checkpoint], clients)
+            done = checkpoint
+            errors = sum(not ok for _, _, ok in results)
+            readings.append(report(f"after {checkpoint:,} requests", process.pid))
+            print(f"{'':32} ({len(results)} requests in {seconds:.0f} s, {errors} errors)")
+        growth = max(b - a for a, b in zip(readings[-2], readings[-1]))
+        print(f"largest worker: {max(readings[-1]):.1f} MB (target {TARGET_MB}); growth between the last two "
+              f"readings: {growth:+.1f} MB (target none)")
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
