@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from etl.distributions import binomial_cdf, binomial_quantile, normal_quantile
 
 LEVELS = {"95": 0.95, "998": 0.998}
-Z = {name: float(stats.norm.ppf(1 - (1 - level) / 2)) for name, level in LEVELS.items()}
+Z = {name: float(normal_quantile(1 - (1 - level) / 2)) for name, level in LEVELS.items()}
 WINSOR_PERCENTILES = (10, 90)
 
 # Where a value lies relative to the limits, from highest to lowest.
@@ -39,9 +39,9 @@ def exact_binomial_limit(p0: float, n, probability: float) -> np.ndarray:
     """The interpolated p-th binomial quantile of Binomial(n, p0), divided by n, clipped to 0-1."""
     n = np.asarray(n, dtype=float)
     whole = np.maximum(np.rint(n), 1)
-    r = stats.binom.ppf(probability, whole, p0)
-    at_r = stats.binom.cdf(r, whole, p0)
-    below_r = stats.binom.cdf(r - 1, whole, p0)
+    r = binomial_quantile(probability, whole, p0)
+    at_r = binomial_cdf(r, whole, p0)
+    below_r = binomial_cdf(r - 1, whole, p0)
     step = at_r - below_r
     alpha = np.divide(at_r - probability, step, out=np.zeros_like(step), where=step > 0)
     return np.clip((r - alpha) / whole, 0.0, 1.0)

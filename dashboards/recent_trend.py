@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from etl.distributions import normal_upper_tail
 
 from .geography import period_of, period_year
 
@@ -61,7 +61,7 @@ def cochran_armitage(scores, numerators, denominators) -> TrendTest:
         raise ValueError("every year has the same proportion of 0% or 100%, or the years are the same")
     statistic = (t * (x - n * p)).sum()
     z = statistic / np.sqrt(variance)
-    return TrendTest(chi_square=float(z ** 2), z=float(z), p_value=float(2 * stats.norm.sf(abs(z))))
+    return TrendTest(chi_square=float(z ** 2), z=float(z), p_value=float(2 * normal_upper_tail(abs(z))))
 
 
 @dataclass(frozen=True)

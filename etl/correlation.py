@@ -7,14 +7,14 @@
   report self-directed support at or near 100%.
 
 Pearson, its interval and the rank correlation are computed here, so the unit tests can check
-them against scipy.stats' own; the ranks themselves are scipy's (rankdata).
+them against scipy.stats' own; the ranks are etl.distributions' (scipy.stats.rankdata's rule).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from .distributions import average_ranks as ranks_of, normal_quantile
 
 # Fisher's normal approximation is poor below about ten pairs, and an interval from so few
 # councils spans most of -1 to 1 anyway: a sentence about it would say nothing true.
@@ -55,7 +55,7 @@ def fisher_interval(r: float, n: int, confidence: float = 0.95) -> tuple[float, 
     """The interval of a Pearson r from n pairs, by Fisher's z transformation."""
     if n <= 3:
         raise CorrelationError(f"Fisher's interval needs at least 4 pairs; there are {n}.")
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = normal_quantile(0.5 + confidence / 2)
     with np.errstate(divide="ignore"):        # r = +/-1 maps to +/-infinity and back to +/-1
         centre = np.arctanh(r)
     spread = z / np.sqrt(n - 3)
@@ -64,7 +64,7 @@ def fisher_interval(r: float, n: int, confidence: float = 0.95) -> tuple[float, 
 
 def average_ranks(values) -> np.ndarray:
     """Ranks from 1, equal values sharing the average of the ranks they span."""
-    return stats.rankdata(np.asarray(values, dtype=float), method="average")
+    return ranks_of(values)
 
 
 def spearman(x, y) -> float:

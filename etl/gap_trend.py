@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from .distributions import normal_quantile, t_quantile
 
-Z95 = stats.norm.ppf(0.975)
+Z95 = normal_quantile(0.975)
 MIN_YEARS = 3
 VERDICTS = ("narrowing", "widening", "no clear change")
 
@@ -75,7 +75,7 @@ def gap_trend(years, gaps, lower, upper, series) -> GapTrend:
     over_dispersion = max(1.0, scale)
     slope = float(coefficients[1])
     slope_se = float(np.sqrt(over_dispersion * np.linalg.inv(information)[1, 1]))
-    spread = stats.t.ppf(0.975, degrees) * slope_se
+    spread = t_quantile(0.975, degrees) * slope_se
     start_gap = float(coefficients[0] + slope * (t.min() - t.mean()))
     end_gap = float(coefficients[0] + slope * (t.max() - t.mean()))
     return GapTrend(slope=slope, lower=slope - spread, upper=slope + spread, start_gap=start_gap,

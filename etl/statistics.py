@@ -9,10 +9,10 @@ All take numpy arrays (or scalars) and return NaN where the counts cannot suppor
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from .distributions import chi2_quantile, normal_quantile
 
-Z95 = stats.norm.ppf(0.975)
-Z998 = stats.norm.ppf(0.999)
+Z95 = normal_quantile(0.975)
+Z998 = normal_quantile(0.999)
 
 
 def wilson_interval(numerator, denominator, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +46,7 @@ def poisson_interval(count, confidence: float = 0.95) -> tuple[np.ndarray, np.nd
     k = np.asarray(count, dtype=float)
     alpha = 1 - confidence
     with np.errstate(invalid="ignore"):
-        lower = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
-        upper = stats.chi2.ppf(1 - alpha / 2, 2 * (k + 1)) / 2
+        lower = np.where(k > 0, chi2_quantile(alpha / 2, 2 * k) / 2, 0.0)
+        upper = chi2_quantile(1 - alpha / 2, 2 * (k + 1)) / 2
     invalid = np.isnan(k) | (k < 0)
     return np.where(invalid, np.nan, lower), np.where(invalid, np.nan, upper)
