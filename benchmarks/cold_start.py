@@ -6,11 +6,12 @@ folder, so gunicorn.conf.py's settings apply: threaded workers, two of them), bo
 port, once per probe, and times from the moment the process is started:
   - health: until /health first answers 200 (a worker has imported the app and opened the build);
 then, on that fresh server, the first request of one kind:
-  - page: the page's HTML (/) and its layout (/_dash-layout, which renders the Compare page);
+  - page: the page's HTML (/, which renders the Compare page for its first paint) and its
+    layout (/_dash-layout, the same render as JSON);
   - api: /api/v1/observations.json for one measure and year;
   - callback: one Compare callback (/_dash-update-component), as a reader's first change makes.
-Each probe runs on a server of its own, so no probe is warmed by another. Images are off at boot
-(UPTAKE_WARM_IMAGES=0): no Chromium is started before a picture is asked for.
+Each probe runs on a server of its own, so no probe is warmed by another. No Chromium is
+started before a picture is asked for (dashboards/renderer.py).
 Targets (issue 16): /health within 2 s of a worker starting; first page and API response within 1 s.
 Prints figures; asserts nothing.
 Usage: python benchmarks/cold_start.py [--db PATH] [--repeat N]
@@ -42,7 +43,7 @@ def start(db_path: Path) -> tuple[subprocess.Popen, str, float]:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     started = time.perf_counter()
     process = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "app:server"], cwd=PROJECT,
-                               env={**os.environ, "UPTAKE_DB": str(db_path), "UPTAKE_WARM_IMAGES": "0"},
+                               env={**os.environ, "UPTAKE_DB": str(db_path)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, f"http://127.0.0.1:{port}", started
 

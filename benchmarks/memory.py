@@ -1,9 +1,11 @@
 """Worker memory of the production server under mixed traffic, without images.
 
 Starts gunicorn as `make serve-prod` runs it (`gunicorn app:server` in the project folder, so
-gunicorn.conf.py's settings apply; images off at boot, UPTAKE_WARM_IMAGES=0), then prints each
-worker's resident memory (RSS, from /proc) after start, after 1,000 mixed requests and after
-3,000. The mix is benchmarks/load.py's without PNGs: page loads, Compare callbacks, API CSV and
+gunicorn.conf.py's settings apply; no Chromium until a picture is asked for), then prints each
+worker's memory after start, after 1,000 mixed requests and after 3,000: resident (RSS), its
+proportional share (PSS: pages shared with the master and the other worker, such as the
+libraries preload_app imports once before forking, counted in part) and its own (USS: private
+pages only), from /proc. The mix is benchmarks/load.py's without PNGs: page loads, Compare callbacks, API CSV and
 JSON queries and the health check, drawn from the data's own catalogue by 50 clients.
 Target (issue 16): at most 250 MB per worker, and no growth between the last two readings.
 Prints figures; asserts nothing.
@@ -33,7 +35,7 @@ def start(db_path: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "app:server"], cwd=PROJECT,
-                               env={**os.environ, "UPTAKE_DB": str(db_path), "UPTAKE_WARM_IMAGES": "0"},
+                               env={**os.environ, "UPTAKE_DB": str(db_path)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
@@ -52,17 +54,22 @@ def workers(master: int) -> list[int]:
     return sorted(int(pid) for pid in children)
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def memory_mb(pid: int) -> dict[str, float]:
+    """RSS, PSS and USS (private clean + dirty) of a process, in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0]) / 1024
+    return {"RSS": fields["Rss"], "PSS": fields["Pss"],
+            "USS": fields["Private_Clean"] + fields["Private_Dirty"]}
 
 
 def report(label: str, master: int) -> list[float]:
-    sizes = [rss_mb(pid) for pid in workers(master)]
-    print(f"{label:32} " + "  ".join(f"{size:7.1f}" for size in sizes) + f"   (max {max(sizes):.1f} MB)")
-    return sizes
+    """Prints each worker's RSS / PSS / USS; returns their PSS."""
+    sizes = [memory_mb(pid) for pid in workers(master)]
+    print(f"{label:32} " + "  ".join(f"{s['RSS']:6.1f} / {s['PSS']:6.1f} / {s['USS']:6.1f}" for s in sizes)
+          + f"   (max PSS {max(s['PSS'] for s in sizes):.1f} MB)")
+    return [s["PSS"] for s in sizes]
 
 
 def main() -> None:
@@ -85,7 +92,7 @@ def measure(db_path: Path, clients: int) -> None:
     try:
         # Both workers up: a few health checks reach each (gunicorn hands connections to either).
         drive(url, [("health", "/health", None)] * 20, 4)
-        print(f"{'worker RSS, MB':32} " + "  ".join(f"{pid:>7}" for pid in workers(process.pid)))
+        print(f"{'worker RSS / PSS / USS, MB':32} " + "  ".join(f"{pid:>24}" for pid in workers(process.pid)))
         readings = [report("after start", process.pid)]
         done = 0
         for checkpoint in CHECKPOINTS:
@@ -95,8 +102,8 @@ def measure(db_path: Path, clients: int) -> None:
             readings.append(report(f"after {checkpoint:,} requests", process.pid))
             print(f"{'':32} ({len(results)} requests in {seconds:.0f} s, {errors} errors)")
         growth = max(b - a for a, b in zip(readings[-2], readings[-1]))
-        print(f"largest worker: {max(readings[-1]):.1f} MB (target {TARGET_MB}); growth between the last two "
-              f"readings: {growth:+.1f} MB (target none)")
+        print(f"largest worker (PSS): {max(readings[-1]):.1f} MB (target {TARGET_MB}); growth between the last "
+              f"two readings: {growth:+.1f} MB (target none)")
     finally:
         process.terminate()
         process.wait(timeout=15)
