@@ -47,6 +47,11 @@ VOID_ELEMENTS = {"br", "wbr", "img", "input", "hr", "col", "source", "track", "a
 # CSS properties React writes without a unit when given a number.
 UNITLESS = {"opacity", "zIndex", "flex", "flexGrow", "flexShrink", "fontWeight", "lineHeight", "order", "zoom"}
 GRAPH_HEIGHT = 450        # dcc.Graph's height when its figure sets none
+# How much of the page below its first chart the copy holds: about a phone's screen of small
+# multiples or a table's first rows. The rest is out of sight until the live page replaces the
+# copy, and everything in the copy is parsed and laid out before the chart can draw (a
+# profile's tables are 100 KB).
+BELOW_CHART_BYTES = 40_000
 
 
 def _kebab(name: str) -> str:
@@ -90,13 +95,14 @@ class Snapshot:
 
     def __init__(self) -> None:
         self.figure: dict | None = None
+        self.below_chart = 0        # bytes of text and tags written since the first chart
         # A graph with no figure of its own is drawn by a clientside callback from the figure
         # Store beside it, fitted to the width by assets/early/fit-charts.js under the graph's
         # id (Compare fits its figure to a phone that way): the last one seen.
         self._stored_figure: dict | None = None
 
     def write(self, node: object) -> str:
-        if node is None or node is False:
+        if node is None or node is False or self.below_chart > BELOW_CHART_BYTES:
             return ""
         if isinstance(node, (list, tuple)):
             return "".join(self.write(child) for child in node)
@@ -105,15 +111,21 @@ class Snapshot:
             return self._element(node._namespace, node._type, node.to_plotly_json()["props"])
         if isinstance(node, dict) and {"type", "namespace", "props"} <= node.keys():
             return self._element(node["namespace"], node["type"], node["props"])   # dashboards/wire.py
-        return html.escape(str(node))
+        return self._counted(html.escape(str(node)))
+
+    def _counted(self, text: str) -> str:
+        if self.figure is not None:
+            self.below_chart += len(text)
+        return text
 
     def _element(self, namespace: str, kind: str, props: dict) -> str:
         props = {name: value for name, value in props.items() if value is not None}
         if namespace == "dash_html_components":
             tag = kind.lower()
+            opening = self._counted(f"<{tag}{_attributes(props)}>")
             if tag in VOID_ELEMENTS:
-                return f"<{tag}{_attributes(props)}>"
-            return f"<{tag}{_attributes(props)}>{self.write(props.get('children'))}</{tag}>"
+                return opening
+            return f"{opening}{self.write(props.get('children'))}</{tag}>"
         writer = getattr(self, f"_{namespace}_{kind}", None)
         if writer is not None:
             return writer(props)

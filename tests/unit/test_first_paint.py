@@ -83,6 +83,15 @@ def test_a_layout_becomes_html_with_its_ids_prefixed_and_its_values_kept():
     assert '<table><tr><td class="name" headers="first-paint-council">Gateshead</td></tr></table>' in markup
 
 
+def test_the_copy_stops_a_screen_or_so_below_its_first_chart():
+    rows = [html.Tr([html.Td(f"council {i}"), html.Td(f"{i}.0%")]) for i in range(3000)]
+    markup, _ = page_html(html.Main([html.H1("Top"), dcc.Graph(figure={"data": [], "layout": {}}),
+                                     html.Table(rows), html.P("Far below")]))
+    assert markup.startswith("<main><h1>Top</h1>") and markup.endswith("</table></main>")
+    assert "council 0<" in markup and "Far below" not in markup
+    assert first_paint.BELOW_CHART_BYTES < len(markup) < first_paint.BELOW_CHART_BYTES + 2_000
+
+
 def test_a_graph_without_a_figure_is_drawn_from_the_store_beside_it_fitted_by_its_graphs_function():
     stored = {"data": [{"type": "bar", "y": ["Gateshead"]}], "layout": {"height": 900}}
     _, figure = page_html(html.Div([dcc.Store(id="compare-figure", data=stored), dcc.Graph(id="compare-chart")]))
