@@ -125,7 +125,8 @@ class Snapshot:
             opening = self._counted(f"<{tag}{_attributes(props)}>")
             if tag in VOID_ELEMENTS:
                 return opening
-            return f"{opening}{self.write(props.get('children'))}</{tag}>"
+            inside = self.write(props.get("children"))
+            return f"{opening}{inside}{self._counted(f'</{tag}>')}"
         writer = getattr(self, f"_{namespace}_{kind}", None)
         if writer is not None:
             return writer(props)
