@@ -8,13 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 ASSETS = Path(__file__).with_name("assets")
-# Dash's default page has no language; screen readers need one (WCAG 3.1.1). The graph's own
-# script is preloaded: dcc.Graph fetches it only once the layout has rendered, a round trip
-# before the first chart can start drawing.
+# Dash's default page has no language; screen readers need one (WCAG 3.1.1).
 INDEX = """<!DOCTYPE html>
 <html lang="en">
-    <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}
-    <link rel="preload" href="/_dash-component-suites/dash/dcc/async-graph.js" as="script"></head>
+    <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
     <body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
 </html>"""
 

@@ -286,6 +286,19 @@ def scripts_html(plotly_url: str, early_urls: list[str]) -> str:
     return "".join(f'<script src="{html.escape(url)}"></script>' for url in (plotly_url, *early_urls))
 
 
+SCRIPT_TAG = re.compile(r'<script src="[^"]+"></script>')
+
+
+def after_first_chart(scripts: str, renderer: str) -> dict[str, str]:
+    """Dash's scripts and its renderer's start, held in a <template> (inert: nothing in it runs)
+    for first-paint.js to add once the first chart is drawn: fetched beside plotly.js they
+    compete with it for the network and the processor, and the chart waits. Dash's check that
+    its index names them still finds them. Scripts of any other form are left where they are."""
+    if SCRIPT_TAG.sub("", scripts).strip():
+        return {}
+    return {"scripts": f'<template id="first-paint-then">{scripts}{renderer}</template>', "renderer": ""}
+
+
 def install(app, render_layout, plotly_url: str, assets: Path) -> None:
     """Put the first paint into the index Dash serves for a page, and answer the layout request
     that follows from the same page. render_layout(path, query) gives the app's layout for a
@@ -308,11 +321,13 @@ def install(app, render_layout, plotly_url: str, assets: Path) -> None:
         return warehouse().remember(("first-paint", request.host, path, query), produce)
 
     def with_first_paint(**parts) -> str:
-        page = interpolate(**parts)
         try:
             rendered = page_at(request.path, request.query_string.decode("utf-8", "replace"))
         except WarehouseUnavailable:    # the live page says so; the index must still load
             rendered = None
+        if rendered is not None:
+            parts = {**parts, **after_first_chart(parts["scripts"], parts["renderer"])}
+        page = interpolate(**parts)
         if rendered is not None:
             if rendered.title:
                 page = re.sub(r"<title>.*?</title>", f"<title>{html.escape(rendered.title)}</title>", page,

@@ -83,6 +83,13 @@ def test_a_layout_becomes_html_with_its_ids_prefixed_and_its_values_kept():
     assert '<table><tr><td class="name" headers="first-paint-council">Gateshead</td></tr></table>' in markup
 
 
+def test_scripts_of_another_form_are_left_where_dash_put_them():
+    plain = '<script src="/a.js"></script><script src="/b.js"></script>'
+    held = first_paint.after_first_chart(plain, '<script id="_dash-renderer">var renderer = new DashRenderer();</script>')
+    assert held["scripts"].startswith('<template id="first-paint-then"><script src="/a.js">') and held["renderer"] == ""
+    assert first_paint.after_first_chart(plain + '<script src="/c.js" integrity="x"></script>', "") == {}
+
+
 def test_the_copy_stops_a_screen_or_so_below_its_first_chart():
     rows = [html.Tr([html.Td(f"council {i}"), html.Td(f"{i}.0%")]) for i in range(3000)]
     markup, _ = page_html(html.Main([html.H1("Top"), dcc.Graph(figure={"data": [], "layout": {}}),
@@ -120,6 +127,10 @@ def test_each_page_index_carries_the_page_its_title_and_one_plotly(app, path):
     # plotly.js and the drawing script come before Dash's own scripts.
     assert (index.index("/embed-assets/plotly-") < index.index("fit-charts.js") < index.index("first-paint.js")
             < index.index("dash_renderer"))
+    # Dash's scripts and its renderer's start wait in an inert template until the chart is drawn.
+    held = index[index.index('<template id="first-paint-then">'):index.index("</template>")]
+    assert "dash_renderer" in held and held.rstrip().endswith("var renderer = new DashRenderer();</script>")
+    assert index.count("new DashRenderer") == 1 and index.count("dash_renderer") == 1
     block = first_paint_block(index)
     assert 'inert' in block.split(">", 1)[0]
     ids = [attributes["id"] for _, attributes in elements(block) if "id" in attributes]
