@@ -24,6 +24,7 @@ QUERIES = {
     "area": [{"code": COUNCIL}, {"code": REGION}],
     "client-groups": [{"council": COUNCIL}, {"region": REGION}],
     "control": [{"council": COUNCIL}],
+    "gap": [{"code": COUNCIL, "measure": "dp_users"}, {"code": REGION, "measure": "sds_users"}],
 }
 
 
