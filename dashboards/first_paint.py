@@ -5,8 +5,9 @@ component bundle, then asked the server for the layout: about 1.2 s of script be
 chart on a two-core machine, where a static page with the same figure draws as soon as
 plotly.js has run. So the index carries the page already rendered (the same components, as
 static HTML) and the first chart's figure; first-paint.js draws it as soon as plotly.js has
-run, and swaps in the live page once Dash has drawn its own chart. The copy is inert: nothing
-in it can be changed and then lost at the swap.
+run, and swaps in the live page once Dash has drawn its own chart. The copy's links work (they
+are plain links); its form controls are disabled, shown as not ready yet, so nothing can be
+chosen or typed there and then lost at the swap.
 
 Ids in the copy are prefixed (and so are the attributes that name them), so the live page's
 ids stay unique and the copy's labels still name its own controls.
@@ -38,6 +39,8 @@ ATTRIBUTE_NAMES = {"className": "class", "htmlFor": "for", "colSpan": "colspan",
                    "tabIndex": "tabindex", "autoComplete": "autocomplete", "readOnly": "readonly",
                    "dateTime": "datetime", "accessKey": "accesskey", "maxLength": "maxlength",
                    "spellCheck": "spellcheck", "contentEditable": "contenteditable"}
+# Form controls in the copy: disabled until the live page, whose controls work, replaces it.
+CONTROLS = {"select", "input", "textarea", "button"}
 BOOLEAN_ATTRIBUTES = {"hidden", "open", "disabled", "readOnly", "required", "multiple", "checked", "selected"}
 # Props that are Dash's or React's, not HTML's.
 NOT_ATTRIBUTES = {"children", "style", "n_clicks", "n_clicks_timestamp", "disable_n_clicks", "loading_state",
@@ -122,6 +125,8 @@ class Snapshot:
         props = {name: value for name, value in props.items() if value is not None}
         if namespace == "dash_html_components":
             tag = kind.lower()
+            if tag in CONTROLS:
+                props = {**props, "disabled": True}
             opening = self._counted(f"<{tag}{_attributes(props)}>")
             if tag in VOID_ELEMENTS:
                 return opening
@@ -155,11 +160,12 @@ class Snapshot:
     def _dash_core_components_Input(self, props: dict) -> str:
         # As Dash 4 draws it: the input inside a box that carries its class.
         box = _attributes({"className": props.get("className")}, "dash-input-container dash-input")
-        return f"<div{box}><input{_attributes({**props, 'className': None}, 'dash-input-element')}></div>"
+        return f"<div{box}><input{_attributes({**props, 'className': None, 'disabled': True}, 'dash-input-element')}></div>"
 
     def _dash_core_components_Textarea(self, props: dict) -> str:
         value = props.get("value") or ""
-        return f"<textarea{_attributes({k: v for k, v in props.items() if k != 'value'})}>{html.escape(value)}</textarea>"
+        attributes = _attributes({**{k: v for k, v in props.items() if k != "value"}, "disabled": True})
+        return f"<textarea{attributes}>{html.escape(value)}</textarea>"
 
     def _dash_core_components_RadioItems(self, props: dict) -> str:
         name = html.escape(ID_PREFIX + str(props.get("id", "radio")))
@@ -167,7 +173,7 @@ class Snapshot:
         items = []
         for option in props.get("options") or []:
             checked = " checked" if option.get("value") == props.get("value") else ""
-            items.append(f'<label class="{label_class}"><input type="radio" name="{name}" '
+            items.append(f'<label class="{label_class}"><input type="radio" disabled name="{name}" '
                          f'value="{html.escape(str(option.get("value")))}"{checked}>'
                          f'{self.write(option.get("label"))}</label>')
         return f'<div{_attributes({"id": props.get("id"), "className": props.get("className")})}>{"".join(items)}</div>'
@@ -199,7 +205,8 @@ class Snapshot:
             disabled = " disabled" if option.get("disabled") else ""
             options.append(f'<option value="{html.escape(str(option.get("value")))}"{selected}{disabled}>'
                            f'{html.escape(str(option.get("label")))}</option>')
-        attributes = _attributes({k: v for k, v in props.items() if k not in ("value", "size")}, "form-select")
+        attributes = _attributes({**{k: v for k, v in props.items() if k not in ("value", "size")}, "disabled": True},
+                                 "form-select")
         return f"<select{attributes}>{''.join(options)}</select>"
 
 
@@ -268,7 +275,7 @@ class RenderedPage(NamedTuple):     # a tuple of strings: the response cache can
 
 def rendered_page(layout: Component) -> RenderedPage:
     markup, figure = page_html(layout)
-    first_paint = f'<div id="first-paint" inert aria-busy="true">{markup}</div>'
+    first_paint = f'<div id="first-paint" aria-busy="true">{markup}</div>'
     if figure is not None:
         first_paint += figure_script(figure)
     return RenderedPage(first_paint, page_title(layout), to_json_plotly(layout))

@@ -71,7 +71,7 @@ def test_a_layout_becomes_html_with_its_ids_prefixed_and_its_values_kept():
     assert "Uptake &lt;b&gt;&amp;&lt;/b&gt;" in markup          # text is text, never markup
     assert "open" in by_tag["details"][0]
     assert by_tag["input"][0] == {"class": "dash-input-element", "id": ID_PREFIX + "finder", "value": "Gateshead",
-                                  "list": ID_PREFIX + "finder-names", "autocomplete": "off"}
+                                  "list": ID_PREFIX + "finder-names", "autocomplete": "off", "disabled": None}
     assert by_tag["span"][0]["aria-labelledby"] == f"{ID_PREFIX}chart-title {ID_PREFIX}year"
     assert by_tag["span"][0]["data-title"] == "T"
     # The first graph keeps its figure to draw, the second is a box of the same height.
@@ -132,7 +132,9 @@ def test_each_page_index_carries_the_page_its_title_and_one_plotly(app, path):
     assert "dash_renderer" in held and held.rstrip().endswith("var renderer = new DashRenderer();</script>")
     assert index.count("new DashRenderer") == 1 and index.count("dash_renderer") == 1
     block = first_paint_block(index)
-    assert 'inert' in block.split(">", 1)[0]
+    assert 'aria-busy="true"' in block.split(">", 1)[0] and "inert" not in block.split(">", 1)[0]
+    controls = [(tag, a) for tag, a in elements(block) if tag in ("select", "input", "textarea", "button")]
+    assert all("disabled" in a for _, a in controls), [t for t, a in controls if "disabled" not in a]
     ids = [attributes["id"] for _, attributes in elements(block) if "id" in attributes]
     assert ids and all(i.startswith(ID_PREFIX) for i in ids[1:]), ids[:5]
     assert len(ids) == len(set(ids))

@@ -79,10 +79,10 @@
     }
   }, 100);
   // The live page should be there long before this. If it is, show it whatever its chart is
-  // doing; if it is not (a script blocked or failed), the copy stays, and its links work.
+  // doing; if it is not (a script blocked or failed), the copy stays: its links work.
   setTimeout(function () {
     var root = document.getElementById("react-entry-point");
     if (root && root.querySelector("#main")) { swap(); }
-    else { shell.inert = false; shell.removeAttribute("aria-busy"); }
+    else { shell.removeAttribute("aria-busy"); }
   }, LONGEST_WAIT);
 })();
