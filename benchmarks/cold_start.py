@@ -100,7 +100,7 @@ def measure(db_path: Path, repeat: int) -> None:
     row = catalogue[(catalogue["measure_id"] == "sds_users") & (catalogue["age_band"] == "all")
                     & (catalogue["client_group"] == "all")].iloc[-1]
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}; "
-          f"gunicorn with gunicorn.conf.py, images off at boot")
+          f"gunicorn with gunicorn.conf.py, no Chromium until a picture is asked for")
     results: dict[str, list[float]] = {"health": []}
     for kind, probe in probes(row).items():
         for _ in range(repeat):

@@ -88,7 +88,7 @@ def measure(db_path: Path, clients: int) -> None:
     requests = plan(CHECKPOINTS[-1], mix, seed=3)
     process, url = start(db_path)
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}; gunicorn with "
-          f"gunicorn.conf.py, images off; mix {mix}")
+          f"gunicorn.conf.py, no Chromium (no pictures asked for); mix {mix}")
     try:
         # Both workers up: a few health checks reach each (gunicorn hands connections to either).
         drive(url, [("health", "/health", None)] * 20, 4)
