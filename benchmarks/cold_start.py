@@ -19,10 +19,8 @@ Usage: python benchmarks/cold_start.py [--db PATH] [--repeat N]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 import urllib.request
@@ -31,21 +29,10 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from benchmarks.common import real_database  # noqa: E402
-from benchmarks.load import compare_callback_body, free_port  # noqa: E402
+from benchmarks.common import launch_gunicorn, real_database  # noqa: E402
+from benchmarks.load import compare_callback_body  # noqa: E402
 
 TARGETS_MS = {"health": 2000, "page": 1000, "api": 1000}
-
-
-def start(db_path: Path) -> tuple[subprocess.Popen, str, float]:
-    """gunicorn with the project's own settings; returns it, its URL and when it was started."""
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    started = time.perf_counter()
-    process = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "app:server"], cwd=PROJECT,
-                               env={**os.environ, "UPTAKE_DB": str(db_path)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return process, f"http://127.0.0.1:{port}", started
 
 
 def until_healthy(url: str, started: float, limit: float = 60) -> float:
@@ -104,7 +91,7 @@ def measure(db_path: Path, repeat: int) -> None:
     results: dict[str, list[float]] = {"health": []}
     for kind, probe in probes(row).items():
         for _ in range(repeat):
-            process, url, started = start(db_path)
+            process, url, started = launch_gunicorn(db_path)
             try:
                 results["health"].append(until_healthy(url, started))
                 parts = probe(url)

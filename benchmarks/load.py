@@ -40,7 +40,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from benchmarks.common import real_database  # noqa: E402
+from benchmarks.common import real_database, start_gunicorn  # noqa: E402
 
 DEADLINE_SECONDS = 300   # each run stops submitting after this, whatever the count
 # The production settings (make serve-prod): threaded workers, so a quick API request is not
@@ -49,33 +49,8 @@ WORKERS, THREADS = 2, 32
 MIX = {"page": 15, "callback": 25, "api_csv": 30, "api_json": 15, "health": 10, "png": 5}
 
 
-def free_port() -> int:
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    return [str(gunicorn), "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
-            "--bind", f"127.0.0.1:{port}", "app:server"]
-
-
 def start_server(db_path: Path, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(gunicorn_command(port, workers, threads), cwd=PROJECT,
-                               env={**os.environ, "UPTAKE_DB": str(db_path)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(url + "/health", timeout=2)
-            return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
+    return start_gunicorn(db_path, ["--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads)])
 
 
 def compare_callback_body(row) -> bytes:

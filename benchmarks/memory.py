@@ -15,37 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from benchmarks.common import real_database  # noqa: E402
-from benchmarks.load import MIX, drive, free_port, plan  # noqa: E402
+from benchmarks.common import real_database, start_gunicorn  # noqa: E402
+from benchmarks.load import MIX, drive, plan  # noqa: E402
 
 TARGET_MB = 250
 CHECKPOINTS = (1000, 3000)
-
-
-def start(db_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "app:server"], cwd=PROJECT,
-                               env={**os.environ, "UPTAKE_DB": str(db_path)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url + "/health", timeout=2)
-            return process, url
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 def workers(master: int) -> list[int]:
@@ -86,7 +66,7 @@ def measure(db_path: Path, clients: int) -> None:
     create_app(db_path)     # the plan is drawn from the data's catalogue and the app's callbacks
     mix = {kind: weight for kind, weight in MIX.items() if kind != "png"}
     requests = plan(CHECKPOINTS[-1], mix, seed=3)
-    process, url = start(db_path)
+    process, url = start_gunicorn(db_path)
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}; gunicorn with "
           f"gunicorn.conf.py, no Chromium (no pictures asked for); mix {mix}")
     try:

@@ -25,7 +25,6 @@ import argparse
 import functools
 import http.server
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from benchmarks.common import real_database  # noqa: E402
+from benchmarks.common import free_port, real_database  # noqa: E402
 
 # (page URL, the chart view and query its first chart is drawn from)
 PAGES = [
@@ -65,12 +64,6 @@ LIVE = """() => new Promise(resolve => {
   new MutationObserver((_, observer) => { if (live()) { observer.disconnect(); resolve(performance.now()); } })
     .observe(document, {childList: true, subtree: true});
 })"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(url: str, seconds: float = 60) -> None:

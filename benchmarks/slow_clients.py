@@ -34,8 +34,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from benchmarks.common import real_database  # noqa: E402
-from benchmarks.load import THREADS, WORKERS, drive, free_port, pct, plan, start_server, summarise  # noqa: E402
+from benchmarks.common import free_port, real_database  # noqa: E402
+from benchmarks.load import THREADS, WORKERS, drive, pct, plan, start_server, summarise  # noqa: E402
 
 SERVE = PROJECT / "deploy" / "serve.py"
 HEADER_LINE_EVERY = 4.0     # seconds, as in the attack that found the problem
