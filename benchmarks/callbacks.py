@@ -4,7 +4,7 @@ For each page callback: the median and 95th percentile time of calling it direct
 the server does per request, without HTTP) over every measure x period x breakdown the data
 has and over councils, printed beside a trivial query on the same DuckDB connection.
 Target (issue 5): every callback's p95 under 50 ms. Prints figures; asserts nothing.
-Usage: python benchmarks/callbacks.py [--db PATH] [--limit N]
+Usage: python benchmarks/callbacks.py [--db PATH] [--limit N] [--only NAME]
 """
 from __future__ import annotations
 
@@ -113,13 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="an existing database (default: build one from ../shared/realdata)")
     parser.add_argument("--limit", type=int, default=0, help="at most N calls per callback (0: all)")
+    parser.add_argument("--only", help="only the callbacks whose name contains this (e.g. funnel)")
     args = parser.parse_args()
     random.seed(1)
     with real_database(args.db) as db_path:
-        measure(db_path, args.limit)
+        measure(db_path, args.limit, args.only)
 
 
-def measure(db_path: Path, limit: int) -> None:
+def measure(db_path: Path, limit: int, only: str | None = None) -> None:
     create_app(db_path)
     wh = warehouse()
     catalogue = db.catalogue(wh)
@@ -130,6 +131,8 @@ def measure(db_path: Path, limit: int) -> None:
           f"p95 {percentile(trivial, 0.95):.2f} ms")
     print(f"{'callback':40} {'calls':>6} {'median ms':>10} {'p95 ms':>8} {'p95/trivial':>12}")
     for name, function, calls in page_callbacks():
+        if only and only not in name:
+            continue
         cases = list(calls(catalogue, councils, regions))
         if limit:
             cases = random.sample(cases, min(limit, len(cases)))
