@@ -71,12 +71,19 @@ def client_group_calls(catalogue, councils, regions):
 
 
 def warmed(calls, warm):
+    """The calls, each marked to have warm(council) run untimed just before it: a trend
+    callback follows its own page's render, so that council's rows are the latest cached.
+    (Warming every council first let the bounded cache evict most before their turn.)"""
     def generate(catalogue, councils, regions):
-        cases = list(calls(catalogue, councils, regions))
-        for case in cases:
-            warm(case[-1])
-        return cases
+        return [WarmFirst(case, warm) for case in calls(catalogue, councils, regions)]
     return generate
+
+
+class WarmFirst(tuple):
+    def __new__(cls, case, warm):
+        made = super().__new__(cls, case)
+        made.warm = warm
+        return made
 
 
 def page_callbacks():
@@ -94,6 +101,8 @@ def page_callbacks():
 def timed(function, args) -> float:
     from dash.exceptions import PreventUpdate
 
+    if isinstance(args, WarmFirst):
+        args.warm(args[-1])
     start = time.perf_counter()
     # Pinned to the build for the call, as the app pins every request (dashboards/__init__.py).
     with warehouse().reading():
