@@ -4,6 +4,7 @@ plain sentences out. Every channel (page, embed, image, download, API citation) 
 beside the chart, so a flagged figure never travels without its caveat."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 # Beyond this many, a flag's areas are counted, not named; a flag on every area shown says so.
@@ -15,42 +16,54 @@ def _next_period(period: str) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
+def _text(value) -> bool:
+    return isinstance(value, str) and value != ""
+
+
 def flag_caveats(rows: pd.DataFrame, flags: pd.DataFrame) -> list[str]:
     """One sentence per quality flag among the rows: which areas and years carry it, and what
     it means. A flag on one value gives that value's own note; on many, the flag's explanation."""
     if rows.empty or "quality_flag" not in rows:
         return []
-    flagged = rows.dropna(subset=["quality_flag"])
-    flagged = flagged[flagged["quality_flag"] != ""]
-    if flagged.empty:
+    # On column arrays, not frame filters: a chart's rows have some 30 columns, and this runs for
+    # every chart a page, embed or image draws.
+    quality = rows["quality_flag"].to_numpy(dtype=object)
+    flagged_at = [i for i, flag in enumerate(quality) if _text(flag)]
+    if not flagged_at:
         return []
-    exploded = flagged.assign(code=flagged["quality_flag"].str.split("; ")).explode("code")
+    area_names = rows["area_name"].to_numpy(dtype=object)
+    periods = rows["period"].to_numpy(dtype=object)
+    notes = rows["quality_note"].to_numpy(dtype=object) if "quality_note" in rows else [None] * len(rows)
+    # Each flag code with the rows carrying it, in row order (a row may carry several codes).
+    by_code: dict[str, list[int]] = {}
+    for i in flagged_at:
+        for code in quality[i].split("; "):
+            by_code.setdefault(code, []).append(i)
     order = {code: rank for code, rank in zip(flags["quality_flag"], flags["rank"].astype(int))}
     labels = dict(zip(flags["quality_flag"], flags["label"]))
     explanations = dict(zip(flags["quality_flag"], flags["explanation"]))
-    valued = rows[rows["value"].notna()] if "value" in rows else rows
-    valued = valued[["area_name", "period"]].drop_duplicates()
+    has_value = rows["value"].notna().to_numpy() if "value" in rows else np.ones(len(rows), dtype=bool)
+    valued = {(area_names[i], periods[i]) for i in np.flatnonzero(has_value)}
     several_years = rows["period"].nunique() > 1
     sentences, told = [], set()
-    for code in sorted(exploded["code"].unique(), key=lambda c: (order.get(c, 99), c)):
-        chosen = exploded[exploded["code"] == code]
-        places = chosen[["area_name", "period"]].drop_duplicates()
-        names = list(dict.fromkeys(f"{r.area_name} {r.period}" if several_years else r.area_name
-                                   for r in places.itertuples()))
+    for code in sorted(by_code, key=lambda c: (order.get(c, 99), c)):
+        chosen = by_code[code]
+        places = list(dict.fromkeys((area_names[i], periods[i]) for i in chosen))
+        names = list(dict.fromkeys(f"{name} {period}" if several_years else f"{name}" for name, period in places))
         if len(chosen) == 1:
             # One value: its own note, which already says every flag it carries, once.
-            row = chosen.iloc[0]
-            if (row["area_name"], row["period"], row["quality_flag"]) in told:
+            i = chosen[0]
+            if (area_names[i], periods[i], quality[i]) in told:
                 continue
-            told.add((row["area_name"], row["period"], row["quality_flag"]))
-            codes = row["quality_flag"].split("; ")
+            told.add((area_names[i], periods[i], quality[i]))
+            codes = quality[i].split("; ")
             label = "; ".join(labels.get(c, c) for c in codes)
-            note = row["quality_note"] if isinstance(row["quality_note"], str) and row["quality_note"] \
-                else " ".join(explanations.get(c, "") for c in codes)
+            note = notes[i] if _text(notes[i]) else " ".join(explanations.get(c, "") for c in codes)
             sentences.append(f"\u26a0 {label} ({names[0]}): {note}")
             continue
         if len(places) >= len(valued):
-            shown = "every area shown" + (f", {places['period'].min()} to {places['period'].max()}"
+            shown_periods = [period for _, period in places]
+            shown = "every area shown" + (f", {min(shown_periods)} to {max(shown_periods)}"
                                           if several_years else "")
         else:
             shown = ", ".join(names[:MAX_NAMES]) + \
@@ -64,16 +77,24 @@ def break_caveats(rows: pd.DataFrame, breaks: pd.DataFrame) -> list[str]:
     shown or in the year after the last one (so a chart of 2023-24 warns that 2024-25 differs)."""
     if rows.empty or breaks.empty:
         return []
+    spans: dict[str, tuple[str, str]] = {}
+    for measure_id, period in zip(rows["measure_id"].to_numpy(dtype=object), rows["period"].to_numpy(dtype=object)):
+        if not isinstance(period, str) or not isinstance(measure_id, str):
+            continue
+        first, last = spans.get(measure_id, (period, period))
+        spans[measure_id] = (min(first, period), max(last, period))
+    ordered = breaks.sort_values("period", kind="stable")
+    known = list(zip(ordered["measure_id"], ordered["period"], ordered["note"]))
     sentences = []
-    for measure_id, periods in rows.dropna(subset=["period"]).groupby("measure_id")["period"]:
-        first, last = periods.min(), periods.max()
-        relevant = breaks[(breaks["measure_id"] == measure_id) & (breaks["period"] >= first)
-                          & (breaks["period"] <= _next_period(last))]
-        for row in relevant.sort_values("period").itertuples():
-            if row.period > last:
-                sentences.append(f"Series break after {last}: {row.note}")
-            elif row.period > first or first == last:
-                sentences.append(f"Series break in {row.period}: {row.note}")
+    for measure_id in sorted(spans):
+        first, last = spans[measure_id]
+        for break_measure, period, note in known:
+            if break_measure != measure_id or not first <= period <= _next_period(last):
+                continue
+            if period > last:
+                sentences.append(f"Series break after {last}: {note}")
+            elif period > first or first == last:
+                sentences.append(f"Series break in {period}: {note}")
     return list(dict.fromkeys(sentences))
 
 
@@ -89,7 +110,6 @@ def for_chart(chart) -> list[str]:
         from . import db
         from .context import warehouse
         wh = warehouse()
-        breaks = db.series_breaks(wh)
-        kept = chart.__dict__["_caveats"] = chart_caveats(chart.rows, breaks[breaks["measure_id"].notna()],
+        kept = chart.__dict__["_caveats"] = chart_caveats(chart.rows, db.measure_series_breaks(wh),
                                                           db.quality_flags(wh))
     return list(kept)
