@@ -6,6 +6,7 @@ view and a copied URL restores exactly the view it was copied from.
 from __future__ import annotations
 
 import urllib.parse
+import weakref
 from dataclasses import dataclass
 
 import pandas as pd
@@ -59,22 +60,56 @@ def pick(wanted: str | None, available: list[str], preferred: list[str]) -> str:
     return available[0]
 
 
+class _Choices:
+    """A catalogue's selections with council data, as nested lookups: measure -> period ->
+    age band -> client groups, and each breakdown's years with their comparable councils.
+    Made once per catalogue (catalogues are kept per build), so resolving a URL is a few dict
+    lookups where it was a dozen filters of the catalogue per callback."""
+
+    def __init__(self, catalogue: pd.DataFrame):
+        rows = catalogue[catalogue["councils"] > 0]
+        self.tree: dict[str, dict[str, dict[str, list[str]]]] = {}
+        for measure, period, age_band, client_group in zip(
+                *(rows[c].tolist() for c in ("measure_id", "period", "age_band", "client_group"))):
+            groups = self.tree.setdefault(measure, {}).setdefault(period, {}).setdefault(age_band, [])
+            if client_group not in groups:
+                groups.append(client_group)
+        self.comparable: dict[tuple[str, str, str], dict[str, int]] | None = None
+        if "comparable_councils" in rows:
+            self.comparable = {}
+            for measure, period, age_band, client_group, count in zip(
+                    *(rows[c].tolist() for c in ("measure_id", "period", "age_band", "client_group",
+                                                 "comparable_councils"))):
+                self.comparable.setdefault((measure, age_band, client_group), {}).setdefault(period, count)
+
+
+_CHOICES: dict[int, tuple[weakref.ref, _Choices]] = {}
+
+
+def _choices(catalogue: pd.DataFrame) -> _Choices:
+    """The catalogue's _Choices, kept while the catalogue lives (keyed by identity: a frame has
+    no hash, and one filtered per call simply gets its own)."""
+    key = id(catalogue)
+    found = _CHOICES.get(key)
+    if found is not None and found[0]() is catalogue:
+        return found[1]
+    made = _Choices(catalogue)
+    _CHOICES[key] = (weakref.ref(catalogue, lambda _, key=key: _CHOICES.pop(key, None)), made)
+    return made
+
+
 def resolve_selection(query: dict[str, str], catalogue: pd.DataFrame,
                       measure_ids: list[str] | None = None) -> Selection | None:
     """The selection the query asks for, corrected to one with council data; None if no data."""
-    rows = catalogue[catalogue["councils"] > 0]
-    if measure_ids is not None:
-        rows = rows[rows["measure_id"].isin(measure_ids)]
-    if rows.empty:
+    tree = _choices(catalogue).tree
+    measures = [m for m in tree if measure_ids is None or m in measure_ids]
+    if not measures:
         return None
-    measure = pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
-    rows = rows[rows["measure_id"] == measure]
-    periods = sorted(set(rows["period"]))
+    measure = pick(query.get("measure"), sorted(measures, key=measure_order), [DEFAULT_MEASURE])
+    periods = sorted(tree[measure])
     period = pick(query.get("period"), periods, [periods[-1]])
-    rows = rows[rows["period"] == period]
-    age_band = pick(query.get("age_band"), sorted(set(rows["age_band"])), ["all"])
-    rows = rows[rows["age_band"] == age_band]
-    client_group = pick(query.get("client_group"), sorted(set(rows["client_group"])), ["all"])
+    age_band = pick(query.get("age_band"), sorted(tree[measure][period]), ["all"])
+    client_group = pick(query.get("client_group"), sorted(tree[measure][period][age_band]), ["all"])
     return Selection(measure, period, age_band, client_group)
 
 
@@ -82,27 +117,25 @@ def latest_comparable(catalogue: pd.DataFrame, selection: Selection) -> Selectio
     """The same measure and breakdown in the latest year whose council figures the publisher
     lets us compare, when every council of the selected year carries a flag forbidding it;
     None when the selected year is comparable or no year is."""
-    if "comparable_councils" not in catalogue:
+    comparable = _choices(catalogue).comparable
+    if comparable is None:
         return None
-    same = catalogue[(catalogue["measure_id"] == selection.measure_id) & (catalogue["age_band"] == selection.age_band)
-                     & (catalogue["client_group"] == selection.client_group) & (catalogue["councils"] > 0)]
-    current = same[same["period"] == selection.period]
-    if current.empty or current["comparable_councils"].iloc[0] > 0:
+    years = comparable.get((selection.measure_id, selection.age_band, selection.client_group), {})
+    if years.get(selection.period, 1) > 0:
         return None
-    comparable = sorted(same.loc[same["comparable_councils"] > 0, "period"])
-    return Selection(selection.measure_id, comparable[-1], selection.age_band, selection.client_group) \
-        if comparable else None
+    allowed = sorted(period for period, count in years.items() if count > 0)
+    return Selection(selection.measure_id, allowed[-1], selection.age_band, selection.client_group) \
+        if allowed else None
 
 
 def options_for(catalogue: pd.DataFrame, selection: Selection) -> dict[str, list[str]]:
     """The choices each control offers given the others, in display order."""
-    rows = catalogue[catalogue["councils"] > 0]
-    measure_rows = rows[rows["measure_id"] == selection.measure_id]
-    period_rows = measure_rows[measure_rows["period"] == selection.period]
-    band_rows = period_rows[period_rows["age_band"] == selection.age_band]
-    return {"measure": sorted(set(rows["measure_id"]), key=measure_order), "period": sorted(set(measure_rows["period"])),
-            "age_band": sorted(set(period_rows["age_band"]), key=_age_order),
-            "client_group": sorted(set(band_rows["client_group"]), key=lambda g: (g != "all", g))}
+    tree = _choices(catalogue).tree
+    periods = tree.get(selection.measure_id, {})
+    bands = periods.get(selection.period, {})
+    return {"measure": sorted(tree, key=measure_order), "period": sorted(periods),
+            "age_band": sorted(bands, key=_age_order),
+            "client_group": sorted(bands.get(selection.age_band, []), key=lambda g: (g != "all", g))}
 
 
 def _age_order(band: str) -> int:
