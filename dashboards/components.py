@@ -169,17 +169,20 @@ def comparison_table(rows: pd.DataFrame, *, caption: str, count_label: str, base
     headings += ["Recent trend"] if trend_marks is not None else []
     head = element("Thead", element("Tr", [element("Th", text, scope="col") for text in (
         *headings, "Status", "Note")]))
-    councils = rows[rows["area_type"] == "council"]
-    valued = councils[councils["value"].notna()]
-    ordered = pd.concat([valued, councils[councils["value"].isna()], rows[rows["area_type"] != "council"]])
-    compared = valued["compared_with_england"].tolist() if "compared_with_england" in valued else [None] * len(valued)
-    ranks = comparable_ranks(valued["value"].tolist(), compared, 1 if unit == "percent" else 0) \
-        + [""] * (len(ordered) - len(valued))
     columns = ["area_type", "area_code", "area_name", "value", "lower_95", "upper_95", "numerator",
                "denominator", "compared_with_england", "value_status", "note", "quality_flag", "quality_note"]
+    # Ordered as lists, not frame filters: councils with a value (as given), then councils
+    # without, then comparators.
+    given = records(rows, columns)
+    valued = [row for row in given if row["area_type"] == "council" and not is_missing(row["value"])]
+    ordered = valued + [row for row in given if row["area_type"] == "council" and is_missing(row["value"])] \
+        + [row for row in given if row["area_type"] != "council"]
+    councils = [row for row in given if row["area_type"] == "council"]
+    ranks = comparable_ranks([row["value"] for row in valued], [row["compared_with_england"] for row in valued],
+                             1 if unit == "percent" else 0) + [""] * (len(ordered) - len(valued))
     hidden = 0
     body = []
-    for position, (row, rank) in enumerate(zip(records(ordered, columns), ranks)):
+    for position, (row, rank) in enumerate(zip(ordered, ranks)):
         is_council = row["area_type"] == "council"
         note = row["note"] if isinstance(row["note"], str) else ""
         compared = row["compared_with_england"]

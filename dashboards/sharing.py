@@ -47,8 +47,10 @@ def sources_text(chart: Chart) -> str:
     """Kept on the chart: its embed height and its citation both print it."""
     kept = chart.__dict__.get("_sources_text")
     if kept is None:
-        ids = sorted(set(chart.rows["source_id"].dropna())) if "source_id" in chart.rows else []
-        kept = chart.__dict__["_sources_text"] = cited_sources(db.sources(warehouse(), ids)) if ids else ""
+        ids = tuple(sorted(set(chart.rows["source_id"].dropna()))) if "source_id" in chart.rows else ()
+        # Per build and set of sources: a profile's charts cite dozens, the same on every call.
+        kept = chart.__dict__["_sources_text"] = warehouse().cached(
+            ("cited_sources", ids), lambda wh: cited_sources(db.sources(wh, list(ids)))) if ids else ""
     return kept
 
 

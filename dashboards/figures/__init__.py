@@ -39,7 +39,12 @@ def tie_ranks(values: list, decimals: int = 1) -> list[str]:
     for value in shown:
         if value is not None:
             counts[value] = counts.get(value, 0) + 1
-    above = {value: sum(n for other, n in counts.items() if other > value) for value in counts}
+    # How many values are above each: a running total down the distinct values (one pass,
+    # where summing over every other value per value was quadratic in a 150-council ranking).
+    above, higher = {}, 0
+    for value in sorted(counts, reverse=True):
+        above[value] = higher
+        higher += counts[value]
     return ["" if v is None else ("=" if counts[v] > 1 else "") + str(above[v] + 1) for v in shown]
 
 
