@@ -25,9 +25,9 @@ from ..figures.client_groups import (describe_dots, describe_investment, dot_cha
 from ..labels import AGE_BANDS
 from ..routing import query_parameters
 from ..sharing import share_panel
-from .client_groups_views import (ALL_ENGLAND, BY_NAME, METHOD, ClientGroupView, Column, _mid_sentence, _notes,
-                                  arrange, cells_by_area, chart_frames, client_group_catalogue, client_group_table,
-                                  columns_for, method_for, options_for_view, resolve_view, table_in_box)
+from .client_groups_views import (ALL_ENGLAND, BY_NAME, METHOD, ClientGroupView, Column, Offer, _mid_sentence,
+                                  _notes, arrange, cells_by_area, chart_frames, client_group_table, method_for,
+                                  options_for_view, resolve_view, table_in_box)
 
 PATH = "/client-groups"
 TITLE = "Client groups: self-directed support uptake"
@@ -65,8 +65,10 @@ class Shown:
 # ---- reading the warehouse ---------------------------------------------------------------
 
 def _reference_data():
+    # Each once per build: a callback only reads them.
     wh = warehouse()
-    return db.catalogue(wh), db.areas(wh, "region"), db.measures(wh).set_index("measure_id")
+    return (db.catalogue(wh), wh.cached("client_groups:regions", lambda _: db.areas(wh, "region")),
+            wh.cached("client_groups:measures", lambda _: db.measures(wh).set_index("measure_id")))
 
 
 def _by_region() -> pd.DataFrame:
@@ -78,15 +80,15 @@ def _councils() -> pd.DataFrame:
     return db.areas(warehouse(), "council")
 
 
-def _eligible(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """client_group_catalogue of this build's catalogue, worked out once per build."""
-    return warehouse().cached("client_groups:eligible", lambda wh: client_group_catalogue(catalogue))
+def _offer() -> Offer:
+    """This build's catalogue indexed for the page's choices, made once per build."""
+    return warehouse().cached("client_groups:offer", lambda wh: Offer.of(db.catalogue(wh), _by_region()))
 
 
 def _view(query: dict[str, str]):
     catalogue, regions, measures = _reference_data()
-    view = resolve_view(query, catalogue, list(regions["area_code"]), _eligible(catalogue), _councils(),
-                        _by_region())
+    view = resolve_view(query, catalogue, list(regions["area_code"]), councils=_councils(), by_region=_by_region(),
+                        offer=_offer())
     return view, catalogue, regions, measures
 
 
@@ -122,9 +124,7 @@ def _expected_councils(view: ClientGroupView) -> pd.DataFrame:
 def shown_for(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
               measures: pd.DataFrame) -> Shown:
     measure = measures.loc[view.measure_id]
-    # The build's catalogue: its columns per (measure, period, band) are worked out once.
-    columns = warehouse().cached(("client_groups:columns", view.measure_id, view.period, view.age_band),
-                                 lambda _: columns_for(catalogue, view.measure_id, view.period, view.age_band))
+    columns = _offer().columns(view.measure_id, view.period, view.age_band)
     rows, scope_name = _scope_rows(view, columns, regions)
     areas = rows[["area_code", "area_name", "area_type"]]
     expected = _expected_councils(view)
@@ -346,8 +346,7 @@ def investment_section(period: str, council: str | None = None) -> tuple[list, s
     """A scatter of uptake against investment per head when investment is loaded for the year,
     else a sentence saying it is not, and where the loaded publications are listed."""
     heading = html.H2("Uptake and investment in mental health services")
-    catalogue = db.catalogue(warehouse())
-    loaded = ((catalogue["measure_id"] == INVESTMENT) & (catalogue["period"] == period)).any()
+    loaded = (INVESTMENT, period) in _offer().years
     investment = db.observations(warehouse(), measure_id=INVESTMENT, period=period) if loaded else pd.DataFrame()
     investment = investment.dropna(subset=["value"]) if loaded else investment
     if investment.empty:
@@ -383,7 +382,7 @@ def _band_label(band: str) -> str:
 
 
 def _options(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame) -> dict[str, list]:
-    return options_for_view(catalogue, view, _eligible(catalogue), _by_region(), list(regions["area_code"]))
+    return options_for_view(catalogue, view, _by_region(), list(regions["area_code"]), offer=_offer())
 
 
 def _region_options(codes: list[str], regions: pd.DataFrame) -> list[tuple[str, str]]:

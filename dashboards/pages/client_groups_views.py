@@ -72,136 +72,171 @@ class ClientGroupView:
 
 # ---- what the data offers (pure: catalogue in) ------------------------------------------
 
-def _shown(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Catalogue rows with a value for a council or England."""
-    return catalogue[(catalogue["councils"] > 0) | catalogue["has_england"].fillna(False).astype(bool)]
+Pair = tuple[str, str]                    # (age band, client group)
+Counts = dict[Pair, tuple[int, bool]]     # per pair: councils with a value, England has one
 
 
-def client_group_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Rows of (measure, period) pairs that have councils' values and a client-group breakdown
-    (for councils or for England): the views this page can draw."""
-    shown = _shown(catalogue)
-    grouped = shown[shown["client_group"] != "all"]
-    with_councils = set(zip(*[catalogue.loc[catalogue["councils"] > 0, c] for c in ("measure_id", "period")]))
-    keys = set(zip(grouped["measure_id"], grouped["period"])) & with_councils
-    pairs = list(zip(shown["measure_id"], shown["period"]))
-    return shown[[pair in keys for pair in pairs]]
+def _count(value) -> int:
+    return 0 if pd.isna(value) else int(value)
+
+
+def _flag(value) -> bool:
+    return False if pd.isna(value) else bool(value)
+
+
+def _shown_pairs(year: Counts) -> Counts:
+    """The pairs with a value for a council or England."""
+    return {pair: counts for pair, counts in year.items() if counts[0] > 0 or counts[1]}
+
+
+def _filled(year: Counts) -> set[Pair]:
+    """The pairs councils have values in."""
+    return {pair for pair, (councils, _) in year.items() if councils > 0}
 
 
 def _age_key(band: str) -> int:
     return AGE_ORDER.index(band) if band in AGE_ORDER else len(AGE_ORDER)
 
 
-def columns_for(catalogue: pd.DataFrame, measure_id: str, period: str, age_band: str) -> list[Column]:
-    """'All client groups' first (for the age band, else for all adults when the band has no
-    total, as in the report's Table 3), then each client group the band has, in a fixed order:
-    those with councils' figures, then those published for England only."""
-    rows = _shown(catalogue)
-    rows = rows[(rows["measure_id"] == measure_id) & (rows["period"] == period)]
-    band = rows[rows["age_band"] == age_band]
+def _bands(year: Counts, *, with_councils: bool = False) -> list[str]:
+    """The age bands with a client group (not 'all'), in the fixed order; with_councils: only
+    those councils have values in (chosen first when the URL does not say)."""
+    return sorted({band for (band, group), (councils, _) in year.items()
+                   if group != "all" and (councils > 0 or not with_councils)}, key=_age_key)
+
+
+def _columns(year: Counts, age_band: str) -> list[Column]:
+    """columns_for on one (measure, period)'s counts."""
+    rows = _shown_pairs(year)
+    band = {group: councils for (age, group), (councils, _) in rows.items() if age == age_band}
     columns = []
-    if "all" in set(band["client_group"]):
+    if "all" in band:
         columns.append(Column("all", age_band, "all", "All client groups"))
-    elif ((rows["age_band"] == "all") & (rows["client_group"] == "all")).any():
+    elif ("all", "all") in rows:
         columns.append(Column("all", "all", "all", "All client groups, all adults (18+)"))
-    present = set(band["client_group"])
-    with_councils = set(band.loc[band["councils"] > 0, "client_group"])
+    with_councils = {group for group, councils in band.items() if councils > 0}
     # Groups councils have figures for first; groups published for England only after them.
-    ordered = sorted((g for g in GROUP_ORDER if g != "all" and g in present),
+    ordered = sorted((g for g in GROUP_ORDER if g != "all" and g in band),
                      key=lambda g: (g not in with_councils, GROUP_ORDER.index(g)))
     # Beside an all-adults total, each client group says its own age band.
     suffix = f" ({age_band})" if columns and columns[0].age_band != age_band else ""
     return columns + [Column(g, age_band, g, CLIENT_GROUPS[g].capitalize() + suffix) for g in ordered]
 
 
+@dataclass(frozen=True)
+class Offer:
+    """The catalogue as this page reads it, indexed by (measure, period): each (age band, client
+    group)'s count of councils with a value and whether England has one, and (when counts by
+    region are known) each region's count. Made once per build, so every choice a callback
+    makes is a few dictionary look-ups rather than dozens of masks on the catalogue frame."""
+    years: dict[tuple[str, str], Counts]
+    regional: dict[tuple[str, str], dict[str, dict[Pair, int]]] | None   # None: no counts by region
+    eligible: dict[str, dict[str, Counts]]      # measure -> period -> shown pairs: the views drawn
+    measures: tuple[str, ...]                   # the eligible measures, in the site's order
+
+    @classmethod
+    def of(cls, catalogue: pd.DataFrame, by_region: pd.DataFrame | None = None) -> "Offer":
+        years: dict[tuple[str, str], Counts] = {}
+        for measure, period, band, group, councils, england in zip(*(catalogue[c].tolist() for c in (
+                "measure_id", "period", "age_band", "client_group", "councils", "has_england"))):
+            year = years.setdefault((measure, period), {})
+            before = year.get((band, group), (0, False))
+            year[(band, group)] = (max(before[0], _count(councils)), before[1] or _flag(england))
+        regional = None
+        if by_region is not None:
+            regional = {}
+            for measure, period, band, group, region, councils in zip(*(by_region[c].tolist() for c in (
+                    "measure_id", "period", "age_band", "client_group", "region_code", "councils"))):
+                counts = regional.setdefault((measure, period), {}).setdefault(region, {})
+                counts[(band, group)] = max(counts.get((band, group), 0), _count(councils))
+        # The views this page can draw: a (measure, period) with councils' values and a
+        # client-group breakdown (for councils or for England).
+        eligible: dict[str, dict[str, Counts]] = {}
+        for (measure, period), year in years.items():
+            shown = _shown_pairs(year)
+            if _filled(year) and any(group != "all" for _, group in shown):
+                eligible.setdefault(measure, {})[period] = shown
+        return cls(years, regional, eligible, tuple(sorted(eligible, key=measure_order)))
+
+    def scoped(self, measure_id: str, period: str, region: str) -> Counts:
+        """The year's counts as one region sees them: councils counts that region's councils
+        with a value (England's figures stay: they are drawn beside every region). All of
+        England, or no counts by region: the catalogue's own."""
+        year = self.years.get((measure_id, period), {})
+        if region == ALL_ENGLAND or self.regional is None:
+            return year
+        mine = self.regional.get((measure_id, period), {}).get(region, {})
+        return {pair: (mine.get(pair, 0), england) for pair, (_, england) in year.items()}
+
+    def columns(self, measure_id: str, period: str, age_band: str) -> list[Column]:
+        return _columns(self.years.get((measure_id, period), {}), age_band)
+
+    def sortable_columns(self, measure_id: str, period: str, age_band: str, region: str = ALL_ENGLAND
+                         ) -> list[Column]:
+        """The columns the scope's councils have values in: sorting councils by a column
+        published for England only would leave the order unchanged and every council 'no data'."""
+        scoped = self.scoped(measure_id, period, region)
+        filled = _filled(scoped)
+        return [c for c in _columns(scoped, age_band) if (c.age_band, c.client_group) in filled]
+
+    def bands_with_data(self, measure_id: str, period: str, region: str, bands: list[str]) -> list[str]:
+        """The age bands among `bands` whose view (its columns, from the whole catalogue) has a
+        council with a value in the scope: those that draw a chart rather than 'none of the councils'."""
+        filled = _filled(self.scoped(measure_id, period, region))
+        return [band for band in bands if any((c.age_band, c.client_group) in filled
+                                              for c in self.columns(measure_id, period, band))]
+
+    def regions_with_data(self, measure_id: str, period: str, bands: list[str], regions: list[str]) -> list[str]:
+        """The regions whose councils have a value for the year in a column of at least one of
+        the age bands' views (all of them when there are no counts by region)."""
+        if self.regional is None:
+            return list(regions)
+        drawn = {(c.age_band, c.client_group) for band in bands for c in self.columns(measure_id, period, band)}
+        present = {region for region, counts in self.regional.get((measure_id, period), {}).items()
+                   if any(councils > 0 and pair in drawn for pair, councils in counts.items())}
+        return [region for region in regions if region in present]
+
+
+def columns_for(catalogue: pd.DataFrame, measure_id: str, period: str, age_band: str) -> list[Column]:
+    """'All client groups' first (for the age band, else for all adults when the band has no
+    total, as in the report's Table 3), then each client group the band has, in a fixed order:
+    those with councils' figures, then those published for England only."""
+    return Offer.of(catalogue).columns(measure_id, period, age_band)
+
+
 def sortable_columns(catalogue: pd.DataFrame, measure_id: str, period: str, age_band: str) -> list[Column]:
-    """The columns councils have values in: sorting councils by a column published for England
-    only would leave the order unchanged and every council 'no data'."""
-    rows = catalogue[(catalogue["measure_id"] == measure_id) & (catalogue["period"] == period)
-                     & (catalogue["councils"] > 0)]
-    filled = set(zip(rows["age_band"], rows["client_group"]))
-    return [c for c in columns_for(catalogue, measure_id, period, age_band) if (c.age_band, c.client_group) in filled]
-
-
-KEYS = ["measure_id", "period", "age_band", "client_group"]
-
-
-def scoped_catalogue(catalogue: pd.DataFrame, by_region: pd.DataFrame | None, region: str) -> pd.DataFrame:
-    """The catalogue as one region sees it: `councils` counts that region's councils with a value
-    (England's figures stay: they are drawn beside every region). All of England, or no counts by
-    region: the catalogue itself."""
-    if region == ALL_ENGLAND or by_region is None:
-        return catalogue
-    mine = by_region.loc[by_region["region_code"] == region, [*KEYS, "councils"]]
-    return catalogue.drop(columns="councils").merge(mine, on=KEYS, how="left") \
-        .assign(councils=lambda f: f["councils"].fillna(0).astype(int))
-
-
-def _year(frame: pd.DataFrame, measure_id: str, period: str) -> pd.DataFrame:
-    return frame[(frame["measure_id"] == measure_id) & (frame["period"] == period)]
-
-
-def bands_with_data(catalogue: pd.DataFrame, scoped: pd.DataFrame, measure_id: str, period: str,
-                    bands: list[str]) -> list[str]:
-    """The age bands among `bands` whose view (its columns, from the whole catalogue) has a council
-    with a value in the scope: those that draw a chart rather than 'none of the councils'."""
-    year, rows = _year(catalogue, measure_id, period), _year(scoped, measure_id, period)
-    filled = set(zip(*(rows.loc[rows["councils"] > 0, c] for c in ("age_band", "client_group"))))
-    return [band for band in bands
-            if any((c.age_band, c.client_group) in filled for c in columns_for(year, measure_id, period, band))]
-
-
-def regions_with_data(catalogue: pd.DataFrame, by_region: pd.DataFrame | None, measure_id: str, period: str,
-                      bands: list[str], regions: list[str]) -> list[str]:
-    """The regions whose councils have a value for the year in a column of at least one of the
-    age bands' views (all of them when there are no counts by region)."""
-    if by_region is None:
-        return list(regions)
-    year = _year(catalogue, measure_id, period)
-    drawn = {(c.age_band, c.client_group) for band in bands for c in columns_for(year, measure_id, period, band)}
-    counts = _year(by_region, measure_id, period)
-    counts = counts[(counts["councils"] > 0)
-                    & pd.Series([pair in drawn for pair in zip(counts["age_band"], counts["client_group"])],
-                                index=counts.index, dtype=bool)]
-    present = set(counts["region_code"])
-    return [region for region in regions if region in present]
-
-
-def _with_council_groups(rows: pd.DataFrame) -> pd.DataFrame:
-    """Catalogue rows of client groups (not 'all') that councils have values for: the
-    periods and age bands chosen when the URL does not say."""
-    return rows[(rows["client_group"] != "all") & (rows["councils"] > 0)]
+    """Offer.sortable_columns on a catalogue frame."""
+    return Offer.of(catalogue).sortable_columns(measure_id, period, age_band)
 
 
 def resolve_view(query: dict[str, str], catalogue: pd.DataFrame, regions: list[str],
-                 eligible: pd.DataFrame | None = None, councils: pd.DataFrame | None = None,
-                 by_region: pd.DataFrame | None = None) -> ClientGroupView | None:
+                 councils: pd.DataFrame | None = None, by_region: pd.DataFrame | None = None,
+                 offer: Offer | None = None) -> ClientGroupView | None:
     """The view a URL asks for, corrected to one the data has; None when no client-group data.
-    eligible: client_group_catalogue(catalogue), when already known. councils (areas rows with
-    region_code, first_period and last_period): those `council=` may name, by code or name; a
-    named council's region is the region shown when the URL names none. by_region
-    (db.catalogue_by_region): when given, only a region whose councils have figures for the
-    year, and only an age band they have figures in, is chosen."""
-    rows = client_group_catalogue(catalogue) if eligible is None else eligible
-    if rows.empty:
+    councils (areas rows with region_code, first_period and last_period): those `council=` may
+    name, by code or name; a named council's region is the region shown when the URL names
+    none. by_region (db.catalogue_by_region): when given, only a region whose councils have
+    figures for the year, and only an age band they have figures in, is chosen. offer:
+    Offer.of(catalogue, by_region), when already made (once per build)."""
+    offer = offer or Offer.of(catalogue, by_region)
+    if not offer.measures:
         return None
-    measure = pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
-    rows = rows[rows["measure_id"] == measure]
-    periods = sorted(set(rows["period"]))
-    council_periods = sorted(set(_with_council_groups(rows)["period"]))
+    measure = pick(query.get("measure"), list(offer.measures), [DEFAULT_MEASURE])
+    years = offer.eligible[measure]
+    periods = sorted(years)
+    council_periods = [period for period in periods if _bands(years[period], with_councils=True)]
     period = pick(query.get("period"), periods, council_periods[-1:] + periods[-1:])
-    rows = rows[rows["period"] == period]
-    bands = sorted(set(rows.loc[rows["client_group"] != "all", "age_band"]), key=_age_key)
+    bands = _bands(years[period])
     council = geography.council_code(query.get("council"), councils, period) if councils is not None else None
     home = [_region_of(council, councils)] if council else []
-    offered = regions_with_data(catalogue, by_region, measure, period, bands, regions)
+    offered = offer.regions_with_data(measure, period, bands, regions)
     region = pick(query.get("region"), [ALL_ENGLAND, *offered], home + [DEFAULT_REGION, ALL_ENGLAND])
-    bands = bands_with_data(catalogue, scoped_catalogue(catalogue, by_region, region), measure, period, bands) or bands
-    council_bands = [b for b in sorted(set(_with_council_groups(rows)["age_band"]), key=_age_key) if b in bands]
+    bands = offer.bands_with_data(measure, period, region, bands) or bands
+    council_bands = [b for b in _bands(years[period], with_councils=True) if b in bands]
     age_band = pick(query.get("age_band"), bands, council_bands + bands)
     # Any column's key stays valid in a URL (a cited link keeps working); only those councils
     # have values in are offered (options_for_view).
-    keys = [BY_NAME] + [c.key for c in columns_for(catalogue, measure, period, age_band)]
+    keys = [BY_NAME] + [c.key for c in offer.columns(measure, period, age_band)]
     sort = pick(query.get("sort"), keys, [BY_NAME])
     return ClientGroupView(measure, period, age_band, region, sort, council)
 
@@ -210,23 +245,20 @@ def _region_of(council: str, councils: pd.DataFrame) -> str:
     return councils.set_index("area_code")["region_code"].get(council) or DEFAULT_REGION
 
 
-def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView, eligible: pd.DataFrame | None = None,
-                     by_region: pd.DataFrame | None = None, regions: list[str] | None = None) -> dict[str, list]:
+def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView, by_region: pd.DataFrame | None = None,
+                     regions: list[str] | None = None, offer: Offer | None = None) -> dict[str, list]:
     """What each control offers for the view: every measure and year with client-group figures;
     the regions whose councils have figures for the year (All of England first); the age bands,
     and the columns to sort by, that the region's councils have figures in."""
-    rows = client_group_catalogue(catalogue) if eligible is None else eligible
-    measure_rows = rows[rows["measure_id"] == view.measure_id]
-    period_rows = measure_rows[measure_rows["period"] == view.period]
-    bands = sorted(set(period_rows.loc[period_rows["client_group"] != "all", "age_band"]), key=_age_key)
-    scoped = scoped_catalogue(catalogue, by_region, view.region)
-    columns = sortable_columns(scoped, view.measure_id, view.period, view.age_band)
+    offer = offer or Offer.of(catalogue, by_region)
+    years = offer.eligible.get(view.measure_id, {})
+    bands = _bands(years.get(view.period, {}))
+    columns = offer.sortable_columns(view.measure_id, view.period, view.age_band, view.region)
     return {
-        "measure": sorted(set(rows["measure_id"]), key=measure_order),
-        "period": sorted(set(measure_rows["period"])),
-        "region": [ALL_ENGLAND] + regions_with_data(catalogue, by_region, view.measure_id, view.period, bands,
-                                                    regions or []),
-        "age_band": bands_with_data(catalogue, scoped, view.measure_id, view.period, bands) or bands,
+        "measure": list(offer.measures),
+        "period": sorted(years),
+        "region": [ALL_ENGLAND] + offer.regions_with_data(view.measure_id, view.period, bands, regions or []),
+        "age_band": offer.bands_with_data(view.measure_id, view.period, view.region, bands) or bands,
         "sort": [(BY_NAME, "Area name (A to Z)")] + [(c.key, f"{c.label} (highest first)") for c in columns],
     }
 
