@@ -12,6 +12,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
@@ -100,25 +101,34 @@ def _area_name(code: str | None) -> str:
 def _scope_rows(view: ClientGroupView, columns: list[Column], regions: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Observation rows for the columns and scope, with councils of a region that have no row
     added as areas without cells; and the scope's name."""
-    wh = warehouse()
-    rows = db.observations(wh, measure_id=view.measure_id, period=view.period,
-                           age_band=sorted({c.age_band for c in columns}),
-                           client_group=sorted({c.client_group for c in columns}))
-    pairs = {(c.age_band, c.client_group) for c in columns}
-    rows = rows[[pair in pairs for pair in zip(rows["age_band"], rows["client_group"])]]
+    rows = db.observations(warehouse(), measure_id=view.measure_id, period=view.period)
+    # One mask on the year's arrays and one take of the rows: pandas masks copy every column.
+    age, group, area_type, area_code = (rows[c].to_numpy() for c in ("age_band", "client_group", "area_type",
+                                                                     "area_code"))
+    wanted = np.zeros(len(rows), dtype=bool)
+    for band, client_group in {(c.age_band, c.client_group) for c in columns}:
+        wanted |= (age == band) & (group == client_group)
     if view.region == ALL_ENGLAND:
-        return rows[rows["area_type"].isin(["council", "region"]) | (rows["area_code"] == db.ENGLAND)], \
-            "councils in England"
-    chosen = rows[((rows["area_type"] == "council") & (rows["region_code"] == view.region)) |
-                  rows["area_code"].isin([view.region, db.ENGLAND])]
-    name = regions.set_index("area_code")["area_name"].get(view.region, view.region)
-    return chosen, f"councils in {name}"
+        wanted &= (area_type == "council") | (area_type == "region") | (area_code == db.ENGLAND)
+        return rows.take(np.flatnonzero(wanted)), "councils in England"
+    wanted &= (((area_type == "council") & (rows["region_code"].to_numpy() == view.region))
+               | (area_code == view.region) | (area_code == db.ENGLAND))
+    name = _region_names().get(view.region, view.region)
+    return rows.take(np.flatnonzero(wanted)), f"councils in {name}"
+
+
+def _region_names() -> dict[str, str]:
+    return warehouse().cached("client_groups:region_names", lambda wh: dict(
+        zip(*(db.areas(wh, "region")[c] for c in ("area_code", "area_name")))))
 
 
 def _expected_councils(view: ClientGroupView) -> pd.DataFrame:
     """Councils that existed in the year (in the region, when one is chosen)."""
-    alive = db.councils_alive(warehouse(), view.period)
-    return alive if view.region == ALL_ENGLAND else alive[alive["region_code"] == view.region]
+    def load(wh) -> pd.DataFrame:
+        alive = db.councils_alive(wh, view.period)
+        return alive if view.region == ALL_ENGLAND else alive[alive["region_code"] == view.region]
+    # Once per build and (year, region): a region's councils of a year are a few rows.
+    return warehouse().cached(("client_groups:expected", view.period, view.region), load)
 
 
 def shown_for(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
@@ -128,7 +138,8 @@ def shown_for(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFr
     rows, scope_name = _scope_rows(view, columns, regions)
     areas = rows[["area_code", "area_name", "area_type"]]
     expected = _expected_councils(view)
-    absent = expected[~expected["area_code"].isin(areas["area_code"])]
+    listed = set(rows["area_code"].tolist())
+    absent = expected.take(np.flatnonzero([code not in listed for code in expected["area_code"].tolist()]))
     if view.region != ALL_ENGLAND:   # a region's table lists every council, with or without figures
         areas = pd.concat([areas, absent[["area_code", "area_name", "area_type"]]], ignore_index=True)
     cells = cells_by_area(rows, columns)
@@ -151,14 +162,13 @@ def table_observations(view: ClientGroupView, shown: Shown) -> pd.DataFrame:
             "region_code": absent["region_code"], "period": view.period, "measure_id": view.measure_id,
             "value_status": "missing",
             "note": "No figure for this council in the loaded publications for this year."})], ignore_index=True)
-    area_position = {code: position for position, code in enumerate(shown.ordered["area_code"])}
+    area_position = {code: position for position, code in enumerate(shown.ordered["area_code"].tolist())}
     column_position = {(c.age_band, c.client_group): position for position, c in enumerate(shown.columns)}
-    order = rows.assign(
-        _area=rows["area_code"].map(area_position),
-        _column=[column_position.get(pair, len(column_position))
-                 for pair in zip(rows["age_band"], rows["client_group"])])
-    order = order.sort_values(["_area", "_column"], kind="stable")
-    return order.drop(columns=["_area", "_column"]).reset_index(drop=True)
+    by_area = [area_position.get(code, len(area_position)) for code in rows["area_code"].tolist()]
+    by_column = [column_position.get(pair, len(column_position))
+                 for pair in zip(rows["age_band"].tolist(), rows["client_group"].tolist())]
+    # A stable sort by area, then column: one take of the rows.
+    return rows.take(np.lexsort((by_column, by_area))).reset_index(drop=True)
 
 
 # ---- the chart, as every channel draws it --------------------------------------------------
