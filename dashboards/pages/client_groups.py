@@ -101,8 +101,10 @@ def _area_name(code: str | None) -> str:
 def _scope_rows(view: ClientGroupView, columns: list[Column], regions: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Observation rows for the columns and scope, with councils of a region that have no row
     added as areas without cells; and the scope's name."""
-    rows = db.observations(warehouse(), measure_id=view.measure_id, period=view.period)
-    # One mask on the year's arrays and one take of the rows: pandas masks copy every column.
+    rows = db.observations(warehouse(), measure_id=view.measure_id, period=view.period,
+                           age_band=sorted({c.age_band for c in columns}),
+                           client_group=sorted({c.client_group for c in columns}))
+    # Then one mask on the rows' arrays and one take: pandas masks copy every column.
     age, group, area_type, area_code = (rows[c].to_numpy() for c in ("age_band", "client_group", "area_type",
                                                                      "area_code"))
     wanted = np.zeros(len(rows), dtype=bool)
@@ -110,11 +112,15 @@ def _scope_rows(view: ClientGroupView, columns: list[Column], regions: pd.DataFr
         wanted |= (age == band) & (group == client_group)
     if view.region == ALL_ENGLAND:
         wanted &= (area_type == "council") | (area_type == "region") | (area_code == db.ENGLAND)
-        return rows.take(np.flatnonzero(wanted)), "councils in England"
+        return _only(rows, wanted), "councils in England"
     wanted &= (((area_type == "council") & (rows["region_code"].to_numpy() == view.region))
                | (area_code == view.region) | (area_code == db.ENGLAND))
     name = _region_names().get(view.region, view.region)
-    return rows.take(np.flatnonzero(wanted)), f"councils in {name}"
+    return _only(rows, wanted), f"councils in {name}"
+
+
+def _only(rows: pd.DataFrame, wanted: np.ndarray) -> pd.DataFrame:
+    return rows if wanted.all() else rows.take(np.flatnonzero(wanted))
 
 
 def _region_names() -> dict[str, str]:

@@ -3,9 +3,11 @@ asks for, and the table's cells and order (observation rows in). No database, no
 components beyond the wire form (dashboards/wire.py) of the table."""
 from __future__ import annotations
 
+import math
 import urllib.parse
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from dash import html
 
@@ -268,8 +270,11 @@ def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView, by_region: 
 def cells_by_area(rows: pd.DataFrame, columns: list[Column]) -> dict[tuple[str, str], dict]:
     """(area_code, column key) -> the observation row for that column's breakdown."""
     wanted = {(c.age_band, c.client_group): c.key for c in columns}
+    # Records from the column lists (as to_dict("records") would make them, without its cost).
+    fields = [rows[name].tolist() if name in rows else [np.nan] * len(rows) for name in CELL_FIELDS]
     cells = {}
-    for record in rows.reindex(columns=CELL_FIELDS).to_dict("records"):
+    for values in zip(*fields):
+        record = dict(zip(CELL_FIELDS, values))
         key = wanted.get((record["age_band"], record["client_group"]))
         if key is not None:
             cells[(record["area_code"], key)] = record
@@ -279,18 +284,32 @@ def cells_by_area(rows: pd.DataFrame, columns: list[Column]) -> dict[tuple[str, 
 def arrange(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], sort: str) -> pd.DataFrame:
     """Councils in the sort order (by name, or by a column's value highest first with councils
     lacking it last), then regions, then England."""
-    areas = areas.drop_duplicates("area_code")
-    councils = areas[areas["area_type"] == "council"].copy()
+    first = {}
+    for position, code in enumerate(areas["area_code"].tolist()):
+        first.setdefault(code, position)
+    kept = list(first.values())
+    codes, names, types = ([column[i] for i in kept] for column in (
+        areas[name].tolist() for name in ("area_code", "area_name", "area_type")))
+    councils = [i for i, kind in enumerate(types) if kind == "council"]
     if sort == BY_NAME:
-        councils = councils.sort_values("area_name", key=lambda s: s.str.casefold())
+        # numpy's quicksort, as pandas' sort_values uses: names that fold alike keep its order.
+        folded = np.array([names[i].casefold() for i in councils], dtype=object)
+        councils = [councils[i] for i in folded.argsort(kind="quicksort")]
     else:
-        councils["_value"] = [(cells.get((code, sort)) or {}).get("value") for code in councils["area_code"]]
-        councils["_value"] = pd.to_numeric(councils["_value"], errors="coerce")
-        councils = councils.sort_values(["_value", "area_name"], ascending=[False, True],
-                                        na_position="last").drop(columns="_value")
-    regions = areas[areas["area_type"] == "region"].sort_values("area_name")
-    country = areas[areas["area_type"] == "country"]
-    return pd.concat([councils, regions, country], ignore_index=True)
+        def value(i: int) -> float:
+            found = (cells.get((codes[i], sort)) or {}).get("value")
+            if isinstance(found, float):
+                return found
+            found = pd.to_numeric(found, errors="coerce")
+            return float("nan") if found is None else float(found)
+        # Highest first, councils without a value last, then by name; ties keep their order.
+        keyed = [(value(i), names[i], i) for i in councils]
+        councils = [i for v, name, i in sorted(keyed, key=lambda k: (math.isnan(k[0]), -k[0] if k[0] == k[0]
+                                                                     else 0.0, k[1]))]
+    regions = [i for i, kind in enumerate(types) if kind == "region"]
+    regions = [regions[i] for i in np.array([names[i] for i in regions], dtype=object).argsort(kind="quicksort")]
+    country = [i for i, kind in enumerate(types) if kind == "country"]
+    return areas.take([kept[i] for i in councils + regions + country]).reset_index(drop=True)
 
 
 def _gap(record: dict, polarity: str) -> dict | None:
