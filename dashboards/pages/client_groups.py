@@ -21,8 +21,8 @@ from ..charts import Chart, ChartRequestError, register
 from ..components import caveat_list, control_bar, message, page_shell, select_control, source_line
 from ..context import warehouse
 from ..figures import format_value, highlight_label
-from ..figures.client_groups import (describe_dots, describe_investment, dot_chart, investment_scatter,
-                                     population_base)
+from ..figures.client_groups import (describe_dots, describe_investment, dot_chart, dot_chart_spec,
+                                     investment_scatter, population_base)
 from ..labels import AGE_BANDS
 from ..routing import query_parameters
 from ..sharing import share_panel
@@ -179,9 +179,11 @@ def table_observations(view: ClientGroupView, shown: Shown) -> pd.DataFrame:
 
 # ---- the chart, as every channel draws it --------------------------------------------------
 
-def client_groups_chart(view: ClientGroupView, shown: Shown) -> Chart | None:
+def client_groups_chart(view: ClientGroupView, shown: Shown, *, plain: bool = False) -> Chart | None:
     """The dot chart of a view, None when no council has a figure to draw. The page, the
-    /embed/client-groups and /image/client-groups views and /download/client-groups all draw this."""
+    /embed/client-groups and /image/client-groups views and /download/client-groups all draw this.
+    plain: the figure as the plain dict its go.Figure serialises to (the page's callback sends
+    it as it is, without making the go.Figure the other channels' callers read)."""
     if shown.values.empty:
         return None
     measure, unit = shown.measure, shown.measure["unit"]
@@ -190,8 +192,9 @@ def client_groups_chart(view: ClientGroupView, shown: Shown) -> Chart | None:
         (f", {council} highlighted" if council and council in set(shown.values["area_name"]) else "")
     return Chart(
         view="client-groups", title=measure["label"], subtitle=subtitle[0].upper() + subtitle[1:],
-        figure=dot_chart(shown.values, shown.england, order=list(shown.ordered["area_name"]), unit=unit,
-                         highlight=council or None),
+        figure=(dot_chart_spec if plain else dot_chart)(shown.values, shown.england,
+                                                        order=list(shown.ordered["area_name"]), unit=unit,
+                                                        highlight=council or None),
         rows=table_observations(view, shown),
         method=method_for(unit, shown.rows),
         description=describe_dots(shown.values, shown.england, what=shown.what, unit=unit),
@@ -292,7 +295,7 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
     caption = _caption(view, shown)
     table, notes = client_group_table(shown.ordered, shown.cells, shown.columns, caption=caption, unit=unit,
                                       polarity=polarity, sort=view.sort, highlight=view.council)
-    chart = client_groups_chart(view, shown)
+    chart = client_groups_chart(view, shown, plain=True)
     if chart is None:
         parts = _no_chart(view, shown)
     else:
