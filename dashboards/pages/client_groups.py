@@ -77,8 +77,8 @@ def _by_region() -> pd.DataFrame:
 
 
 def _councils() -> pd.DataFrame:
-    """Every council the warehouse knows: those `council=` may name."""
-    return db.areas(warehouse(), "council")
+    """Every council the warehouse knows: those `council=` may name (read once per build)."""
+    return warehouse().cached("client_groups:councils", lambda wh: db.areas(wh, "council"))
 
 
 def _offer() -> Offer:

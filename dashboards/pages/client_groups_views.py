@@ -413,21 +413,25 @@ def table_in_box(table: dict, *, label: str) -> dict:
 def chart_frames(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], columns: list[Column]
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Council values per column (for columns with any council value) and England's values."""
-    council_rows, england_rows = [], []
-    records = areas[["area_code", "area_name", "area_type"]].to_dict("records")
+    names = ["area_name", "column", "label", "client_group", "value"]
+    council_rows, england_rows = ({name: [] for name in names} for _ in range(2))
+    areas = list(zip(*(areas[c].tolist() for c in ("area_code", "area_name", "area_type"))))
     for column in columns:
-        for area in records:
-            record = cells.get((area["area_code"], column.key))
+        for code, name, area_type in areas:
+            record = cells.get((code, column.key))
             if record is None or is_missing(record.get("value")):
                 continue
-            row = {"area_name": area["area_name"], "column": column.key, "label": column.label,
-                   "client_group": column.client_group, "value": float(record["value"])}
-            if area["area_type"] == "council":
-                council_rows.append(row)
-            elif area["area_code"] == ENGLAND:
-                england_rows.append(row)
-    names = ["area_name", "column", "label", "client_group", "value"]
-    return pd.DataFrame(council_rows, columns=names), pd.DataFrame(england_rows, columns=names)
+            rows = council_rows if area_type == "council" else england_rows if code == ENGLAND else None
+            if rows is not None:
+                for field, value in zip(names, (name, column.key, column.label, column.client_group,
+                                                float(record["value"]))):
+                    rows[field].append(value)
+    return _frame(council_rows, names), _frame(england_rows, names)
+
+
+def _frame(columns: dict[str, list], names: list[str]) -> pd.DataFrame:
+    """The frame of these column lists, typed as pandas types the same rows as records."""
+    return pd.DataFrame(columns if columns[names[0]] else [], columns=names)
 
 
 def _mid_sentence(label: str) -> str:
