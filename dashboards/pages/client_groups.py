@@ -101,9 +101,10 @@ def _area_name(code: str | None) -> str:
 def _scope_rows(view: ClientGroupView, columns: list[Column], regions: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Observation rows for the columns and scope, with councils of a region that have no row
     added as areas without cells; and the scope's name."""
+    # Filtered by age band only: a list of client groups costs a pass over the year in Python,
+    # and the columns hold nearly every group the band has.
     rows = db.observations(warehouse(), measure_id=view.measure_id, period=view.period,
-                           age_band=sorted({c.age_band for c in columns}),
-                           client_group=sorted({c.client_group for c in columns}))
+                           age_band=sorted({c.age_band for c in columns}))
     # Then one mask on the rows' arrays and one take: pandas masks copy every column.
     age, group, area_type, area_code = (rows[c].to_numpy() for c in ("age_band", "client_group", "area_type",
                                                                      "area_code"))
@@ -300,7 +301,7 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
         parts = _no_chart(view, shown)
     else:
         parts = []
-        if shown.values[shown.values["client_group"] != "all"].empty:
+        if all(group == "all" for group in shown.values["client_group"].tolist()):
             parts.append(message(f"Client-group figures for {view.period} are published for England only; "
                                  "councils' figures are for all client groups.", element_id="client-groups-message"))
         parts += [_chart_figure(chart), _your_council_note(view, shown),
@@ -314,10 +315,15 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
                             "the loaded publications and are not listed.", className="footnote"))
     investment, investment_sources = investment_section(view.period, view.council)
     parts += investment
-    source_ids = sorted(set(shown.rows["source_id"].dropna()) | investment_sources)
+    source_ids = sorted(_present(shown.rows["source_id"]) | investment_sources)
     parts.append(source_line(db.sources(warehouse(), source_ids), element_id="client-groups-source",
-                             measure_ids=sorted(set(shown.rows["measure_id"].dropna()))))
+                             measure_ids=sorted(_present(shown.rows["measure_id"]))))
     return [part for part in parts if part is not None]
+
+
+def _present(values: pd.Series) -> set:
+    """The distinct values that are not missing."""
+    return {value for value in values.unique().tolist() if not pd.isna(value)}
 
 
 # ---- uptake against investment in mental health services ------------------------------------
