@@ -125,8 +125,7 @@ def _only(rows: pd.DataFrame, wanted: np.ndarray) -> pd.DataFrame:
 
 
 def _region_names() -> dict[str, str]:
-    return warehouse().cached("client_groups:region_names", lambda wh: dict(
-        zip(*(db.areas(wh, "region")[c] for c in ("area_code", "area_name")))))
+    return warehouse().cached("client_groups:region_names", lambda wh: _names(db.areas(wh, "region")))
 
 
 def _expected_councils(view: ClientGroupView) -> pd.DataFrame:
@@ -410,16 +409,21 @@ def _options(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFra
     return options_for_view(catalogue, view, _by_region(), list(regions["area_code"]), offer=_offer())
 
 
+def _names(areas: pd.DataFrame) -> dict[str, str]:
+    """Area code -> name (a dict: a set_index per call cost more than the whole look-up)."""
+    return dict(zip(areas["area_code"].tolist(), areas["area_name"].tolist()))
+
+
 def _region_options(codes: list[str], regions: pd.DataFrame) -> list[tuple[str, str]]:
-    names = regions.set_index("area_code")["area_name"]
+    names = _names(regions)
     return [(code, "All of England" if code == ALL_ENGLAND else names.get(code, code)) for code in codes]
 
 
 def _region_replaced(asked: str | None, view: ClientGroupView, regions: pd.DataFrame, measure: str) -> list:
     """When the region asked for (a link, or the region kept while the year changed) has no
     councils with figures for the year, the page says so above the view it shows instead."""
-    names = regions.set_index("area_code")["area_name"]
-    if not asked or asked == view.region or asked not in names.index:
+    names = _names(regions)
+    if not asked or asked == view.region or asked not in names:
         return []
     shown = "all of England" if view.region == ALL_ENGLAND else names.get(view.region, view.region)
     return [message(f"No council in {names[asked]} has figures for {_mid_sentence(measure)} by client group in "

@@ -384,7 +384,7 @@ def client_group_table(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], 
         *[element("Th", c.label, scope="col", className="number", **sorted_by(c.key)) for c in columns]]))
     notes: dict[str, int] = {}
     body = []
-    records = areas.to_dict("records")
+    records = [dict(zip(areas.columns, values)) for values in zip(*(areas[c].tolist() for c in areas.columns))]
     councils = sum(area["area_type"] == "council" for area in records)
     for position, area in enumerate(records):
         classes = ["council" if area["area_type"] == "council" else "comparator"] \
