@@ -8,6 +8,7 @@ import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from . import FONT, HIGHLIGHT_COLOUR, axis_suffix, format_value, highlight_label, is_missing
 
@@ -111,7 +112,7 @@ def _england_lines(england: pd.DataFrame, drawn: set[str], unit: str) -> list[di
     named in the legend ("England, mental health (18-64): 14.6%"): a label over the plot would
     run off a phone's screen. Drawn on a second y axis spanning the plot's height (0 to 1)."""
     lines = []
-    for row in england[["column", "label", "client_group", "value"]].to_dict("records"):
+    for row in _records(england, ["column", "label", "client_group", "value"]):
         if row["column"] not in drawn or is_missing(row["value"]):
             continue
         colour, _ = group_style(row["client_group"])
@@ -133,8 +134,42 @@ def _highlight_band(rows: list[str], highlight: str | None) -> list[dict]:
              "line": {"width": 0}, "name": "your-council"}]
 
 
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """The frame's rows as dicts, as to_dict("records") makes them, from its column lists."""
+    return [dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns))]
+
+
+def _default_template() -> dict:
+    """The template go.Figure gives a figure (Plotly's default), as plain JSON: made once."""
+    name = pio.templates.default
+    if name not in _TEMPLATES:
+        _TEMPLATES[name] = pio.templates[name].to_plotly_json()
+    return _TEMPLATES[name]
+
+
+_TEMPLATES: dict[str, dict] = {}
+
+
 def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], unit: str = "percent",
               highlight: str | None = None, value_title: str | None = None) -> go.Figure:
+    """dot_chart_spec as a go.Figure, wrapped without per-property validation."""
+    traces, layout = _dot_chart_parts(values, england, order=order, unit=unit, highlight=highlight,
+                                      value_title=value_title)
+    return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def dot_chart_spec(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], unit: str = "percent",
+                   highlight: str | None = None, value_title: str | None = None) -> dict:
+    """The dot chart as the plain {"data", "layout"} that dot_chart(...).to_plotly_json() gives
+    (Plotly's default template included), without making the go.Figure: a callback returns it
+    as it is. The unit tests check the two are the same and validate the figure in full."""
+    traces, layout = _dot_chart_parts(values, england, order=order, unit=unit, highlight=highlight,
+                                      value_title=value_title)
+    return {"data": traces, "layout": {**layout, "template": _default_template()}}
+
+
+def _dot_chart_parts(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], unit: str = "percent",
+                     highlight: str | None = None, value_title: str | None = None) -> tuple[list[dict], dict]:
     """One row per council (top to bottom in `order`), one marker per client group, a grey
     line joining a council's lowest and highest group, and England's value for each group
     as a dashed vertical line in the group's colour, named in the legend (percentages only:
@@ -147,10 +182,10 @@ def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], 
     values: area_name, column, label, client_group, value (councils only).
     england: column, label, client_group, value (England's value per column).
 
-    Traces and layout are plain dicts wrapped once without per-property validation (it runs
-    inside a callback); the unit tests validate the same figure in full.
+    Traces and layout are plain dicts (it runs inside a callback); the unit tests validate the
+    same figure in full.
     """
-    records = [r for r in values[["area_name", "column", "label", "client_group", "value"]].to_dict("records")
+    records = [r for r in _records(values, ["area_name", "column", "label", "client_group", "value"])
                if not is_missing(r["value"])]
     rows = _rows_drawn(records, order)
     crowded = len(rows) > CROWDED
@@ -177,13 +212,13 @@ def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], 
         "margin": {"l": 10, "r": 20, "t": 10, "b": 60},
         "height": max(360, (17 if crowded else 34) * len(rows) + 150 + 24 * len(traces)),
         "plot_bgcolor": "white", "font": FONT}
-    return go.Figure(data=traces, layout=layout, _validate=False)
+    return traces, layout
 
 
 def describe_dots(values: pd.DataFrame, england: pd.DataFrame, *, what: str, unit: str = "percent") -> str:
     """A text alternative to the dot chart: what it shows, England's values, each group's
     highest and lowest council, and how often each group is below the first (all groups)."""
-    records = [r for r in values[["area_name", "column", "label", "value"]].to_dict("records")
+    records = [r for r in _records(values, ["area_name", "column", "label", "value"])
                if not is_missing(r["value"])]
     councils = len({r["area_name"] for r in records})
     if councils == 0:
@@ -197,7 +232,7 @@ def describe_dots(values: pd.DataFrame, england: pd.DataFrame, *, what: str, uni
     text = (f"Dot chart of {what} for {councils} council{'s' if councils != 1 else ''}: one marker per "
             f"client group ({', '.join(labels[c].lower() for c in columns)}).")
     if unit == "percent":
-        shown = [r for r in england[["column", "label", "value"]].to_dict("records")
+        shown = [r for r in _records(england, ["column", "label", "value"])
                  if r["column"] in by_column and not is_missing(r["value"])]
         if shown:
             text += " England's value for each is a dashed line: " + "; ".join(

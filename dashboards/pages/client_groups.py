@@ -12,6 +12,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
@@ -20,14 +21,14 @@ from ..charts import Chart, ChartRequestError, register
 from ..components import caveat_list, control_bar, message, page_shell, select_control, source_line
 from ..context import warehouse
 from ..figures import format_value, highlight_label
-from ..figures.client_groups import (describe_dots, describe_investment, dot_chart, investment_scatter,
-                                     population_base)
+from ..figures.client_groups import (describe_dots, describe_investment, dot_chart, dot_chart_spec,
+                                     investment_scatter, population_base)
 from ..labels import AGE_BANDS
 from ..routing import query_parameters
 from ..sharing import share_panel
-from .client_groups_views import (ALL_ENGLAND, BY_NAME, METHOD, ClientGroupView, Column, _mid_sentence, _notes,
-                                  arrange, cells_by_area, chart_frames, client_group_catalogue, client_group_table,
-                                  columns_for, method_for, options_for_view, resolve_view, table_in_box)
+from .client_groups_views import (ALL_ENGLAND, BY_NAME, METHOD, ClientGroupView, Column, Offer, _mid_sentence,
+                                  _notes, arrange, cells_by_area, chart_frames, client_group_table, method_for,
+                                  options_for_view, resolve_view, table_in_box)
 
 PATH = "/client-groups"
 TITLE = "Client groups: self-directed support uptake"
@@ -65,8 +66,10 @@ class Shown:
 # ---- reading the warehouse ---------------------------------------------------------------
 
 def _reference_data():
+    # Each once per build: a callback only reads them.
     wh = warehouse()
-    return db.catalogue(wh), db.areas(wh, "region"), db.measures(wh).set_index("measure_id")
+    return (db.catalogue(wh), wh.cached("client_groups:regions", lambda _: db.areas(wh, "region")),
+            wh.cached("client_groups:measures", lambda _: db.measures(wh).set_index("measure_id")))
 
 
 def _by_region() -> pd.DataFrame:
@@ -74,19 +77,19 @@ def _by_region() -> pd.DataFrame:
 
 
 def _councils() -> pd.DataFrame:
-    """Every council the warehouse knows: those `council=` may name."""
-    return db.areas(warehouse(), "council")
+    """Every council the warehouse knows: those `council=` may name (read once per build)."""
+    return warehouse().cached("client_groups:councils", lambda wh: db.areas(wh, "council"))
 
 
-def _eligible(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """client_group_catalogue of this build's catalogue, worked out once per build."""
-    return warehouse().cached("client_groups:eligible", lambda wh: client_group_catalogue(catalogue))
+def _offer() -> Offer:
+    """This build's catalogue indexed for the page's choices, made once per build."""
+    return warehouse().cached("client_groups:offer", lambda wh: Offer.of(db.catalogue(wh), _by_region()))
 
 
 def _view(query: dict[str, str]):
     catalogue, regions, measures = _reference_data()
-    view = resolve_view(query, catalogue, list(regions["area_code"]), _eligible(catalogue), _councils(),
-                        _by_region())
+    view = resolve_view(query, catalogue, list(regions["area_code"]), councils=_councils(), by_region=_by_region(),
+                        offer=_offer())
     return view, catalogue, regions, measures
 
 
@@ -98,37 +101,51 @@ def _area_name(code: str | None) -> str:
 def _scope_rows(view: ClientGroupView, columns: list[Column], regions: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Observation rows for the columns and scope, with councils of a region that have no row
     added as areas without cells; and the scope's name."""
-    wh = warehouse()
-    rows = db.observations(wh, measure_id=view.measure_id, period=view.period,
-                           age_band=sorted({c.age_band for c in columns}),
-                           client_group=sorted({c.client_group for c in columns}))
-    pairs = {(c.age_band, c.client_group) for c in columns}
-    rows = rows[[pair in pairs for pair in zip(rows["age_band"], rows["client_group"])]]
+    # Filtered by age band only: a list of client groups costs a pass over the year in Python,
+    # and the columns hold nearly every group the band has.
+    rows = db.observations(warehouse(), measure_id=view.measure_id, period=view.period,
+                           age_band=sorted({c.age_band for c in columns}))
+    # Then one mask on the rows' arrays and one take: pandas masks copy every column.
+    age, group, area_type, area_code = (rows[c].to_numpy() for c in ("age_band", "client_group", "area_type",
+                                                                     "area_code"))
+    wanted = np.zeros(len(rows), dtype=bool)
+    for band, client_group in {(c.age_band, c.client_group) for c in columns}:
+        wanted |= (age == band) & (group == client_group)
     if view.region == ALL_ENGLAND:
-        return rows[rows["area_type"].isin(["council", "region"]) | (rows["area_code"] == db.ENGLAND)], \
-            "councils in England"
-    chosen = rows[((rows["area_type"] == "council") & (rows["region_code"] == view.region)) |
-                  rows["area_code"].isin([view.region, db.ENGLAND])]
-    name = regions.set_index("area_code")["area_name"].get(view.region, view.region)
-    return chosen, f"councils in {name}"
+        wanted &= (area_type == "council") | (area_type == "region") | (area_code == db.ENGLAND)
+        return _only(rows, wanted), "councils in England"
+    wanted &= (((area_type == "council") & (rows["region_code"].to_numpy() == view.region))
+               | (area_code == view.region) | (area_code == db.ENGLAND))
+    name = _region_names().get(view.region, view.region)
+    return _only(rows, wanted), f"councils in {name}"
+
+
+def _only(rows: pd.DataFrame, wanted: np.ndarray) -> pd.DataFrame:
+    return rows if wanted.all() else rows.take(np.flatnonzero(wanted))
+
+
+def _region_names() -> dict[str, str]:
+    return warehouse().cached("client_groups:region_names", lambda wh: _names(db.areas(wh, "region")))
 
 
 def _expected_councils(view: ClientGroupView) -> pd.DataFrame:
     """Councils that existed in the year (in the region, when one is chosen)."""
-    alive = db.councils_alive(warehouse(), view.period)
-    return alive if view.region == ALL_ENGLAND else alive[alive["region_code"] == view.region]
+    def load(wh) -> pd.DataFrame:
+        alive = db.councils_alive(wh, view.period)
+        return alive if view.region == ALL_ENGLAND else alive[alive["region_code"] == view.region]
+    # Once per build and (year, region): a region's councils of a year are a few rows.
+    return warehouse().cached(("client_groups:expected", view.period, view.region), load)
 
 
 def shown_for(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame,
               measures: pd.DataFrame) -> Shown:
     measure = measures.loc[view.measure_id]
-    # The build's catalogue: its columns per (measure, period, band) are worked out once.
-    columns = warehouse().cached(("client_groups:columns", view.measure_id, view.period, view.age_band),
-                                 lambda _: columns_for(catalogue, view.measure_id, view.period, view.age_band))
+    columns = _offer().columns(view.measure_id, view.period, view.age_band)
     rows, scope_name = _scope_rows(view, columns, regions)
     areas = rows[["area_code", "area_name", "area_type"]]
     expected = _expected_councils(view)
-    absent = expected[~expected["area_code"].isin(areas["area_code"])]
+    listed = set(rows["area_code"].tolist())
+    absent = expected.take(np.flatnonzero([code not in listed for code in expected["area_code"].tolist()]))
     if view.region != ALL_ENGLAND:   # a region's table lists every council, with or without figures
         areas = pd.concat([areas, absent[["area_code", "area_name", "area_type"]]], ignore_index=True)
     cells = cells_by_area(rows, columns)
@@ -151,21 +168,22 @@ def table_observations(view: ClientGroupView, shown: Shown) -> pd.DataFrame:
             "region_code": absent["region_code"], "period": view.period, "measure_id": view.measure_id,
             "value_status": "missing",
             "note": "No figure for this council in the loaded publications for this year."})], ignore_index=True)
-    area_position = {code: position for position, code in enumerate(shown.ordered["area_code"])}
+    area_position = {code: position for position, code in enumerate(shown.ordered["area_code"].tolist())}
     column_position = {(c.age_band, c.client_group): position for position, c in enumerate(shown.columns)}
-    order = rows.assign(
-        _area=rows["area_code"].map(area_position),
-        _column=[column_position.get(pair, len(column_position))
-                 for pair in zip(rows["age_band"], rows["client_group"])])
-    order = order.sort_values(["_area", "_column"], kind="stable")
-    return order.drop(columns=["_area", "_column"]).reset_index(drop=True)
+    by_area = [area_position.get(code, len(area_position)) for code in rows["area_code"].tolist()]
+    by_column = [column_position.get(pair, len(column_position))
+                 for pair in zip(rows["age_band"].tolist(), rows["client_group"].tolist())]
+    # A stable sort by area, then column: one take of the rows.
+    return rows.take(np.lexsort((by_column, by_area))).reset_index(drop=True)
 
 
 # ---- the chart, as every channel draws it --------------------------------------------------
 
-def client_groups_chart(view: ClientGroupView, shown: Shown) -> Chart | None:
+def client_groups_chart(view: ClientGroupView, shown: Shown, *, plain: bool = False) -> Chart | None:
     """The dot chart of a view, None when no council has a figure to draw. The page, the
-    /embed/client-groups and /image/client-groups views and /download/client-groups all draw this."""
+    /embed/client-groups and /image/client-groups views and /download/client-groups all draw this.
+    plain: the figure as the plain dict its go.Figure serialises to (the page's callback sends
+    it as it is, without making the go.Figure the other channels' callers read)."""
     if shown.values.empty:
         return None
     measure, unit = shown.measure, shown.measure["unit"]
@@ -174,8 +192,9 @@ def client_groups_chart(view: ClientGroupView, shown: Shown) -> Chart | None:
         (f", {council} highlighted" if council and council in set(shown.values["area_name"]) else "")
     return Chart(
         view="client-groups", title=measure["label"], subtitle=subtitle[0].upper() + subtitle[1:],
-        figure=dot_chart(shown.values, shown.england, order=list(shown.ordered["area_name"]), unit=unit,
-                         highlight=council or None),
+        figure=(dot_chart_spec if plain else dot_chart)(shown.values, shown.england,
+                                                        order=list(shown.ordered["area_name"]), unit=unit,
+                                                        highlight=council or None),
         rows=table_observations(view, shown),
         method=method_for(unit, shown.rows),
         description=describe_dots(shown.values, shown.england, what=shown.what, unit=unit),
@@ -276,12 +295,12 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
     caption = _caption(view, shown)
     table, notes = client_group_table(shown.ordered, shown.cells, shown.columns, caption=caption, unit=unit,
                                       polarity=polarity, sort=view.sort, highlight=view.council)
-    chart = client_groups_chart(view, shown)
+    chart = client_groups_chart(view, shown, plain=True)
     if chart is None:
         parts = _no_chart(view, shown)
     else:
         parts = []
-        if shown.values[shown.values["client_group"] != "all"].empty:
+        if all(group == "all" for group in shown.values["client_group"].tolist()):
             parts.append(message(f"Client-group figures for {view.period} are published for England only; "
                                  "councils' figures are for all client groups.", element_id="client-groups-message"))
         parts += [_chart_figure(chart), _your_council_note(view, shown),
@@ -295,10 +314,15 @@ def client_groups_panel(view: ClientGroupView, catalogue: pd.DataFrame, regions:
                             "the loaded publications and are not listed.", className="footnote"))
     investment, investment_sources = investment_section(view.period, view.council)
     parts += investment
-    source_ids = sorted(set(shown.rows["source_id"].dropna()) | investment_sources)
+    source_ids = sorted(_present(shown.rows["source_id"]) | investment_sources)
     parts.append(source_line(db.sources(warehouse(), source_ids), element_id="client-groups-source",
-                             measure_ids=sorted(set(shown.rows["measure_id"].dropna()))))
+                             measure_ids=sorted(_present(shown.rows["measure_id"]))))
     return [part for part in parts if part is not None]
+
+
+def _present(values: pd.Series) -> set:
+    """The distinct values that are not missing."""
+    return {value for value in values.unique().tolist() if not pd.isna(value)}
 
 
 # ---- uptake against investment in mental health services ------------------------------------
@@ -346,8 +370,7 @@ def investment_section(period: str, council: str | None = None) -> tuple[list, s
     """A scatter of uptake against investment per head when investment is loaded for the year,
     else a sentence saying it is not, and where the loaded publications are listed."""
     heading = html.H2("Uptake and investment in mental health services")
-    catalogue = db.catalogue(warehouse())
-    loaded = ((catalogue["measure_id"] == INVESTMENT) & (catalogue["period"] == period)).any()
+    loaded = (INVESTMENT, period) in _offer().years
     investment = db.observations(warehouse(), measure_id=INVESTMENT, period=period) if loaded else pd.DataFrame()
     investment = investment.dropna(subset=["value"]) if loaded else investment
     if investment.empty:
@@ -383,19 +406,24 @@ def _band_label(band: str) -> str:
 
 
 def _options(view: ClientGroupView, catalogue: pd.DataFrame, regions: pd.DataFrame) -> dict[str, list]:
-    return options_for_view(catalogue, view, _eligible(catalogue), _by_region(), list(regions["area_code"]))
+    return options_for_view(catalogue, view, _by_region(), list(regions["area_code"]), offer=_offer())
+
+
+def _names(areas: pd.DataFrame) -> dict[str, str]:
+    """Area code -> name (a dict: a set_index per call cost more than the whole look-up)."""
+    return dict(zip(areas["area_code"].tolist(), areas["area_name"].tolist()))
 
 
 def _region_options(codes: list[str], regions: pd.DataFrame) -> list[tuple[str, str]]:
-    names = regions.set_index("area_code")["area_name"]
+    names = _names(regions)
     return [(code, "All of England" if code == ALL_ENGLAND else names.get(code, code)) for code in codes]
 
 
 def _region_replaced(asked: str | None, view: ClientGroupView, regions: pd.DataFrame, measure: str) -> list:
     """When the region asked for (a link, or the region kept while the year changed) has no
     councils with figures for the year, the page says so above the view it shows instead."""
-    names = regions.set_index("area_code")["area_name"]
-    if not asked or asked == view.region or asked not in names.index:
+    names = _names(regions)
+    if not asked or asked == view.region or asked not in names:
         return []
     shown = "all of England" if view.region == ALL_ENGLAND else names.get(view.region, view.region)
     return [message(f"No council in {names[asked]} has figures for {_mid_sentence(measure)} by client group in "

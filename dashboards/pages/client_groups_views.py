@@ -3,9 +3,11 @@ asks for, and the table's cells and order (observation rows in). No database, no
 components beyond the wire form (dashboards/wire.py) of the table."""
 from __future__ import annotations
 
+import math
 import urllib.parse
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from dash import html
 
@@ -72,136 +74,171 @@ class ClientGroupView:
 
 # ---- what the data offers (pure: catalogue in) ------------------------------------------
 
-def _shown(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Catalogue rows with a value for a council or England."""
-    return catalogue[(catalogue["councils"] > 0) | catalogue["has_england"].fillna(False).astype(bool)]
+Pair = tuple[str, str]                    # (age band, client group)
+Counts = dict[Pair, tuple[int, bool]]     # per pair: councils with a value, England has one
 
 
-def client_group_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Rows of (measure, period) pairs that have councils' values and a client-group breakdown
-    (for councils or for England): the views this page can draw."""
-    shown = _shown(catalogue)
-    grouped = shown[shown["client_group"] != "all"]
-    with_councils = set(zip(*[catalogue.loc[catalogue["councils"] > 0, c] for c in ("measure_id", "period")]))
-    keys = set(zip(grouped["measure_id"], grouped["period"])) & with_councils
-    pairs = list(zip(shown["measure_id"], shown["period"]))
-    return shown[[pair in keys for pair in pairs]]
+def _count(value) -> int:
+    return 0 if pd.isna(value) else int(value)
+
+
+def _flag(value) -> bool:
+    return False if pd.isna(value) else bool(value)
+
+
+def _shown_pairs(year: Counts) -> Counts:
+    """The pairs with a value for a council or England."""
+    return {pair: counts for pair, counts in year.items() if counts[0] > 0 or counts[1]}
+
+
+def _filled(year: Counts) -> set[Pair]:
+    """The pairs councils have values in."""
+    return {pair for pair, (councils, _) in year.items() if councils > 0}
 
 
 def _age_key(band: str) -> int:
     return AGE_ORDER.index(band) if band in AGE_ORDER else len(AGE_ORDER)
 
 
-def columns_for(catalogue: pd.DataFrame, measure_id: str, period: str, age_band: str) -> list[Column]:
-    """'All client groups' first (for the age band, else for all adults when the band has no
-    total, as in the report's Table 3), then each client group the band has, in a fixed order:
-    those with councils' figures, then those published for England only."""
-    rows = _shown(catalogue)
-    rows = rows[(rows["measure_id"] == measure_id) & (rows["period"] == period)]
-    band = rows[rows["age_band"] == age_band]
+def _bands(year: Counts, *, with_councils: bool = False) -> list[str]:
+    """The age bands with a client group (not 'all'), in the fixed order; with_councils: only
+    those councils have values in (chosen first when the URL does not say)."""
+    return sorted({band for (band, group), (councils, _) in year.items()
+                   if group != "all" and (councils > 0 or not with_councils)}, key=_age_key)
+
+
+def _columns(year: Counts, age_band: str) -> list[Column]:
+    """columns_for on one (measure, period)'s counts."""
+    rows = _shown_pairs(year)
+    band = {group: councils for (age, group), (councils, _) in rows.items() if age == age_band}
     columns = []
-    if "all" in set(band["client_group"]):
+    if "all" in band:
         columns.append(Column("all", age_band, "all", "All client groups"))
-    elif ((rows["age_band"] == "all") & (rows["client_group"] == "all")).any():
+    elif ("all", "all") in rows:
         columns.append(Column("all", "all", "all", "All client groups, all adults (18+)"))
-    present = set(band["client_group"])
-    with_councils = set(band.loc[band["councils"] > 0, "client_group"])
+    with_councils = {group for group, councils in band.items() if councils > 0}
     # Groups councils have figures for first; groups published for England only after them.
-    ordered = sorted((g for g in GROUP_ORDER if g != "all" and g in present),
+    ordered = sorted((g for g in GROUP_ORDER if g != "all" and g in band),
                      key=lambda g: (g not in with_councils, GROUP_ORDER.index(g)))
     # Beside an all-adults total, each client group says its own age band.
     suffix = f" ({age_band})" if columns and columns[0].age_band != age_band else ""
     return columns + [Column(g, age_band, g, CLIENT_GROUPS[g].capitalize() + suffix) for g in ordered]
 
 
+@dataclass(frozen=True)
+class Offer:
+    """The catalogue as this page reads it, indexed by (measure, period): each (age band, client
+    group)'s count of councils with a value and whether England has one, and (when counts by
+    region are known) each region's count. Made once per build, so every choice a callback
+    makes is a few dictionary look-ups rather than dozens of masks on the catalogue frame."""
+    years: dict[tuple[str, str], Counts]
+    regional: dict[tuple[str, str], dict[str, dict[Pair, int]]] | None   # None: no counts by region
+    eligible: dict[str, dict[str, Counts]]      # measure -> period -> shown pairs: the views drawn
+    measures: tuple[str, ...]                   # the eligible measures, in the site's order
+
+    @classmethod
+    def of(cls, catalogue: pd.DataFrame, by_region: pd.DataFrame | None = None) -> "Offer":
+        years: dict[tuple[str, str], Counts] = {}
+        for measure, period, band, group, councils, england in zip(*(catalogue[c].tolist() for c in (
+                "measure_id", "period", "age_band", "client_group", "councils", "has_england"))):
+            year = years.setdefault((measure, period), {})
+            before = year.get((band, group), (0, False))
+            year[(band, group)] = (max(before[0], _count(councils)), before[1] or _flag(england))
+        regional = None
+        if by_region is not None:
+            regional = {}
+            for measure, period, band, group, region, councils in zip(*(by_region[c].tolist() for c in (
+                    "measure_id", "period", "age_band", "client_group", "region_code", "councils"))):
+                counts = regional.setdefault((measure, period), {}).setdefault(region, {})
+                counts[(band, group)] = max(counts.get((band, group), 0), _count(councils))
+        # The views this page can draw: a (measure, period) with councils' values and a
+        # client-group breakdown (for councils or for England).
+        eligible: dict[str, dict[str, Counts]] = {}
+        for (measure, period), year in years.items():
+            shown = _shown_pairs(year)
+            if _filled(year) and any(group != "all" for _, group in shown):
+                eligible.setdefault(measure, {})[period] = shown
+        return cls(years, regional, eligible, tuple(sorted(eligible, key=measure_order)))
+
+    def scoped(self, measure_id: str, period: str, region: str) -> Counts:
+        """The year's counts as one region sees them: councils counts that region's councils
+        with a value (England's figures stay: they are drawn beside every region). All of
+        England, or no counts by region: the catalogue's own."""
+        year = self.years.get((measure_id, period), {})
+        if region == ALL_ENGLAND or self.regional is None:
+            return year
+        mine = self.regional.get((measure_id, period), {}).get(region, {})
+        return {pair: (mine.get(pair, 0), england) for pair, (_, england) in year.items()}
+
+    def columns(self, measure_id: str, period: str, age_band: str) -> list[Column]:
+        return _columns(self.years.get((measure_id, period), {}), age_band)
+
+    def sortable_columns(self, measure_id: str, period: str, age_band: str, region: str = ALL_ENGLAND
+                         ) -> list[Column]:
+        """The columns the scope's councils have values in: sorting councils by a column
+        published for England only would leave the order unchanged and every council 'no data'."""
+        scoped = self.scoped(measure_id, period, region)
+        filled = _filled(scoped)
+        return [c for c in _columns(scoped, age_band) if (c.age_band, c.client_group) in filled]
+
+    def bands_with_data(self, measure_id: str, period: str, region: str, bands: list[str]) -> list[str]:
+        """The age bands among `bands` whose view (its columns, from the whole catalogue) has a
+        council with a value in the scope: those that draw a chart rather than 'none of the councils'."""
+        filled = _filled(self.scoped(measure_id, period, region))
+        return [band for band in bands if any((c.age_band, c.client_group) in filled
+                                              for c in self.columns(measure_id, period, band))]
+
+    def regions_with_data(self, measure_id: str, period: str, bands: list[str], regions: list[str]) -> list[str]:
+        """The regions whose councils have a value for the year in a column of at least one of
+        the age bands' views (all of them when there are no counts by region)."""
+        if self.regional is None:
+            return list(regions)
+        drawn = {(c.age_band, c.client_group) for band in bands for c in self.columns(measure_id, period, band)}
+        present = {region for region, counts in self.regional.get((measure_id, period), {}).items()
+                   if any(councils > 0 and pair in drawn for pair, councils in counts.items())}
+        return [region for region in regions if region in present]
+
+
+def columns_for(catalogue: pd.DataFrame, measure_id: str, period: str, age_band: str) -> list[Column]:
+    """'All client groups' first (for the age band, else for all adults when the band has no
+    total, as in the report's Table 3), then each client group the band has, in a fixed order:
+    those with councils' figures, then those published for England only."""
+    return Offer.of(catalogue).columns(measure_id, period, age_band)
+
+
 def sortable_columns(catalogue: pd.DataFrame, measure_id: str, period: str, age_band: str) -> list[Column]:
-    """The columns councils have values in: sorting councils by a column published for England
-    only would leave the order unchanged and every council 'no data'."""
-    rows = catalogue[(catalogue["measure_id"] == measure_id) & (catalogue["period"] == period)
-                     & (catalogue["councils"] > 0)]
-    filled = set(zip(rows["age_band"], rows["client_group"]))
-    return [c for c in columns_for(catalogue, measure_id, period, age_band) if (c.age_band, c.client_group) in filled]
-
-
-KEYS = ["measure_id", "period", "age_band", "client_group"]
-
-
-def scoped_catalogue(catalogue: pd.DataFrame, by_region: pd.DataFrame | None, region: str) -> pd.DataFrame:
-    """The catalogue as one region sees it: `councils` counts that region's councils with a value
-    (England's figures stay: they are drawn beside every region). All of England, or no counts by
-    region: the catalogue itself."""
-    if region == ALL_ENGLAND or by_region is None:
-        return catalogue
-    mine = by_region.loc[by_region["region_code"] == region, [*KEYS, "councils"]]
-    return catalogue.drop(columns="councils").merge(mine, on=KEYS, how="left") \
-        .assign(councils=lambda f: f["councils"].fillna(0).astype(int))
-
-
-def _year(frame: pd.DataFrame, measure_id: str, period: str) -> pd.DataFrame:
-    return frame[(frame["measure_id"] == measure_id) & (frame["period"] == period)]
-
-
-def bands_with_data(catalogue: pd.DataFrame, scoped: pd.DataFrame, measure_id: str, period: str,
-                    bands: list[str]) -> list[str]:
-    """The age bands among `bands` whose view (its columns, from the whole catalogue) has a council
-    with a value in the scope: those that draw a chart rather than 'none of the councils'."""
-    year, rows = _year(catalogue, measure_id, period), _year(scoped, measure_id, period)
-    filled = set(zip(*(rows.loc[rows["councils"] > 0, c] for c in ("age_band", "client_group"))))
-    return [band for band in bands
-            if any((c.age_band, c.client_group) in filled for c in columns_for(year, measure_id, period, band))]
-
-
-def regions_with_data(catalogue: pd.DataFrame, by_region: pd.DataFrame | None, measure_id: str, period: str,
-                      bands: list[str], regions: list[str]) -> list[str]:
-    """The regions whose councils have a value for the year in a column of at least one of the
-    age bands' views (all of them when there are no counts by region)."""
-    if by_region is None:
-        return list(regions)
-    year = _year(catalogue, measure_id, period)
-    drawn = {(c.age_band, c.client_group) for band in bands for c in columns_for(year, measure_id, period, band)}
-    counts = _year(by_region, measure_id, period)
-    counts = counts[(counts["councils"] > 0)
-                    & pd.Series([pair in drawn for pair in zip(counts["age_band"], counts["client_group"])],
-                                index=counts.index, dtype=bool)]
-    present = set(counts["region_code"])
-    return [region for region in regions if region in present]
-
-
-def _with_council_groups(rows: pd.DataFrame) -> pd.DataFrame:
-    """Catalogue rows of client groups (not 'all') that councils have values for: the
-    periods and age bands chosen when the URL does not say."""
-    return rows[(rows["client_group"] != "all") & (rows["councils"] > 0)]
+    """Offer.sortable_columns on a catalogue frame."""
+    return Offer.of(catalogue).sortable_columns(measure_id, period, age_band)
 
 
 def resolve_view(query: dict[str, str], catalogue: pd.DataFrame, regions: list[str],
-                 eligible: pd.DataFrame | None = None, councils: pd.DataFrame | None = None,
-                 by_region: pd.DataFrame | None = None) -> ClientGroupView | None:
+                 councils: pd.DataFrame | None = None, by_region: pd.DataFrame | None = None,
+                 offer: Offer | None = None) -> ClientGroupView | None:
     """The view a URL asks for, corrected to one the data has; None when no client-group data.
-    eligible: client_group_catalogue(catalogue), when already known. councils (areas rows with
-    region_code, first_period and last_period): those `council=` may name, by code or name; a
-    named council's region is the region shown when the URL names none. by_region
-    (db.catalogue_by_region): when given, only a region whose councils have figures for the
-    year, and only an age band they have figures in, is chosen."""
-    rows = client_group_catalogue(catalogue) if eligible is None else eligible
-    if rows.empty:
+    councils (areas rows with region_code, first_period and last_period): those `council=` may
+    name, by code or name; a named council's region is the region shown when the URL names
+    none. by_region (db.catalogue_by_region): when given, only a region whose councils have
+    figures for the year, and only an age band they have figures in, is chosen. offer:
+    Offer.of(catalogue, by_region), when already made (once per build)."""
+    offer = offer or Offer.of(catalogue, by_region)
+    if not offer.measures:
         return None
-    measure = pick(query.get("measure"), sorted(set(rows["measure_id"]), key=measure_order), [DEFAULT_MEASURE])
-    rows = rows[rows["measure_id"] == measure]
-    periods = sorted(set(rows["period"]))
-    council_periods = sorted(set(_with_council_groups(rows)["period"]))
+    measure = pick(query.get("measure"), list(offer.measures), [DEFAULT_MEASURE])
+    years = offer.eligible[measure]
+    periods = sorted(years)
+    council_periods = [period for period in periods if _bands(years[period], with_councils=True)]
     period = pick(query.get("period"), periods, council_periods[-1:] + periods[-1:])
-    rows = rows[rows["period"] == period]
-    bands = sorted(set(rows.loc[rows["client_group"] != "all", "age_band"]), key=_age_key)
+    bands = _bands(years[period])
     council = geography.council_code(query.get("council"), councils, period) if councils is not None else None
     home = [_region_of(council, councils)] if council else []
-    offered = regions_with_data(catalogue, by_region, measure, period, bands, regions)
+    offered = offer.regions_with_data(measure, period, bands, regions)
     region = pick(query.get("region"), [ALL_ENGLAND, *offered], home + [DEFAULT_REGION, ALL_ENGLAND])
-    bands = bands_with_data(catalogue, scoped_catalogue(catalogue, by_region, region), measure, period, bands) or bands
-    council_bands = [b for b in sorted(set(_with_council_groups(rows)["age_band"]), key=_age_key) if b in bands]
+    bands = offer.bands_with_data(measure, period, region, bands) or bands
+    council_bands = [b for b in _bands(years[period], with_councils=True) if b in bands]
     age_band = pick(query.get("age_band"), bands, council_bands + bands)
     # Any column's key stays valid in a URL (a cited link keeps working); only those councils
     # have values in are offered (options_for_view).
-    keys = [BY_NAME] + [c.key for c in columns_for(catalogue, measure, period, age_band)]
+    keys = [BY_NAME] + [c.key for c in offer.columns(measure, period, age_band)]
     sort = pick(query.get("sort"), keys, [BY_NAME])
     return ClientGroupView(measure, period, age_band, region, sort, council)
 
@@ -210,23 +247,20 @@ def _region_of(council: str, councils: pd.DataFrame) -> str:
     return councils.set_index("area_code")["region_code"].get(council) or DEFAULT_REGION
 
 
-def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView, eligible: pd.DataFrame | None = None,
-                     by_region: pd.DataFrame | None = None, regions: list[str] | None = None) -> dict[str, list]:
+def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView, by_region: pd.DataFrame | None = None,
+                     regions: list[str] | None = None, offer: Offer | None = None) -> dict[str, list]:
     """What each control offers for the view: every measure and year with client-group figures;
     the regions whose councils have figures for the year (All of England first); the age bands,
     and the columns to sort by, that the region's councils have figures in."""
-    rows = client_group_catalogue(catalogue) if eligible is None else eligible
-    measure_rows = rows[rows["measure_id"] == view.measure_id]
-    period_rows = measure_rows[measure_rows["period"] == view.period]
-    bands = sorted(set(period_rows.loc[period_rows["client_group"] != "all", "age_band"]), key=_age_key)
-    scoped = scoped_catalogue(catalogue, by_region, view.region)
-    columns = sortable_columns(scoped, view.measure_id, view.period, view.age_band)
+    offer = offer or Offer.of(catalogue, by_region)
+    years = offer.eligible.get(view.measure_id, {})
+    bands = _bands(years.get(view.period, {}))
+    columns = offer.sortable_columns(view.measure_id, view.period, view.age_band, view.region)
     return {
-        "measure": sorted(set(rows["measure_id"]), key=measure_order),
-        "period": sorted(set(measure_rows["period"])),
-        "region": [ALL_ENGLAND] + regions_with_data(catalogue, by_region, view.measure_id, view.period, bands,
-                                                    regions or []),
-        "age_band": bands_with_data(catalogue, scoped, view.measure_id, view.period, bands) or bands,
+        "measure": list(offer.measures),
+        "period": sorted(years),
+        "region": [ALL_ENGLAND] + offer.regions_with_data(view.measure_id, view.period, bands, regions or []),
+        "age_band": offer.bands_with_data(view.measure_id, view.period, view.region, bands) or bands,
         "sort": [(BY_NAME, "Area name (A to Z)")] + [(c.key, f"{c.label} (highest first)") for c in columns],
     }
 
@@ -236,8 +270,11 @@ def options_for_view(catalogue: pd.DataFrame, view: ClientGroupView, eligible: p
 def cells_by_area(rows: pd.DataFrame, columns: list[Column]) -> dict[tuple[str, str], dict]:
     """(area_code, column key) -> the observation row for that column's breakdown."""
     wanted = {(c.age_band, c.client_group): c.key for c in columns}
+    # Records from the column lists (as to_dict("records") would make them, without its cost).
+    fields = [rows[name].tolist() if name in rows else [np.nan] * len(rows) for name in CELL_FIELDS]
     cells = {}
-    for record in rows.reindex(columns=CELL_FIELDS).to_dict("records"):
+    for values in zip(*fields):
+        record = dict(zip(CELL_FIELDS, values))
         key = wanted.get((record["age_band"], record["client_group"]))
         if key is not None:
             cells[(record["area_code"], key)] = record
@@ -247,18 +284,32 @@ def cells_by_area(rows: pd.DataFrame, columns: list[Column]) -> dict[tuple[str, 
 def arrange(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], sort: str) -> pd.DataFrame:
     """Councils in the sort order (by name, or by a column's value highest first with councils
     lacking it last), then regions, then England."""
-    areas = areas.drop_duplicates("area_code")
-    councils = areas[areas["area_type"] == "council"].copy()
+    first = {}
+    for position, code in enumerate(areas["area_code"].tolist()):
+        first.setdefault(code, position)
+    kept = list(first.values())
+    codes, names, types = ([column[i] for i in kept] for column in (
+        areas[name].tolist() for name in ("area_code", "area_name", "area_type")))
+    councils = [i for i, kind in enumerate(types) if kind == "council"]
     if sort == BY_NAME:
-        councils = councils.sort_values("area_name", key=lambda s: s.str.casefold())
+        # numpy's quicksort, as pandas' sort_values uses: names that fold alike keep its order.
+        folded = np.array([names[i].casefold() for i in councils], dtype=object)
+        councils = [councils[i] for i in folded.argsort(kind="quicksort")]
     else:
-        councils["_value"] = [(cells.get((code, sort)) or {}).get("value") for code in councils["area_code"]]
-        councils["_value"] = pd.to_numeric(councils["_value"], errors="coerce")
-        councils = councils.sort_values(["_value", "area_name"], ascending=[False, True],
-                                        na_position="last").drop(columns="_value")
-    regions = areas[areas["area_type"] == "region"].sort_values("area_name")
-    country = areas[areas["area_type"] == "country"]
-    return pd.concat([councils, regions, country], ignore_index=True)
+        def value(i: int) -> float:
+            found = (cells.get((codes[i], sort)) or {}).get("value")
+            if isinstance(found, float):
+                return found
+            found = pd.to_numeric(found, errors="coerce")
+            return float("nan") if found is None else float(found)
+        # Highest first, councils without a value last, then by name; ties keep their order.
+        keyed = [(value(i), names[i], i) for i in councils]
+        councils = [i for v, name, i in sorted(keyed, key=lambda k: (math.isnan(k[0]), -k[0] if k[0] == k[0]
+                                                                     else 0.0, k[1]))]
+    regions = [i for i, kind in enumerate(types) if kind == "region"]
+    regions = [regions[i] for i in np.array([names[i] for i in regions], dtype=object).argsort(kind="quicksort")]
+    country = [i for i, kind in enumerate(types) if kind == "country"]
+    return areas.take([kept[i] for i in councils + regions + country]).reset_index(drop=True)
 
 
 def _gap(record: dict, polarity: str) -> dict | None:
@@ -333,7 +384,7 @@ def client_group_table(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], 
         *[element("Th", c.label, scope="col", className="number", **sorted_by(c.key)) for c in columns]]))
     notes: dict[str, int] = {}
     body = []
-    records = areas.to_dict("records")
+    records = [dict(zip(areas.columns, values)) for values in zip(*(areas[c].tolist() for c in areas.columns))]
     councils = sum(area["area_type"] == "council" for area in records)
     for position, area in enumerate(records):
         classes = ["council" if area["area_type"] == "council" else "comparator"] \
@@ -362,21 +413,25 @@ def table_in_box(table: dict, *, label: str) -> dict:
 def chart_frames(areas: pd.DataFrame, cells: dict[tuple[str, str], dict], columns: list[Column]
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Council values per column (for columns with any council value) and England's values."""
-    council_rows, england_rows = [], []
-    records = areas[["area_code", "area_name", "area_type"]].to_dict("records")
+    names = ["area_name", "column", "label", "client_group", "value"]
+    council_rows, england_rows = ({name: [] for name in names} for _ in range(2))
+    areas = list(zip(*(areas[c].tolist() for c in ("area_code", "area_name", "area_type"))))
     for column in columns:
-        for area in records:
-            record = cells.get((area["area_code"], column.key))
+        for code, name, area_type in areas:
+            record = cells.get((code, column.key))
             if record is None or is_missing(record.get("value")):
                 continue
-            row = {"area_name": area["area_name"], "column": column.key, "label": column.label,
-                   "client_group": column.client_group, "value": float(record["value"])}
-            if area["area_type"] == "council":
-                council_rows.append(row)
-            elif area["area_code"] == ENGLAND:
-                england_rows.append(row)
-    names = ["area_name", "column", "label", "client_group", "value"]
-    return pd.DataFrame(council_rows, columns=names), pd.DataFrame(england_rows, columns=names)
+            rows = council_rows if area_type == "council" else england_rows if code == ENGLAND else None
+            if rows is not None:
+                for field, value in zip(names, (name, column.key, column.label, column.client_group,
+                                                float(record["value"]))):
+                    rows[field].append(value)
+    return _frame(council_rows, names), _frame(england_rows, names)
+
+
+def _frame(columns: dict[str, list], names: list[str]) -> pd.DataFrame:
+    """The frame of these column lists, typed as pandas types the same rows as records."""
+    return pd.DataFrame(columns if columns[names[0]] else [], columns=names)
 
 
 def _mid_sentence(label: str) -> str:

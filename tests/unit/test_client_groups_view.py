@@ -12,7 +12,7 @@ import pytest
 
 from dashboards import context
 from dashboards.db import Warehouse
-from dashboards.figures.client_groups import (describe_dots, describe_investment, dot_chart,
+from dashboards.figures.client_groups import (describe_dots, describe_investment, dot_chart, dot_chart_spec,
                                               investment_scatter, population_base)
 from dashboards.figures import HIGHLIGHT_COLOUR
 from dashboards.pages import client_groups as page
@@ -265,6 +265,62 @@ def test_the_readers_council_is_named_and_banded_in_the_chart():
     assert len(figure.layout.shapes) == 1
     # A council not drawn (or none given) marks nothing.
     assert dot_chart(values, england, order=list(areas["area_name"]), highlight="Leeds").layout.shapes == ()
+
+
+def test_the_callbacks_plain_dot_chart_is_the_figure_dot_chart_draws_and_is_valid():
+    cells = views.cells_by_area(ROWS, COLUMNS)
+    areas = views.arrange(AREAS, cells, "area")
+    values, england = views.chart_frames(areas, cells, COLUMNS)
+    for unit, highlight in (("percent", "Gateshead"), ("count", None), ("gbp_thousands", "Darlington")):
+        spec = dot_chart_spec(values, england, order=list(areas["area_name"]), unit=unit, highlight=highlight)
+        figure = dot_chart(values, england, order=list(areas["area_name"]), unit=unit, highlight=highlight)
+        assert spec == figure.to_plotly_json()              # what the page sends, as the figure serialises
+        assert spec["layout"]["template"] == go.Figure().to_plotly_json()["layout"]["template"]
+        assert go.Figure(spec).layout.height == spec["layout"]["height"]       # every property valid
+
+
+def test_cells_are_the_rows_records_and_arrange_sorts_as_pandas_does():
+    cells = views.cells_by_area(ROWS, COLUMNS)
+    records = ROWS.reindex(columns=views.CELL_FIELDS).to_dict("records")
+    expected = {(r["area_code"], "all" if r["client_group"] == "all" else r["client_group"]): r for r in records
+                if (r["age_band"], r["client_group"]) in {(c.age_band, c.client_group) for c in COLUMNS}}
+    assert cells.keys() == expected.keys()
+    assert all(str(cells[key]) == str(expected[key]) for key in cells)      # same values, NaN included
+    # Names folding alike, a council without a value, and a duplicated area.
+    areas = pd.DataFrame([("E2", "b council", "council"), ("E1", "B Council", "council"), ("R1", "Zed", "region"),
+                          ("E3", "a council", "council"), ("E1", "B Council", "council"), ("R2", "Alpha", "region"),
+                          ("E92000001", "England", "country")], columns=["area_code", "area_name", "area_type"])
+    by_name = views.arrange(areas, {}, "area")
+    assert list(by_name["area_code"]) == ["E3", "E2", "E1", "R2", "R1", "E92000001"]
+    valued = {("E1", "all"): {"value": 5.0}, ("E2", "all"): {"value": 5.0}, ("E3", "all"): {"value": None}}
+    by_value = views.arrange(areas, valued, "all")
+    assert list(by_value["area_code"]) == ["E1", "E2", "E3", "R2", "R1", "E92000001"]   # ties by name
+    assert list(by_value.index) == list(range(6))
+
+
+def test_the_offer_indexes_the_catalogue_as_the_page_reads_it():
+    offer = views.Offer.of(CATALOGUE)
+    # Views drawn: a year with councils' values and a client-group breakdown (2020-21 has none;
+    # dp_recipients no councils; pb_eligible neither councils nor England).
+    assert {m: sorted(years) for m, years in offer.eligible.items()} == {
+        "sds_users": ["2011-12", "2021-22"], "lts_clients": ["2021-22"]}
+    assert offer.measures == ("sds_users", "lts_clients")
+    assert [c.key for c in offer.columns("sds_users", "2011-12", "18-64")] == [
+        "all", "mental_health", "physical", "learning_disability"]
+    assert [c.key for c in offer.sortable_columns("sds_users", "2011-12", "18-64")] == ["all", "mental_health"]
+    by_region = pd.DataFrame([("sds_users", "2011-12", "18-64", "mental_health", "E12000002", 3)],
+                             columns=["measure_id", "period", "age_band", "client_group", "region_code", "councils"])
+    regional = views.Offer.of(CATALOGUE, by_region)
+    # In the North West only mental health has councils' values; England's figures stay.
+    assert regional.scoped("sds_users", "2011-12", "E12000002")[("18-64", "mental_health")] == (3, True)
+    assert regional.scoped("sds_users", "2011-12", "E12000002")[("all", "all")] == (0, True)
+    assert [c.key for c in regional.sortable_columns("sds_users", "2011-12", "18-64", "E12000002")] == [
+        "mental_health"]
+    assert regional.regions_with_data("sds_users", "2011-12", ["18-64"], REGIONS) == ["E12000002"]
+    assert regional.bands_with_data("sds_users", "2011-12", "E12000001", ["18-64"]) == []
+    missing = CATALOGUE.assign(has_england=CATALOGUE["has_england"].astype(object))
+    missing.loc[missing["measure_id"] == "dp_recipients", "has_england"] = None     # unknown: not England's
+    assert "dp_recipients" not in views.Offer.of(missing).eligible
 
 
 def test_a_flagged_cell_carries_its_caveat_and_is_not_compared():
