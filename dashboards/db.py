@@ -562,15 +562,27 @@ def observation_groups(warehouse: Warehouse, measure_ids: list[str] | None = Non
 _INDEX_COLUMNS = ("measure_id", "period", "age_band", "client_group", "area_type", "region_code", "area_code")
 
 
+class _Coded(NamedTuple):
+    """A column as small integer codes (-1: missing) and each value's code: comparing 37,000
+    integers costs a few microseconds, comparing as many Python strings ~0.4 ms."""
+    codes: np.ndarray
+    code_of: dict
+
+
 class _GroupIndex(NamedTuple):
     frame: pd.DataFrame                 # the group as read (shared with observation_groups)
     order: np.ndarray                   # positions in _ordered()'s order
-    columns: dict[str, np.ndarray]      # _INDEX_COLUMNS, each in that order
+    columns: dict[str, _Coded]          # _INDEX_COLUMNS, each in that order
+
+
+def _coded(values: np.ndarray) -> _Coded:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return _Coded(codes.astype(np.int32), {value: code for code, value in enumerate(uniques.tolist())})
 
 
 def _indexed(frame: pd.DataFrame) -> _GroupIndex:
     order = _ordered(frame.assign(_position=np.arange(len(frame))))["_position"].to_numpy()
-    return _GroupIndex(frame, order, {c: frame[c].to_numpy(dtype=object)[order] for c in _INDEX_COLUMNS})
+    return _GroupIndex(frame, order, {c: _coded(frame[c].to_numpy(dtype=object)[order]) for c in _INDEX_COLUMNS})
 
 
 def _group_index(warehouse: Warehouse, key: tuple[str, str], frame: pd.DataFrame) -> _GroupIndex:
@@ -584,20 +596,11 @@ def _table_index(warehouse: Warehouse) -> _GroupIndex:
     return warehouse.cached("observation_table_index", lambda wh: _indexed(_table(wh)))
 
 
-def _matches(values: np.ndarray, wanted) -> np.ndarray:
-    wanted = _as_list(wanted)
-    if len(wanted) == 1:
-        return values == wanted[0]
-    if len(wanted) <= 32:
-        # One vectorised comparison per value: a profile asks for three areas over the whole
-        # table, where testing each of ~37,000 cells in Python took ~4 ms.
-        mask = np.zeros(len(values), dtype=bool)
-        for value in wanted:
-            mask |= values == value
-        return mask
-    # Not np.isin: it sorts, and a column with missing values mixes str and float.
-    chosen = set(wanted)
-    return np.fromiter((value in chosen for value in values), dtype=bool, count=len(values))
+def _matches(column: _Coded, wanted) -> np.ndarray:
+    codes = [column.code_of[value] for value in _as_list(wanted) if value in column.code_of]
+    if len(codes) == 1:
+        return column.codes == codes[0]
+    return np.isin(column.codes, codes)
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
