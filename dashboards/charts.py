@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 import pandas as pd
@@ -50,9 +51,10 @@ class Chart:
             return self.figure.to_plotly_json()
         return {"data": list(self.figure.get("data", [])), "layout": dict(self.figure.get("layout", {}))}
 
-    @property
+    @cached_property
     def query(self) -> str:
-        """The canonical query string ('?a=b&...') for /embed, /image and /download."""
+        """The canonical query string ('?a=b&...') for /embed, /image and /download (kept: a
+        share panel writes a dozen URLs of one chart)."""
         return "?" + urllib.parse.urlencode(self.resolved)
 
     def url(self, kind: str, extension: str = "") -> str:
