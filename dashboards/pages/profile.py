@@ -14,6 +14,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 from dash import dcc, html
 
@@ -44,6 +45,9 @@ METHOD = ("Dots show each figure for the latest year it was published; the whisk
 
 # ---------------------------------------------------------------- data
 
+SERIES_KEYS = ["measure_id", "age_band", "client_group"]
+
+
 @dataclass
 class Profile:
     area: dict
@@ -60,6 +64,44 @@ class Profile:
     @property
     def own(self) -> pd.DataFrame:
         return self.rows[self.rows["area_code"] == self.code]
+
+    @cached_property
+    def _series_positions(self) -> dict[tuple[str, str, str], np.ndarray]:
+        # Every trend call reads one measure and breakdown: the row positions of each, found
+        # once per profile, so a call takes its rows once instead of filtering the wide frame.
+        if self.rows.empty:
+            return {}
+        return self.rows.groupby(SERIES_KEYS, sort=False).indices
+
+    @cached_property
+    def _row_roles(self) -> np.ndarray:
+        # Each row's area as its position among the roles (-1 for any other): numbers, which
+        # the response cache can size and a comparison reads fast.
+        position = {role.code: index for index, role in enumerate(self.roles)}
+        return np.array([position.get(code, -1) for code in self.rows["area_code"].tolist()], dtype=np.int16)
+
+    def series_positions(self, measure_id: str, age_band: str, client_group: str,
+                         area_code: str | None = None) -> np.ndarray:
+        """Positions in `rows` of one measure and breakdown (of one area, if given), in row order."""
+        found = self._series_positions.get((measure_id, age_band, client_group))
+        if found is None:
+            return np.empty(0, dtype=np.intp)
+        if area_code is None:
+            return found
+        role = next((index for index, role in enumerate(self.roles) if role.code == area_code), None)
+        if role is None:   # not one of the profile's areas: its rows are none of these
+            return found[[code == area_code for code in self.rows["area_code"].iloc[found].tolist()]]
+        return found[self._row_roles[found] == role]
+
+    def series(self, measure_id: str, age_band: str, client_group: str, area_code: str | None = None) -> pd.DataFrame:
+        """The rows of one measure and breakdown (of one area, if given): the rows a boolean
+        filter on `rows` gives, index and all."""
+        return self.rows.iloc[self.series_positions(measure_id, age_band, client_group, area_code)]
+
+    def prepare(self) -> Profile:
+        """Work out what every trend call reads, before the profile is kept."""
+        self._series_positions, self._row_roles, self._available   # noqa: B018 (cached_property)
+        return self
 
     @cached_property
     def _available(self) -> pd.DataFrame:
@@ -110,7 +152,7 @@ def _load_profile(code: str) -> Profile | None:
     rows = db.observations(wh, area_codes=[role.code for role in area_roles])
     flags = db.quality_flags(wh)
     return Profile(area, area_roles, rows, db.measures(wh).set_index("measure_id"), db.series_breaks(wh),
-                   dict(zip(flags["quality_flag"], flags["label"])))
+                   dict(zip(flags["quality_flag"], flags["label"]))).prepare()
 
 
 # ---------------------------------------------------------------- charts as data
