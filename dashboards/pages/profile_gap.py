@@ -28,11 +28,6 @@ GAP_METHOD = ("Each dot is the area's value minus England's for the same year, m
               "has no interval and is not in the trend. The trend: " + GAP_TREND_METHOD.removeprefix("Method: "))
 
 
-def _choice_rows(rows: pd.DataFrame, measure_id: str, age_band: str, client_group: str) -> pd.DataFrame:
-    return rows[(rows["measure_id"] == measure_id) & (rows["age_band"] == age_band)
-                & (rows["client_group"] == client_group)]
-
-
 def area_gap_chart(profile: Profile, measure_id: str, age_band: str, client_group: str) -> Chart | None:
     """The gap chart of one percentage measure and breakdown; None when the area has no gap to
     England for it (England itself, a count, a breakdown England has no figure for)."""
@@ -40,17 +35,24 @@ def area_gap_chart(profile: Profile, measure_id: str, age_band: str, client_grou
     return None if found is None else found[0]
 
 
-def area_gap(profile: Profile, measure_id: str, age_band: str, client_group: str) -> tuple[Chart, str] | None:
-    """area_gap_chart's Chart and the verdict in a sentence, which the page prints above it."""
+def area_gap(profile: Profile, measure_id: str, age_band: str, client_group: str, *,
+             download: bool = True, breaks: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
+    """area_gap_chart's Chart and the verdict in a sentence, which the page prints above it.
+    `download`: whether the Chart carries its download table (the page's never downloads: its
+    links ask /download/gap, which builds its own). `breaks`: the area's applicable breaks for
+    the measure, when the caller has them."""
     if profile.code == db.ENGLAND or profile.unit(measure_id) != "percent":
         return None
-    own = _choice_rows(profile.own, measure_id, age_band, client_group)
+    own = profile.series(measure_id, age_band, client_group, profile.code)
     name = profile.area["area_name"]
-    summary = gap_summary(own, applicable_breaks(profile.breaks, measure_id, profile.code), name)
+    if breaks is None:
+        breaks = applicable_breaks(profile.breaks, measure_id, profile.code)
+    summary = gap_summary(own, breaks, name)
     if summary is None:
         return None
-    england = _choice_rows(profile.rows[profile.rows["area_code"] == db.ENGLAND], measure_id, age_band, client_group)
-    england = england[england["period"].isin(set(summary.rows["period"]))]
+    england = profile.series(measure_id, age_band, client_group, db.ENGLAND)
+    years = set(summary.rows["period"].tolist())
+    england = england.iloc[[i for i, p in enumerate(england["period"].tolist()) if p in years]]
     label = profile.label(measure_id)
     breakdown = breakdown_label(age_band, client_group)
     query = {"measure": measure_id, "age_band": age_band, "client_group": client_group}
@@ -63,7 +65,7 @@ def area_gap(profile: Profile, measure_id: str, age_band: str, client_group: str
         method=GAP_METHOD, description=describe_gap(summary, name),
         page_url=PROFILE_PATH + profile.code + "?" + urllib.parse.urlencode(query),
         resolved={"code": profile.code, **query}, aliases={"code": profile.code},
-        table=gap_table(summary, england)), summary.sentence
+        table=gap_table(summary, england) if download else None), summary.sentence
 
 
 @register("gap", GAP_PARAMETERS)

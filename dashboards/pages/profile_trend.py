@@ -143,10 +143,13 @@ def _selection(profile: Profile, choice: TrendChoice) -> pd.DataFrame:
     return profile.series(choice.measure_id, choice.age_band, choice.client_group)
 
 
-def line_breaks(profile: Profile, measure_id: str, codes: list[str]) -> pd.DataFrame:
-    """The breaks of the lines of these areas: the measure's, and each area's boundary changes,
-    once each, in order of period and kind."""
-    parts = [applicable_breaks(profile.breaks, measure_id, code) for code in codes]
+def line_breaks(profile: Profile, measure_id: str, codes: list[str],
+                own: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The breaks of the lines of these areas (the profile's area first): the measure's, and each
+    area's boundary changes, once each, in order of period and kind. `own`: the area's
+    applicable breaks, when the caller has them."""
+    parts = [own if own is not None and code == profile.code else applicable_breaks(profile.breaks, measure_id, code)
+             for code in codes]
     if len(parts) == 1 and not _has_repeats(parts[0]):
         return parts[0]   # already in order, and nothing to drop: the usual case, a council alone
     return pd.concat(parts, ignore_index=True).drop_duplicates(["period", "area_code", "note"]) \
@@ -159,9 +162,11 @@ def _has_repeats(breaks: pd.DataFrame) -> bool:
     return len(set(keys)) != len(keys)
 
 
-def trend_data(profile: Profile, choice: TrendChoice) -> tuple[pd.DataFrame, list, pd.DataFrame]:
+def trend_data(profile: Profile, choice: TrendChoice,
+               own_breaks: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list, pd.DataFrame]:
     """The rows of every line (the area's, its comparators', the added councils'), their roles in
-    order, and the breaks that apply: the measure's, and each drawn area's boundary changes."""
+    order, and the breaks that apply: the measure's, and each drawn area's boundary changes.
+    `own_breaks`: the area's applicable breaks, when the caller has them."""
     added = choice.with_codes
     roles = list(profile.roles)
     rows = _selection(profile, choice)
@@ -171,7 +176,7 @@ def trend_data(profile: Profile, choice: TrendChoice) -> tuple[pd.DataFrame, lis
         extra = db.observations(warehouse(), area_codes=list(added), measure_id=choice.measure_id,
                                 age_band=choice.age_band, client_group=choice.client_group)
         rows = pd.concat([rows, extra], ignore_index=True) if not extra.empty else rows
-    return rows, roles, line_breaks(profile, choice.measure_id, [profile.code, *added])
+    return rows, roles, line_breaks(profile, choice.measure_id, [profile.code, *added], own_breaks)
 
 
 def _ordered(rows: pd.DataFrame, roles: list) -> pd.DataFrame:
@@ -262,8 +267,8 @@ def trend_from_query(query: dict[str, str]) -> Chart | None:
 
 # ---------------------------------------------------------------- page
 
-def _gap(profile: Profile, choice: TrendChoice) -> tuple[Chart, str] | None:
-    return area_gap(profile, choice.measure_id, choice.age_band, choice.client_group)
+def _gap(profile: Profile, choice: TrendChoice, breaks: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
+    return area_gap(profile, choice.measure_id, choice.age_band, choice.client_group, download=False, breaks=breaks)
 
 
 def trend_section(profile: Profile, query: dict[str, str]) -> list:
@@ -272,16 +277,41 @@ def trend_section(profile: Profile, query: dict[str, str]) -> list:
     choice = resolve_trend(query, profile.available(), council_codes(), profile.code)
     if choice is None:
         return []
-    chart = area_trend_chart(profile, choice)
     options = trend_options(profile.available(), choice.measure_id, choice.age_band)
-    selection, roles, _ = trend_data(profile, choice)
+    view = _trend_view(profile, choice)
     return [
         html.H2("Over time"),
-        trend_controls(profile, choice, options, councils(), roles[len(profile.roles):],
-                       since_options(change_periods(selection, profile.code), profile.unit(choice.measure_id)),
-                       chart.resolved.get("since", NO_CHANGE)),
-        html.Div(trend_panel(profile, choice, chart, roles, _gap(profile, choice)), id="profile-trend-panel", **{"aria-live": "polite"}),
+        trend_controls(profile, choice, options, councils(), view.roles[len(profile.roles):],
+                       since_options(view.periods, profile.unit(choice.measure_id)),
+                       view.chart.resolved.get("since", NO_CHANGE)),
+        html.Div(view.panel(), id="profile-trend-panel", **{"aria-live": "polite"}),
     ]
+
+
+@dataclass(frozen=True)
+class _TrendView:
+    """What the page and its callback both draw, each piece worked out once."""
+    profile: Profile
+    choice: TrendChoice
+    roles: list
+    periods: list[str]          # the years a change can be measured from
+    chart: Chart
+    line_breaks: pd.DataFrame
+    area_breaks: pd.DataFrame
+
+    def panel(self) -> list:
+        return trend_panel(self.profile, self.choice, self.chart, self.roles,
+                           _gap(self.profile, self.choice, self.area_breaks),
+                           line_breaks=self.line_breaks, area_breaks=self.area_breaks)
+
+
+def _trend_view(profile: Profile, choice: TrendChoice) -> _TrendView:
+    area_breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
+    data = trend_data(profile, choice, area_breaks)
+    selection, roles, breaks = data
+    periods = change_periods(selection, profile.code)
+    return _TrendView(profile, choice, roles, periods, area_trend_chart(profile, choice, data, periods),
+                      breaks, area_breaks)
 
 
 @callback(
@@ -338,17 +368,12 @@ def update_trend(measure_id, age_band, client_group, since, with_codes, code):
              "since": "" if since == NO_CHANGE else since or ""}
     choice = resolve_trend(query, available, council_codes(), profile.code)
     options = trend_options(available, choice.measure_id, choice.age_band)
-    # The rows, roles, breaks and change years once, for the chart and the panel both.
-    data = trend_data(profile, choice)
-    selection, roles, breaks = data
-    periods = change_periods(selection, profile.code)
-    chart = area_trend_chart(profile, choice, data, periods)
+    view = _trend_view(profile, choice)
     return (
         [{"label": label, "value": value} for value, label in age_options(options["age_band"])],
         [{"label": label, "value": value} for value, label in group_options(options["client_group"])],
         choice.measure_id, choice.age_band, choice.client_group,
         [{"label": label, "value": value} for value, label in
-         since_options(periods, profile.unit(choice.measure_id))],
-        chart.resolved.get("since", NO_CHANGE), chips(roles[len(profile.roles):]),
-        trend_panel(profile, choice, chart, roles, _gap(profile, choice), line_breaks=breaks),
-        chart.page_url[len(PROFILE_PATH + profile.code):])
+         since_options(view.periods, profile.unit(choice.measure_id))],
+        view.chart.resolved.get("since", NO_CHANGE), chips(view.roles[len(profile.roles):]),
+        view.panel(), view.chart.page_url[len(PROFILE_PATH + profile.code):])

@@ -172,15 +172,18 @@ def _change_notes(profile: Profile, chart: Chart, roles: list[Role], since: str,
 
 
 def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | None, roles: list[Role],
-                gap: tuple[Chart, str] | None = None, line_breaks: pd.DataFrame | None = None) -> list:
+                gap: tuple[Chart, str] | None = None, line_breaks: pd.DataFrame | None = None,
+                area_breaks: pd.DataFrame | None = None) -> list:
     """The trend chart and what goes with it; `gap`: the gap chart and its verdict, if any;
-    `line_breaks`: the breaks of the lines drawn, when the caller has them already."""
+    `line_breaks` and `area_breaks`: the breaks of the lines drawn and the area's own (its
+    applicable_breaks), when the caller has them already."""
     if choice is None or chart is None:
         return [message(f"No figures have been loaded for {profile.area['area_name']}.",
                         element_id="profile-trend-message")]
     selection = chart.rows
     since = chart.resolved.get("since")
-    area_breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
+    if area_breaks is None:
+        area_breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
     if line_breaks is None:
         line_breaks = _line_breaks(profile, choice, roles)
     codes, values = selection["area_code"].tolist(), selection["value"].tolist()
