@@ -8,6 +8,7 @@ its flag in the hover and the caveat mark in the words beside it.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -216,11 +217,19 @@ def describe_dots(latest: pd.DataFrame, area_roles: list[Role], measure_labels: 
     return " ".join(parts)
 
 
-def for_page(figure: go.Figure) -> dict:
+@functools.cache
+def plotly_template() -> dict:
+    """The template a go.Figure writes into its layout (Plotly's default), for a figure built as
+    a plain dict to say the same; read once."""
+    return go.Figure().to_plotly_json()["layout"]["template"]
+
+
+def for_page(figure: go.Figure | dict) -> dict:
     """The figure as the profile page draws it: no title (the page prints it as a heading, which
     wraps on a phone where Plotly's would be cut off) and no legend (the key above the chart,
-    key_items, says it and wraps too). Embeds and images keep the figure as it is."""
-    spec = figure.to_plotly_json()
+    key_items, says it and wraps too). Embeds and images keep the figure as it is. A plain dict
+    is read, not copied: its traces are shared with it, and neither is changed."""
+    spec = figure if isinstance(figure, dict) else figure.to_plotly_json()
     layout = {key: value for key, value in spec["layout"].items() if key not in ("title", "legend")}
     before = layout.get("margin", {})
     margin = {**before, "t": max(12, before.get("t", TITLE_SPACE) - TITLE_SPACE),
@@ -463,11 +472,20 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
     Flagged points are hollow with their flag in the hover; a percentage axis runs from 0 to a
     little above the highest value or interval drawn.
 
-    Built from dicts and wrapped once without per-property validation (it runs inside a
-    callback); the unit tests validate the same figure in full."""
+    Built from dicts (trend_figure) and wrapped once without per-property validation; the unit
+    tests validate the same figure in full."""
+    return go.Figure(**trend_figure(selection, area_roles, breaks, title=title, unit=unit, value_title=value_title,
+                                    flag_labels=flag_labels), _validate=False)
+
+
+def trend_figure(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, title: str,
+                 unit: str = "percent", value_title: str = "Percentage",
+                 flag_labels: dict[str, str] | None = None) -> dict:
+    """trend_chart's figure as a plain {"data", "layout"} dict, as the page sends it: building a
+    go.Figure and turning it back into a dict costs a trend callback more than the drawing."""
     years = trend_years(selection, breaks)
     if not years:
-        return go.Figure()
+        return {"data": [], "layout": {"template": plotly_template()}}
     traces, shapes, annotations = [], [], []
     highest = 0.0
     drawn = area_roles if unit in SHARED_UNITS else area_roles[:1]
@@ -525,8 +543,8 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
         # The legend below wraps about four names to a row: room for each row it needs.
         margin={"l": 10, "r": 20, "t": 60 + 18 * min(len(shown_breaks), 3), "b": 110 + 22 * max(0, (len(traces) - 1) // 4)},
         height=460 + 22 * max(0, (len(traces) - 1) // 4),
-        plot_bgcolor="white", font=FONT)
-    return go.Figure(data=traces, layout=layout, _validate=False)
+        plot_bgcolor="white", font=FONT, template=plotly_template())
+    return {"data": traces, "layout": layout}
 
 
 def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, what: str,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import db
 from ..charts import Chart, ChartRequestError, register
-from ..figures.gap import describe_gap, gap_chart
+from ..figures.gap import describe_gap, gap_chart, gap_figure
 from ..figures.profile import applicable_breaks
 from ..gap_summary import GAP_TREND_METHOD, gap_summary, gap_table
 from ..labels import breakdown_label
@@ -36,11 +36,11 @@ def area_gap_chart(profile: Profile, measure_id: str, age_band: str, client_grou
 
 
 def area_gap(profile: Profile, measure_id: str, age_band: str, client_group: str, *,
-             download: bool = True, breaks: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
+             page: bool = False, breaks: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
     """area_gap_chart's Chart and the verdict in a sentence, which the page prints above it.
-    `download`: whether the Chart carries its download table (the page's never downloads: its
-    links ask /download/gap, which builds its own). `breaks`: the area's applicable breaks for
-    the measure, when the caller has them."""
+    `page`: the Chart the page draws, its figure a plain dict and without the download table
+    (its links ask /download/gap, which builds its own). `breaks`: the area's applicable breaks
+    for the measure, when the caller has them."""
     if profile.code == db.ENGLAND or profile.unit(measure_id) != "percent":
         return None
     own = profile.series(measure_id, age_band, client_group, profile.code)
@@ -59,13 +59,13 @@ def area_gap(profile: Profile, measure_id: str, age_band: str, client_group: str
     return Chart(
         view="gap", title=f"{label}: gap to England over time",
         subtitle=f"{breakdown}, {_span(summary.rows['period'])}, {name} minus England in percentage points",
-        figure=gap_chart(summary),
+        figure=gap_figure(summary) if page else gap_chart(summary),
         # The area's figures and England's: each gap is made from both, so both carry their caveats.
         rows=pd.concat([summary.rows.drop(columns="series"), england], ignore_index=True),
         method=GAP_METHOD, description=describe_gap(summary, name),
         page_url=PROFILE_PATH + profile.code + "?" + urllib.parse.urlencode(query),
         resolved={"code": profile.code, **query}, aliases={"code": profile.code},
-        table=gap_table(summary, england) if download else None), summary.sentence
+        table=None if page else gap_table(summary, england)), summary.sentence
 
 
 @register("gap", GAP_PARAMETERS)

@@ -17,7 +17,7 @@ from .. import db
 from ..charts import Chart, ChartRequestError, register
 from ..context import warehouse
 from ..figures import is_missing
-from ..figures.profile import applicable_breaks, breakdown_order, describe_trend, trend_chart
+from ..figures.profile import applicable_breaks, breakdown_order, describe_trend, trend_chart, trend_figure
 from ..figures.trend import MAX_ADDED, added_roles, change_periods, change_since, change_table
 from ..labels import breakdown_label
 from .profile_gap import area_gap
@@ -189,10 +189,11 @@ def _ordered(rows: pd.DataFrame, roles: list) -> pd.DataFrame:
 
 
 def area_trend_chart(profile: Profile, choice: TrendChoice, data: tuple | None = None,
-                     periods: list[str] | None = None) -> Chart:
+                     periods: list[str] | None = None, *, page: bool = False) -> Chart:
     """The trend lines for one measure and breakdown. Its rows are the observations of every
     line drawn, every period (in change mode, the years the changes span). `data` and
-    `periods`: trend_data's answer and change_periods', when the caller has them already."""
+    `periods`: trend_data's answer and change_periods', when the caller has them already.
+    `page`: the Chart the page draws, its figure a plain dict (the same figure, not wrapped)."""
     selection, roles, breaks = data or trend_data(profile, choice)
     if periods is None:
         periods = change_periods(selection, profile.code)
@@ -227,8 +228,8 @@ def area_trend_chart(profile: Profile, choice: TrendChoice, data: tuple | None =
     return Chart(
         view="trend", title=title_text,
         subtitle=f"{breakdown}, {_span(with_values if len(with_values) else selection['period'])}, {beside}",
-        figure=trend_chart(drawn, roles, breaks, title=figure_title, unit=shown_unit, value_title=value_title,
-                           flag_labels=profile.flag_labels),
+        figure=(trend_figure if page else trend_chart)(drawn, roles, breaks, title=figure_title, unit=shown_unit,
+                                                       value_title=value_title, flag_labels=profile.flag_labels),
         rows=_ordered(selection[selection["period"].isin(set(drawn["period"]))] if since else selection, roles),
         method=method,
         description=describe_trend(drawn, roles, breaks, what=what, unit=shown_unit, flag_labels=profile.flag_labels),
@@ -268,7 +269,7 @@ def trend_from_query(query: dict[str, str]) -> Chart | None:
 # ---------------------------------------------------------------- page
 
 def _gap(profile: Profile, choice: TrendChoice, breaks: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
-    return area_gap(profile, choice.measure_id, choice.age_band, choice.client_group, download=False, breaks=breaks)
+    return area_gap(profile, choice.measure_id, choice.age_band, choice.client_group, page=True, breaks=breaks)
 
 
 def trend_section(profile: Profile, query: dict[str, str]) -> list:
@@ -310,7 +311,7 @@ def _trend_view(profile: Profile, choice: TrendChoice) -> _TrendView:
     data = trend_data(profile, choice, area_breaks)
     selection, roles, breaks = data
     periods = change_periods(selection, profile.code)
-    return _TrendView(profile, choice, roles, periods, area_trend_chart(profile, choice, data, periods),
+    return _TrendView(profile, choice, roles, periods, area_trend_chart(profile, choice, data, periods, page=True),
                       breaks, area_breaks)
 
 
