@@ -48,7 +48,8 @@ def gap_summary(own: pd.DataFrame, breaks: pd.DataFrame, area_name: str) -> GapS
     all_periods = own["period"].tolist()
     series_of = dict(zip(with_gap, series_index([all_periods[i] for i in with_gap], breaks["period"])))
     with_gap.sort(key=lambda i: all_periods[i])   # by period (one row per period, so any sort agrees)
-    rows = own.iloc[with_gap].assign(series=[series_of[i] for i in with_gap])
+    rows = own.iloc[with_gap]
+    rows["series"] = [series_of[i] for i in with_gap]   # a new frame: adding a column copies nothing else
     series_list, periods_list = [series_of[i] for i in with_gap], [all_periods[i] for i in with_gap]
     lower, upper = own["gap_lower_95"].tolist(), own["gap_upper_95"].tolist()
     compared = own["compared_with_england"].tolist()

@@ -36,14 +36,16 @@ def area_gap_chart(profile: Profile, measure_id: str, age_band: str, client_grou
 
 
 def area_gap(profile: Profile, measure_id: str, age_band: str, client_group: str, *,
-             page: bool = False, breaks: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
+             page: bool = False, breaks: pd.DataFrame | None = None,
+             own: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
     """area_gap_chart's Chart and the verdict in a sentence, which the page prints above it.
     `page`: the Chart the page draws, its figure a plain dict and without the download table
     (its links ask /download/gap, which builds its own). `breaks`: the area's applicable breaks
-    for the measure, when the caller has them."""
+    for the measure, and `own` its rows of the series, when the caller has them."""
     if profile.code == db.ENGLAND or profile.unit(measure_id) != "percent":
         return None
-    own = profile.series(measure_id, age_band, client_group, profile.code)
+    if own is None:
+        own = profile.series(measure_id, age_band, client_group, profile.code)
     name = profile.area["area_name"]
     if breaks is None:
         breaks = applicable_breaks(profile.breaks, measure_id, profile.code)

@@ -185,7 +185,10 @@ def _ordered(rows: pd.DataFrame, roles: list) -> pd.DataFrame:
     order = {role.code: position for position, role in enumerate(roles)}
     keys = [(order.get(code) is None, order.get(code, 0), is_missing(period), "" if is_missing(period) else period)
             for code, period in zip(rows["area_code"].tolist(), rows["period"].tolist())]
-    return rows.iloc[sorted(range(len(keys)), key=keys.__getitem__)].reset_index(drop=True)
+    positions = sorted(range(len(keys)), key=keys.__getitem__)
+    if positions == list(range(len(keys))):   # in order already, as a profile's rows usually are
+        return rows.reset_index(drop=True)
+    return rows.iloc[positions].reset_index(drop=True)
 
 
 def area_trend_chart(profile: Profile, choice: TrendChoice, data: tuple | None = None,
@@ -268,8 +271,10 @@ def trend_from_query(query: dict[str, str]) -> Chart | None:
 
 # ---------------------------------------------------------------- page
 
-def _gap(profile: Profile, choice: TrendChoice, breaks: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
-    return area_gap(profile, choice.measure_id, choice.age_band, choice.client_group, page=True, breaks=breaks)
+def _gap(profile: Profile, choice: TrendChoice, breaks: pd.DataFrame | None = None,
+         own: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
+    return area_gap(profile, choice.measure_id, choice.age_band, choice.client_group, page=True, breaks=breaks,
+                    own=own)
 
 
 def trend_section(profile: Profile, query: dict[str, str]) -> list:
@@ -301,16 +306,20 @@ class _TrendView:
     area_breaks: pd.DataFrame
 
     def panel(self) -> list:
+        # The area's own rows of the series, every year: the gap and the recent trend read them.
+        own = self.profile.series(self.choice.measure_id, self.choice.age_band, self.choice.client_group,
+                                  self.profile.code)
         return trend_panel(self.profile, self.choice, self.chart, self.roles,
-                           _gap(self.profile, self.choice, self.area_breaks),
-                           line_breaks=self.line_breaks, area_breaks=self.area_breaks)
+                           _gap(self.profile, self.choice, self.area_breaks, own),
+                           line_breaks=self.line_breaks, area_breaks=self.area_breaks, every_year=own)
 
 
 def _trend_view(profile: Profile, choice: TrendChoice) -> _TrendView:
     area_breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
     data = trend_data(profile, choice, area_breaks)
     selection, roles, breaks = data
-    periods = change_periods(selection, profile.code)
+    # The three columns it reads: a filter of every column of the rows costs more.
+    periods = change_periods(selection[["area_code", "period", "value"]], profile.code)
     return _TrendView(profile, choice, roles, periods, area_trend_chart(profile, choice, data, periods, page=True),
                       breaks, area_breaks)
 

@@ -173,10 +173,10 @@ def _change_notes(profile: Profile, chart: Chart, roles: list[Role], since: str,
 
 def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | None, roles: list[Role],
                 gap: tuple[Chart, str] | None = None, line_breaks: pd.DataFrame | None = None,
-                area_breaks: pd.DataFrame | None = None) -> list:
+                area_breaks: pd.DataFrame | None = None, every_year: pd.DataFrame | None = None) -> list:
     """The trend chart and what goes with it; `gap`: the gap chart and its verdict, if any;
-    `line_breaks` and `area_breaks`: the breaks of the lines drawn and the area's own (its
-    applicable_breaks), when the caller has them already."""
+    `line_breaks`, `area_breaks` and `every_year`: the breaks of the lines drawn, the area's own
+    (its applicable_breaks) and the area's rows of the series, when the caller has them already."""
     if choice is None or chart is None:
         return [message(f"No figures have been loaded for {profile.area['area_name']}.",
                         element_id="profile-trend-message")]
@@ -198,7 +198,8 @@ def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | Non
     breakdown = breakdown_label(choice.age_band, choice.client_group)
     what = f"{profile.label(choice.measure_id).lower()}, {breakdown.lower()}"
     # The verdicts read every year of the area, whatever years a change since one year shows.
-    every_year = profile.series(choice.measure_id, choice.age_band, choice.client_group, profile.code)
+    if every_year is None:
+        every_year = profile.series(choice.measure_id, choice.age_band, choice.client_group, profile.code)
     return [
         *chart_block(chart, graph_id="profile-trend",
                      heading=chart_heading(chart.title, chart.subtitle, "profile-trend-title", html.H3),
@@ -241,9 +242,15 @@ def _flag_note(others: list[tuple[Role, pd.Series]], flag_labels: dict[str, str]
     return "; ".join(f"{CAVEAT_MARK} {', '.join(names)}: {words}" for words, names in by_flag.items())
 
 
+# The columns the table's cells read.
+TABLE_COLUMNS = ["area_code", "period", "measure_id", "value", "value_status", "lower_95", "upper_95", "numerator",
+                 "denominator", "compared_with_england", "note", "quality_flag", "quality_note"]
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
-    """The frame's rows as dicts of plain values (NaN where missing), as iterrows gives them."""
-    columns = list(frame.columns)
+    """The rows as dicts of plain values (NaN where missing), as iterrows gives them: the
+    columns the table reads."""
+    columns = [c for c in TABLE_COLUMNS if c in frame]
     return [dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns))]
 
 
@@ -276,7 +283,7 @@ def trend_table(profile: Profile, selection: pd.DataFrame, choice: TrendChoice, 
     bases = {role.code: lookup[(role.code, since)]["value"] for role in roles
              if since and (role.code, since) in lookup and not is_missing(lookup[(role.code, since)]["value"])}
     body = []
-    for row in _area_rows(records, area.code, list(selection.columns)):
+    for row in _area_rows(records, area.code, [c for c in TABLE_COLUMNS if c in selection]):
         row["measure_id"] = choice.measure_id
         status = row.get("value_status")
         value_cell = _value_cell(row, unit)
