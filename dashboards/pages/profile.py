@@ -69,9 +69,18 @@ class Profile:
     def _series_positions(self) -> dict[tuple[str, str, str], np.ndarray]:
         # Every trend call reads one measure and breakdown: the row positions of each, found
         # once per profile, so a call takes its rows once instead of filtering the wide frame.
+        # In the order the trend lists its lines (by role, then period; a stable sort of the
+        # rows' order), so the chart's rows need no second take to be put in order.
         if self.rows.empty:
             return {}
-        return self.rows.groupby(SERIES_KEYS, sort=False).indices
+        roles, periods = self._row_roles.tolist(), self.rows["period"].tolist()
+
+        def line_order(position: int) -> tuple:
+            role, period = roles[position], periods[position]
+            missing = not isinstance(period, str)
+            return role < 0, role, missing, "" if missing else period
+        return {key: np.array(sorted(found.tolist(), key=line_order), dtype=np.intp)
+                for key, found in self.rows.groupby(SERIES_KEYS, sort=False).indices.items()}
 
     @cached_property
     def _row_roles(self) -> np.ndarray:
@@ -82,7 +91,8 @@ class Profile:
 
     def series_positions(self, measure_id: str, age_band: str, client_group: str,
                          area_code: str | None = None) -> np.ndarray:
-        """Positions in `rows` of one measure and breakdown (of one area, if given), in row order."""
+        """Positions in `rows` of one measure and breakdown: by role, then period; of one area,
+        if given, in the rows' order (as a filter of `rows` gives them)."""
         found = self._series_positions.get((measure_id, age_band, client_group))
         if found is None:
             return np.empty(0, dtype=np.intp)
@@ -90,12 +100,12 @@ class Profile:
             return found
         role = next((index for index, role in enumerate(self.roles) if role.code == area_code), None)
         if role is None:   # not one of the profile's areas: its rows are none of these
-            return found[[code == area_code for code in self.rows["area_code"].iloc[found].tolist()]]
-        return found[self._row_roles[found] == role]
+            return np.sort(found[[code == area_code for code in self.rows["area_code"].iloc[found].tolist()]])
+        return np.sort(found[self._row_roles[found] == role])
 
     def series(self, measure_id: str, age_band: str, client_group: str, area_code: str | None = None) -> pd.DataFrame:
-        """The rows of one measure and breakdown (of one area, if given): the rows a boolean
-        filter on `rows` gives, index and all."""
+        """The rows of one measure and breakdown, index and all: every area's by role, then
+        period; one area's (if given) as a filter of `rows` gives them."""
         return self.rows.iloc[self.series_positions(measure_id, age_band, client_group, area_code)]
 
     def prepare(self) -> Profile:

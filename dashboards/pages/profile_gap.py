@@ -52,9 +52,11 @@ def area_gap(profile: Profile, measure_id: str, age_band: str, client_group: str
     summary = gap_summary(own, breaks, name)
     if summary is None:
         return None
-    england = profile.series(measure_id, age_band, client_group, db.ENGLAND)
+    # England's rows of the years with a gap, taken once from the profile's rows.
     years = set(summary.rows["period"].tolist())
-    england = england.iloc[[i for i, p in enumerate(england["period"].tolist()) if p in years]]
+    positions = profile.series_positions(measure_id, age_band, client_group, db.ENGLAND)
+    england = profile.rows.iloc[[position for position, period in
+                                 zip(positions, profile.rows["period"].iloc[positions].tolist()) if period in years]]
     label = profile.label(measure_id)
     breakdown = breakdown_label(age_band, client_group)
     query = {"measure": measure_id, "age_band": age_band, "client_group": client_group}

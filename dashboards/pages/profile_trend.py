@@ -304,14 +304,12 @@ class _TrendView:
     chart: Chart
     line_breaks: pd.DataFrame
     area_breaks: pd.DataFrame
+    own: pd.DataFrame           # the area's rows of the series, every year: the gap and recent trend read them
 
     def panel(self) -> list:
-        # The area's own rows of the series, every year: the gap and the recent trend read them.
-        own = self.profile.series(self.choice.measure_id, self.choice.age_band, self.choice.client_group,
-                                  self.profile.code)
         return trend_panel(self.profile, self.choice, self.chart, self.roles,
-                           _gap(self.profile, self.choice, self.area_breaks, own),
-                           line_breaks=self.line_breaks, area_breaks=self.area_breaks, every_year=own)
+                           _gap(self.profile, self.choice, self.area_breaks, self.own),
+                           line_breaks=self.line_breaks, area_breaks=self.area_breaks, every_year=self.own)
 
 
 def _trend_view(profile: Profile, choice: TrendChoice) -> _TrendView:
@@ -321,7 +319,19 @@ def _trend_view(profile: Profile, choice: TrendChoice) -> _TrendView:
     # The three columns it reads: a filter of every column of the rows costs more.
     periods = change_periods(selection[["area_code", "period", "value"]], profile.code)
     return _TrendView(profile, choice, roles, periods, area_trend_chart(profile, choice, data, periods, page=True),
-                      breaks, area_breaks)
+                      breaks, area_breaks, _own_rows(profile, choice, selection))
+
+
+def _own_rows(profile: Profile, choice: TrendChoice, selection: pd.DataFrame) -> pd.DataFrame:
+    """The area's rows of the selection: its first rows (the selection is by role, then period),
+    a slice rather than a take. Their readers key them by period: one row per period, or else
+    the rows as a filter gives them."""
+    codes = selection["area_code"].tolist()
+    count = next((index for index, code in enumerate(codes) if code != profile.code), len(codes))
+    periods = selection["period"].tolist()[:count]
+    if codes.count(profile.code) == count and len(set(periods)) == count:
+        return selection.iloc[:count]
+    return profile.series(choice.measure_id, choice.age_band, choice.client_group, profile.code)
 
 
 @callback(
