@@ -143,7 +143,13 @@ def load_profile(code: str) -> Profile | None:
     Kept in the bounded response cache: every trend change on the page reads the same rows,
     and a profile read again costs ~10 ms from the app table in memory. Only a known area is
     kept, so made-up codes cannot fill it."""
-    if not CODE_PATTERN.match(code) or db.area(warehouse(), code) is None:
+    if not CODE_PATTERN.match(code):
+        return None
+    # A kept profile is of a known area: asked again (every trend change), no lookup of the area.
+    kept = warehouse().recall(("profile", code))
+    if kept is not None:
+        return kept
+    if db.area(warehouse(), code) is None:
         return None
     return warehouse().remember(("profile", code), lambda: _load_profile(code))
 
