@@ -6,12 +6,14 @@ does not) with a gap and its Newcombe interval, and says which years it left out
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
 
 from etl.gap_trend import MIN_YEARS, GapTrend, GapTrendError, gap_trend
 
+from .figures import is_missing
 from .geography import period_year
 from .recent_trend import listed, series_index
 
@@ -37,28 +39,39 @@ def gap_summary(own: pd.DataFrame, breaks: pd.DataFrame, area_name: str) -> GapS
     """`own`: one area's observations of one measure and breakdown (period, gap, gap_lower_95,
     gap_upper_95, compared_with_england). `breaks`: the applicable breaks. None when the area
     has no gaps to England at all (England itself, counts)."""
-    if own.empty or "gap" not in own or own["gap"].notna().sum() == 0:
+    if own.empty or "gap" not in own:
         return None
-    rows = own[own["gap"].notna()].assign(series=lambda f: series_index(f["period"], breaks["period"])).sort_values("period")
-    usable = rows[rows["gap_lower_95"].notna() & rows["gap_upper_95"].notna()
-                  & (rows["compared_with_england"] != "not_compared")]
-    counts = usable.groupby("series").size()
-    eligible = counts[counts >= MIN_YEARS]
-    if eligible.empty:
+    # Plain lists, and each frame taken once: the trend callback asks this on every change.
+    with_gap = [i for i, gap in enumerate(own["gap"].tolist()) if not is_missing(gap)]
+    if not with_gap:
+        return None
+    all_periods = own["period"].tolist()
+    series_of = dict(zip(with_gap, series_index([all_periods[i] for i in with_gap], breaks["period"])))
+    with_gap.sort(key=lambda i: all_periods[i])   # by period (one row per period, so any sort agrees)
+    rows = own.iloc[with_gap]
+    rows["series"] = [series_of[i] for i in with_gap]   # a new frame: adding a column copies nothing else
+    series_list, periods_list = [series_of[i] for i in with_gap], [all_periods[i] for i in with_gap]
+    lower, upper = own["gap_lower_95"].tolist(), own["gap_upper_95"].tolist()
+    compared = own["compared_with_england"].tolist()
+    usable = [k for k, i in enumerate(with_gap) if not is_missing(lower[i]) and not is_missing(upper[i])
+              and compared[i] != "not_compared"]
+    counts = Counter(series_list[k] for k in usable)
+    eligible = [number for number, count in counts.items() if count >= MIN_YEARS]
+    if not eligible:
         return GapSummary(f"Too few comparable years with counts to judge whether {area_name}'s gap to England is "
                           f"changing: a trend needs at least {MIN_YEARS} years with a gap and its interval in one "
-                          "comparable series.", rows, usable.iloc[0:0], None)
-    series = int(eligible.index.max())
-    chosen = usable[usable["series"] == series]
+                          "comparable series.", rows, rows.iloc[0:0], None)
+    series = int(max(eligible))
+    chosen = rows.iloc[[k for k in usable if series_list[k] == series]]
     try:
-        trend = gap_trend([period_year(p) for p in chosen["period"]], chosen["gap"], chosen["gap_lower_95"],
-                          chosen["gap_upper_95"], chosen["series"])
+        trend = gap_trend([period_year(p) for p in chosen["period"].tolist()], chosen["gap"].tolist(),
+                          chosen["gap_lower_95"].tolist(), chosen["gap_upper_95"].tolist(), chosen["series"].tolist())
     except GapTrendError as error:   # cannot happen with one series of >= MIN_YEARS; said if it does
         return GapSummary(str(error), rows, chosen.iloc[0:0], None)
-    periods = list(chosen["period"])
+    periods = chosen["period"].tolist()
     sentence = trend.sentence(area_name, periods[0], periods[-1])
-    left_out = sorted(set(rows.loc[rows["series"] == series, "period"]) - set(periods))
-    later = sorted(set(rows.loc[rows["series"] > series, "period"]))
+    left_out = sorted({p for p, n in zip(periods_list, series_list) if n == series} - set(periods))
+    later = sorted({p for p, n in zip(periods_list, series_list) if n > series})
     notes = []
     if left_out:
         verb = "has" if len(left_out) == 1 else "have"

@@ -8,6 +8,7 @@ its flag in the hover and the caveat mark in the words beside it.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -216,11 +217,19 @@ def describe_dots(latest: pd.DataFrame, area_roles: list[Role], measure_labels: 
     return " ".join(parts)
 
 
-def for_page(figure: go.Figure) -> dict:
+@functools.cache
+def plotly_template() -> dict:
+    """The template a go.Figure writes into its layout (Plotly's default), for a figure built as
+    a plain dict to say the same; read once."""
+    return go.Figure().to_plotly_json()["layout"]["template"]
+
+
+def for_page(figure: go.Figure | dict) -> dict:
     """The figure as the profile page draws it: no title (the page prints it as a heading, which
     wraps on a phone where Plotly's would be cut off) and no legend (the key above the chart,
-    key_items, says it and wraps too). Embeds and images keep the figure as it is."""
-    spec = figure.to_plotly_json()
+    key_items, says it and wraps too). Embeds and images keep the figure as it is. A plain dict
+    is read, not copied: its traces are shared with it, and neither is changed."""
+    spec = figure if isinstance(figure, dict) else figure.to_plotly_json()
     layout = {key: value for key, value in spec["layout"].items() if key not in ("title", "legend")}
     before = layout.get("margin", {})
     margin = {**before, "t": max(12, before.get("t", TITLE_SPACE) - TITLE_SPACE),
@@ -310,6 +319,16 @@ def applicable_breaks(breaks: pd.DataFrame, measure_id: str, area_code: str) -> 
     """Series breaks for this measure (all areas) and boundary changes of this area."""
     if breaks is None or breaks.empty:
         return pd.DataFrame(columns=["measure_id", "area_code", "period", "kind", "note"])
+    if {"measure_id", "area_code", "period", "kind"} <= set(breaks.columns):
+        # A few dozen rows, read on every trend call: chosen and ordered in plain Python, then
+        # taken once (the same rows, in the same order, as the filter and sort below).
+        measure_ids, area_codes = breaks["measure_id"].tolist(), breaks["area_code"].tolist()
+        wanted = [i for i, (m, a) in enumerate(zip(measure_ids, area_codes))
+                  if (m == measure_id and is_missing(a)) or (a == area_code and is_missing(m))]
+        periods, kinds = breaks["period"].tolist(), breaks["kind"].tolist()
+        if not any(is_missing(periods[i]) or is_missing(kinds[i]) for i in wanted):
+            wanted.sort(key=lambda i: (periods[i], kinds[i]))
+            return breaks.iloc[wanted].reset_index(drop=True)
     measure_ids = breaks["measure_id"] if "measure_id" in breaks else pd.Series(None, index=breaks.index)
     area_codes = breaks["area_code"] if "area_code" in breaks else pd.Series(None, index=breaks.index)
     wanted = ((measure_ids == measure_id) & area_codes.isna()) | ((area_codes == area_code) & measure_ids.isna())
@@ -322,6 +341,20 @@ def applicable_breaks(breaks: pd.DataFrame, measure_id: str, area_code: str) -> 
 
 def break_label(row) -> str:
     return "Boundary change" if isinstance(row.area_code, str) and row.area_code else "Series break"
+
+
+@dataclass(frozen=True)
+class BreakRow:
+    period: str
+    area_code: object
+    note: object
+
+
+def break_rows(breaks: pd.DataFrame) -> list[BreakRow]:
+    """The breaks as rows with the attributes break_label and the captions read (itertuples
+    makes a class per call)."""
+    return [BreakRow(*values) for values in zip(breaks["period"].tolist(), breaks["area_code"].tolist(),
+                                                 breaks["note"].tolist())]
 
 
 def break_anchor(x: float, years: list[int]) -> str:
@@ -337,24 +370,60 @@ def shown_breaks_in(breaks: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     split share its note, and one marker says it."""
     if not years or breaks.empty:
         return breaks.iloc[0:0]
-    inside = breaks[breaks["period"].map(lambda p: years[0] < year_of(p) <= years[-1]).astype(bool)]
-    return inside.drop_duplicates(["period", "note"]).reset_index(drop=True)
+    seen, kept = set(), []
+    for position, (period, note) in enumerate(zip(breaks["period"].tolist(), breaks["note"].tolist())):
+        key = (period, None if is_missing(note) else note)   # drop_duplicates counts NaN notes alike
+        if years[0] < year_of(period) <= years[-1] and key not in seen:
+            seen.add(key)
+            kept.append(position)
+    return breaks.iloc[kept].reset_index(drop=True)
 
 
 def trend_years(selection: pd.DataFrame, breaks: pd.DataFrame) -> list[int]:
     """Every financial year from the first to the last with a value, so gaps show."""
-    years = [year_of(p) for p in selection.loc[selection["value"].notna(), "period"]]
+    years = [year_of(p) for p, v in zip(selection["period"].tolist(), selection["value"].tolist()) if not is_missing(v)]
     if not years:
         return []
     return list(range(min(years), max(years) + 1))
 
 
-def line_points(selection: pd.DataFrame, area_code: str, years: list[int],
-                break_years: set[int]) -> tuple[list, list, list[str]]:
-    """x, y and period labels for one area: None at every year without a value and at every
-    break (half a year before the break period), so Plotly never joins across either."""
-    own = selection[selection["area_code"] == area_code]
-    values = {year_of(p): v for p, v in zip(own["period"], own["value"]) if not is_missing(v)}
+@dataclass
+class _Line:
+    """One area's rows of a selection as plain lists, in row order."""
+    periods: list
+    values: list
+    flags: list | None       # None when the selection has no quality_flag column
+    lowers: list | None      # None when it has no interval columns
+    uppers: list | None
+
+
+def _lines(selection: pd.DataFrame) -> dict[str, _Line]:
+    """Each area's rows, split once: a chart reads every line's points, flags and intervals,
+    and a filter of the frame per line and per question costs more than the drawing."""
+    columns = {c: selection[c].tolist() for c in ("area_code", "period", "value", "quality_flag", "lower_95",
+                                                   "upper_95") if c in selection}
+    has_flags, has_intervals = "quality_flag" in columns, "lower_95" in columns and "upper_95" in columns
+    lines: dict[str, _Line] = {}
+    for index, code in enumerate(columns["area_code"]):
+        line = lines.get(code)
+        if line is None:
+            line = lines[code] = _Line([], [], [] if has_flags else None, [] if has_intervals else None,
+                                       [] if has_intervals else None)
+        line.periods.append(columns["period"][index])
+        line.values.append(columns["value"][index])
+        if has_flags:
+            line.flags.append(columns["quality_flag"][index])
+        if has_intervals:
+            line.lowers.append(columns["lower_95"][index])
+            line.uppers.append(columns["upper_95"][index])
+    return lines
+
+
+_NO_LINE = _Line([], [], [], [], [])
+
+
+def _line_points(line: _Line, years: list[int], break_years: set[int]) -> tuple[list, list, list[str]]:
+    values = {year_of(p): v for p, v in zip(line.periods, line.values) if not is_missing(v)}
     xs, ys, labels = [], [], []
     for year in years:
         if year in break_years and year != years[0]:
@@ -363,18 +432,30 @@ def line_points(selection: pd.DataFrame, area_code: str, years: list[int],
     return xs, ys, labels
 
 
+def line_points(selection: pd.DataFrame, area_code: str, years: list[int],
+                break_years: set[int]) -> tuple[list, list, list[str]]:
+    """x, y and period labels for one area: None at every year without a value and at every
+    break (half a year before the break period), so Plotly never joins across either."""
+    return _line_points(_lines(selection).get(area_code, _NO_LINE), years, break_years)
+
+
+def _point_flags(line: _Line, xs: list) -> list:
+    if line.flags is None:
+        return [None] * len(xs)
+    flags = {year_of(p): f for p, v, f in zip(line.periods, line.values, line.flags) if not is_missing(v)}
+    return [flags.get(x) if float(x).is_integer() else None for x in xs]
+
+
 def point_flags(selection: pd.DataFrame, area_code: str, xs: list) -> list:
     """The quality flag of each point line_points gave (None at gaps and breaks)."""
     if "quality_flag" not in selection:
         return [None] * len(xs)
-    own = selection[(selection["area_code"] == area_code) & selection["value"].notna()]
-    flags = dict(zip((year_of(p) for p in own["period"]), own["quality_flag"]))
-    return [flags.get(x) if float(x).is_integer() else None for x in xs]
+    return _point_flags(_lines(selection).get(area_code, _NO_LINE), xs)
 
 
-def _interval_arrays(selection: pd.DataFrame, area_code: str, xs: list, ys: list) -> tuple[list, list]:
-    own = selection[selection["area_code"] == area_code]
-    bounds = {year_of(p): (lo, hi) for p, lo, hi in zip(own["period"], own.get("lower_95", []), own.get("upper_95", []))}
+def _interval_arrays(line: _Line, xs: list, ys: list) -> tuple[list, list]:
+    bounds = {} if line.lowers is None else \
+        {year_of(p): (lo, hi) for p, lo, hi in zip(line.periods, line.lowers, line.uppers)}
     upper, lower = [], []
     for x, y in zip(xs, ys):
         lo, hi = bounds.get(x, (None, None)) if y is not None and float(x).is_integer() else (None, None)
@@ -391,24 +472,35 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
     Flagged points are hollow with their flag in the hover; a percentage axis runs from 0 to a
     little above the highest value or interval drawn.
 
-    Built from dicts and wrapped once without per-property validation (it runs inside a
-    callback); the unit tests validate the same figure in full."""
+    Built from dicts (trend_figure) and wrapped once without per-property validation; the unit
+    tests validate the same figure in full."""
+    return go.Figure(**trend_figure(selection, area_roles, breaks, title=title, unit=unit, value_title=value_title,
+                                    flag_labels=flag_labels), _validate=False)
+
+
+def trend_figure(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, title: str,
+                 unit: str = "percent", value_title: str = "Percentage",
+                 flag_labels: dict[str, str] | None = None) -> dict:
+    """trend_chart's figure as a plain {"data", "layout"} dict, as the page sends it: building a
+    go.Figure and turning it back into a dict costs a trend callback more than the drawing."""
     years = trend_years(selection, breaks)
     if not years:
-        return go.Figure()
+        return {"data": [], "layout": {"template": plotly_template()}}
     traces, shapes, annotations = [], [], []
     highest = 0.0
     drawn = area_roles if unit in SHARED_UNITS else area_roles[:1]
     # Thinner lines and smaller marks when many lines share the plot, so each stays traceable.
     crowded = len(drawn) > 5
-    measure_break_years = {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"]) if not isinstance(a, str)}
+    break_periods, break_areas = breaks["period"].tolist(), breaks["area_code"].tolist()
+    measure_break_years = {year_of(p) for p, a in zip(break_periods, break_areas) if not isinstance(a, str)}
+    lines = _lines(selection)
     for position, role in reversed(list(enumerate(drawn))):
-        own_breaks = measure_break_years | {year_of(p) for p, a in zip(breaks["period"], breaks["area_code"])
-                                            if a == role.code}
-        xs, ys, labels = line_points(selection, role.code, years, own_breaks)
+        own_breaks = measure_break_years | {year_of(p) for p, a in zip(break_periods, break_areas) if a == role.code}
+        line = lines.get(role.code, _NO_LINE)
+        xs, ys, labels = _line_points(line, years, own_breaks)
         if all(y is None for y in ys):
             continue
-        flags = point_flags(selection, role.code, xs)
+        flags = _point_flags(line, xs) if "quality_flag" in selection else [None] * len(xs)
         highest = max([highest, *(y for y in ys if y is not None)])
         trace = dict(x=xs, y=ys, mode="lines+markers", connectgaps=False, name=role.name,
                      line={"color": role.colour, "dash": role.dash,
@@ -420,14 +512,14 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
                      hovertemplate=f"{role.name} %{{customdata[0]}}: %{{y:{HOVER_FORMATS.get(unit, ',.0f')}}}"
                                    + HOVER_SUFFIXES.get(unit, "") + "%{customdata[1]}<extra></extra>")
         if position == 0 and unit == "percent":
-            upper, lower = _interval_arrays(selection, role.code, xs, ys)
+            upper, lower = _interval_arrays(line, xs, ys)
             if any(u is not None for u in upper):
                 trace["error_y"] = {"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
                                     "color": role.colour, "thickness": 1.5, "width": 5}
                 highest = max([highest, *(y + u for y, u in zip(ys, upper) if u is not None)])
         traces.append({"type": "scatter", **trace})
     shown_breaks = shown_breaks_in(breaks, years)
-    for index, row in enumerate(shown_breaks.itertuples()):
+    for index, row in enumerate(break_rows(shown_breaks)):
         x = year_of(row.period) - 0.5
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
                        "line": {"dash": "longdash", "color": "#505a5f", "width": 1.5}})
@@ -451,8 +543,8 @@ def trend_chart(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Data
         # The legend below wraps about four names to a row: room for each row it needs.
         margin={"l": 10, "r": 20, "t": 60 + 18 * min(len(shown_breaks), 3), "b": 110 + 22 * max(0, (len(traces) - 1) // 4)},
         height=460 + 22 * max(0, (len(traces) - 1) // 4),
-        plot_bgcolor="white", font=FONT)
-    return go.Figure(data=traces, layout=layout, _validate=False)
+        plot_bgcolor="white", font=FONT, template=plotly_template())
+    return {"data": traces, "layout": layout}
 
 
 def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.DataFrame, *, what: str,
@@ -468,25 +560,28 @@ def describe_trend(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.D
     if unit not in SHARED_UNITS:
         parts.append("A count: only " + area_roles[0].name + " is drawn; other areas are in the table.")
     with_value, flagged = set(), []
+    lines = _lines(selection)
     for role in drawn:
-        own = selection[(selection["area_code"] == role.code) & selection["value"].notna()].sort_values("period")
-        with_value |= {year_of(p) for p in own["period"]}
-        if own.empty:
+        line = lines.get(role.code, _NO_LINE)
+        flags = line.flags if line.flags is not None else [None] * len(line.periods)
+        # Its rows with a value, by period (a stable sort, as sort_values of so few rows is).
+        own = sorted(((p, v, f) for p, v, f in zip(line.periods, line.values, flags) if not is_missing(v)),
+                     key=lambda point: point[0])
+        with_value |= {year_of(p) for p, _, _ in own}
+        if not own:
             parts.append(f"{role.name}: no figures.")
             continue
-        flags = _flags_of(own)
         values = ", ".join(f"{p} {format_value(v, unit)}" + (f" {CAVEAT_MARK}" if flag_codes(f) else "")
-                           for p, v, f in zip(own["period"], own["value"], flags))
+                           for p, v, f in own)
         parts.append(f"{role.name}: {values}.")
-        flagged += [f"{role.name} {p} ({flag_words(f, flag_labels)})"
-                    for p, f in zip(own["period"], flags) if flag_codes(f)]
+        flagged += [f"{role.name} {p} ({flag_words(f, flag_labels)})" for p, _, f in own if flag_codes(f)]
     if flagged:
         parts.append(f"Values marked {CAVEAT_MARK} carry a quality flag and are drawn hollow: "
                      + ", ".join(flagged) + ".")
     gaps = [period_of(y) for y in years if y not in with_value]
     if gaps:
         parts.append("No figures for " + ", ".join(gaps) + ": the lines are not joined across these years.")
-    for index, row in enumerate(shown_breaks_in(breaks, years).itertuples()):
+    for index, row in enumerate(break_rows(shown_breaks_in(breaks, years))):
         parts.append(f"{break_label(row)} {index + 1}, before {row.period} (lines not joined across it): {row.note}")
     return " ".join(parts)
 

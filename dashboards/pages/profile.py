@@ -14,6 +14,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 from dash import dcc, html
 
@@ -44,6 +45,9 @@ METHOD = ("Dots show each figure for the latest year it was published; the whisk
 
 # ---------------------------------------------------------------- data
 
+SERIES_KEYS = ["measure_id", "age_band", "client_group"]
+
+
 @dataclass
 class Profile:
     area: dict
@@ -60,6 +64,54 @@ class Profile:
     @property
     def own(self) -> pd.DataFrame:
         return self.rows[self.rows["area_code"] == self.code]
+
+    @cached_property
+    def _series_positions(self) -> dict[tuple[str, str, str], np.ndarray]:
+        # Every trend call reads one measure and breakdown: the row positions of each, found
+        # once per profile, so a call takes its rows once instead of filtering the wide frame.
+        # In the order the trend lists its lines (by role, then period; a stable sort of the
+        # rows' order), so the chart's rows need no second take to be put in order.
+        if self.rows.empty:
+            return {}
+        roles, periods = self._row_roles.tolist(), self.rows["period"].tolist()
+
+        def line_order(position: int) -> tuple:
+            role, period = roles[position], periods[position]
+            missing = not isinstance(period, str)
+            return role < 0, role, missing, "" if missing else period
+        return {key: np.array(sorted(found.tolist(), key=line_order), dtype=np.intp)
+                for key, found in self.rows.groupby(SERIES_KEYS, sort=False).indices.items()}
+
+    @cached_property
+    def _row_roles(self) -> np.ndarray:
+        # Each row's area as its position among the roles (-1 for any other): numbers, which
+        # the response cache can size and a comparison reads fast.
+        position = {role.code: index for index, role in enumerate(self.roles)}
+        return np.array([position.get(code, -1) for code in self.rows["area_code"].tolist()], dtype=np.int16)
+
+    def series_positions(self, measure_id: str, age_band: str, client_group: str,
+                         area_code: str | None = None) -> np.ndarray:
+        """Positions in `rows` of one measure and breakdown: by role, then period; of one area,
+        if given, in the rows' order (as a filter of `rows` gives them)."""
+        found = self._series_positions.get((measure_id, age_band, client_group))
+        if found is None:
+            return np.empty(0, dtype=np.intp)
+        if area_code is None:
+            return found
+        role = next((index for index, role in enumerate(self.roles) if role.code == area_code), None)
+        if role is None:   # not one of the profile's areas: its rows are none of these
+            return np.sort(found[[code == area_code for code in self.rows["area_code"].iloc[found].tolist()]])
+        return np.sort(found[self._row_roles[found] == role])
+
+    def series(self, measure_id: str, age_band: str, client_group: str, area_code: str | None = None) -> pd.DataFrame:
+        """The rows of one measure and breakdown, index and all: every area's by role, then
+        period; one area's (if given) as a filter of `rows` gives them."""
+        return self.rows.iloc[self.series_positions(measure_id, age_band, client_group, area_code)]
+
+    def prepare(self) -> Profile:
+        """Work out what every trend call reads, before the profile is kept."""
+        self._series_positions, self._row_roles, self._available   # noqa: B018 (cached_property)
+        return self
 
     @cached_property
     def _available(self) -> pd.DataFrame:
@@ -91,7 +143,13 @@ def load_profile(code: str) -> Profile | None:
     Kept in the bounded response cache: every trend change on the page reads the same rows,
     and a profile read again costs ~10 ms from the app table in memory. Only a known area is
     kept, so made-up codes cannot fill it."""
-    if not CODE_PATTERN.match(code) or db.area(warehouse(), code) is None:
+    if not CODE_PATTERN.match(code):
+        return None
+    # A kept profile is of a known area: asked again (every trend change), no lookup of the area.
+    kept = warehouse().recall(("profile", code))
+    if kept is not None:
+        return kept
+    if db.area(warehouse(), code) is None:
         return None
     return warehouse().remember(("profile", code), lambda: _load_profile(code))
 
@@ -110,7 +168,7 @@ def _load_profile(code: str) -> Profile | None:
     rows = db.observations(wh, area_codes=[role.code for role in area_roles])
     flags = db.quality_flags(wh)
     return Profile(area, area_roles, rows, db.measures(wh).set_index("measure_id"), db.series_breaks(wh),
-                   dict(zip(flags["quality_flag"], flags["label"])))
+                   dict(zip(flags["quality_flag"], flags["label"]))).prepare()
 
 
 # ---------------------------------------------------------------- charts as data

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import db
 from ..charts import Chart, ChartRequestError, register
-from ..figures.gap import describe_gap, gap_chart
+from ..figures.gap import describe_gap, gap_chart, gap_figure
 from ..figures.profile import applicable_breaks
 from ..gap_summary import GAP_TREND_METHOD, gap_summary, gap_table
 from ..labels import breakdown_label
@@ -28,11 +28,6 @@ GAP_METHOD = ("Each dot is the area's value minus England's for the same year, m
               "has no interval and is not in the trend. The trend: " + GAP_TREND_METHOD.removeprefix("Method: "))
 
 
-def _choice_rows(rows: pd.DataFrame, measure_id: str, age_band: str, client_group: str) -> pd.DataFrame:
-    return rows[(rows["measure_id"] == measure_id) & (rows["age_band"] == age_band)
-                & (rows["client_group"] == client_group)]
-
-
 def area_gap_chart(profile: Profile, measure_id: str, age_band: str, client_group: str) -> Chart | None:
     """The gap chart of one percentage measure and breakdown; None when the area has no gap to
     England for it (England itself, a count, a breakdown England has no figure for)."""
@@ -40,30 +35,41 @@ def area_gap_chart(profile: Profile, measure_id: str, age_band: str, client_grou
     return None if found is None else found[0]
 
 
-def area_gap(profile: Profile, measure_id: str, age_band: str, client_group: str) -> tuple[Chart, str] | None:
-    """area_gap_chart's Chart and the verdict in a sentence, which the page prints above it."""
+def area_gap(profile: Profile, measure_id: str, age_band: str, client_group: str, *,
+             page: bool = False, breaks: pd.DataFrame | None = None,
+             own: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
+    """area_gap_chart's Chart and the verdict in a sentence, which the page prints above it.
+    `page`: the Chart the page draws, its figure a plain dict and without the download table
+    (its links ask /download/gap, which builds its own). `breaks`: the area's applicable breaks
+    for the measure, and `own` its rows of the series, when the caller has them."""
     if profile.code == db.ENGLAND or profile.unit(measure_id) != "percent":
         return None
-    own = _choice_rows(profile.own, measure_id, age_band, client_group)
+    if own is None:
+        own = profile.series(measure_id, age_band, client_group, profile.code)
     name = profile.area["area_name"]
-    summary = gap_summary(own, applicable_breaks(profile.breaks, measure_id, profile.code), name)
+    if breaks is None:
+        breaks = applicable_breaks(profile.breaks, measure_id, profile.code)
+    summary = gap_summary(own, breaks, name)
     if summary is None:
         return None
-    england = _choice_rows(profile.rows[profile.rows["area_code"] == db.ENGLAND], measure_id, age_band, client_group)
-    england = england[england["period"].isin(set(summary.rows["period"]))]
+    # England's rows of the years with a gap, taken once from the profile's rows.
+    years = set(summary.rows["period"].tolist())
+    positions = profile.series_positions(measure_id, age_band, client_group, db.ENGLAND)
+    england = profile.rows.iloc[[position for position, period in
+                                 zip(positions, profile.rows["period"].iloc[positions].tolist()) if period in years]]
     label = profile.label(measure_id)
     breakdown = breakdown_label(age_band, client_group)
     query = {"measure": measure_id, "age_band": age_band, "client_group": client_group}
     return Chart(
         view="gap", title=f"{label}: gap to England over time",
         subtitle=f"{breakdown}, {_span(summary.rows['period'])}, {name} minus England in percentage points",
-        figure=gap_chart(summary),
+        figure=gap_figure(summary) if page else gap_chart(summary),
         # The area's figures and England's: each gap is made from both, so both carry their caveats.
         rows=pd.concat([summary.rows.drop(columns="series"), england], ignore_index=True),
         method=GAP_METHOD, description=describe_gap(summary, name),
         page_url=PROFILE_PATH + profile.code + "?" + urllib.parse.urlencode(query),
         resolved={"code": profile.code, **query}, aliases={"code": profile.code},
-        table=gap_table(summary, england)), summary.sentence
+        table=None if page else gap_table(summary, england)), summary.sentence
 
 
 @register("gap", GAP_PARAMETERS)

@@ -16,7 +16,8 @@ from dash.exceptions import PreventUpdate
 from .. import db
 from ..charts import Chart, ChartRequestError, register
 from ..context import warehouse
-from ..figures.profile import applicable_breaks, breakdown_order, describe_trend, trend_chart
+from ..figures import is_missing
+from ..figures.profile import applicable_breaks, breakdown_order, describe_trend, trend_chart, trend_figure
 from ..figures.trend import MAX_ADDED, added_roles, change_periods, change_since, change_table
 from ..labels import breakdown_label
 from .profile_gap import area_gap
@@ -69,11 +70,14 @@ def trend_options(available: pd.DataFrame, measure_id: str | None = None,
                   age_band: str | None = None) -> dict[str, list[str]]:
     """The choices each trend control offers given the ones before it, in display order.
     `available`: measure_id, age_band, client_group the area has a value for."""
-    options = {"measure": sorted(set(available["measure_id"]), key=_measure_key)}
-    rows = available[available["measure_id"] == measure_id]
-    options["age_band"] = sorted(set(rows["age_band"]), key=lambda a: breakdown_order("", a, "all")[2:4])
-    rows = rows[rows["age_band"] == age_band]
-    options["client_group"] = sorted(set(rows["client_group"]), key=lambda c: (c != "all", c))
+    # Plain lists, not frame filters: the trend callback asks for these four times a call.
+    triples = list(zip(available["measure_id"].tolist(), available["age_band"].tolist(),
+                       available["client_group"].tolist()))
+    options = {"measure": sorted({m for m, _, _ in triples}, key=_measure_key)}
+    options["age_band"] = sorted({a for m, a, _ in triples if m == measure_id},
+                                 key=lambda a: breakdown_order("", a, "all")[2:4])
+    options["client_group"] = sorted({c for m, a, c in triples if m == measure_id and a == age_band},
+                                     key=lambda c: (c != "all", c))
     return options
 
 
@@ -110,14 +114,17 @@ def resolve_trend(query: dict[str, str], available: pd.DataFrame, councils: set[
 
 def councils() -> pd.DataFrame:
     """Every council, with the name the reader types: a name two councils share (Dorset, county
-    and unitary) carries the code."""
-    found = db.areas(warehouse(), "council")[["area_code", "area_name"]]
-    shared = found["area_name"].duplicated(keep=False)
-    return found.assign(label=found["area_name"].where(~shared, found["area_name"] + " (" + found["area_code"] + ")"))
+    and unitary) carries the code. Worked out once per build."""
+    def load(wh) -> pd.DataFrame:
+        found = db.areas(wh, "council")[["area_code", "area_name"]]
+        shared = found["area_name"].duplicated(keep=False)
+        return found.assign(label=found["area_name"].where(~shared, found["area_name"] + " (" + found["area_code"] + ")"))
+    return warehouse().cached("profile_trend.councils", load)
 
 
-def council_codes() -> set[str]:
-    return set(db.areas(warehouse(), "council")["area_code"])
+def council_codes() -> frozenset[str]:
+    return warehouse().cached("profile_trend.council_codes",
+                              lambda wh: frozenset(db.areas(wh, "council")["area_code"]))
 
 
 def find_council(text: str | None, known: pd.DataFrame) -> str | None:
@@ -132,42 +139,72 @@ def find_council(text: str | None, known: pd.DataFrame) -> str | None:
     return None
 
 
-def _selection(rows: pd.DataFrame, choice: TrendChoice) -> pd.DataFrame:
-    return rows[(rows["measure_id"] == choice.measure_id) & (rows["age_band"] == choice.age_band)
-                & (rows["client_group"] == choice.client_group)]
+def _selection(profile: Profile, choice: TrendChoice) -> pd.DataFrame:
+    return profile.series(choice.measure_id, choice.age_band, choice.client_group)
 
 
-def trend_data(profile: Profile, choice: TrendChoice) -> tuple[pd.DataFrame, list, pd.DataFrame]:
+def line_breaks(profile: Profile, measure_id: str, codes: list[str],
+                own: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The breaks of the lines of these areas (the profile's area first): the measure's, and each
+    area's boundary changes, once each, in order of period and kind. `own`: the area's
+    applicable breaks, when the caller has them."""
+    parts = [own if own is not None and code == profile.code else applicable_breaks(profile.breaks, measure_id, code)
+             for code in codes]
+    if len(parts) == 1 and not _has_repeats(parts[0]):
+        return parts[0]   # already in order, and nothing to drop: the usual case, a council alone
+    return pd.concat(parts, ignore_index=True).drop_duplicates(["period", "area_code", "note"]) \
+        .sort_values(["period", "kind"]).reset_index(drop=True)
+
+
+def _has_repeats(breaks: pd.DataFrame) -> bool:
+    keys = [tuple(None if is_missing(value) else value for value in key)
+            for key in zip(breaks["period"].tolist(), breaks["area_code"].tolist(), breaks["note"].tolist())]
+    return len(set(keys)) != len(keys)
+
+
+def trend_data(profile: Profile, choice: TrendChoice,
+               own_breaks: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list, pd.DataFrame]:
     """The rows of every line (the area's, its comparators', the added councils'), their roles in
-    order, and the breaks that apply: the measure's, and each drawn area's boundary changes."""
+    order, and the breaks that apply: the measure's, and each drawn area's boundary changes.
+    `own_breaks`: the area's applicable breaks, when the caller has them."""
     added = choice.with_codes
-    names = councils().set_index("area_code")["area_name"]
-    roles = list(profile.roles) + added_roles([(code, names.get(code, code)) for code in added])
-    rows = _selection(profile.rows, choice)
+    roles = list(profile.roles)
+    rows = _selection(profile, choice)
     if added:
+        names = councils().set_index("area_code")["area_name"]
+        roles += added_roles([(code, names.get(code, code)) for code in added])
         extra = db.observations(warehouse(), area_codes=list(added), measure_id=choice.measure_id,
                                 age_band=choice.age_band, client_group=choice.client_group)
         rows = pd.concat([rows, extra], ignore_index=True) if not extra.empty else rows
-    breaks = pd.concat([applicable_breaks(profile.breaks, choice.measure_id, code) for code in
-                        [profile.code, *added]], ignore_index=True).drop_duplicates(["period", "area_code", "note"])
-    return rows, roles, breaks.sort_values(["period", "kind"]).reset_index(drop=True)
+    return rows, roles, line_breaks(profile, choice.measure_id, [profile.code, *added], own_breaks)
 
 
 def _ordered(rows: pd.DataFrame, roles: list) -> pd.DataFrame:
+    """The rows by role, then period (stable; an area without a role, or a missing period, last):
+    one take, where a sort of the wide frame would copy it twice."""
     order = {role.code: position for position, role in enumerate(roles)}
-    return rows.assign(_role=rows["area_code"].map(order)).sort_values(["_role", "period"], kind="stable") \
-        .drop(columns="_role").reset_index(drop=True)
+    keys = [(order.get(code) is None, order.get(code, 0), is_missing(period), "" if is_missing(period) else period)
+            for code, period in zip(rows["area_code"].tolist(), rows["period"].tolist())]
+    positions = sorted(range(len(keys)), key=keys.__getitem__)
+    if positions == list(range(len(keys))):   # in order already, as a profile's rows usually are
+        return rows.reset_index(drop=True)
+    return rows.iloc[positions].reset_index(drop=True)
 
 
-def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
+def area_trend_chart(profile: Profile, choice: TrendChoice, data: tuple | None = None,
+                     periods: list[str] | None = None, *, page: bool = False) -> Chart:
     """The trend lines for one measure and breakdown. Its rows are the observations of every
-    line drawn, every period (in change mode, the years the changes span)."""
-    selection, roles, breaks = trend_data(profile, choice)
+    line drawn, every period (in change mode, the years the changes span). `data` and
+    `periods`: trend_data's answer and change_periods', when the caller has them already.
+    `page`: the Chart the page draws, its figure a plain dict (the same figure, not wrapped)."""
+    selection, roles, breaks = data or trend_data(profile, choice)
+    if periods is None:
+        periods = change_periods(selection, profile.code)
     unit = profile.unit(choice.measure_id)
     label = profile.label(choice.measure_id)
     breakdown = breakdown_label(choice.age_band, choice.client_group)
     what = f"{label.lower()}, {breakdown.lower()}"
-    since = choice.since if unit == "percent" and choice.since in change_periods(selection, profile.code) else None
+    since = choice.since if unit == "percent" and choice.since in periods else None
     others = [role.name for role in profile.roles[1:]]
     added = len(roles) - len(profile.roles)
     beside = _beside(profile) if not added else (
@@ -184,7 +221,7 @@ def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
     else:
         method += TREND_INTERVALS if unit == "percent" else TREND_COUNTS if len(roles) > 1 else ""
         title_text = label
-    with_values = drawn.loc[drawn["value"].notna(), "period"]
+    with_values = [p for p, v in zip(drawn["period"].tolist(), drawn["value"].tolist()) if not is_missing(v)]
     figure_title = f"{title_text}: {breakdown}, {profile.roles[0].name}"
     value_title = "Change (percentage points)" if since else "Percentage" if unit == "percent" else label
     resolved = {"code": profile.code, **choice.values()}
@@ -194,8 +231,8 @@ def area_trend_chart(profile: Profile, choice: TrendChoice) -> Chart:
     return Chart(
         view="trend", title=title_text,
         subtitle=f"{breakdown}, {_span(with_values if len(with_values) else selection['period'])}, {beside}",
-        figure=trend_chart(drawn, roles, breaks, title=figure_title, unit=shown_unit, value_title=value_title,
-                           flag_labels=profile.flag_labels),
+        figure=(trend_figure if page else trend_chart)(drawn, roles, breaks, title=figure_title, unit=shown_unit,
+                                                       value_title=value_title, flag_labels=profile.flag_labels),
         rows=_ordered(selection[selection["period"].isin(set(drawn["period"]))] if since else selection, roles),
         method=method,
         description=describe_trend(drawn, roles, breaks, what=what, unit=shown_unit, flag_labels=profile.flag_labels),
@@ -223,7 +260,7 @@ def trend_from_query(query: dict[str, str]) -> Chart | None:
             f"each once, separated by commas, e.g. with=E08000021,E06000047. The nearest view: {chart.url('embed')}",
             valid=[chart.url("embed")])
     if choice.since and chart.resolved.get("since") != choice.since:
-        years = change_periods(_selection(profile.rows, choice), profile.code)
+        years = change_periods(_selection(profile, choice), profile.code)
         raise ChartRequestError(
             f"since={choice.since[:20]!r}: a change is shown for a percentage, from a year {profile.area['area_name']} "
             f"has a figure for, before its last" + (f" ({', '.join(years)})" if years and profile.unit(
@@ -234,8 +271,10 @@ def trend_from_query(query: dict[str, str]) -> Chart | None:
 
 # ---------------------------------------------------------------- page
 
-def _gap(profile: Profile, choice: TrendChoice) -> tuple[Chart, str] | None:
-    return area_gap(profile, choice.measure_id, choice.age_band, choice.client_group)
+def _gap(profile: Profile, choice: TrendChoice, breaks: pd.DataFrame | None = None,
+         own: pd.DataFrame | None = None) -> tuple[Chart, str] | None:
+    return area_gap(profile, choice.measure_id, choice.age_band, choice.client_group, page=True, breaks=breaks,
+                    own=own)
 
 
 def trend_section(profile: Profile, query: dict[str, str]) -> list:
@@ -244,16 +283,55 @@ def trend_section(profile: Profile, query: dict[str, str]) -> list:
     choice = resolve_trend(query, profile.available(), council_codes(), profile.code)
     if choice is None:
         return []
-    chart = area_trend_chart(profile, choice)
     options = trend_options(profile.available(), choice.measure_id, choice.age_band)
-    selection, roles, _ = trend_data(profile, choice)
+    view = _trend_view(profile, choice)
     return [
         html.H2("Over time"),
-        trend_controls(profile, choice, options, councils(), roles[len(profile.roles):],
-                       since_options(change_periods(selection, profile.code), profile.unit(choice.measure_id)),
-                       chart.resolved.get("since", NO_CHANGE)),
-        html.Div(trend_panel(profile, choice, chart, roles, _gap(profile, choice)), id="profile-trend-panel", **{"aria-live": "polite"}),
+        trend_controls(profile, choice, options, councils(), view.roles[len(profile.roles):],
+                       since_options(view.periods, profile.unit(choice.measure_id)),
+                       view.chart.resolved.get("since", NO_CHANGE)),
+        html.Div(view.panel(), id="profile-trend-panel", **{"aria-live": "polite"}),
     ]
+
+
+@dataclass(frozen=True)
+class _TrendView:
+    """What the page and its callback both draw, each piece worked out once."""
+    profile: Profile
+    choice: TrendChoice
+    roles: list
+    periods: list[str]          # the years a change can be measured from
+    chart: Chart
+    line_breaks: pd.DataFrame
+    area_breaks: pd.DataFrame
+    own: pd.DataFrame           # the area's rows of the series, every year: the gap and recent trend read them
+
+    def panel(self) -> list:
+        return trend_panel(self.profile, self.choice, self.chart, self.roles,
+                           _gap(self.profile, self.choice, self.area_breaks, self.own),
+                           line_breaks=self.line_breaks, area_breaks=self.area_breaks, every_year=self.own)
+
+
+def _trend_view(profile: Profile, choice: TrendChoice) -> _TrendView:
+    area_breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
+    data = trend_data(profile, choice, area_breaks)
+    selection, roles, breaks = data
+    # The three columns it reads: a filter of every column of the rows costs more.
+    periods = change_periods(selection[["area_code", "period", "value"]], profile.code)
+    return _TrendView(profile, choice, roles, periods, area_trend_chart(profile, choice, data, periods, page=True),
+                      breaks, area_breaks, _own_rows(profile, choice, selection))
+
+
+def _own_rows(profile: Profile, choice: TrendChoice, selection: pd.DataFrame) -> pd.DataFrame:
+    """The area's rows of the selection: its first rows (the selection is by role, then period),
+    a slice rather than a take. Their readers key them by period: one row per period, or else
+    the rows as a filter gives them."""
+    codes = selection["area_code"].tolist()
+    count = next((index for index, code in enumerate(codes) if code != profile.code), len(codes))
+    periods = selection["period"].tolist()[:count]
+    if codes.count(profile.code) == count and len(set(periods)) == count:
+        return selection.iloc[:count]
+    return profile.series(choice.measure_id, choice.age_band, choice.client_group, profile.code)
 
 
 @callback(
@@ -310,13 +388,12 @@ def update_trend(measure_id, age_band, client_group, since, with_codes, code):
              "since": "" if since == NO_CHANGE else since or ""}
     choice = resolve_trend(query, available, council_codes(), profile.code)
     options = trend_options(available, choice.measure_id, choice.age_band)
-    chart = area_trend_chart(profile, choice)
-    selection, roles, _ = trend_data(profile, choice)
+    view = _trend_view(profile, choice)
     return (
         [{"label": label, "value": value} for value, label in age_options(options["age_band"])],
         [{"label": label, "value": value} for value, label in group_options(options["client_group"])],
         choice.measure_id, choice.age_band, choice.client_group,
         [{"label": label, "value": value} for value, label in
-         since_options(change_periods(selection, profile.code), profile.unit(choice.measure_id))],
-        chart.resolved.get("since", NO_CHANGE), chips(roles[len(profile.roles):]),
-        trend_panel(profile, choice, chart, roles, _gap(profile, choice)), chart.page_url[len(PROFILE_PATH + profile.code):])
+         since_options(view.periods, profile.unit(choice.measure_id))],
+        view.chart.resolved.get("since", NO_CHANGE), chips(view.roles[len(profile.roles):]),
+        view.panel(), view.chart.page_url[len(PROFILE_PATH + profile.code):])

@@ -16,7 +16,7 @@ from .. import caveats
 from ..charts import Chart
 from ..components import control_bar, message, select_control, value_text
 from ..figures import CAVEAT_MARK, format_value, is_missing
-from ..figures.profile import Role, applicable_breaks, break_label, shown_breaks_in, trend_table_rows, year_of
+from ..figures.profile import Role, applicable_breaks, break_label, break_rows, shown_breaks_in, year_of
 from ..figures.trend import MAX_ADDED
 from ..gap_summary import GAP_TREND_METHOD
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label, flag_codes, flag_words
@@ -126,7 +126,7 @@ def _breaks_list(shown: pd.DataFrame) -> list:
         html.H3("Breaks in this series"),
         html.P("The lines are not joined across these points: the figures either side are not comparable."),
         html.Ol([html.Li([html.Strong(f"{break_label(row)} {index + 1}, before {row.period}: "), row.note])
-                 for index, row in enumerate(shown.itertuples())]),
+                 for index, row in enumerate(break_rows(shown))]),
     ], id="profile-trend-breaks", className="breaks")]
 
 
@@ -172,33 +172,39 @@ def _change_notes(profile: Profile, chart: Chart, roles: list[Role], since: str,
 
 
 def trend_panel(profile: Profile, choice: TrendChoice | None, chart: Chart | None, roles: list[Role],
-                gap: tuple[Chart, str] | None = None) -> list:
-    """The trend chart and what goes with it; `gap`: the gap chart and its verdict, if any."""
+                gap: tuple[Chart, str] | None = None, line_breaks: pd.DataFrame | None = None,
+                area_breaks: pd.DataFrame | None = None, every_year: pd.DataFrame | None = None) -> list:
+    """The trend chart and what goes with it; `gap`: the gap chart and its verdict, if any;
+    `line_breaks`, `area_breaks` and `every_year`: the breaks of the lines drawn, the area's own
+    (its applicable_breaks) and the area's rows of the series, when the caller has them already."""
     if choice is None or chart is None:
         return [message(f"No figures have been loaded for {profile.area['area_name']}.",
                         element_id="profile-trend-message")]
     selection = chart.rows
     since = chart.resolved.get("since")
-    area_breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
-    years = sorted({year_of(p) for p in selection.loc[selection["value"].notna(), "period"]})
-    shown = shown_breaks_in(_line_breaks(profile, choice, roles), years)
+    if area_breaks is None:
+        area_breaks = applicable_breaks(profile.breaks, choice.measure_id, profile.code)
+    if line_breaks is None:
+        line_breaks = _line_breaks(profile, choice, roles)
+    codes, values = selection["area_code"].tolist(), selection["value"].tolist()
+    years = sorted({year_of(p) for p, v in zip(selection["period"].tolist(), values) if not is_missing(v)})
+    shown = shown_breaks_in(line_breaks, years)
     unit = profile.unit(choice.measure_id)
-    own = selection[selection["area_code"] == profile.code]
-    drawn = [r for r in roles if r.code in set(selection["area_code"])] if unit == "percent" else roles[:1]
-    flagged = any(flag_codes(f) for f in selection.get("quality_flag", []))
-    key = trend_key(drawn or roles[:1], interval=unit == "percent" and not since and own["lower_95"].notna().any(),
-                    flagged=flagged)
+    drawn = [r for r in roles if r.code in set(codes)] if unit == "percent" else roles[:1]
+    flagged = any(flag_codes(f) for f in (selection["quality_flag"].tolist() if "quality_flag" in selection else []))
+    own_interval = any(code == profile.code and not is_missing(lower)
+                       for code, lower in zip(codes, selection["lower_95"].tolist()))
+    key = trend_key(drawn or roles[:1], interval=unit == "percent" and not since and own_interval, flagged=flagged)
     breakdown = breakdown_label(choice.age_band, choice.client_group)
     what = f"{profile.label(choice.measure_id).lower()}, {breakdown.lower()}"
     # The verdicts read every year of the area, whatever years a change since one year shows.
-    rows = profile.own
-    every_year = rows[(rows["measure_id"] == choice.measure_id) & (rows["age_band"] == choice.age_band)
-                      & (rows["client_group"] == choice.client_group)]
+    if every_year is None:
+        every_year = profile.series(choice.measure_id, choice.age_band, choice.client_group, profile.code)
     return [
         *chart_block(chart, graph_id="profile-trend",
                      heading=chart_heading(chart.title, chart.subtitle, "profile-trend-title", html.H3),
                      key=key, drawing=[graph("profile-trend", chart)], sentences=trend_caveats(chart, shown)),
-        *(_change_notes(profile, chart, roles, since, _line_breaks(profile, choice, roles)) if since else []),
+        *(_change_notes(profile, chart, roles, since, line_breaks) if since else []),
         *(_gap_trend(*gap) if gap else []),
         *(_recent_trend(profile, every_year, area_breaks, choice.measure_id) if unit == "percent" else []),
         *_breaks_list(shown),
@@ -236,6 +242,30 @@ def _flag_note(others: list[tuple[Role, pd.Series]], flag_labels: dict[str, str]
     return "; ".join(f"{CAVEAT_MARK} {', '.join(names)}: {words}" for words, names in by_flag.items())
 
 
+# The columns the table's cells read.
+TABLE_COLUMNS = ["area_code", "period", "measure_id", "value", "value_status", "lower_95", "upper_95", "numerator",
+                 "denominator", "compared_with_england", "note", "quality_flag", "quality_note"]
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """The rows as dicts of plain values (NaN where missing), as iterrows gives them: the
+    columns the table reads."""
+    columns = [c for c in TABLE_COLUMNS if c in frame]
+    return [dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns))]
+
+
+def _area_rows(records: list[dict], area_code: str, columns: list[str]) -> list[dict]:
+    """One row per year, as trend_table_rows gives them for the area alone: every year with a
+    value for any line or a row for the area, in order; the area's rows, or a row of NaN."""
+    own: dict[str, list[dict]] = {}
+    for record in records:
+        if record["area_code"] == area_code:
+            own.setdefault(record["period"], []).append(record)
+    periods = sorted({r["period"] for r in records if not is_missing(r["value"])} | set(own))
+    empty = dict.fromkeys(columns, float("nan"))
+    return [dict(found) for period in periods for found in own.get(period, [{**empty, "period": period}])]
+
+
 def trend_table(profile: Profile, selection: pd.DataFrame, choice: TrendChoice, what: str, roles: list[Role],
                 since: str | None) -> html.Div:
     """A row per year: the area's figure, interval, counts, comparison and status, then every other
@@ -246,14 +276,14 @@ def trend_table(profile: Profile, selection: pd.DataFrame, choice: TrendChoice, 
     others = roles[1:]
     heads = (["Year", f"{area.glyph} {area.name}", "95% interval", "Numerator", "Denominator",
               "Compared with England", "Status"] + [f"{role.glyph} {role.name}" for role in others] + ["Note"])
-    lookup = {(code, period): row for (code, period), row in
-              selection.drop_duplicates(["area_code", "period"]).set_index(["area_code", "period"], drop=False).iterrows()}
+    records = _records(selection)
+    lookup: dict[tuple, dict] = {}
+    for record in records:   # the first row of each area and year, as drop_duplicates keeps
+        lookup.setdefault((record["area_code"], record["period"]), record)
     bases = {role.code: lookup[(role.code, since)]["value"] for role in roles
              if since and (role.code, since) in lookup and not is_missing(lookup[(role.code, since)]["value"])}
-    table = trend_table_rows(selection, [area])
     body = []
-    for _, row in table.iterrows():
-        row = row.copy()
+    for row in _area_rows(records, area.code, [c for c in TABLE_COLUMNS if c in selection]):
         row["measure_id"] = choice.measure_id
         status = row.get("value_status")
         value_cell = _value_cell(row, unit)
