@@ -47,6 +47,17 @@ def test_with_another_thread_running_nothing_is_forked():
     assert map_in_order(lambda n: os.getpid(), [1, 2]) == [os.getpid()] * 2
 
 
+def test_with_a_database_open_nothing_is_forked():
+    # A DuckDB connection runs native threads Python does not list; a child forked beside them
+    # died in a test session. In a fresh interpreter, so the session's own threads do not decide.
+    code = ("import duckdb; from etl.parallel import workers_for; before = workers_for(6); "
+            "con = duckdb.connect(); con.execute('select 1').fetchall(); during = workers_for(6); "
+            "con.close(); print(before, during, workers_for(6))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT)
+    before, during, after = map(int, shown.stdout.split())
+    assert before >= 2 and during == 1 and after >= 2
+
+
 def tables(path) -> dict[str, list]:
     with duckdb.connect(str(path), read_only=True) as con:
         names = [r[0] for r in con.execute("select table_name from information_schema.tables "
