@@ -88,22 +88,56 @@ def plottable(councils: pd.DataFrame) -> pd.Series:
     return councils["value"].notna() & councils["numerator"].notna() & (councils["denominator"].fillna(0) > 0)
 
 
+def _plottable(councils: pd.DataFrame) -> np.ndarray:
+    """plottable() on the columns' arrays: a mask per call without building Series."""
+    value, numerator, denominator = (councils[column].to_numpy(dtype=float, na_value=np.nan)
+                                     for column in ("value", "numerator", "denominator"))
+    return ~np.isnan(value) & ~np.isnan(numerator) & (denominator > 0)
+
+
+def _codes(councils: pd.DataFrame) -> list[list[str]]:
+    """Each council's quality flag codes."""
+    flags = councils["quality_flag"].tolist() if "quality_flag" in councils else [None] * len(councils)
+    return [flag_codes(flag) for flag in flags]
+
+
+def _caveats(codes: list[list[str]], flags: pd.DataFrame) -> tuple[list[str], list[bool]]:
+    """Each council's caveat (its flags' labels, most serious first) and whether one of its
+    flags forbids comparison with England."""
+    labels = dict(zip(flags["quality_flag"], flags["label"]))
+    suppressing = set(flags.loc[flags["suppresses_comparison"].astype(bool), "quality_flag"])
+    return (["; ".join(labels.get(c, c) for c in found) for found in codes],
+            [any(c in suppressing for c in found) for found in codes])
+
+
 def with_caveats(councils: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     """Councils with `caveat` (their flags' labels, most serious first) and `not_compared`
     (one of their flags forbids comparison with England)."""
-    labels = dict(zip(flags["quality_flag"], flags["label"]))
-    suppressing = set(flags.loc[flags["suppresses_comparison"].astype(bool), "quality_flag"])
-    codes = [flag_codes(flag) for flag in (councils["quality_flag"] if "quality_flag" in councils
-                                       else [None] * len(councils))]
-    return councils.assign(caveat=["; ".join(labels.get(c, c) for c in found) for found in codes],
-                           not_compared=[any(c in suppressing for c in found) for found in codes])
+    caveat, not_compared = _caveats(_codes(councils), flags)
+    return councils.assign(caveat=caveat, not_compared=not_compared)
+
+
+def _own(codes: list[list[str]]) -> list[bool]:
+    """True for a council with a flag that not every one of these councils shares."""
+    sets = [set(found) for found in codes]
+    shared = set.intersection(*sets) if sets else set()
+    return [bool(found - shared) for found in sets]
 
 
 def own_caveats(points: pd.DataFrame) -> pd.Series:
     """True for a council with a flag that not every plotted council shares."""
-    codes = [set(flag_codes(flag)) for flag in points.get("quality_flag", [None] * len(points))]
-    shared = set.intersection(*codes) if codes else set()
-    return pd.Series([bool(found - shared) for found in codes], index=points.index, dtype=bool)
+    return pd.Series(_own(_codes(points)), index=points.index, dtype=bool)
+
+
+LIMIT_COLUMNS = ("lower_95", "upper_95", "lower_998", "upper_998")
+POSITION_RANK = {name: rank for rank, name in enumerate(funnel_limits.POSITIONS)}
+
+
+def _placed_order(not_compared, positions, values, names) -> list[int]:
+    """Compared councils first, then by position (highest first), value (highest first) and
+    name; stable, as pandas' multi-column sort_values."""
+    return sorted(range(len(values)), key=lambda i: (not_compared[i], POSITION_RANK[positions[i]], -values[i],
+                                                     names[i]))
 
 
 def funnel_data(councils: pd.DataFrame, centre: float, *, adjusted: bool,
@@ -111,32 +145,43 @@ def funnel_data(councils: pd.DataFrame, centre: float, *, adjusted: bool,
     """Split councils into plotted and not plotted and place each plotted one against the
     limits around `centre` (a percentage). Values are the published ones. `flags` is the
     quality_flags table: councils whose flag forbids comparison are left out of the
-    over-dispersion estimate and listed after the councils compared with England."""
+    over-dispersion estimate and listed after the councils compared with England.
+
+    Worked on the columns' arrays and each part taken from `councils` once (it runs inside a
+    callback, and every pandas mask or sort copies all ~36 columns)."""
     flags = pd.DataFrame(columns=FLAG_COLUMNS) if flags is None else flags
-    councils = with_caveats(councils, flags)
-    present = {code for flag in councils.get("quality_flag", []) for code in flag_codes(flag)}
+    codes = _codes(councils)
+    caveat, not_compared = _caveats(codes, flags)
+    present = {code for found in codes for code in found}
     flags = flags[flags["quality_flag"].isin(present)].reset_index(drop=True)
-    mask = plottable(councils)
-    points = councils[mask].copy()
-    points["own_caveat"] = own_caveats(points)
-    not_plotted = councils[~mask].copy()
-    not_plotted["reason"] = np.where(not_plotted["value"].isna(), "No value", "No counts published")
-    if points.empty:
+    mask = _plottable(councils)
+    plotted, unplotted = np.flatnonzero(mask), np.flatnonzero(~mask)
+    not_plotted = councils.take(unplotted)
+    not_plotted = not_plotted.assign(
+        caveat=pd.array([caveat[i] for i in unplotted], dtype="str"),
+        not_compared=np.array([not_compared[i] for i in unplotted], dtype=bool),
+        reason=np.where(np.isnan(not_plotted["value"].to_numpy(dtype=float, na_value=np.nan)),
+                        "No value", "No counts published"))
+    own = _own([codes[i] for i in plotted])
+    if not len(plotted):
+        points = with_caveats(councils, flags).take(plotted)
+        points["own_caveat"] = pd.Series(own, index=points.index, dtype=bool)
         empty = pd.DataFrame(columns=["denominator", "lower_95", "upper_95", "lower_998", "upper_998"])
         return FunnelData(points.assign(position=pd.Series(dtype=str)), not_plotted, None, empty, flags)
-    result = funnel_limits.funnel(centre / 100, points["value"].to_numpy() / 100,
-                                  points["denominator"].to_numpy(), adjusted=adjusted,
-                                  estimate_from=~points["not_compared"].to_numpy())
-    at_units = result.unit_limits.set_axis(points.index)
-    for column in ("lower_95", "upper_95", "lower_998", "upper_998"):
-        points[f"limit_{column}"] = at_units[column] * 100
-    points["position"] = at_units["position"]
-    order = {name: rank for rank, name in enumerate(funnel_limits.POSITIONS)}
-    points = points.sort_values(["not_compared", "position", "value", "area_name"],
-                                ascending=[True, True, False, True],
-                                key=lambda column: column.map(order) if column.name == "position" else column)
+    values = councils["value"].to_numpy(dtype=float)[plotted]
+    compared_not = np.array([not_compared[i] for i in plotted], dtype=bool)
+    result = funnel_limits.funnel(centre / 100, values / 100, councils["denominator"].to_numpy(dtype=float)[plotted],
+                                  adjusted=adjusted, estimate_from=~compared_not)
+    positions = result.unit_limits["position"].to_numpy()
+    order = _placed_order(compared_not, positions, values, councils["area_name"].to_numpy()[plotted])
+    points = councils.take(plotted[order])
+    points = points.assign(caveat=pd.array([caveat[plotted[i]] for i in order], dtype="str"), not_compared=compared_not[order],
+                           own_caveat=np.array(own, dtype=bool)[order],
+                           **{f"limit_{column}": result.unit_limits[column].to_numpy()[order] * 100
+                              for column in LIMIT_COLUMNS},
+                           position=positions[order])
     grid = result.grid.copy()
-    for column in ("lower_95", "upper_95", "lower_998", "upper_998"):
+    for column in LIMIT_COLUMNS:
         grid[column] = grid[column] * 100
     return FunnelData(points, not_plotted, result, grid, flags)
 
