@@ -175,33 +175,46 @@ def denominator_title(measure_id: str) -> str:
 
 
 def _count(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{value:,.0f}"
+    return "" if value is None or value != value else f"{value:,.0f}"    # (NaN is not equal to itself)
 
 
-def _value(row, unit: str, note: str) -> str:
-    return value_text(row.value, unit, getattr(row, "quality_flag", None), note)
+# What the table reads of each row; a frame without one of them (a test's) reads it as None.
+TABLE_COLUMNS = ("area_code", "area_name", "value", "numerator", "denominator", "value_status", "note",
+                 "quality_flag", "quality_note", "position", "not_compared", "caveat", "reason")
 
 
-def _note(row, note: str) -> str:
-    return note_text(getattr(row, "quality_note", None), note, getattr(row, "quality_flag", None))
+def _table_rows(frame: pd.DataFrame) -> list[dict]:
+    """The frame's rows as dicts of TABLE_COLUMNS, from whole columns (itertuples builds every
+    one of ~40 columns' values row by row)."""
+    empty = [None] * len(frame)
+    columns = [frame[name].tolist() if name in frame else empty for name in TABLE_COLUMNS]
+    return [dict(zip(TABLE_COLUMNS, values)) for values in zip(*columns)]
 
 
-def _council_row(row, fixed: str | None, unit: str, mine: bool, extra: bool) -> dict:
+def _value(row: dict, unit: str, note: str) -> str:
+    return value_text(row["value"], unit, row["quality_flag"], note)
+
+
+def _note(row: dict, note: str) -> str:
+    return note_text(row["quality_note"], note, row["quality_flag"])
+
+
+def _council_row(row: dict, fixed: str | None, unit: str, mine: bool, extra: bool) -> dict:
     """A council's row: where it lies against the limits (or why it is not plotted)."""
-    note = row.note if isinstance(row.note, str) else ""
-    place = placement_words(row.position, bool(row.not_compared), row.caveat) if fixed is None \
-        else f"Not plotted: {row.reason.lower()}"
-    name = highlight_label(row.area_name) if mine else row.area_name
+    note = row["note"] if isinstance(row["note"], str) else ""
+    place = placement_words(row["position"], bool(row["not_compared"]), row["caveat"]) if fixed is None \
+        else f"Not plotted: {row['reason'].lower()}"
+    name = highlight_label(row["area_name"]) if mine else row["area_name"]
     classes = ["council"] + (["not-plotted"] if fixed else []) + (["highlight"] if mine else []) \
         + (["extra"] if extra else [])
     return element("Tr", [
-        element("Th", element("A", name, href=f"/area/{row.area_code}"), scope="row"),
-        element("Td", row.area_code),
+        element("Th", element("A", name, href=f"/area/{row['area_code']}"), scope="row"),
+        element("Td", row["area_code"]),
         element("Td", _value(row, unit, note), className="number"),
-        element("Td", _count(row.numerator), className="number"),
-        element("Td", _count(row.denominator), className="number"),
+        element("Td", _count(row["numerator"]), className="number"),
+        element("Td", _count(row["denominator"]), className="number"),
         element("Td", place),
-        element("Td", str(row.value_status).replace("_", " ")),
+        element("Td", str(row["value_status"]).replace("_", " ")),
         element("Td", _note(row, note), className="note"),
     ], className=" ".join(classes))
 
@@ -214,21 +227,22 @@ def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit:
     shown; the rest wait behind "Show all"; the table scrolls in its own box on a phone."""
     head = element("Thead", element("Tr", [element("Th", text, scope="col") for text in (
         "Area", "Code", "Value", "Numerator", "Denominator", "Position relative to the limits", "Status", "Note")]))
-    listed = [(row, None) for row in data.points.itertuples()] + \
-        [(row, "not plotted") for row in data.not_plotted.itertuples()]
+    listed = [(row, None) for row in _table_rows(data.points)] + \
+        [(row, "not plotted") for row in _table_rows(data.not_plotted)]
     body, hidden = [], 0
     for position, (row, fixed) in enumerate(listed):
-        mine = row.area_code == highlight
+        mine = row["area_code"] == highlight
         extra = not mine and EDGE_ROWS <= position < len(listed) - EDGE_ROWS
         hidden += extra
         body.append(_council_row(row, fixed, unit, mine, extra))
-    for row in england.itertuples():
-        note = row.note if isinstance(row.note, str) else ""
+    for row in _table_rows(england):
+        note = row["note"] if isinstance(row["note"], str) else ""
         body.append(element("Tr", [
-            element("Th", row.area_name, scope="row"), element("Td", row.area_code),
+            element("Th", row["area_name"], scope="row"), element("Td", row["area_code"]),
             element("Td", _value(row, unit, note), className="number"),
-            element("Td", _count(row.numerator), className="number"), element("Td", _count(row.denominator), className="number"),
-            element("Td", "Centre line"), element("Td", str(row.value_status).replace("_", " ")),
+            element("Td", _count(row["numerator"]), className="number"),
+            element("Td", _count(row["denominator"]), className="number"),
+            element("Td", "Centre line"), element("Td", str(row["value_status"]).replace("_", " ")),
             element("Td", _note(row, note), className="note"),
         ], className="comparator"))
     table = element("Table", [element("Caption", caption), head, element("Tbody", body)], className="data-table",
