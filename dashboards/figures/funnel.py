@@ -204,7 +204,7 @@ def placement_words(position: str, not_compared: bool, caveat: str = "") -> str:
 
 
 def _count(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{value:,.0f}"
+    return "" if value is None or value != value else f"{value:,.0f}"    # (NaN is not equal to itself)
 
 
 def _limit_trace(grid: pd.DataFrame, level: str, name: str, dash: str, width: float) -> dict:
@@ -219,31 +219,44 @@ def _caveat_lines(caveats) -> list[str]:
     return [f"<br>{CAVEAT_MARK} {c}" if isinstance(c, str) and c else "" for c in caveats]
 
 
-def _marker_trace(part: pd.DataFrame, unit: str, *, name: str, words: list[str], marker: dict) -> dict:
-    """One trace of council markers; each carries its code (for click-through), its figures,
-    its placement in words and its caveat for the hover."""
-    caveats = part["caveat"] if "caveat" in part else [""] * len(part)
-    customdata = np.column_stack([
-        part["area_code"], part["area_name"], [format_value(v, unit) for v in part["value"]],
-        [_count(v) for v in part["numerator"]], [_count(v) for v in part["denominator"]],
-        words, _caveat_lines(caveats)])
-    return {"type": "scatter", "x": part["denominator"].tolist(), "y": part["value"].tolist(), "mode": "markers",
-            "name": name, "cliponaxis": False, "customdata": customdata.tolist(), "marker": marker,
+# What the markers read of each plotted council, and what a frame without the column reads.
+MARKER_COLUMNS = {"area_code": None, "area_name": None, "value": None, "numerator": None, "denominator": None,
+                  "position": None, "not_compared": False, "own_caveat": False, "caveat": ""}
+
+
+def _marker_columns(points: pd.DataFrame) -> dict[str, list]:
+    """The points' MARKER_COLUMNS as lists, read once: each trace then picks its rows by
+    position (a pandas mask per trace copies every column)."""
+    return {name: points[name].tolist() if name in points else [default] * len(points)
+            for name, default in MARKER_COLUMNS.items()}
+
+
+def _marker_trace(columns: dict[str, list], rows: list[int], unit: str, *, name: str, words: list[str],
+                  marker: dict) -> dict:
+    """One trace of council markers (`rows` of the points' columns); each carries its code (for
+    click-through), its figures, its placement in words and its caveat for the hover."""
+    code, area, value, numerator, denominator = (columns[c] for c in (
+        "area_code", "area_name", "value", "numerator", "denominator"))
+    caveats = _caveat_lines([columns["caveat"][i] for i in rows])
+    customdata = [[code[i], area[i], format_value(value[i], unit), _count(numerator[i]), _count(denominator[i]),
+                   words[k], caveats[k]] for k, i in enumerate(rows)]
+    return {"type": "scatter", "x": [denominator[i] for i in rows], "y": [value[i] for i in rows],
+            "mode": "markers", "name": name, "cliponaxis": False, "customdata": customdata, "marker": marker,
             "hovertemplate": "<b>%{customdata[1]}</b> (%{customdata[0]})<br>%{customdata[2]}: "
                              "%{customdata[3]} of %{customdata[4]}<br>%{customdata[5]}%{customdata[6]}"
                              "<br>Click to open the council's profile<extra></extra>"}
 
 
-def _highlight(points: pd.DataFrame, code: str | None, unit: str, x_span: list[float]) -> tuple[list, list]:
+def _highlight(columns: dict[str, list], code: str | None, unit: str, x_span: list[float]) -> tuple[list, list]:
     """The reader's council: a trace on top of its marker (same hover and click) and a label
     beside it, on the side with more room. Nothing when it is not plotted."""
-    mine = points[points["area_code"] == code] if code else points.iloc[:0]
-    if mine.empty:
+    found = columns["area_code"].index(code) if code and code in columns["area_code"] else None
+    if found is None:
         return [], []
-    row = mine.iloc[0]
+    row = {name: values[found] for name, values in columns.items()}
     label = highlight_label(row["area_name"])
-    words = [placement_words(row["position"], bool(row.get("not_compared", False)), row.get("caveat", ""))]
-    trace = _marker_trace(mine.iloc[:1], unit, name=label, words=words, marker={
+    words = [placement_words(row["position"], bool(row["not_compared"]), row["caveat"])]
+    trace = _marker_trace(columns, [found], unit, name=label, words=words, marker={
         "symbol": "diamond", "color": HIGHLIGHT_COLOUR, "size": 15,
         "line": {"color": HIGHLIGHT_OUTLINE, "width": 2}})
     anchor, shift = label_side(float(row["denominator"]), 0.0, x_span[1])
@@ -272,29 +285,35 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
     traces.append({"type": "scatter", "x": x_span, "y": [centre, centre], "mode": "lines",
                    "name": f"{centre_name} {format_value(centre, unit)}", "hoverinfo": "skip",
                    "line": {"color": CENTRE_COLOUR, "width": 2}})
-    compared, left_out = data.compared, data.left_out
+    columns = _marker_columns(points)
+    by_position: dict[str, list[int]] = {}
+    for row, (position, not_compared) in enumerate(zip(columns["position"], columns["not_compared"])):
+        if not not_compared:
+            by_position.setdefault(position, []).append(row)
     for position in funnel_limits.POSITIONS:
-        part = compared[compared["position"] == position]
-        if part.empty:
+        part = by_position.get(position, [])
+        if not part:
             continue
         words, symbol, marker, _ = POSITION_STYLES[position]
         colour = position_colour(position, polarity)
         hollow = marker.endswith("-open")
-        traces.append(_marker_trace(part, unit, name=f"{symbol} {words} ({len(part)})",
+        traces.append(_marker_trace(columns, part, unit, name=f"{symbol} {words} ({len(part)})",
                                     words=[f"{symbol} {words}"] * len(part), marker={
                                         "symbol": marker, "color": colour, "size": 10 if hollow else 9,
                                         "line": {"color": colour if hollow else "white",
                                                  "width": 2 if hollow else 0.5}}))
     for own, (words, marker, colour) in NOT_COMPARED_STYLES.items():
-        part = left_out[left_out["own_caveat"] == own]
-        if part.empty:
+        part = [row for row, (not_compared, own_caveat) in enumerate(zip(columns["not_compared"],
+                                                                          columns["own_caveat"]))
+                if not_compared and own_caveat == own]
+        if not part:
             continue
         traces.append(_marker_trace(
-            part, unit, name=f"{words} ({len(part)})",
-            words=[placement_words(position, True) for position in part["position"]],
+            columns, part, unit, name=f"{words} ({len(part)})",
+            words=[placement_words(columns["position"][row], True) for row in part],
             marker={"symbol": marker, "color": colour, "size": 12 if own else 11,
                     "line": {"color": colour, "width": 2}}))
-    mine, annotations = _highlight(data.points, highlight, unit, x_span)
+    mine, annotations = _highlight(columns, highlight, unit, x_span)
     traces += mine
     layout = dict(
         title={"text": _wrapped(title, 40), "x": 0, "xanchor": "left"},
@@ -329,10 +348,10 @@ def _wrapped(text: str, width: int = 36) -> str:
 
 def _value_range(points: pd.DataFrame, grid: pd.DataFrame, centre: float, unit: str) -> list[float]:
     """Every council and the funnel's body; the widest tip of the limits may run off the axis."""
-    values = [centre, *points["value"]]
+    values = [centre, *points["value"].tolist()]
     if len(points) and len(grid):
-        body = grid[grid["denominator"] >= points["denominator"].quantile(0.1)]
-        values += [*body["lower_998"], *body["upper_998"]]
+        body = grid["denominator"].to_numpy() >= points["denominator"].quantile(0.1)
+        values += [*grid["lower_998"].to_numpy()[body].tolist(), *grid["upper_998"].to_numpy()[body].tolist()]
     low, high = min(values), max(values)
     pad = max((high - low) * 0.05, 0.5)
     low, high = low - pad, high + pad
