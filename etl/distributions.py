@@ -40,12 +40,26 @@ def binomial_quantile(q, n, p):
     estimate and then by this module's cdf, so the two agree; scipy.stats uses Boost's, which
     can differ by one where cdf(k) equals q to within rounding (the funnel's interpolated limit
     is the same either way: tests/unit/test_distributions.py)."""
+    return binomial_quantile_and_cdfs(q, n, p)[0]
+
+
+def binomial_quantile_and_cdfs(q, n, p):
+    """binomial_quantile's k with binomial_cdf(k) and binomial_cdf(k - 1), which its search
+    has worked out already (an interpolated quantile needs both: dashboards/funnel_limits.py).
+    q, n and p broadcast together."""
     n = np.rint(np.asarray(n, dtype=float))
     k = np.clip(np.ceil(np.nan_to_num(special.bdtrik(q, n, p))), 0, n)
     for _ in range(3):              # the estimate is within one or two of the answer
-        k = np.where(binomial_cdf(k, n, p) < q, k + 1, k)
-        k = np.where((k > 0) & (binomial_cdf(k - 1, n, p) >= q), k - 1, k)
-    return k
+        at_k = binomial_cdf(k, n, p)
+        up = at_k < q
+        k = np.where(up, k + 1, k)
+        below_k = binomial_cdf(k - 1, n, p)
+        down = (k > 0) & (below_k >= q)
+        k = np.where(down, k - 1, k)
+        if not (up.any() or down.any()):
+            # Nothing moved, so nothing would in the rounds left: k is where both were taken.
+            return k, at_k, below_k
+    return k, binomial_cdf(k, n, p), binomial_cdf(k - 1, n, p)
 
 
 def average_ranks(values) -> np.ndarray:
