@@ -61,6 +61,19 @@ def test_the_quantiles_search_hands_back_the_cdfs_at_k_and_below_it():
     np.testing.assert_array_equal(together, np.array([d.binomial_quantile(q, N, 0.27) for q in Q]))
 
 
+@pytest.mark.parametrize("rounds", [0, 1])
+def test_values_the_normal_estimates_search_leaves_moving_are_found_from_bdtriks(monkeypatch, rounds):
+    """With no rounds (or one) from the normal estimate, most or all values take the bdtrik
+    path: the answer and its cdfs are the same either way."""
+    expected = [d.binomial_quantile_and_cdfs(q, N, p) for p in P for q in Q]
+    monkeypatch.setattr(d, "SEARCH_ROUNDS", rounds)
+    for (p, q), want in zip([(p, q) for p in P for q in Q], expected):
+        for got, wanted in zip(d.binomial_quantile_and_cdfs(q, N, p), want):
+            np.testing.assert_array_equal(got, wanted)
+        k = want[0]
+        assert (d.binomial_cdf(k, N, p) >= q).all() and (d.binomial_cdf(k - 1, N, p) < q).all()
+
+
 def test_binomial_limits_for_every_level_at_once_equal_each_level_alone():
     from dashboards.funnel_limits import binomial_limits, exact_binomial_limit
 
