@@ -16,7 +16,9 @@ The reader's own council is drawn on top as a diamond in HIGHLIGHT_COLOUR, named
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -74,11 +76,17 @@ class FunnelData:
     grid: pd.DataFrame          # limits over denominators, as percentages
     flags: pd.DataFrame | None = None   # quality_flags rows (FLAG_COLUMNS) of the flags present
 
-    @property
+    # Worked out once per funnel (the figure, the text and the method all ask).
+    @cached_property
     def compared(self) -> pd.DataFrame:
         return self.points[~self.points["not_compared"]] if "not_compared" in self.points else self.points
 
-    @property
+    @cached_property
+    def columns(self) -> dict[str, list]:
+        """The points' MARKER_COLUMNS as lists, in the points' order."""
+        return _marker_columns(self.points)
+
+    @cached_property
     def left_out(self) -> pd.DataFrame:
         """Plotted councils a quality flag keeps out of the comparison and the estimate."""
         return self.points[self.points["not_compared"]] if "not_compared" in self.points else self.points.iloc[:0]
@@ -221,7 +229,7 @@ def _caveat_lines(caveats) -> list[str]:
 
 # What the markers read of each plotted council, and what a frame without the column reads.
 MARKER_COLUMNS = {"area_code": None, "area_name": None, "value": None, "numerator": None, "denominator": None,
-                  "position": None, "not_compared": False, "own_caveat": False, "caveat": ""}
+                  "position": None, "not_compared": False, "own_caveat": False, "caveat": "", "quality_flag": None}
 
 
 def _marker_columns(points: pd.DataFrame) -> dict[str, list]:
@@ -285,7 +293,7 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
     traces.append({"type": "scatter", "x": x_span, "y": [centre, centre], "mode": "lines",
                    "name": f"{centre_name} {format_value(centre, unit)}", "hoverinfo": "skip",
                    "line": {"color": CENTRE_COLOUR, "width": 2}})
-    columns = _marker_columns(points)
+    columns = data.columns
     by_position: dict[str, list[int]] = {}
     for row, (position, not_compared) in enumerate(zip(columns["position"], columns["not_compared"])):
         if not not_compared:
@@ -380,20 +388,24 @@ def _flags_on(rows: pd.DataFrame, flags: pd.DataFrame | None, *, every: bool) ->
 
 def all_left_out(data: FunnelData) -> bool:
     """Every plotted council carries a flag that forbids comparison (sds_users 2024-25)."""
-    return len(data.points) > 0 and data.compared.empty
+    return len(data.points) > 0 and all(data.columns["not_compared"])
 
 
 def highlight_words(data: FunnelData, code: str | None, unit: str = "percent") -> str:
     """' Your council, Gateshead: 22.2% (395 of 1,782), ▲ Above the 99.8% limit.' ('' without one)."""
     if not code:
         return ""
-    mine = data.points[data.points["area_code"] == code]
-    if mine.empty:
-        absent = data.not_plotted[data.not_plotted["area_code"] == code]
-        return (f" Your council, {absent['area_name'].iloc[0]}: not plotted ({absent['reason'].iloc[0].lower()})."
-                if len(absent) else "")
-    row = mine.iloc[0]
-    place = placement_words(row["position"], bool(row.get("not_compared", False)), row.get("caveat", ""))
+    columns = data.columns
+    if code not in columns["area_code"]:
+        absent = data.not_plotted["area_code"].tolist() if "area_code" in data.not_plotted else []
+        if code not in absent:
+            return ""
+        at = absent.index(code)
+        return (f" Your council, {data.not_plotted['area_name'].iloc[at]}: not plotted "
+                f"({data.not_plotted['reason'].iloc[at].lower()}).")
+    at = columns["area_code"].index(code)
+    row = {name: values[at] for name, values in columns.items()}
+    place = placement_words(row["position"], bool(row["not_compared"]), row["caveat"])
     return (f" Your council, {row['area_name']}: {format_value(row['value'], unit)} ({_count(row['numerator'])} of "
             f"{_count(row['denominator'])}), {place}.")
 
@@ -403,7 +415,10 @@ def describe_funnel(data: FunnelData, *, what: str, centre_name: str, centre: fl
     """A text alternative: how many councils lie outside each limit, and which; councils whose
     figures a quality flag keeps from comparison are counted apart; where the reader's council
     (`highlight`) lies."""
-    points, compared, left_out = data.points, data.compared, data.left_out
+    points, columns = data.points, data.columns
+    compared = [row for row, not_compared in enumerate(columns["not_compared"]) if not not_compared]
+    left_out = [row for row, not_compared in enumerate(columns["not_compared"]) if not_compared]
+    names, positions, caveats = columns["area_name"], columns["position"], columns["caveat"]
     if points.empty:
         return f"No council has a value with counts for {what}, so nothing is plotted."
     text = (f"Funnel plot of {what}: {_councils(len(points))} plotted by value against denominator, "
@@ -414,28 +429,28 @@ def describe_funnel(data: FunnelData, *, what: str, centre_name: str, centre: fl
         text += (f" {CAVEAT_MARK} Every council's figure carries a caveat that forbids comparison with England "
                  f"({labels}), so no council is placed above or below the limits; each open diamond "
                  "shows where a published figure falls.")
-        own = points[points["own_caveat"]]
+        own = [name for name, own in zip(names, columns["own_caveat"]) if own]
         if len(own):
             text += (f" {_councils(len(own))} also {'carries' if len(own) == 1 else 'carry'} a caveat of "
-                     f"their own (diamonds with a cross; see the caveats): {_names(list(own['area_name']))}.")
+                     f"their own (diamonds with a cross; see the caveats): {_names(own)}.")
     else:
-        counts = compared["position"].value_counts()
-        n = {position: int(counts.get(position, 0)) for position in funnel_limits.POSITIONS}
+        counts = Counter(positions[row] for row in compared)
+        n = {position: counts.get(position, 0) for position in funnel_limits.POSITIONS}
         text += (f" Outside the 99.8% limits: {_councils(n['above_998'] + n['below_998'])} "
                  f"({n['above_998']} above, {n['below_998']} below). "
                  f"Between the 95% and 99.8% limits: {_councils(n['above_95'] + n['below_95'])} "
                  f"({n['above_95']} above, {n['below_95']} below). "
                  f"Within the 95% limits: {_councils(n['inside'])}.")
         for position, label in (("above_998", "Above the 99.8% limit"), ("below_998", "Below the 99.8% limit")):
-            names = list(compared.loc[compared["position"] == position, "area_name"])
-            if names:
-                text += f" {label}: {_names(names)}."
+            outside = [names[row] for row in compared if positions[row] == position]
+            if outside:
+                text += f" {label}: {_names(outside)}."
         if len(left_out):
             verb = "carries" if len(left_out) == 1 else "carry"
             text += (f" {CAVEAT_MARK} {_councils(len(left_out))} {verb} a caveat that forbids comparison with "
                      f"England, drawn as {'an open diamond' if len(left_out) == 1 else 'open diamonds'} and not "
                      "counted above or below: "
-                     f"{_names([f'{r.area_name} ({r.caveat})' for r in left_out.itertuples()])}.")
+                     f"{_names([f'{names[row]} ({caveats[row]})' for row in left_out])}.")
     if len(data.not_plotted):
         verb = "is" if len(data.not_plotted) == 1 else "are"
         text += f" {_councils(len(data.not_plotted))} without a value or counts {verb} not plotted."
@@ -448,9 +463,11 @@ def left_out_words(data: FunnelData) -> str:
     if left_out.empty:
         return ""
     by_flag = []
-    for flag in _flags_on(left_out, data.flags, every=False).itertuples():
-        names = [r.area_name for r in left_out.itertuples() if flag.quality_flag in flag_codes(r.quality_flag)]
-        by_flag.append(f"{flag.label.lower()}: {_names(names, 5)}")
+    rows = [(name, flag_codes(flag)) for name, flag, not_compared in zip(
+        data.columns["area_name"], data.columns["quality_flag"], data.columns["not_compared"]) if not_compared]
+    for code, label in zip(*(_flags_on(left_out, data.flags, every=False)[c].tolist() for c in ("quality_flag", "label"))):
+        names = [name for name, codes in rows if code in codes]
+        by_flag.append(f"{label.lower()}: {_names(names, 5)}")
     one = len(left_out) == 1
     return (f" The estimate leaves out {_councils(len(left_out))} whose "
             f"{'figure carries' if one else 'figures carry'} a caveat that forbids comparison "
