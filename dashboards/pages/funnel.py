@@ -6,6 +6,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from dash import Input, Output, callback, html, no_update
 
@@ -143,9 +144,12 @@ def _rows(selection: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
     wh, s = warehouse(), selection
     rows = db.observations(wh, measure_id=s.measure_id, period=s.period, age_band=s.age_band,
                            client_group=s.client_group)
-    councils = rows[rows["area_type"] == "council"]
+    # Positions from the columns' arrays and one take each: a pandas mask copies all ~36 columns.
+    codes = rows["area_code"].to_numpy()
+    councils = rows.take(np.flatnonzero(rows["area_type"].to_numpy() == "council"))
     expected = db.councils_alive(wh, s.period)
-    absent = expected[~expected["area_code"].isin(councils["area_code"])]
+    present = set(councils["area_code"].tolist())
+    absent = expected.take([row for row, code in enumerate(expected["area_code"].tolist()) if code not in present])
     if not absent.empty and not councils.empty:
         filler = pd.DataFrame({"area_code": absent["area_code"], "area_name": absent["area_name"],
                                "area_type": "council", "region_code": absent["region_code"], "period": s.period,
@@ -153,7 +157,7 @@ def _rows(selection: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
                                "client_group": s.client_group, "value_status": "missing",
                                "note": "No figure for this council in the loaded publication for this year."})
         councils = pd.concat([councils, filler], ignore_index=True)
-    return councils, rows[rows["area_code"] == db.ENGLAND]
+    return councils, rows.take(np.flatnonzero(codes == db.ENGLAND))
 
 
 def _centre(councils: pd.DataFrame, england: pd.DataFrame) -> tuple[float | None, str]:
@@ -262,10 +266,13 @@ class FunnelDrawing:
     what: str
 
 
-def _drawn_rows(data: FunnelData, england: pd.DataFrame) -> pd.DataFrame:
+def _drawn_rows(data: FunnelData, england: pd.DataFrame, councils: pd.DataFrame) -> pd.DataFrame:
     """The observations in the table's order: plotted councils by position, councils listed as
-    not plotted, then England (the centre line)."""
-    parts = [frame for frame in (data.points, data.not_plotted, england) if len(frame)]
+    not plotted, then England (the centre line). The councils' rows are taken from `councils`
+    (the frame the funnel's were taken from) at once, so the concatenation is of two frames of
+    the same columns, not of three with the funnel's columns besides."""
+    listed = councils.index.get_indexer(data.points.index.append(data.not_plotted.index))
+    parts = [frame for frame in (councils.take(listed), england) if len(frame)]
     return pd.concat(parts, ignore_index=True).reindex(columns=england.columns)
 
 
@@ -316,7 +323,7 @@ def funnel_drawing(view: FunnelView, measures: pd.DataFrame) -> FunnelDrawing:
         view="funnel", title=measure["label"],
         subtitle=f"{breakdown}, {s.period}, councils in {place}, {limits_name[0].lower()}{limits_name[1:]} "
                  f"around {centre_name}{mine}",
-        figure=figure, rows=_drawn_rows(data, england),
+        figure=figure, rows=_drawn_rows(data, england, councils),
         method=method_text(data, centre_name=centre_name, centre=centre, adjusted=view.adjusted, unit=unit)
         + (REGION_METHOD.format(region=place) if view.region else ""),
         description=describe_funnel(data, what=what, centre_name=centre_name, centre=centre,
