@@ -23,6 +23,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from .. import funnel_limits
 from ..labels import flag_codes
@@ -276,16 +277,20 @@ def _highlight(columns: dict[str, list], code: str | None, unit: str, x_span: li
     return [trace], [note]
 
 
-def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: str, value_title: str,
-                  denominator_title: str, limits_name: str, polarity: str = "higher_is_better",
-                  unit: str = "percent", highlight: str | None = None) -> go.Figure:
+def funnel_figure(data: FunnelData, **options) -> go.Figure:
+    """funnel_spec's figure as a Plotly figure, wrapped once without per-property validation (it
+    runs inside a callback); the unit tests validate the same figure in full."""
+    return go.Figure(funnel_spec(data, **options), _validate=False)
+
+
+def funnel_spec(data: FunnelData, *, centre: float, centre_name: str, title: str, value_title: str,
+                denominator_title: str, limits_name: str, polarity: str = "higher_is_better",
+                unit: str = "percent", highlight: str | None = None) -> dict:
     """Councils as markers by position, limits at 95% (dashed) and 99.8% (dotted), England as a
     solid centre line; councils a quality flag keeps from comparison as open diamonds marked ⚠;
     each marker carries its area code for click-through; `highlight` (a council code) is the
-    reader's council, marked on top and named.
-
-    Built from dict traces and wrapped once without per-property validation (it runs inside a
-    callback); the unit tests validate the same figure in full."""
+    reader's council, marked on top and named. A plain {"data", "layout"} dict: the page wraps
+    it once, as it draws it (for_page)."""
     grid, points = data.grid, data.points
     traces = [_limit_trace(grid, "998", "99.8% limits", "dot", 2),
               _limit_trace(grid, "95", "95% limits", "dash", 1.5)]
@@ -334,18 +339,36 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
                 "title": {"text": _wrapped(limits_name + ":"), "side": "top"}},
         margin={"l": 10, "r": 30, "t": 100, "b": 150}, height=670, plot_bgcolor="white", font=FONT,
         hovermode="closest", clickmode="event", annotations=annotations)
-    return go.Figure(data=traces, layout=layout, _validate=False)
+    return {"data": traces, "layout": layout}
 
 
-def for_page(figure: go.Figure) -> go.Figure:
-    """The funnel as its page draws it: no title (the page prints it as text, which wraps on a
-    phone) and the legend above the plot, where a phone shows it before the points. Images and
-    embeds keep the figure as it is (their frame puts the title above and the footer below)."""
-    layout = figure.layout.to_plotly_json()
-    layout.pop("title", None)
+def page_layout(layout: dict) -> dict:
+    """The layout without its title and with the legend above the plot (for_page); `layout`
+    itself is left as it is."""
+    layout = {name: value for name, value in layout.items() if name != "title"}
     layout["legend"] = {**layout.get("legend", {}), "yref": "paper", "y": 1.02, "yanchor": "bottom"}
     layout["margin"] = {**layout.get("margin", {}), "t": 10, "b": 60}
-    return go.Figure(data=figure.data, layout=layout, _validate=False)
+    return layout
+
+
+def _with_default_template(layout: dict) -> dict:
+    """The layout with Plotly's default template named in it, as a figure built from funnel_spec
+    carries it: given with the rest, the template takes the same place in the page's JSON."""
+    default = pio.templates.default
+    if default is None or "template" in layout:
+        return layout
+    return {**layout, "template": pio.templates[default] if isinstance(default, str) else default}
+
+
+def for_page(figure: go.Figure | dict) -> go.Figure:
+    """The funnel as its page draws it: no title (the page prints it as text, which wraps on a
+    phone) and the legend above the plot, where a phone shows it before the points. Images and
+    embeds keep the figure as it is (their frame puts the title above and the footer below).
+    From funnel_spec's dict, the one Plotly figure the page builds."""
+    if isinstance(figure, dict):
+        return go.Figure({"data": figure["data"], "layout": _with_default_template(page_layout(figure["layout"]))},
+                         _validate=False)
+    return go.Figure(data=figure.data, layout=page_layout(figure.layout.to_plotly_json()), _validate=False)
 
 
 def _wrapped(text: str, width: int = 36) -> str:

@@ -17,7 +17,7 @@ from ..components import (EDGE_ROWS, MARKS_FOOTNOTE, caveat_list, control_bar, c
 from ..context import warehouse
 from ..figures import highlight_label
 from ..figures.funnel import (FunnelData, all_left_out, describe_funnel, for_page, funnel_data, funnel_figure,
-                              in_region, method_text, placement_words)
+                              funnel_spec, in_region, method_text, placement_words)
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
 from ..routing import query_parameters
 from ..sharing import chart_figure
@@ -289,10 +289,12 @@ def _limits_name(view: FunnelView, data: FunnelData) -> str:
     return LIMITS_NAMES["adjusted" if view.adjusted and data.funnel.applied else "unadjusted"]
 
 
-def funnel_drawing(view: FunnelView, measures: pd.DataFrame) -> FunnelDrawing:
+def funnel_drawing(view: FunnelView, measures: pd.DataFrame, *, plain_figure: bool = False) -> FunnelDrawing:
     """The funnel for a view, or ChartRequestError (404) saying why there is nothing to draw.
     The page, its embed, image and downloads all come from this. A region's funnel plots its
-    councils against the centre and limits worked out from every council in England."""
+    councils against the centre and limits worked out from every council in England.
+    plain_figure: the chart's figure as funnel_spec's dict, for the page, which builds the one
+    Plotly figure it draws from it (for_page) rather than one more to read it from."""
     s = view.selection
     measure = measures.loc[s.measure_id]
     unit = measure["unit"]
@@ -312,12 +314,12 @@ def funnel_drawing(view: FunnelView, measures: pd.DataFrame) -> FunnelDrawing:
         raise ChartRequestError(f"No council has a value with counts for {what}. "
                                 "Choose another year or breakdown.", status=404)
     limits_name = _limits_name(view, data)
-    figure = funnel_figure(data, centre=centre, centre_name=centre_name,
-                           title=f"{measure['label']}: {breakdown}, {s.period}"
-                                 + (f", {place}" if view.region else ""),
-                           value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
-                           denominator_title=denominator_title(s.measure_id), limits_name=limits_name,
-                           polarity=measure["polarity"], unit=unit, highlight=view.council)
+    draw = funnel_spec if plain_figure else funnel_figure
+    figure = draw(data, centre=centre, centre_name=centre_name,
+                  title=f"{measure['label']}: {breakdown}, {s.period}" + (f", {place}" if view.region else ""),
+                  value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
+                  denominator_title=denominator_title(s.measure_id), limits_name=limits_name,
+                  polarity=measure["polarity"], unit=unit, highlight=view.council)
     mine = f", {_area_name(view.council)} highlighted" if view.council else ""
     chart = Chart(
         view="funnel", title=measure["label"],
@@ -360,7 +362,7 @@ def _title(chart: Chart) -> html.P:
 
 def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
     try:
-        drawing = funnel_drawing(view, measures)
+        drawing = funnel_drawing(view, measures, plain_figure=True)
     except ChartRequestError as error:
         return [message(error.message)]
     chart, unit = drawing.chart, measures.at[view.selection.measure_id, "unit"]
