@@ -402,9 +402,15 @@ def _names(names: list[str], limit: int = 8) -> str:
 def _flags_on(rows: pd.DataFrame, flags: pd.DataFrame | None, *, every: bool) -> pd.DataFrame:
     """The flags (quality_flags rows, most serious first) that forbid comparison and that every
     row (every=True) or any row carries."""
-    if flags is None or flags.empty or rows.empty:
+    return _flags_held([flag_codes(flag) for flag in rows.get("quality_flag", [None] * len(rows))], flags,
+                       every=every)
+
+
+def _flags_held(codes: list[list[str]], flags: pd.DataFrame | None, *, every: bool) -> pd.DataFrame:
+    """_flags_on for rows' flag codes."""
+    if flags is None or flags.empty or not codes:
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    codes = [set(flag_codes(flag)) for flag in rows.get("quality_flag", [None] * len(rows))]
+    codes = [set(found) for found in codes]
     held = set.intersection(*codes) if every else set.union(*codes)
     return flags[flags["quality_flag"].isin(held) & flags["suppresses_comparison"].astype(bool)]
 
@@ -482,14 +488,14 @@ def describe_funnel(data: FunnelData, *, what: str, centre_name: str, centre: fl
 
 def left_out_words(data: FunnelData) -> str:
     """Which councils the over-dispersion estimate leaves out, and why; '' when none."""
-    left_out = data.left_out
-    if left_out.empty:
+    left_out = [(name, flag_codes(flag)) for name, flag, not_compared in zip(
+        data.columns["area_name"], data.columns["quality_flag"], data.columns["not_compared"]) if not_compared]
+    if not left_out:
         return ""
     by_flag = []
-    rows = [(name, flag_codes(flag)) for name, flag, not_compared in zip(
-        data.columns["area_name"], data.columns["quality_flag"], data.columns["not_compared"]) if not_compared]
-    for code, label in zip(*(_flags_on(left_out, data.flags, every=False)[c].tolist() for c in ("quality_flag", "label"))):
-        names = [name for name, codes in rows if code in codes]
+    held = _flags_held([codes for _, codes in left_out], data.flags, every=False)
+    for code, label in zip(held["quality_flag"].tolist(), held["label"].tolist()):
+        names = [name for name, codes in left_out if code in codes]
         by_flag.append(f"{label.lower()}: {_names(names, 5)}")
     one = len(left_out) == 1
     return (f" The estimate leaves out {_councils(len(left_out))} whose "
