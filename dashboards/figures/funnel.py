@@ -113,8 +113,11 @@ def _codes(councils: pd.DataFrame) -> list[list[str]]:
 def _caveats(codes: list[list[str]], flags: pd.DataFrame) -> tuple[list[str], list[bool]]:
     """Each council's caveat (its flags' labels, most serious first) and whether one of its
     flags forbids comparison with England."""
-    labels = dict(zip(flags["quality_flag"], flags["label"]))
-    suppressing = set(flags.loc[flags["suppresses_comparison"].astype(bool), "quality_flag"])
+    codes_of_flags = flags["quality_flag"].tolist()
+    labels = dict(zip(codes_of_flags, flags["label"].tolist()))
+    # bool() of each, as astype(bool) reads them (a missing value counts as True).
+    suppressing = {code for code, suppresses in zip(codes_of_flags, flags["suppresses_comparison"].tolist())
+                   if bool(suppresses)}
     return (["; ".join(labels.get(c, c) for c in found) for found in codes],
             [any(c in suppressing for c in found) for found in codes])
 
@@ -189,9 +192,8 @@ def funnel_data(councils: pd.DataFrame, centre: float, *, adjusted: bool,
                            **{f"limit_{column}": result.unit_limits[column].to_numpy()[order] * 100
                               for column in LIMIT_COLUMNS},
                            position=positions[order])
-    grid = result.grid.copy()
-    for column in LIMIT_COLUMNS:
-        grid[column] = grid[column] * 100
+    grid = pd.DataFrame({"denominator": result.grid["denominator"].to_numpy(),
+                         **{column: result.grid[column].to_numpy() * 100 for column in LIMIT_COLUMNS}})
     return FunnelData(points, not_plotted, result, grid, flags)
 
 
