@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from etl.distributions import binomial_cdf, binomial_quantile, normal_quantile
+from etl.distributions import binomial_quantile_and_cdfs, normal_quantile
 
 LEVELS = {"95": 0.95, "998": 0.998}
 Z = {name: float(normal_quantile(1 - (1 - level) / 2)) for name, level in LEVELS.items()}
@@ -35,26 +35,27 @@ WINSOR_PERCENTILES = (10, 90)
 POSITIONS = ("above_998", "above_95", "inside", "below_95", "below_998")
 
 
-def exact_binomial_limit(p0: float, n, probability: float) -> np.ndarray:
-    """The interpolated p-th binomial quantile of Binomial(n, p0), divided by n, clipped to 0-1."""
+def exact_binomial_limit(p0: float, n, probability) -> np.ndarray:
+    """The interpolated p-th binomial quantile of Binomial(n, p0), divided by n, clipped to 0-1.
+    `probability` and `n` broadcast: every level for every denominator in one pass."""
     n = np.asarray(n, dtype=float)
     whole = np.maximum(np.rint(n), 1)
-    r = binomial_quantile(probability, whole, p0)
-    at_r = binomial_cdf(r, whole, p0)
-    below_r = binomial_cdf(r - 1, whole, p0)
+    r, at_r, below_r = binomial_quantile_and_cdfs(probability, whole, p0)
     step = at_r - below_r
     alpha = np.divide(at_r - probability, step, out=np.zeros_like(step), where=step > 0)
     return np.clip((r - alpha) / whole, 0.0, 1.0)
 
 
+# The tail probability of each limit, in the order binomial_limits returns them.
+TAILS = {f"{side}_{name}": (1 - level) / 2 if side == "lower" else 1 - (1 - level) / 2
+         for name, level in LEVELS.items() for side in ("lower", "upper")}
+
+
 def binomial_limits(p0: float, n) -> dict[str, np.ndarray]:
     """Exact (interpolated) binomial limits at 95% and 99.8% for each denominator."""
-    limits = {}
-    for name, level in LEVELS.items():
-        tail = (1 - level) / 2
-        limits[f"lower_{name}"] = exact_binomial_limit(p0, n, tail)
-        limits[f"upper_{name}"] = exact_binomial_limit(p0, n, 1 - tail)
-    return limits
+    n = np.asarray(n, dtype=float)
+    every = exact_binomial_limit(p0, np.atleast_1d(n)[np.newaxis, :], np.array(list(TAILS.values()))[:, np.newaxis])
+    return {name: limits.reshape(n.shape) for name, limits in zip(TAILS, every)}
 
 
 def normal_limits(p0: float, n, tau2: float = 0.0) -> dict[str, np.ndarray]:
@@ -146,9 +147,11 @@ def funnel(p0: float, y, n, *, adjusted: bool = False, estimate_from=None, grid_
     used = np.ones(len(y), dtype=bool) if estimate_from is None else np.asarray(estimate_from, dtype=bool)
     spread = dispersion(p0, y[used], n[used])
     tau2 = spread.tau2 if adjusted else 0.0
-    at_units = limits_at(p0, n, tau2)
+    grid_n = denominator_grid(n.min(), n.max(), grid_points) if len(n) else np.array([], dtype=float)
+    # The units' limits and the grid's in one pass (the exact ones cost a search per value).
+    both = limits_at(p0, np.concatenate([n, grid_n]), tau2)
+    at_units = {name: limits[:len(n)] for name, limits in both.items()}
     unit_limits = pd.DataFrame(at_units)
     unit_limits["position"] = position(y, at_units)
-    grid_n = denominator_grid(n.min(), n.max(), grid_points) if len(n) else np.array([], dtype=float)
-    grid = pd.DataFrame({"denominator": grid_n, **limits_at(p0, grid_n, tau2)})
+    grid = pd.DataFrame({"denominator": grid_n, **{name: limits[len(n):] for name, limits in both.items()}})
     return Funnel(p0, adjusted, bool(adjusted and tau2 > 0), spread, int((~used).sum()), unit_limits, grid)

@@ -16,11 +16,14 @@ The reader's own council is drawn on top as a diamond in HIGHLIGHT_COLOUR, named
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from .. import funnel_limits
 from ..labels import flag_codes
@@ -74,11 +77,17 @@ class FunnelData:
     grid: pd.DataFrame          # limits over denominators, as percentages
     flags: pd.DataFrame | None = None   # quality_flags rows (FLAG_COLUMNS) of the flags present
 
-    @property
+    # Worked out once per funnel (the figure, the text and the method all ask).
+    @cached_property
     def compared(self) -> pd.DataFrame:
         return self.points[~self.points["not_compared"]] if "not_compared" in self.points else self.points
 
-    @property
+    @cached_property
+    def columns(self) -> dict[str, list]:
+        """The points' MARKER_COLUMNS as lists, in the points' order."""
+        return _marker_columns(self.points)
+
+    @cached_property
     def left_out(self) -> pd.DataFrame:
         """Plotted councils a quality flag keeps out of the comparison and the estimate."""
         return self.points[self.points["not_compared"]] if "not_compared" in self.points else self.points.iloc[:0]
@@ -88,22 +97,59 @@ def plottable(councils: pd.DataFrame) -> pd.Series:
     return councils["value"].notna() & councils["numerator"].notna() & (councils["denominator"].fillna(0) > 0)
 
 
+def _plottable(councils: pd.DataFrame) -> np.ndarray:
+    """plottable() on the columns' arrays: a mask per call without building Series."""
+    value, numerator, denominator = (councils[column].to_numpy(dtype=float, na_value=np.nan)
+                                     for column in ("value", "numerator", "denominator"))
+    return ~np.isnan(value) & ~np.isnan(numerator) & (denominator > 0)
+
+
+def _codes(councils: pd.DataFrame) -> list[list[str]]:
+    """Each council's quality flag codes."""
+    flags = councils["quality_flag"].tolist() if "quality_flag" in councils else [None] * len(councils)
+    return [flag_codes(flag) for flag in flags]
+
+
+def _caveats(codes: list[list[str]], flags: pd.DataFrame) -> tuple[list[str], list[bool]]:
+    """Each council's caveat (its flags' labels, most serious first) and whether one of its
+    flags forbids comparison with England."""
+    codes_of_flags = flags["quality_flag"].tolist()
+    labels = dict(zip(codes_of_flags, flags["label"].tolist()))
+    # bool() of each, as astype(bool) reads them (a missing value counts as True).
+    suppressing = {code for code, suppresses in zip(codes_of_flags, flags["suppresses_comparison"].tolist())
+                   if bool(suppresses)}
+    return (["; ".join(labels.get(c, c) for c in found) for found in codes],
+            [any(c in suppressing for c in found) for found in codes])
+
+
 def with_caveats(councils: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     """Councils with `caveat` (their flags' labels, most serious first) and `not_compared`
     (one of their flags forbids comparison with England)."""
-    labels = dict(zip(flags["quality_flag"], flags["label"]))
-    suppressing = set(flags.loc[flags["suppresses_comparison"].astype(bool), "quality_flag"])
-    codes = [flag_codes(flag) for flag in (councils["quality_flag"] if "quality_flag" in councils
-                                       else [None] * len(councils))]
-    return councils.assign(caveat=["; ".join(labels.get(c, c) for c in found) for found in codes],
-                           not_compared=[any(c in suppressing for c in found) for found in codes])
+    caveat, not_compared = _caveats(_codes(councils), flags)
+    return councils.assign(caveat=caveat, not_compared=not_compared)
+
+
+def _own(codes: list[list[str]]) -> list[bool]:
+    """True for a council with a flag that not every one of these councils shares."""
+    sets = [set(found) for found in codes]
+    shared = set.intersection(*sets) if sets else set()
+    return [bool(found - shared) for found in sets]
 
 
 def own_caveats(points: pd.DataFrame) -> pd.Series:
     """True for a council with a flag that not every plotted council shares."""
-    codes = [set(flag_codes(flag)) for flag in points.get("quality_flag", [None] * len(points))]
-    shared = set.intersection(*codes) if codes else set()
-    return pd.Series([bool(found - shared) for found in codes], index=points.index, dtype=bool)
+    return pd.Series(_own(_codes(points)), index=points.index, dtype=bool)
+
+
+LIMIT_COLUMNS = ("lower_95", "upper_95", "lower_998", "upper_998")
+POSITION_RANK = {name: rank for rank, name in enumerate(funnel_limits.POSITIONS)}
+
+
+def _placed_order(not_compared, positions, values, names) -> list[int]:
+    """Compared councils first, then by position (highest first), value (highest first) and
+    name; stable, as pandas' multi-column sort_values."""
+    return sorted(range(len(values)), key=lambda i: (not_compared[i], POSITION_RANK[positions[i]], -values[i],
+                                                     names[i]))
 
 
 def funnel_data(councils: pd.DataFrame, centre: float, *, adjusted: bool,
@@ -111,33 +157,43 @@ def funnel_data(councils: pd.DataFrame, centre: float, *, adjusted: bool,
     """Split councils into plotted and not plotted and place each plotted one against the
     limits around `centre` (a percentage). Values are the published ones. `flags` is the
     quality_flags table: councils whose flag forbids comparison are left out of the
-    over-dispersion estimate and listed after the councils compared with England."""
+    over-dispersion estimate and listed after the councils compared with England.
+
+    Worked on the columns' arrays and each part taken from `councils` once (it runs inside a
+    callback, and every pandas mask or sort copies all ~36 columns)."""
     flags = pd.DataFrame(columns=FLAG_COLUMNS) if flags is None else flags
-    councils = with_caveats(councils, flags)
-    present = {code for flag in councils.get("quality_flag", []) for code in flag_codes(flag)}
+    codes = _codes(councils)
+    caveat, not_compared = _caveats(codes, flags)
+    present = {code for found in codes for code in found}
     flags = flags[flags["quality_flag"].isin(present)].reset_index(drop=True)
-    mask = plottable(councils)
-    points = councils[mask].copy()
-    points["own_caveat"] = own_caveats(points)
-    not_plotted = councils[~mask].copy()
-    not_plotted["reason"] = np.where(not_plotted["value"].isna(), "No value", "No counts published")
-    if points.empty:
+    mask = _plottable(councils)
+    plotted, unplotted = np.flatnonzero(mask), np.flatnonzero(~mask)
+    not_plotted = councils.take(unplotted)
+    not_plotted = not_plotted.assign(
+        caveat=pd.array([caveat[i] for i in unplotted], dtype="str"),
+        not_compared=np.array([not_compared[i] for i in unplotted], dtype=bool),
+        reason=np.where(np.isnan(not_plotted["value"].to_numpy(dtype=float, na_value=np.nan)),
+                        "No value", "No counts published"))
+    own = _own([codes[i] for i in plotted])
+    if not len(plotted):
+        points = with_caveats(councils, flags).take(plotted)
+        points["own_caveat"] = pd.Series(own, index=points.index, dtype=bool)
         empty = pd.DataFrame(columns=["denominator", "lower_95", "upper_95", "lower_998", "upper_998"])
         return FunnelData(points.assign(position=pd.Series(dtype=str)), not_plotted, None, empty, flags)
-    result = funnel_limits.funnel(centre / 100, points["value"].to_numpy() / 100,
-                                  points["denominator"].to_numpy(), adjusted=adjusted,
-                                  estimate_from=~points["not_compared"].to_numpy())
-    at_units = result.unit_limits.set_axis(points.index)
-    for column in ("lower_95", "upper_95", "lower_998", "upper_998"):
-        points[f"limit_{column}"] = at_units[column] * 100
-    points["position"] = at_units["position"]
-    order = {name: rank for rank, name in enumerate(funnel_limits.POSITIONS)}
-    points = points.sort_values(["not_compared", "position", "value", "area_name"],
-                                ascending=[True, True, False, True],
-                                key=lambda column: column.map(order) if column.name == "position" else column)
-    grid = result.grid.copy()
-    for column in ("lower_95", "upper_95", "lower_998", "upper_998"):
-        grid[column] = grid[column] * 100
+    values = councils["value"].to_numpy(dtype=float)[plotted]
+    compared_not = np.array([not_compared[i] for i in plotted], dtype=bool)
+    result = funnel_limits.funnel(centre / 100, values / 100, councils["denominator"].to_numpy(dtype=float)[plotted],
+                                  adjusted=adjusted, estimate_from=~compared_not)
+    positions = result.unit_limits["position"].to_numpy()
+    order = _placed_order(compared_not, positions, values, councils["area_name"].to_numpy()[plotted])
+    points = councils.take(plotted[order])
+    points = points.assign(caveat=pd.array([caveat[plotted[i]] for i in order], dtype="str"), not_compared=compared_not[order],
+                           own_caveat=np.array(own, dtype=bool)[order],
+                           **{f"limit_{column}": result.unit_limits[column].to_numpy()[order] * 100
+                              for column in LIMIT_COLUMNS},
+                           position=positions[order])
+    grid = pd.DataFrame({"denominator": result.grid["denominator"].to_numpy(),
+                         **{column: result.grid[column].to_numpy() * 100 for column in LIMIT_COLUMNS}})
     return FunnelData(points, not_plotted, result, grid, flags)
 
 
@@ -159,7 +215,7 @@ def placement_words(position: str, not_compared: bool, caveat: str = "") -> str:
 
 
 def _count(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{value:,.0f}"
+    return "" if value is None or value != value else f"{value:,.0f}"    # (NaN is not equal to itself)
 
 
 def _limit_trace(grid: pd.DataFrame, level: str, name: str, dash: str, width: float) -> dict:
@@ -174,31 +230,44 @@ def _caveat_lines(caveats) -> list[str]:
     return [f"<br>{CAVEAT_MARK} {c}" if isinstance(c, str) and c else "" for c in caveats]
 
 
-def _marker_trace(part: pd.DataFrame, unit: str, *, name: str, words: list[str], marker: dict) -> dict:
-    """One trace of council markers; each carries its code (for click-through), its figures,
-    its placement in words and its caveat for the hover."""
-    caveats = part["caveat"] if "caveat" in part else [""] * len(part)
-    customdata = np.column_stack([
-        part["area_code"], part["area_name"], [format_value(v, unit) for v in part["value"]],
-        [_count(v) for v in part["numerator"]], [_count(v) for v in part["denominator"]],
-        words, _caveat_lines(caveats)])
-    return {"type": "scatter", "x": part["denominator"].tolist(), "y": part["value"].tolist(), "mode": "markers",
-            "name": name, "cliponaxis": False, "customdata": customdata.tolist(), "marker": marker,
+# What the markers read of each plotted council, and what a frame without the column reads.
+MARKER_COLUMNS = {"area_code": None, "area_name": None, "value": None, "numerator": None, "denominator": None,
+                  "position": None, "not_compared": False, "own_caveat": False, "caveat": "", "quality_flag": None}
+
+
+def _marker_columns(points: pd.DataFrame) -> dict[str, list]:
+    """The points' MARKER_COLUMNS as lists, read once: each trace then picks its rows by
+    position (a pandas mask per trace copies every column)."""
+    return {name: points[name].tolist() if name in points else [default] * len(points)
+            for name, default in MARKER_COLUMNS.items()}
+
+
+def _marker_trace(columns: dict[str, list], rows: list[int], unit: str, *, name: str, words: list[str],
+                  marker: dict) -> dict:
+    """One trace of council markers (`rows` of the points' columns); each carries its code (for
+    click-through), its figures, its placement in words and its caveat for the hover."""
+    code, area, value, numerator, denominator = (columns[c] for c in (
+        "area_code", "area_name", "value", "numerator", "denominator"))
+    caveats = _caveat_lines([columns["caveat"][i] for i in rows])
+    customdata = [[code[i], area[i], format_value(value[i], unit), _count(numerator[i]), _count(denominator[i]),
+                   words[k], caveats[k]] for k, i in enumerate(rows)]
+    return {"type": "scatter", "x": [denominator[i] for i in rows], "y": [value[i] for i in rows],
+            "mode": "markers", "name": name, "cliponaxis": False, "customdata": customdata, "marker": marker,
             "hovertemplate": "<b>%{customdata[1]}</b> (%{customdata[0]})<br>%{customdata[2]}: "
                              "%{customdata[3]} of %{customdata[4]}<br>%{customdata[5]}%{customdata[6]}"
                              "<br>Click to open the council's profile<extra></extra>"}
 
 
-def _highlight(points: pd.DataFrame, code: str | None, unit: str, x_span: list[float]) -> tuple[list, list]:
+def _highlight(columns: dict[str, list], code: str | None, unit: str, x_span: list[float]) -> tuple[list, list]:
     """The reader's council: a trace on top of its marker (same hover and click) and a label
     beside it, on the side with more room. Nothing when it is not plotted."""
-    mine = points[points["area_code"] == code] if code else points.iloc[:0]
-    if mine.empty:
+    found = columns["area_code"].index(code) if code and code in columns["area_code"] else None
+    if found is None:
         return [], []
-    row = mine.iloc[0]
+    row = {name: values[found] for name, values in columns.items()}
     label = highlight_label(row["area_name"])
-    words = [placement_words(row["position"], bool(row.get("not_compared", False)), row.get("caveat", ""))]
-    trace = _marker_trace(mine.iloc[:1], unit, name=label, words=words, marker={
+    words = [placement_words(row["position"], bool(row["not_compared"]), row["caveat"])]
+    trace = _marker_trace(columns, [found], unit, name=label, words=words, marker={
         "symbol": "diamond", "color": HIGHLIGHT_COLOUR, "size": 15,
         "line": {"color": HIGHLIGHT_OUTLINE, "width": 2}})
     anchor, shift = label_side(float(row["denominator"]), 0.0, x_span[1])
@@ -210,16 +279,20 @@ def _highlight(points: pd.DataFrame, code: str | None, unit: str, x_span: list[f
     return [trace], [note]
 
 
-def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: str, value_title: str,
-                  denominator_title: str, limits_name: str, polarity: str = "higher_is_better",
-                  unit: str = "percent", highlight: str | None = None) -> go.Figure:
+def funnel_figure(data: FunnelData, **options) -> go.Figure:
+    """funnel_spec's figure as a Plotly figure, wrapped once without per-property validation (it
+    runs inside a callback); the unit tests validate the same figure in full."""
+    return go.Figure(funnel_spec(data, **options), _validate=False)
+
+
+def funnel_spec(data: FunnelData, *, centre: float, centre_name: str, title: str, value_title: str,
+                denominator_title: str, limits_name: str, polarity: str = "higher_is_better",
+                unit: str = "percent", highlight: str | None = None) -> dict:
     """Councils as markers by position, limits at 95% (dashed) and 99.8% (dotted), England as a
     solid centre line; councils a quality flag keeps from comparison as open diamonds marked ⚠;
     each marker carries its area code for click-through; `highlight` (a council code) is the
-    reader's council, marked on top and named.
-
-    Built from dict traces and wrapped once without per-property validation (it runs inside a
-    callback); the unit tests validate the same figure in full."""
+    reader's council, marked on top and named. A plain {"data", "layout"} dict: the page wraps
+    it once, as it draws it (for_page)."""
     grid, points = data.grid, data.points
     traces = [_limit_trace(grid, "998", "99.8% limits", "dot", 2),
               _limit_trace(grid, "95", "95% limits", "dash", 1.5)]
@@ -227,29 +300,35 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
     traces.append({"type": "scatter", "x": x_span, "y": [centre, centre], "mode": "lines",
                    "name": f"{centre_name} {format_value(centre, unit)}", "hoverinfo": "skip",
                    "line": {"color": CENTRE_COLOUR, "width": 2}})
-    compared, left_out = data.compared, data.left_out
+    columns = data.columns
+    by_position: dict[str, list[int]] = {}
+    for row, (position, not_compared) in enumerate(zip(columns["position"], columns["not_compared"])):
+        if not not_compared:
+            by_position.setdefault(position, []).append(row)
     for position in funnel_limits.POSITIONS:
-        part = compared[compared["position"] == position]
-        if part.empty:
+        part = by_position.get(position, [])
+        if not part:
             continue
         words, symbol, marker, _ = POSITION_STYLES[position]
         colour = position_colour(position, polarity)
         hollow = marker.endswith("-open")
-        traces.append(_marker_trace(part, unit, name=f"{symbol} {words} ({len(part)})",
+        traces.append(_marker_trace(columns, part, unit, name=f"{symbol} {words} ({len(part)})",
                                     words=[f"{symbol} {words}"] * len(part), marker={
                                         "symbol": marker, "color": colour, "size": 10 if hollow else 9,
                                         "line": {"color": colour if hollow else "white",
                                                  "width": 2 if hollow else 0.5}}))
     for own, (words, marker, colour) in NOT_COMPARED_STYLES.items():
-        part = left_out[left_out["own_caveat"] == own]
-        if part.empty:
+        part = [row for row, (not_compared, own_caveat) in enumerate(zip(columns["not_compared"],
+                                                                          columns["own_caveat"]))
+                if not_compared and own_caveat == own]
+        if not part:
             continue
         traces.append(_marker_trace(
-            part, unit, name=f"{words} ({len(part)})",
-            words=[placement_words(position, True) for position in part["position"]],
+            columns, part, unit, name=f"{words} ({len(part)})",
+            words=[placement_words(columns["position"][row], True) for row in part],
             marker={"symbol": marker, "color": colour, "size": 12 if own else 11,
                     "line": {"color": colour, "width": 2}}))
-    mine, annotations = _highlight(data.points, highlight, unit, x_span)
+    mine, annotations = _highlight(columns, highlight, unit, x_span)
     traces += mine
     layout = dict(
         title={"text": _wrapped(title, 40), "x": 0, "xanchor": "left"},
@@ -262,18 +341,36 @@ def funnel_figure(data: FunnelData, *, centre: float, centre_name: str, title: s
                 "title": {"text": _wrapped(limits_name + ":"), "side": "top"}},
         margin={"l": 10, "r": 30, "t": 100, "b": 150}, height=670, plot_bgcolor="white", font=FONT,
         hovermode="closest", clickmode="event", annotations=annotations)
-    return go.Figure(data=traces, layout=layout, _validate=False)
+    return {"data": traces, "layout": layout}
 
 
-def for_page(figure: go.Figure) -> go.Figure:
-    """The funnel as its page draws it: no title (the page prints it as text, which wraps on a
-    phone) and the legend above the plot, where a phone shows it before the points. Images and
-    embeds keep the figure as it is (their frame puts the title above and the footer below)."""
-    layout = figure.layout.to_plotly_json()
-    layout.pop("title", None)
+def page_layout(layout: dict) -> dict:
+    """The layout without its title and with the legend above the plot (for_page); `layout`
+    itself is left as it is."""
+    layout = {name: value for name, value in layout.items() if name != "title"}
     layout["legend"] = {**layout.get("legend", {}), "yref": "paper", "y": 1.02, "yanchor": "bottom"}
     layout["margin"] = {**layout.get("margin", {}), "t": 10, "b": 60}
-    return go.Figure(data=figure.data, layout=layout, _validate=False)
+    return layout
+
+
+def _with_default_template(layout: dict) -> dict:
+    """The layout with Plotly's default template named in it, as a figure built from funnel_spec
+    carries it: given with the rest, the template takes the same place in the page's JSON."""
+    default = pio.templates.default
+    if default is None or "template" in layout:
+        return layout
+    return {**layout, "template": pio.templates[default] if isinstance(default, str) else default}
+
+
+def for_page(figure: go.Figure | dict) -> go.Figure:
+    """The funnel as its page draws it: no title (the page prints it as text, which wraps on a
+    phone) and the legend above the plot, where a phone shows it before the points. Images and
+    embeds keep the figure as it is (their frame puts the title above and the footer below).
+    From funnel_spec's dict, the one Plotly figure the page builds."""
+    if isinstance(figure, dict):
+        return go.Figure({"data": figure["data"], "layout": _with_default_template(page_layout(figure["layout"]))},
+                         _validate=False)
+    return go.Figure(data=figure.data, layout=page_layout(figure.layout.to_plotly_json()), _validate=False)
 
 
 def _wrapped(text: str, width: int = 36) -> str:
@@ -284,10 +381,10 @@ def _wrapped(text: str, width: int = 36) -> str:
 
 def _value_range(points: pd.DataFrame, grid: pd.DataFrame, centre: float, unit: str) -> list[float]:
     """Every council and the funnel's body; the widest tip of the limits may run off the axis."""
-    values = [centre, *points["value"]]
+    values = [centre, *points["value"].tolist()]
     if len(points) and len(grid):
-        body = grid[grid["denominator"] >= points["denominator"].quantile(0.1)]
-        values += [*body["lower_998"], *body["upper_998"]]
+        body = grid["denominator"].to_numpy() >= points["denominator"].quantile(0.1)
+        values += [*grid["lower_998"].to_numpy()[body].tolist(), *grid["upper_998"].to_numpy()[body].tolist()]
     low, high = min(values), max(values)
     pad = max((high - low) * 0.05, 0.5)
     low, high = low - pad, high + pad
@@ -307,29 +404,39 @@ def _names(names: list[str], limit: int = 8) -> str:
 def _flags_on(rows: pd.DataFrame, flags: pd.DataFrame | None, *, every: bool) -> pd.DataFrame:
     """The flags (quality_flags rows, most serious first) that forbid comparison and that every
     row (every=True) or any row carries."""
-    if flags is None or flags.empty or rows.empty:
+    return _flags_held([flag_codes(flag) for flag in rows.get("quality_flag", [None] * len(rows))], flags,
+                       every=every)
+
+
+def _flags_held(codes: list[list[str]], flags: pd.DataFrame | None, *, every: bool) -> pd.DataFrame:
+    """_flags_on for rows' flag codes."""
+    if flags is None or flags.empty or not codes:
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    codes = [set(flag_codes(flag)) for flag in rows.get("quality_flag", [None] * len(rows))]
+    codes = [set(found) for found in codes]
     held = set.intersection(*codes) if every else set.union(*codes)
     return flags[flags["quality_flag"].isin(held) & flags["suppresses_comparison"].astype(bool)]
 
 
 def all_left_out(data: FunnelData) -> bool:
     """Every plotted council carries a flag that forbids comparison (sds_users 2024-25)."""
-    return len(data.points) > 0 and data.compared.empty
+    return len(data.points) > 0 and all(data.columns["not_compared"])
 
 
 def highlight_words(data: FunnelData, code: str | None, unit: str = "percent") -> str:
     """' Your council, Gateshead: 22.2% (395 of 1,782), ▲ Above the 99.8% limit.' ('' without one)."""
     if not code:
         return ""
-    mine = data.points[data.points["area_code"] == code]
-    if mine.empty:
-        absent = data.not_plotted[data.not_plotted["area_code"] == code]
-        return (f" Your council, {absent['area_name'].iloc[0]}: not plotted ({absent['reason'].iloc[0].lower()})."
-                if len(absent) else "")
-    row = mine.iloc[0]
-    place = placement_words(row["position"], bool(row.get("not_compared", False)), row.get("caveat", ""))
+    columns = data.columns
+    if code not in columns["area_code"]:
+        absent = data.not_plotted["area_code"].tolist() if "area_code" in data.not_plotted else []
+        if code not in absent:
+            return ""
+        at = absent.index(code)
+        return (f" Your council, {data.not_plotted['area_name'].iloc[at]}: not plotted "
+                f"({data.not_plotted['reason'].iloc[at].lower()}).")
+    at = columns["area_code"].index(code)
+    row = {name: values[at] for name, values in columns.items()}
+    place = placement_words(row["position"], bool(row["not_compared"]), row["caveat"])
     return (f" Your council, {row['area_name']}: {format_value(row['value'], unit)} ({_count(row['numerator'])} of "
             f"{_count(row['denominator'])}), {place}.")
 
@@ -339,7 +446,10 @@ def describe_funnel(data: FunnelData, *, what: str, centre_name: str, centre: fl
     """A text alternative: how many councils lie outside each limit, and which; councils whose
     figures a quality flag keeps from comparison are counted apart; where the reader's council
     (`highlight`) lies."""
-    points, compared, left_out = data.points, data.compared, data.left_out
+    points, columns = data.points, data.columns
+    compared = [row for row, not_compared in enumerate(columns["not_compared"]) if not not_compared]
+    left_out = [row for row, not_compared in enumerate(columns["not_compared"]) if not_compared]
+    names, positions, caveats = columns["area_name"], columns["position"], columns["caveat"]
     if points.empty:
         return f"No council has a value with counts for {what}, so nothing is plotted."
     text = (f"Funnel plot of {what}: {_councils(len(points))} plotted by value against denominator, "
@@ -350,28 +460,28 @@ def describe_funnel(data: FunnelData, *, what: str, centre_name: str, centre: fl
         text += (f" {CAVEAT_MARK} Every council's figure carries a caveat that forbids comparison with England "
                  f"({labels}), so no council is placed above or below the limits; each open diamond "
                  "shows where a published figure falls.")
-        own = points[points["own_caveat"]]
+        own = [name for name, own in zip(names, columns["own_caveat"]) if own]
         if len(own):
             text += (f" {_councils(len(own))} also {'carries' if len(own) == 1 else 'carry'} a caveat of "
-                     f"their own (diamonds with a cross; see the caveats): {_names(list(own['area_name']))}.")
+                     f"their own (diamonds with a cross; see the caveats): {_names(own)}.")
     else:
-        counts = compared["position"].value_counts()
-        n = {position: int(counts.get(position, 0)) for position in funnel_limits.POSITIONS}
+        counts = Counter(positions[row] for row in compared)
+        n = {position: counts.get(position, 0) for position in funnel_limits.POSITIONS}
         text += (f" Outside the 99.8% limits: {_councils(n['above_998'] + n['below_998'])} "
                  f"({n['above_998']} above, {n['below_998']} below). "
                  f"Between the 95% and 99.8% limits: {_councils(n['above_95'] + n['below_95'])} "
                  f"({n['above_95']} above, {n['below_95']} below). "
                  f"Within the 95% limits: {_councils(n['inside'])}.")
         for position, label in (("above_998", "Above the 99.8% limit"), ("below_998", "Below the 99.8% limit")):
-            names = list(compared.loc[compared["position"] == position, "area_name"])
-            if names:
-                text += f" {label}: {_names(names)}."
+            outside = [names[row] for row in compared if positions[row] == position]
+            if outside:
+                text += f" {label}: {_names(outside)}."
         if len(left_out):
             verb = "carries" if len(left_out) == 1 else "carry"
             text += (f" {CAVEAT_MARK} {_councils(len(left_out))} {verb} a caveat that forbids comparison with "
                      f"England, drawn as {'an open diamond' if len(left_out) == 1 else 'open diamonds'} and not "
                      "counted above or below: "
-                     f"{_names([f'{r.area_name} ({r.caveat})' for r in left_out.itertuples()])}.")
+                     f"{_names([f'{names[row]} ({caveats[row]})' for row in left_out])}.")
     if len(data.not_plotted):
         verb = "is" if len(data.not_plotted) == 1 else "are"
         text += f" {_councils(len(data.not_plotted))} without a value or counts {verb} not plotted."
@@ -380,13 +490,15 @@ def describe_funnel(data: FunnelData, *, what: str, centre_name: str, centre: fl
 
 def left_out_words(data: FunnelData) -> str:
     """Which councils the over-dispersion estimate leaves out, and why; '' when none."""
-    left_out = data.left_out
-    if left_out.empty:
+    left_out = [(name, flag_codes(flag)) for name, flag, not_compared in zip(
+        data.columns["area_name"], data.columns["quality_flag"], data.columns["not_compared"]) if not_compared]
+    if not left_out:
         return ""
     by_flag = []
-    for flag in _flags_on(left_out, data.flags, every=False).itertuples():
-        names = [r.area_name for r in left_out.itertuples() if flag.quality_flag in flag_codes(r.quality_flag)]
-        by_flag.append(f"{flag.label.lower()}: {_names(names, 5)}")
+    held = _flags_held([codes for _, codes in left_out], data.flags, every=False)
+    for code, label in zip(held["quality_flag"].tolist(), held["label"].tolist()):
+        names = [name for name, codes in left_out if code in codes]
+        by_flag.append(f"{label.lower()}: {_names(names, 5)}")
     one = len(left_out) == 1
     return (f" The estimate leaves out {_councils(len(left_out))} whose "
             f"{'figure carries' if one else 'figures carry'} a caveat that forbids comparison "

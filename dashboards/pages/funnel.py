@@ -6,6 +6,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from dash import Input, Output, callback, html, no_update
 
@@ -16,7 +17,7 @@ from ..components import (EDGE_ROWS, MARKS_FOOTNOTE, caveat_list, control_bar, c
 from ..context import warehouse
 from ..figures import highlight_label
 from ..figures.funnel import (FunnelData, all_left_out, describe_funnel, for_page, funnel_data, funnel_figure,
-                              in_region, method_text, placement_words)
+                              funnel_spec, in_region, method_text, placement_words)
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
 from ..routing import query_parameters
 from ..sharing import chart_figure
@@ -143,9 +144,12 @@ def _rows(selection: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
     wh, s = warehouse(), selection
     rows = db.observations(wh, measure_id=s.measure_id, period=s.period, age_band=s.age_band,
                            client_group=s.client_group)
-    councils = rows[rows["area_type"] == "council"]
+    # Positions from the columns' arrays and one take each: a pandas mask copies all ~36 columns.
+    codes = rows["area_code"].to_numpy()
+    councils = rows.take(np.flatnonzero(rows["area_type"].to_numpy() == "council"))
     expected = db.councils_alive(wh, s.period)
-    absent = expected[~expected["area_code"].isin(councils["area_code"])]
+    present = set(councils["area_code"].tolist())
+    absent = expected.take([row for row, code in enumerate(expected["area_code"].tolist()) if code not in present])
     if not absent.empty and not councils.empty:
         filler = pd.DataFrame({"area_code": absent["area_code"], "area_name": absent["area_name"],
                                "area_type": "council", "region_code": absent["region_code"], "period": s.period,
@@ -153,7 +157,7 @@ def _rows(selection: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
                                "client_group": s.client_group, "value_status": "missing",
                                "note": "No figure for this council in the loaded publication for this year."})
         councils = pd.concat([councils, filler], ignore_index=True)
-    return councils, rows[rows["area_code"] == db.ENGLAND]
+    return councils, rows.take(np.flatnonzero(codes == db.ENGLAND))
 
 
 def _centre(councils: pd.DataFrame, england: pd.DataFrame) -> tuple[float | None, str]:
@@ -175,33 +179,46 @@ def denominator_title(measure_id: str) -> str:
 
 
 def _count(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{value:,.0f}"
+    return "" if value is None or value != value else f"{value:,.0f}"    # (NaN is not equal to itself)
 
 
-def _value(row, unit: str, note: str) -> str:
-    return value_text(row.value, unit, getattr(row, "quality_flag", None), note)
+# What the table reads of each row; a frame without one of them (a test's) reads it as None.
+TABLE_COLUMNS = ("area_code", "area_name", "value", "numerator", "denominator", "value_status", "note",
+                 "quality_flag", "quality_note", "position", "not_compared", "caveat", "reason")
 
 
-def _note(row, note: str) -> str:
-    return note_text(getattr(row, "quality_note", None), note, getattr(row, "quality_flag", None))
+def _table_rows(frame: pd.DataFrame) -> list[dict]:
+    """The frame's rows as dicts of TABLE_COLUMNS, from whole columns (itertuples builds every
+    one of ~40 columns' values row by row)."""
+    empty = [None] * len(frame)
+    columns = [frame[name].tolist() if name in frame else empty for name in TABLE_COLUMNS]
+    return [dict(zip(TABLE_COLUMNS, values)) for values in zip(*columns)]
 
 
-def _council_row(row, fixed: str | None, unit: str, mine: bool, extra: bool) -> dict:
+def _value(row: dict, unit: str, note: str) -> str:
+    return value_text(row["value"], unit, row["quality_flag"], note)
+
+
+def _note(row: dict, note: str) -> str:
+    return note_text(row["quality_note"], note, row["quality_flag"])
+
+
+def _council_row(row: dict, fixed: str | None, unit: str, mine: bool, extra: bool) -> dict:
     """A council's row: where it lies against the limits (or why it is not plotted)."""
-    note = row.note if isinstance(row.note, str) else ""
-    place = placement_words(row.position, bool(row.not_compared), row.caveat) if fixed is None \
-        else f"Not plotted: {row.reason.lower()}"
-    name = highlight_label(row.area_name) if mine else row.area_name
+    note = row["note"] if isinstance(row["note"], str) else ""
+    place = placement_words(row["position"], bool(row["not_compared"]), row["caveat"]) if fixed is None \
+        else f"Not plotted: {row['reason'].lower()}"
+    name = highlight_label(row["area_name"]) if mine else row["area_name"]
     classes = ["council"] + (["not-plotted"] if fixed else []) + (["highlight"] if mine else []) \
         + (["extra"] if extra else [])
     return element("Tr", [
-        element("Th", element("A", name, href=f"/area/{row.area_code}"), scope="row"),
-        element("Td", row.area_code),
+        element("Th", element("A", name, href=f"/area/{row['area_code']}"), scope="row"),
+        element("Td", row["area_code"]),
         element("Td", _value(row, unit, note), className="number"),
-        element("Td", _count(row.numerator), className="number"),
-        element("Td", _count(row.denominator), className="number"),
+        element("Td", _count(row["numerator"]), className="number"),
+        element("Td", _count(row["denominator"]), className="number"),
         element("Td", place),
-        element("Td", str(row.value_status).replace("_", " ")),
+        element("Td", str(row["value_status"]).replace("_", " ")),
         element("Td", _note(row, note), className="note"),
     ], className=" ".join(classes))
 
@@ -214,21 +231,22 @@ def funnel_table(data: FunnelData, england: pd.DataFrame, *, caption: str, unit:
     shown; the rest wait behind "Show all"; the table scrolls in its own box on a phone."""
     head = element("Thead", element("Tr", [element("Th", text, scope="col") for text in (
         "Area", "Code", "Value", "Numerator", "Denominator", "Position relative to the limits", "Status", "Note")]))
-    listed = [(row, None) for row in data.points.itertuples()] + \
-        [(row, "not plotted") for row in data.not_plotted.itertuples()]
+    listed = [(row, None) for row in _table_rows(data.points)] + \
+        [(row, "not plotted") for row in _table_rows(data.not_plotted)]
     body, hidden = [], 0
     for position, (row, fixed) in enumerate(listed):
-        mine = row.area_code == highlight
+        mine = row["area_code"] == highlight
         extra = not mine and EDGE_ROWS <= position < len(listed) - EDGE_ROWS
         hidden += extra
         body.append(_council_row(row, fixed, unit, mine, extra))
-    for row in england.itertuples():
-        note = row.note if isinstance(row.note, str) else ""
+    for row in _table_rows(england):
+        note = row["note"] if isinstance(row["note"], str) else ""
         body.append(element("Tr", [
-            element("Th", row.area_name, scope="row"), element("Td", row.area_code),
+            element("Th", row["area_name"], scope="row"), element("Td", row["area_code"]),
             element("Td", _value(row, unit, note), className="number"),
-            element("Td", _count(row.numerator), className="number"), element("Td", _count(row.denominator), className="number"),
-            element("Td", "Centre line"), element("Td", str(row.value_status).replace("_", " ")),
+            element("Td", _count(row["numerator"]), className="number"),
+            element("Td", _count(row["denominator"]), className="number"),
+            element("Td", "Centre line"), element("Td", str(row["value_status"]).replace("_", " ")),
             element("Td", _note(row, note), className="note"),
         ], className="comparator"))
     table = element("Table", [element("Caption", caption), head, element("Tbody", body)], className="data-table",
@@ -248,10 +266,13 @@ class FunnelDrawing:
     what: str
 
 
-def _drawn_rows(data: FunnelData, england: pd.DataFrame) -> pd.DataFrame:
+def _drawn_rows(data: FunnelData, england: pd.DataFrame, councils: pd.DataFrame) -> pd.DataFrame:
     """The observations in the table's order: plotted councils by position, councils listed as
-    not plotted, then England (the centre line)."""
-    parts = [frame for frame in (data.points, data.not_plotted, england) if len(frame)]
+    not plotted, then England (the centre line). The councils' rows are taken from `councils`
+    (the frame the funnel's were taken from) at once, so the concatenation is of two frames of
+    the same columns, not of three with the funnel's columns besides."""
+    listed = councils.index.get_indexer(data.points.index.append(data.not_plotted.index))
+    parts = [frame for frame in (councils.take(listed), england) if len(frame)]
     return pd.concat(parts, ignore_index=True).reindex(columns=england.columns)
 
 
@@ -268,10 +289,12 @@ def _limits_name(view: FunnelView, data: FunnelData) -> str:
     return LIMITS_NAMES["adjusted" if view.adjusted and data.funnel.applied else "unadjusted"]
 
 
-def funnel_drawing(view: FunnelView, measures: pd.DataFrame) -> FunnelDrawing:
+def funnel_drawing(view: FunnelView, measures: pd.DataFrame, *, plain_figure: bool = False) -> FunnelDrawing:
     """The funnel for a view, or ChartRequestError (404) saying why there is nothing to draw.
     The page, its embed, image and downloads all come from this. A region's funnel plots its
-    councils against the centre and limits worked out from every council in England."""
+    councils against the centre and limits worked out from every council in England.
+    plain_figure: the chart's figure as funnel_spec's dict, for the page, which builds the one
+    Plotly figure it draws from it (for_page) rather than one more to read it from."""
     s = view.selection
     measure = measures.loc[s.measure_id]
     unit = measure["unit"]
@@ -291,18 +314,18 @@ def funnel_drawing(view: FunnelView, measures: pd.DataFrame) -> FunnelDrawing:
         raise ChartRequestError(f"No council has a value with counts for {what}. "
                                 "Choose another year or breakdown.", status=404)
     limits_name = _limits_name(view, data)
-    figure = funnel_figure(data, centre=centre, centre_name=centre_name,
-                           title=f"{measure['label']}: {breakdown}, {s.period}"
-                                 + (f", {place}" if view.region else ""),
-                           value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
-                           denominator_title=denominator_title(s.measure_id), limits_name=limits_name,
-                           polarity=measure["polarity"], unit=unit, highlight=view.council)
+    draw = funnel_spec if plain_figure else funnel_figure
+    figure = draw(data, centre=centre, centre_name=centre_name,
+                  title=f"{measure['label']}: {breakdown}, {s.period}" + (f", {place}" if view.region else ""),
+                  value_title=measure["label"] + (" (%)" if unit == "percent" else ""),
+                  denominator_title=denominator_title(s.measure_id), limits_name=limits_name,
+                  polarity=measure["polarity"], unit=unit, highlight=view.council)
     mine = f", {_area_name(view.council)} highlighted" if view.council else ""
     chart = Chart(
         view="funnel", title=measure["label"],
         subtitle=f"{breakdown}, {s.period}, councils in {place}, {limits_name[0].lower()}{limits_name[1:]} "
                  f"around {centre_name}{mine}",
-        figure=figure, rows=_drawn_rows(data, england),
+        figure=figure, rows=_drawn_rows(data, england, councils),
         method=method_text(data, centre_name=centre_name, centre=centre, adjusted=view.adjusted, unit=unit)
         + (REGION_METHOD.format(region=place) if view.region else ""),
         description=describe_funnel(data, what=what, centre_name=centre_name, centre=centre,
@@ -339,7 +362,7 @@ def _title(chart: Chart) -> html.P:
 
 def funnel_panel(view: FunnelView, measures: pd.DataFrame) -> list:
     try:
-        drawing = funnel_drawing(view, measures)
+        drawing = funnel_drawing(view, measures, plain_figure=True)
     except ChartRequestError as error:
         return [message(error.message)]
     chart, unit = drawing.chart, measures.at[view.selection.measure_id, "unit"]

@@ -49,6 +49,41 @@ def test_binomial_quantile_is_the_least_k_reaching_q_and_scipys_to_within_roundi
             np.testing.assert_allclose(stats.binom.cdf(np.minimum(k, theirs)[differ], N[differ], p), q, rtol=1e-9)
 
 
+def test_the_quantiles_search_hands_back_the_cdfs_at_k_and_below_it():
+    for p in P:
+        for q in Q:
+            k, at_k, below_k = d.binomial_quantile_and_cdfs(q, N, p)
+            np.testing.assert_array_equal(k, d.binomial_quantile(q, N, p))
+            np.testing.assert_array_equal(at_k, d.binomial_cdf(k, N, p))
+            np.testing.assert_array_equal(below_k, d.binomial_cdf(k - 1, N, p))
+    # Every q for every n in one call: the same k, value for value, as one q at a time.
+    together = d.binomial_quantile_and_cdfs(Q[:, np.newaxis], N[np.newaxis, :], 0.27)[0]
+    np.testing.assert_array_equal(together, np.array([d.binomial_quantile(q, N, 0.27) for q in Q]))
+
+
+@pytest.mark.parametrize("rounds", [0, 1])
+def test_values_the_normal_estimates_search_leaves_moving_are_found_from_bdtriks(monkeypatch, rounds):
+    """With no rounds (or one) from the normal estimate, most or all values take the bdtrik
+    path: the answer and its cdfs are the same either way."""
+    expected = [d.binomial_quantile_and_cdfs(q, N, p) for p in P for q in Q]
+    monkeypatch.setattr(d, "SEARCH_ROUNDS", rounds)
+    for (p, q), want in zip([(p, q) for p in P for q in Q], expected):
+        for got, wanted in zip(d.binomial_quantile_and_cdfs(q, N, p), want):
+            np.testing.assert_array_equal(got, wanted)
+        k = want[0]
+        assert (d.binomial_cdf(k, N, p) >= q).all() and (d.binomial_cdf(k - 1, N, p) < q).all()
+
+
+def test_binomial_limits_for_every_level_at_once_equal_each_level_alone():
+    from dashboards.funnel_limits import binomial_limits, exact_binomial_limit
+
+    for p0 in P:
+        limits = binomial_limits(p0, N)
+        for name, probability in (("lower_95", (1 - 0.95) / 2), ("upper_95", 1 - (1 - 0.95) / 2),
+                                  ("lower_998", (1 - 0.998) / 2), ("upper_998", 1 - (1 - 0.998) / 2)):
+            np.testing.assert_array_equal(limits[name], exact_binomial_limit(p0, N, probability))
+
+
 def test_the_funnels_interpolated_limits_match_scipys():
     from dashboards.funnel_limits import exact_binomial_limit
 

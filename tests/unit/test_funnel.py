@@ -10,8 +10,8 @@ import pytest
 
 from dashboards import funnel_limits as fl
 from dashboards.figures import HIGHLIGHT_COLOUR, HIGHLIGHT_OUTLINE
-from dashboards.figures.funnel import (describe_funnel, for_page, funnel_data, funnel_figure, in_region, method_text,
-                                       position_words)
+from dashboards.figures.funnel import (describe_funnel, for_page, funnel_data, funnel_figure, funnel_spec, in_region,
+                                       method_text, page_layout, position_words)
 from dashboards.state import Selection
 from tests.wire_reading import find
 
@@ -200,6 +200,31 @@ def test_the_readers_council_is_a_diamond_in_the_highlight_colour_named_beside_i
     assert "of 50.0%. Your council, Low: 20.0% (200 of 1,000), \u25bc Below the 99.8% limit. Outside" in text
     import plotly.graph_objects as go
     go.Figure(figure.to_dict())                           # valid in full
+
+
+def test_the_page_draws_the_same_figure_from_the_plain_spec_as_from_the_plotly_figure():
+    """The page builds its one Plotly figure from funnel_spec's dict: the JSON it sends is the
+    same, byte for byte, as for_page of funnel_figure's, and the spec is valid in full."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.utils
+
+    councils = _councils([60.0, 50.0, 20.0, 55.0], [600, 5000, 200, 55], [1000, 10000, 1000, 100],
+                         ["High", "Centre", "Low", "Small"])
+    data = funnel_data(councils, 50.0, adjusted=False)
+    options = dict(centre=50.0, centre_name="England", title="t", value_title="v", denominator_title="d",
+                   limits_name="Unadjusted limits (exact binomial)", highlight="E06000002")
+    spec = funnel_spec(data, **options)
+    legend_before = dict(spec["layout"]["legend"])
+
+    def sent(figure):
+        return json.dumps(figure, cls=plotly.utils.PlotlyJSONEncoder)
+
+    assert sent(for_page(spec)) == sent(for_page(funnel_figure(data, **options)))
+    assert spec["layout"]["title"]["text"] == "t" and spec["layout"]["legend"] == legend_before   # left as it was
+    assert page_layout(spec["layout"])["legend"]["yref"] == "paper" and "title" not in page_layout(spec["layout"])
+    assert len(go.Figure(spec).data) == 7                  # validated in full: limits, centre, 3 positions, yours
 
 
 def test_a_regions_councils_are_placed_against_englands_limits():
