@@ -201,9 +201,10 @@ def _councils() -> _Councils:
 def _same_area_and_lifetimes():
     """Per database build: which codes are the same area, and when each code was in use."""
     wh = warehouse()
-    changes, areas = db.area_changes(wh), db.areas(wh, "council")
-    return (wh.cached("map_same_area", lambda _: geography.same_area_codes(changes)),
-            wh.cached("map_lifetimes", lambda _: geography.code_lifetimes(areas, changes)))
+    # Read inside the loads: db.areas filters and sorts the areas table on every call.
+    return (wh.cached("map_same_area", lambda _: geography.same_area_codes(db.area_changes(wh))),
+            wh.cached("map_lifetimes", lambda _: geography.code_lifetimes(db.areas(wh, "council"),
+                                                                          db.area_changes(wh))))
 
 
 def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
@@ -320,23 +321,58 @@ def _lists(geo: _Geography, changes_note: dict[str, str], kind: str, unit: str) 
     return [html.Div(parts, className="map-notes", id="map-notes")] if parts else []
 
 
-def _observed(view: MapView) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The period's council rows (all England) and the comparators: the region's row when a
-    region is chosen, then England's."""
+@dataclass(frozen=True)
+class _Observed:
+    """The selection's rows as db.observations orders them (councils first, highest value
+    first) and where in them the map's rows are: positions, taken from the frame once, as a
+    boolean mask or a take copies every one of its ~35 columns."""
+    rows: pd.DataFrame
+    councils: np.ndarray            # positions of the councils' rows, in the frame's order
+    comparators: list[int]          # positions of the region's row (when one is chosen), then England's
+    england: int | None             # position of England's row
+
+    def at(self, positions) -> pd.DataFrame:
+        """The rows at ascending positions: a slice, not a copy, when they lead the frame."""
+        if len(positions) == 0 or positions[-1] == len(positions) - 1:
+            return self.rows.iloc[:len(positions)]
+        return self.rows.take(positions)
+
+    def comparator_rows(self) -> pd.DataFrame:
+        found = self.rows.take(self.comparators)
+        # The comparators' area_code leads their columns (it did as the index they were picked by).
+        return found[_code_first(found.columns)].reset_index(drop=True)
+
+    def table(self, councils: np.ndarray) -> pd.DataFrame:
+        """_table_order of these councils and the comparators, in one take: councils with a value
+        (highest first, as queried), councils without, then the region and England."""
+        present = ~np.isnan(self.rows["value"].to_numpy()[councils])
+        order = np.concatenate([councils[present], councils[~present], self.comparators]).astype(int)
+        table = self.rows.take(order)
+        columns = _code_first(table.columns)
+        return (table if list(table.columns) == columns else table[columns]).reset_index(drop=True)
+
+
+def _code_first(columns) -> list[str]:
+    return ["area_code", *(column for column in columns if column != "area_code")]
+
+
+def _selection_rows(view: MapView) -> _Observed:
     s = view.selection
     rows = db.observations(warehouse(), measure_id=s.measure_id, period=s.period, age_band=s.age_band,
                            client_group=s.client_group)
-    comparators = [code for code in (view.region, db.ENGLAND) if code]
-    # Positions from the columns' arrays, then one take each: a boolean mask on the frame
-    # copies every column per filter.
-    codes = rows["area_code"].to_numpy()
     first = {}
-    for position, code in enumerate(codes):
+    for position, code in enumerate(rows["area_code"].tolist()):
         first.setdefault(code, position)
-    found = rows.take([first[code] for code in comparators if code in first])
-    # The comparators' area_code leads their columns (it did as the index they were picked by).
-    found = found[["area_code", *(column for column in found.columns if column != "area_code")]]
-    return rows.take(np.flatnonzero(rows["area_type"].to_numpy() == "council")), found.reset_index(drop=True)
+    comparators = [first[code] for code in (view.region, db.ENGLAND) if code and code in first]
+    return _Observed(rows, np.flatnonzero(rows["area_type"].to_numpy() == "council"), comparators,
+                     first.get(db.ENGLAND))
+
+
+def _observed(view: MapView) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period's council rows (all England) and the comparators: the region's row when a
+    region is chosen, then England's."""
+    observed = _selection_rows(view)
+    return observed.at(observed.councils), observed.comparator_rows()
 
 
 def _hatched_rows(geo: _Geography, councils: pd.DataFrame, view: MapView,
@@ -408,18 +444,22 @@ def map_drawing(view: MapView, measures: pd.DataFrame) -> MapDrawing:
     wh, s = warehouse(), view.selection
     measure = measures.loc[s.measure_id]
     unit, polarity = measure["unit"], measure["polarity"]
-    councils, comparators = _observed(view)
-    england = comparators[comparators["area_code"] == db.ENGLAND]
+    observed = _selection_rows(view)
+    values = observed.rows["value"].to_numpy()
+    positions = observed.councils
+    councils = observed.at(positions)
     breakdown = breakdown_label(s.age_band, s.client_group)
     what = _what(view, measure)
-    if councils["value"].notna().sum() == 0:
+    if np.isnan(values[positions]).all():
         raise ChartRequestError(f"No council has a value for {what}. Choose another year or breakdown.", status=404)
-    england_value = england["value"].iloc[0] if len(england) and pd.notna(england["value"].iloc[0]) else None
+    england_value = values[observed.england] if observed.england is not None and \
+        not np.isnan(values[observed.england]) else None
     geo = _geography(view, councils)
-    colour_values = geo.units["value"]          # England's scale, on a region's map too
+    colour_values = geo.units["value"].tolist()          # England's scale, on a region's map too
     if view.region:
         geo = _in_region(geo, view.region, _area_name(view.region))
-        councils = councils[councils["region_code"] == view.region]
+        positions = positions[observed.rows["region_code"].to_numpy()[positions] == view.region]
+        councils = observed.rows.take(positions)
     changes_note = _change_notes_now()
     colour_title = measure["label"] + (" (%)" if unit == "percent" else "")
     place = _area_name(view.region) if view.region else "England"
@@ -431,7 +471,8 @@ def map_drawing(view: MapView, measures: pd.DataFrame) -> MapDrawing:
                          labels=view.view == "hex", colour_range=value_range(colour_values, unit),
                          highlight=view.council)
     hatched = _hatched_rows(geo, councils, view, changes_note)
-    rows = _table_order(pd.concat([councils, hatched], ignore_index=True) if len(hatched) else councils, comparators)
+    rows = _table_order(pd.concat([councils, hatched], ignore_index=True), observed.comparator_rows()) \
+        if len(hatched) else observed.table(positions)
     mine = f", {_area_name(view.council)} highlighted" if view.council else ""
     chart = Chart(
         view="map", title=measure["label"],
