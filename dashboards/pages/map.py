@@ -81,13 +81,14 @@ def resolve_map(query: dict[str, str], catalogue: pd.DataFrame, regions=(),
 
 def _reference():
     wh = warehouse()
-    return db.catalogue(wh), db.measures(wh).set_index("measure_id")
+    # Indexed once per build, not on every callback.
+    return db.catalogue(wh), wh.cached("map_measures", lambda _: db.measures(wh).set_index("measure_id"))
 
 
 def _places() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The regions and the councils (every council the warehouse knows) a reader may choose."""
-    wh = warehouse()
-    return db.areas(wh, "region"), db.areas(wh, "council")
+    """The regions and the councils (every council the warehouse knows) a reader may choose:
+    read once per build (db.areas filters and sorts the areas table each time it is asked)."""
+    return warehouse().cached("map_places", lambda wh: (db.areas(wh, "region"), db.areas(wh, "council")))
 
 
 def _view(query: dict[str, str]) -> tuple[MapView | None, pd.DataFrame, pd.DataFrame]:
@@ -193,7 +194,7 @@ class _Councils:
 
 def _councils() -> _Councils:
     def load(wh) -> _Councils:
-        areas = db.areas(wh, "council")
+        areas = _places()[1]
         return _Councils(areas, frozenset(areas["area_code"]), dict(zip(areas["area_code"], areas["region_code"])))
     return warehouse().cached("map_councils", load)
 
@@ -253,8 +254,9 @@ def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
                          "boundaries have no years, so they are drawn for every period.")
         drawing, subtitle, attribution = "Boundary map", boundary[0].upper() + boundary[1:], boundaries.attribution
     off_map = set(chosen.unplaced)
+    # (A take of no rows costs as much as of many: every column is rebuilt.)
     unplaced = councils.take([i for i, (code, present) in enumerate(zip(codes, has_value))
-                              if present and code in off_map])
+                              if present and code in off_map]) if off_map else councils.iloc[:0]
     # Three columns zipped: itertuples over every column costs ~4 ms in the callback.
     moved = [(name, code, drawing_all.drawn[code])
              for name, code in zip(councils["area_name"].tolist(), codes)
