@@ -73,6 +73,7 @@ def colour_at(fraction: float, scale=COLOURSCALE) -> str:
     return scale[-1][1]
 
 
+@lru_cache(maxsize=4096)  # asked for every council on every map; a scale has few distinct fills
 def text_colour(fill: str) -> str:
     return DARK_TEXT if contrast(fill, DARK_TEXT) >= contrast(fill, LIGHT_TEXT) else LIGHT_TEXT
 

@@ -344,12 +344,21 @@ class _Observed:
         # The comparators' area_code leads their columns (it did as the index they were picked by).
         return found[_code_first(found.columns)].reset_index(drop=True)
 
-    def table(self, councils: np.ndarray) -> pd.DataFrame:
-        """_table_order of these councils and the comparators, in one take: councils with a value
-        (highest first, as queried), councils without, then the region and England."""
+    def table(self, councils: np.ndarray, hatched: pd.DataFrame) -> pd.DataFrame:
+        """_table_order of these councils, the hatched rows and the comparators, in one take of
+        the frame (and one concat with hatched rows): councils with a value (highest first, as
+        queried), councils without, the areas hatched with no row, then the region and England."""
+        if len(hatched) and not (len(councils) and self.comparators):
+            # An empty part changes what dtypes concat gives: the steps as they always were.
+            return _table_order(pd.concat([self.at(councils), hatched], ignore_index=True), self.comparator_rows())
         present = ~np.isnan(self.rows["value"].to_numpy()[councils])
         order = np.concatenate([councils[present], councils[~present], self.comparators]).astype(int)
         table = self.rows.take(order)
+        if len(hatched):
+            # The same columns and dtypes as concatenating councils and hatched rows, then the
+            # comparators (the steps this replaces): concat finds the same common dtypes either way.
+            split = len(councils)
+            table = pd.concat([table.iloc[:split], hatched, table.iloc[split:]], ignore_index=True)
         columns = _code_first(table.columns)
         return (table if list(table.columns) == columns else table[columns]).reset_index(drop=True)
 
@@ -473,8 +482,7 @@ def map_drawing(view: MapView, measures: pd.DataFrame) -> MapDrawing:
                          labels=view.view == "hex", colour_range=value_range(colour_values, unit),
                          highlight=view.council)
     hatched = _hatched_rows(geo, councils, view, changes_note)
-    rows = _table_order(pd.concat([councils, hatched], ignore_index=True), observed.comparator_rows()) \
-        if len(hatched) else observed.table(positions)
+    rows = observed.table(positions, hatched)
     mine = f", {_area_name(view.council)} highlighted" if view.council else ""
     chart = Chart(
         view="map", title=measure["label"],
