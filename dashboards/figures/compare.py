@@ -118,7 +118,21 @@ def _highlight_band(order: list[str], highlight_name: str | None) -> list[dict]:
 
 def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, **options) -> go.Figure:
     """ranked_bars_spec as a Figure object (for tests and exports)."""
-    return go.Figure(ranked_bars_spec(councils, references, **options), _validate=False)
+    return go.Figure(dict(ranked_bars_spec(councils, references, **options)), _validate=False)
+
+
+class FigureSpec(dict):
+    """A figure as the plain {"data": [...], "layout": {...}} a callback sends, read as a Figure
+    object (built on first use, without validation) where tests and exports ask it for .data,
+    .layout or .to_plotly_json(): requests never pay for the Figure."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):                  # copy, pickle and the like see a plain dict
+            raise AttributeError(name)
+        figure = self.__dict__.get("_figure")
+        if figure is None:
+            figure = self.__dict__["_figure"] = go.Figure(dict(self), _validate=False)
+        return getattr(figure, name)
 
 
 def _default_template() -> dict | None:
@@ -146,7 +160,7 @@ def _ranked_rows(councils: pd.DataFrame, columns: list[str], *, highest_first: b
 def ranked_bars_spec(councils: pd.DataFrame, references: pd.DataFrame, *, value_title: str, title: str,
                      polarity: str = "higher_is_better", unit: str = "percent",
                      flag_labels: dict[str, str] | None = None, highlight: str | None = None,
-                     compared: bool = True) -> dict:
+                     compared: bool = True) -> FigureSpec:
     """Horizontal bars, highest at the top, one trace per comparison category (the legend
     names it), error bars from lower_95/upper_95 where present, a labelled line per reference.
     A value with a quality flag carries the caveat mark on its label and its flag's label
@@ -207,7 +221,7 @@ def ranked_bars_spec(councils: pd.DataFrame, references: pd.DataFrame, *, value_
     template = _default_template()
     if template is not None:
         layout["template"] = template
-    return {"data": traces, "layout": layout}
+    return FigureSpec(data=traces, layout=layout)
 
 
 def legend_entries(figure: go.Figure | dict) -> list[tuple[str, str]]:
