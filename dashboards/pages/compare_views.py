@@ -15,7 +15,7 @@ from ..figures import is_missing
 from ..figures.compare import describe_ranking, ranked_bars_spec
 from ..labels import breakdown_label
 from ..neighbours import METHOD as NEIGHBOURS_METHOD
-from ..neighbours import nearest_councils
+from ..neighbours import nearest_codes, nearest_councils, standardise
 from ..state import CompareView, is_count, resolve_compare
 
 CONTROLS = ["measure", "period", "age_band", "client_group", "scope", "region", "council"]
@@ -159,6 +159,11 @@ def _similar_councils(wh, council: str, period: str) -> tuple[str, ...]:
     measure and breakdown, so worked out once per build, council and year (a few codes each)."""
     def load(_) -> tuple[str, ...]:
         alive = set(db.councils_alive(wh, period)["area_code"])
+        found = nearest_codes(wh.cached(("compare_standardised", period),
+                                        lambda _: standardise(db.population_profile(wh), alive)), council)
+        if found is not None:
+            return found
+        # A council not alive in the year is standardised with that year's councils.
         return tuple(nearest_councils(db.population_profile(wh), council, candidates=alive)["area_code"])
     return wh.cached(("compare_similar_councils", council, period), load)
 
