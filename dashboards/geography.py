@@ -123,7 +123,17 @@ def is_council(code: str) -> bool:
 
 def _is_council_hexjson(path: Path) -> bool:
     try:
-        hexes = _read_json(path, path.stat().st_mtime_ns).get("hexes", {})
+        return _holds_councils(path, path.stat().st_mtime_ns)
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=64)
+def _holds_councils(path: Path, mtime_ns: int) -> bool:
+    """Whether a HexJSON file is a layout of upper-tier councils: once per file version, as the
+    folder is searched on every map request and a layout holds hundreds of hexes."""
+    try:
+        hexes = _read_json(path, mtime_ns).get("hexes", {})
     except (OSError, ValueError, AttributeError):
         return False
     codes = [str(h.get("id", key)) for key, h in hexes.items()]

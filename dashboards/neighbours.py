@@ -6,6 +6,8 @@ mostly, but not only, from the same region. Uses each council's latest populatio
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -36,3 +38,45 @@ def nearest_councils(profile: pd.DataFrame, area_code: str, count: int = NEIGHBO
         np.where(data["region_code"] == target["region_code"], 0.0, OTHER_REGION_PENALTY)
     others = data[data["area_code"] != area_code]
     return others.sort_values(["distance", "area_name"]).head(count).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Standardised:
+    """The candidate councils with their standardised size and 65+ share, as nearest_councils
+    works them out: made once (per year's candidates) so each council's neighbours are then one
+    distance per council, not a copy, filter and sort of the profile."""
+    codes: list[str]
+    names: list[str]
+    regions: np.ndarray
+    size_z: np.ndarray
+    share_z: np.ndarray
+
+
+def standardise(profile: pd.DataFrame, candidates: set[str] | None = None) -> Standardised:
+    data = profile.dropna(subset=["adults", "older"])
+    if candidates is not None:
+        data = data[data["area_code"].isin(candidates)]
+    size = np.log(data["adults"])
+    share = data["older"] / data["adults"]
+    return Standardised(data["area_code"].tolist(), data["area_name"].tolist(),
+                        data["region_code"].to_numpy(dtype=object),
+                        ((size - size.mean()) / size.std()).to_numpy(),
+                        ((share - share.mean()) / share.std()).to_numpy())
+
+
+def nearest_codes(standard: Standardised, area_code: str, count: int = NEIGHBOURS) -> tuple[str, ...] | None:
+    """nearest_councils(profile, area_code, count, candidates)["area_code"] for a council among
+    the standardised candidates (the same arithmetic, so the same distances and order); None
+    when it is not among them or a distance is not a number (ask nearest_councils then)."""
+    if area_code not in standard.codes:
+        return None
+    me = standard.codes.index(area_code)
+    distance = np.sqrt((standard.size_z - standard.size_z[me]) ** 2 + (standard.share_z - standard.share_z[me]) ** 2) \
+        + np.where(standard.regions == standard.regions[me], 0.0, OTHER_REGION_PENALTY)
+    if not np.isfinite(distance).all():
+        return None
+    distances = distance.tolist()
+    others = [i for i, code in enumerate(standard.codes) if code != area_code]
+    # Stable, as the DataFrame sort on (distance, area_name) is.
+    others.sort(key=lambda i: (distances[i], standard.names[i]))
+    return tuple(standard.codes[i] for i in others[:count])

@@ -2,8 +2,11 @@
 with England; the reader's own council marked by colour and label; a text alternative."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from . import (CAVEAT_MARK, FONT, HIGHLIGHT_COLOUR, HIGHLIGHT_OUTLINE, NOTE_MARK, REFERENCE_STYLES,
                format_value, highlight_label, is_missing, records, significance_style, tie_ranks,
@@ -90,11 +93,14 @@ def _reference_marks(references: pd.DataFrame, unit: str) -> tuple[list[dict], l
     """A vertical line per comparator (England, the region), each with its own dash style and
     a label above the plot."""
     shapes, annotations = [], []
-    for position, (style, row) in enumerate(zip(REFERENCE_STYLES, references.dropna(subset=["value"]).itertuples())):
-        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": row.value, "x1": row.value,
+    # Two columns as lists: dropna and itertuples over every column (a namedtuple class made per
+    # call) cost more than the rest of the chart.
+    present = [row for row in records(references, ["area_name", "value"]) if not is_missing(row["value"])]
+    for position, (style, row) in enumerate(zip(REFERENCE_STYLES, present)):
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": row["value"], "x1": row["value"],
                        "y0": 0, "y1": 1, "line": {"dash": style["dash"], "color": style["color"], "width": 2}})
-        annotations.append({"x": row.value, "y": 1, "yref": "paper", "yanchor": "bottom", "xanchor": "left",
-                            "text": f"{row.area_name} {format_value(row.value, unit)}", "yshift": 4 + 20 * position,
+        annotations.append({"x": row["value"], "y": 1, "yref": "paper", "yanchor": "bottom", "xanchor": "left",
+                            "text": f"{row['area_name']} {format_value(row['value'], unit)}", "yshift": 4 + 20 * position,
                             "showarrow": False, "font": {"color": style["color"], "size": 13},
                             "name": f"reference-{position}"})
     return shapes, annotations
@@ -110,10 +116,51 @@ def _highlight_band(order: list[str], highlight_name: str | None) -> list[dict]:
              "name": "highlight"}]
 
 
-def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title: str, title: str,
-                polarity: str = "higher_is_better", unit: str = "percent",
-                flag_labels: dict[str, str] | None = None, highlight: str | None = None,
-                compared: bool = True) -> go.Figure:
+def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, **options) -> go.Figure:
+    """ranked_bars_spec as a Figure object (for tests and exports)."""
+    return go.Figure(dict(ranked_bars_spec(councils, references, **options)), _validate=False)
+
+
+class FigureSpec(dict):
+    """A figure as the plain {"data": [...], "layout": {...}} a callback sends, read as a Figure
+    object (built on first use, without validation) where tests and exports ask it for .data,
+    .layout or .to_plotly_json(): requests never pay for the Figure."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):                  # copy, pickle and the like see a plain dict
+            raise AttributeError(name)
+        figure = self.__dict__.get("_figure")
+        if figure is None:
+            figure = self.__dict__["_figure"] = go.Figure(dict(self), _validate=False)
+        return getattr(figure, name)
+
+
+def _default_template() -> dict | None:
+    """The layout's template as go.Figure(...).to_plotly_json() gives it (Plotly's default), so the
+    plain spec serialises exactly as the Figure did."""
+    name = pio.templates.default
+    if name not in _TEMPLATES:
+        _TEMPLATES[name] = go.Figure(_validate=False).to_plotly_json()["layout"].get("template")
+    return _TEMPLATES[name]
+
+
+_TEMPLATES: dict[object, dict | None] = {}
+
+
+def _ranked_rows(councils: pd.DataFrame, columns: list[str], *, highest_first: bool) -> list[dict]:
+    """The rows with a value as dicts, lowest first with names Z-A on a tie (the bars' order,
+    bottom up), or highest_first with names A-Z; rows equal on both keep their order, as the
+    DataFrame sorts this replaces did (dropna and sort_values copy every column)."""
+    rows = [row for row in records(councils, columns) if not is_missing(row["value"])]
+    rows.sort(key=lambda row: row["area_name"], reverse=not highest_first)   # stable, reversed too
+    rows.sort(key=lambda row: row["value"], reverse=highest_first)
+    return rows
+
+
+def ranked_bars_spec(councils: pd.DataFrame, references: pd.DataFrame, *, value_title: str, title: str,
+                     polarity: str = "higher_is_better", unit: str = "percent",
+                     flag_labels: dict[str, str] | None = None, highlight: str | None = None,
+                     compared: bool = True) -> FigureSpec:
     """Horizontal bars, highest at the top, one trace per comparison category (the legend
     names it), error bars from lower_95/upper_95 where present, a labelled line per reference.
     A value with a quality flag carries the caveat mark on its label and its flag's label
@@ -123,13 +170,13 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
     its row, an outline on its bar and highlight_label() as its name. `compared=False` (counts)
     draws one neutral series without a significance key; pass no references then.
 
-    Traces and layout are built as plain dicts and wrapped once without per-property
-    validation: it runs inside a callback, where validating ~150 points costs ~20 ms. The
-    unit tests validate the same figure in full.
+    A plain {"data": [...], "layout": {...}}, as go.Figure(...).to_plotly_json() gave it (Plotly's
+    default template included): it runs inside a callback, where building and then serialising a
+    Figure of ~150 bars costs more than drawing it. The unit tests validate the same figure in
+    full (tests/api/test_figures_valid.py).
     """
-    ranked = councils.dropna(subset=["value"]).sort_values(["value", "area_name"], ascending=[True, False])
-    rows = records(ranked, ["area_code", "area_name", "value", "lower_95", "upper_95", "compared_with_england",
-                            "note", "quality_flag"])
+    rows = _ranked_rows(councils, ["area_code", "area_name", "value", "lower_95", "upper_95",
+                                   "compared_with_england", "note", "quality_flag"], highest_first=False)
     order = [_shown_name(r, highlight) for r in rows]
     ranks = dict(zip(order[::-1], comparable_ranks([r["value"] for r in rows[::-1]],
                                                    [r["compared_with_england"] for r in rows[::-1]], _decimals(unit))))
@@ -143,12 +190,14 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
         traces.append(_bar_trace(part, style, unit=unit, highlight=highlight, ranks=ranks, total=len(rows),
                                  flag_labels=flag_labels))
     shapes, annotations = _reference_marks(references, unit)
-    highlighted = highlight_label(ranked.loc[ranked["area_code"] == highlight, "area_name"].iloc[0]) \
-        if highlight and "area_code" in ranked and (ranked["area_code"] == highlight).any() else None
+    mine = [r["area_name"] for r in rows if r["area_code"] == highlight] \
+        if highlight and "area_code" in councils else []
+    highlighted = highlight_label(mine[0]) if mine else None
     upper = max([0.0, *[r["upper_95"] for r in rows if not is_missing(r["upper_95"])],
-                 *[r["value"] for r in rows], *references["value"].dropna().tolist()])
+                 *[r["value"] for r in rows],
+                 *[value for value in references["value"].tolist() if not is_missing(value)]])
     limit = 100.0 if unit == "percent" else float(upper or 1)
-    per_bar = 28 if len(ranked) <= 40 else 17
+    per_bar = 28 if len(rows) <= 40 else 17
     prefix, suffix = _UNIT_AFFIXES.get(unit, ("", ""))
     layout = {
         "title": {"text": title, "x": 0, "xanchor": "left"},
@@ -160,16 +209,19 @@ def ranked_bars(councils: pd.DataFrame, references: pd.DataFrame, *, value_title
         # band of empty rows (~140 px) above and below the bars.
         "yaxis": {"automargin": True, "categoryorder": "array", "categoryarray": order,
                   "range": [-0.6, len(order) - 0.4], "autorange": False,
-                  "tickfont": {"size": 12 if len(ranked) > 40 else 14}},
+                  "tickfont": {"size": 12 if len(rows) > 40 else 14}},
         "barmode": "overlay", "bargap": 0.25, "shapes": _highlight_band(order, highlighted) + shapes,
         "annotations": annotations, "showlegend": compared,
         "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "xref": "container", "x": 0,
                    # Title above the items: beside them it pushes the categories off a phone's screen.
                    "title": {"text": "Compared with England (95%):", "side": "top"}},
         "margin": {"l": 10, "r": 60, "t": 90, "b": 130 if compared else 60},
-        "height": max(380, per_bar * len(ranked) + (220 if compared else 150)),
+        "height": max(380, per_bar * len(rows) + (220 if compared else 150)),
         "plot_bgcolor": "white", "font": FONT}
-    return go.Figure(data=traces, layout=layout, _validate=False)
+    template = _default_template()
+    if template is not None:
+        layout["template"] = template
+    return FigureSpec(data=traces, layout=layout)
 
 
 def legend_entries(figure: go.Figure | dict) -> list[tuple[str, str]]:
@@ -186,11 +238,11 @@ def _names(names: list[str], limit: int = 3) -> str:
     return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
 
 
-def _extreme(ranked: pd.DataFrame, ranks: list[str], position: int, unit: str, noun: str) -> str:
+def _extreme(names: list[str], values: list[float], ranks: list[str], position: int, unit: str, noun: str) -> str:
     """The highest (position 0) or lowest (-1) area, or every area tied with it, sharing a rank."""
     rank = ranks[position]
-    tied = [name for name, r in zip(ranked["area_name"], ranks) if r == rank]
-    value = format_value(ranked["value"].iloc[position], unit)
+    tied = [name for name, r in zip(names, ranks) if r == rank]
+    value = format_value(values[position], unit)
     if len(tied) == 1:
         return f"{tied[0]} ({value})"
     return f"{len(tied)} {noun} tied at {value}, sharing rank {rank} ({_names(tied)})"
@@ -199,30 +251,34 @@ def _extreme(ranked: pd.DataFrame, ranks: list[str], position: int, unit: str, n
 def describe_ranking(councils: pd.DataFrame, references: pd.DataFrame, *, what: str,
                      unit: str = "percent", noun: str = "councils", highlight: str | None = None) -> str:
     """A text alternative to the ranked bar chart. Ties share a rank, as in the table."""
-    ranked = councils.dropna(subset=["value"]).sort_values(["value", "area_name"], ascending=[False, True])
-    if ranked.empty:
+    # Column lists, not dropna/sort_values/value_counts on the frame (each copies every column).
+    ranked = _ranked_rows(councils, ["area_code", "area_name", "value", "compared_with_england", "quality_flag"],
+                          highest_first=True)
+    if not ranked:
         return f"No {noun[:-1]} has a value for {what}."
-    names, values = ranked["area_name"].tolist(), ranked["value"].to_numpy()
-    ranks = tie_ranks(values.tolist(), _decimals(unit))
-    text = (f"Bar chart of {what} for {len(ranked)} {noun}. Highest: {_extreme(ranked, ranks, 0, unit, noun)}; "
-            f"lowest: {_extreme(ranked, ranks, -1, unit, noun)}.")
-    for name, value in zip(references["area_name"], references["value"]):
-        if pd.notna(value):
-            above = int((values > value).sum())
+    names, values = [r["area_name"] for r in ranked], [r["value"] for r in ranked]
+    ranks = tie_ranks(values, _decimals(unit))
+    text = (f"Bar chart of {what} for {len(ranked)} {noun}. "
+            f"Highest: {_extreme(names, values, ranks, 0, unit, noun)}; "
+            f"lowest: {_extreme(names, values, ranks, -1, unit, noun)}.")
+    for name, value in zip(references["area_name"].tolist(), references["value"].tolist()):
+        if not is_missing(value):
+            above = sum(v > value for v in values)
             text += f" {name}: {format_value(value, unit)}, with {above} of {len(ranked)} {noun} above it."
-    if highlight and "area_code" in ranked and (ranked["area_code"] == highlight).any():
-        position = ranked["area_code"].tolist().index(highlight)
+    codes = [r["area_code"] for r in ranked]
+    if highlight and "area_code" in councils and highlight in codes:
+        position = codes.index(highlight)
         text += (f" {names[position]} (your council): {format_value(values[position], unit)}, "
                  f"rank {ranks[position]} of {len(ranked)}.")
-    if "compared_with_england" in ranked:
-        counts = ranked["compared_with_england"].value_counts()
-        if counts.sum():
+    if "compared_with_england" in councils:
+        counts = Counter(r["compared_with_england"] for r in ranked if isinstance(r["compared_with_england"], str))
+        if sum(counts.values()):
             text += (f" Compared with England: {counts.get('higher', 0)} significantly higher, "
                      f"{counts.get('lower', 0)} significantly lower, {counts.get('similar', 0)} similar")
             held_back = counts.get("not_compared", 0)
             text += f", {held_back} not compared because of a quality flag." if held_back else "."
-    if "quality_flag" in ranked:
-        flagged = sum(bool(flag_codes(flag)) for flag in ranked["quality_flag"])
+    if "quality_flag" in councils:
+        flagged = sum(bool(flag_codes(r["quality_flag"])) for r in ranked)
         if flagged:
             text += (f" {flagged} of {len(ranked)} values carry a quality flag (marked {CAVEAT_MARK}): "
                      "see the caveats with the chart.")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections import Counter
 from functools import lru_cache
 
 import pandas as pd
@@ -72,6 +73,7 @@ def colour_at(fraction: float, scale=COLOURSCALE) -> str:
     return scale[-1][1]
 
 
+@lru_cache(maxsize=4096)  # asked for every council on every map; a scale has few distinct fills
 def text_colour(fill: str) -> str:
     return DARK_TEXT if contrast(fill, DARK_TEXT) >= contrast(fill, LIGHT_TEXT) else LIGHT_TEXT
 
@@ -127,10 +129,16 @@ def marked(units: pd.DataFrame) -> pd.Series:
     would mark them all and single out none; the caveats under the map say it once."""
     if "quality_flag" not in units or units.empty:
         return pd.Series(False, index=units.index)
-    valued = units["value"].notna()
-    codes = [set(flag_codes(flag)) for flag in units["quality_flag"]]
-    shared = set.intersection(*[c for c, v in zip(codes, valued) if v]) if valued.any() else set()
-    return pd.Series([bool(v and (c - shared)) for c, v in zip(codes, valued)], index=units.index)
+    return pd.Series(own_caveats(units["value"].tolist(), units["quality_flag"].tolist()), index=units.index)
+
+
+def own_caveats(values: list, flags: list) -> list[bool]:
+    """marked() on column lists: for each unit, whether it has a value and a flag that not every
+    valued unit shares."""
+    codes = [set(flag_codes(flag)) for flag in flags]
+    valued = [not is_missing(value) for value in values]
+    shared = set.intersection(*[c for c, v in zip(codes, valued) if v]) if any(valued) else set()
+    return [bool(v and (c - shared)) for c, v in zip(codes, valued)]
 
 
 def _wrapped(text: str) -> str:
@@ -191,21 +199,27 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
     ends (a region's map keeps England's scale, so a colour means the same on both);
     `highlight` is the area_code of the reader's council, outlined thick and named.
     """
-    low, high = colour_range or value_range(units["value"], unit)
+    values = units["value"].tolist()
+    low, high = colour_range or value_range(values, unit)
     span = high - low
+    # Column lists, not DataFrame.assign/sort_values/to_dict: each copies or boxes every cell of
+    # every council, most of a callback's time.
+    rows = records(units, list(units.columns))
+    caveated = own_caveats(values, units["quality_flag"].tolist()) if "quality_flag" in units else [False] * len(rows)
+    mine = [code == highlight for code in units["area_code"].tolist()]
     # Big shapes first, so a council inside another (Leicester in Leicestershire) is on top;
     # the reader's council last of all, so its thick outline is not covered by a neighbour's.
-    ordered = units.assign(_size=units["xs"].map(len), _mine=units["area_code"] == highlight)
-    ordered = ordered.sort_values(["_mine", "_size"], ascending=[True, False], kind="stable")
+    # (sorted is stable, as the sort it replaces was.)
+    order = sorted(range(len(rows)), key=lambda i: (mine[i], -len(rows[i]["xs"])))
     traces: list[dict] = []
     label_x: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
     label_y: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
     label_text: dict[str, list] = {DARK_TEXT: [], LIGHT_TEXT: []}
-    ordered["_marked"] = marked(ordered)
     # A region's few hexes are big enough to carry each council's name as well as its value.
     named = len(units) <= NAMED_UNITS
     annotations = []
-    for row in ordered.to_dict("records"):
+    for i in order:
+        row, is_marked = rows[i], caveated[i]
         has_value = not is_missing(row.get("value"))
         trace = {"type": "scatter", "x": row["xs"], "y": row["ys"], "mode": "lines", "fill": "toself",
                  "line": {"color": OUTLINE, "width": 0.8 if kind == "hex" else 0.6},
@@ -216,20 +230,20 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
         if has_value:
             fill = colour_at((row["value"] - low) / span)
             trace["fillcolor"] = fill
-            if row["_marked"]:
+            if is_marked:
                 trace["fillpattern"] = {**CAVEAT_PATTERN, "fgcolor": text_colour(fill), "bgcolor": fill}
                 trace["line"] = dict(CAVEAT_OUTLINE)
             if labels:
                 ink = text_colour(fill)
                 label_x[ink].append(row["cx"])
                 label_y[ink].append(row["cy"])
-                value = (CAVEAT_MARK if row["_marked"] else "") + _short(row["value"], unit)
+                value = (CAVEAT_MARK if is_marked else "") + _short(row["value"], unit)
                 label_text[ink].append(f"{_wrapped_name(row['area_name'])}<br>{value}" if named else value)
         else:
             trace["fillcolor"] = NO_DATA_FILL
             trace["fillpattern"] = NO_DATA_PATTERN
         traces.append(trace)
-        if row["_mine"]:
+        if mine[i]:
             trace["line"] = dict(HIGHLIGHT_LINE)
             traces.append({"type": "scatter", "x": row["xs"], "y": row["ys"], "mode": "lines",
                            "line": dict(HIGHLIGHT_INNER), "hoverinfo": "skip", "showlegend": False,
@@ -253,28 +267,27 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
                                            "tickformat": ".1f" if unit == "percent" else "",
                                            "outlinecolor": OUTLINE, "outlinewidth": 1, "len": 0.6,
                                            "thickness": 18, "x": 1.0, "y": 0.98, "yanchor": "top"}}})
-    if (units["value"].isna()).any():
+    if any(is_missing(value) for value in values):
         # A legend swatch for the hatching: a trace with no points.
         traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines", "fill": "toself",
                        "fillcolor": NO_DATA_FILL, "fillpattern": NO_DATA_PATTERN,
                        "line": {"color": OUTLINE, "width": 0.8}, "name": "No data (hatched)",
                        "showlegend": True, "hoverinfo": "skip"})
-    if ordered["_marked"].any():
+    if any(caveated):
         traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines", "fill": "toself",
                        "fillcolor": COLOURSCALE[1][1],
                        "fillpattern": {**CAVEAT_PATTERN, "fgcolor": DARK_TEXT, "bgcolor": COLOURSCALE[1][1]},
                        "line": dict(CAVEAT_OUTLINE), "name": f"{CAVEAT_MARK} Caveat: see below the map (dotted)",
                        "showlegend": True, "hoverinfo": "skip"})
-    xs = [x for row in units["xs"] for x in row if x is not None]
-    ys = [y for row in units["ys"] for y in row if y is not None]
-    width = (max(xs) - min(xs)) if xs else 1
-    height = (max(ys) - min(ys)) if ys else 1
+    (x0, x1), (y0, y1) = _extent(units)
+    width = (x1 - x0) if x0 is not None else 1
+    height = (y1 - y0) if y0 is not None else 1
     pad = 0.02 * max(width, height)
     layout = {
         "title": {"text": title, "x": 0, "xanchor": "left", "subtitle": {"text": subtitle}},
-        "xaxis": {"visible": False, "range": [min(xs, default=0) - pad, max(xs, default=1) + pad]},
+        "xaxis": {"visible": False, "range": [(0 if x0 is None else x0) - pad, (1 if x1 is None else x1) + pad]},
         "yaxis": {"visible": False, "scaleanchor": "x", "scaleratio": 1,
-                  "range": [min(ys, default=0) - pad, max(ys, default=1) + pad]},
+                  "range": [(0 if y0 is None else y0) - pad, (1 if y1 is None else y1) + pad]},
         "height": 860, "margin": {"l": 10, "r": 10, "t": 90, "b": 40},
         "plot_bgcolor": "white", "paper_bgcolor": "white", "font": FONT, "hovermode": "closest",
         "legend": {"orientation": "h", "x": 0, "y": 0, "yanchor": "top"}, "dragmode": False,
@@ -283,6 +296,26 @@ def area_map_spec(units: pd.DataFrame, *, title: str, subtitle: str, colour_titl
     # A plain dict: one trace per council polygon, so the page wraps it as a Figure once,
     # without validation (pages/map.py, map_drawing); the unit tests validate it in full.
     return {"data": traces, "layout": layout}
+
+
+def _bounds(xs: list, ys: list) -> tuple:
+    """(min x, max x, min y, max y) of a ring list's points (None separates rings); Nones if none."""
+    px = [x for x in xs if x is not None]
+    py = [y for y in ys if y is not None]
+    return (min(px, default=None), max(px, default=None), min(py, default=None), max(py, default=None))
+
+
+def _extent(units: pd.DataFrame) -> tuple[tuple, tuple]:
+    """((min x, max x), (min y, max y)) of every unit's points, None where there are none. From
+    the units' "bounds" (worked out once per hex or shape) when they carry them: a boundary map
+    has tens of thousands of points."""
+    bounds = units["bounds"].tolist() if "bounds" in units else \
+        [_bounds(xs, ys) for xs, ys in zip(units["xs"].tolist(), units["ys"].tolist())]
+    ends = []
+    for column, pick in ((0, min), (1, max), (2, min), (3, max)):
+        found = [b[column] for b in bounds if b[column] is not None]
+        ends.append(pick(found) if found else None)
+    return (ends[0], ends[1]), (ends[2], ends[3])
 
 
 # What a legend swatch shows, by the legend entry's name: the page draws these as an HTML key
@@ -324,28 +357,39 @@ UNIT_COLUMNS = ["geo_code", "area_code", "area_name", "value", "value_status", "
                 "quality_flag", "quality_note"]
 
 
-def hex_units(hexmap, placed: pd.DataFrame) -> pd.DataFrame:
-    """One row per hex with its council's values (placed: geo_code -> the council's row)."""
-    rows = []
-    by_geo = {r["geo_code"]: r for r in records(placed, UNIT_COLUMNS)}
+def _by_geo(placed) -> dict[str, dict]:
+    """geo_code -> the council's values: `placed` is that mapping already, or a frame of rows
+    with a geo_code (a later row for the same code wins)."""
+    if isinstance(placed, dict):
+        return placed
+    return {r["geo_code"]: r for r in records(placed, UNIT_COLUMNS)}
+
+
+@lru_cache(maxsize=4096)
+def _hex_outline(cell) -> tuple[list, list, tuple]:
+    """A hex's ring as x and y lists, and their bounds: worked out once per hex, not on every
+    callback (layouts are loaded once per process). Shared, so never changed in place."""
+    xs, ys = (list(axis) for axis in zip(*cell.corners))
+    return xs, ys, _bounds(xs, ys)
+
+
+def hex_units(hexmap, placed) -> pd.DataFrame:
+    """One row per hex with its council's values (placed: geo_code -> the council's row, as a
+    frame with a geo_code column or a dict of dicts)."""
+    by_geo = _by_geo(placed)
+    geometry = []
     for code, cell in hexmap.hexes.items():
-        xs, ys = zip(*cell.corners)
-        data = by_geo.get(code, {})
-        rows.append({"geo_code": code, "area_code": data.get("area_code", code),
-                     "area_name": data.get("area_name", cell.name), "value": data.get("value"),
-                     "value_status": data.get("value_status", "missing"), "note": data.get("note"),
-                     "compared_with_england": data.get("compared_with_england"),
-                     "quality_flag": data.get("quality_flag"), "quality_note": data.get("quality_note"),
-                     "xs": list(xs), "ys": list(ys), "cx": cell.centre[0], "cy": cell.centre[1]})
-    return _typed(rows)
+        xs, ys, bounds = _hex_outline(cell)
+        geometry.append((code, cell.name, xs, ys, cell.centre[0], cell.centre[1], bounds))
+    return _units(geometry, by_geo)
 
 
-_OUTLINES: dict[int, tuple[list, list, float, float]] = {}
+_OUTLINES: dict[int, tuple[list, list, float, float, tuple]] = {}
 
 
-def _outline(shape) -> tuple[list, list, float, float]:
-    """Every ring of a shape in one None-separated trace, and its centre. Shapes are loaded
-    once per process, so this is worked out once per shape, not on every callback."""
+def _outline(shape) -> tuple[list, list, float, float, tuple]:
+    """Every ring of a shape in one None-separated trace, its centre and bounds. Shapes are
+    loaded once per process, so this is worked out once per shape, not on every callback."""
     key = id(shape)
     if key not in _OUTLINES:
         xs, ys = [], []
@@ -356,45 +400,59 @@ def _outline(shape) -> tuple[list, list, float, float]:
                     ys.append(None)
                 xs.extend(p[0] for p in ring)
                 ys.extend(p[1] for p in ring)
-        _OUTLINES[key] = (xs, ys, *shape.centre)
+        _OUTLINES[key] = (xs, ys, *shape.centre, _bounds(xs, ys))
     return _OUTLINES[key]
 
 
-def shape_units(shapes, placed: pd.DataFrame) -> pd.DataFrame:
+def shape_units(shapes, placed) -> pd.DataFrame:
     """One row per boundary shape, every ring of it in one trace separated by None."""
-    rows = []
-    by_geo = {r["geo_code"]: r for r in records(placed, UNIT_COLUMNS)}
+    by_geo = _by_geo(placed)
+    geometry = []
     for shape in shapes:
-        xs, ys, cx, cy = _outline(shape)
-        data = by_geo.get(shape.code, {})
-        rows.append({"geo_code": shape.code, "area_code": data.get("area_code", shape.code),
-                     "area_name": data.get("area_name", shape.name), "value": data.get("value"),
-                     "value_status": data.get("value_status", "missing"), "note": data.get("note"),
-                     "compared_with_england": data.get("compared_with_england"),
-                     "quality_flag": data.get("quality_flag"), "quality_note": data.get("quality_note"),
-                     "xs": xs, "ys": ys, "cx": cx, "cy": cy})
-    return _typed(rows)
+        xs, ys, cx, cy, bounds = _outline(shape)
+        geometry.append((shape.code, shape.name, xs, ys, cx, cy, bounds))
+    return _units(geometry, by_geo)
 
 
-def _typed(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=[*UNIT_COLUMNS, "xs", "ys", "cx", "cy"])
+def _units(geometry: list[tuple], by_geo: dict[str, dict]) -> pd.DataFrame:
+    """The units frame, built column by column (a frame from a list of dicts infers every cell):
+    geometry is (code, name, xs, ys, cx, cy, bounds) per unit."""
+    found = [by_geo.get(code, {}) for code, *_ in geometry]
+    columns = {
+        "geo_code": [g[0] for g in geometry],
+        "area_code": [d.get("area_code", g[0]) for g, d in zip(geometry, found)],
+        "area_name": [d.get("area_name", g[1]) for g, d in zip(geometry, found)],
+        "value": [d.get("value") for d in found],
+        "value_status": [d.get("value_status", "missing") for d in found],
+        **{name: [d.get(name) for d in found] for name in UNIT_COLUMNS[5:]},
+        "xs": [g[2] for g in geometry], "ys": [g[3] for g in geometry],
+        "cx": [g[4] for g in geometry], "cy": [g[5] for g in geometry],
+        "bounds": [g[6] for g in geometry],
+    }
+    return _typed(columns)
+
+
+def _typed(columns: dict[str, list]) -> pd.DataFrame:
+    frame = pd.DataFrame(columns, columns=[*UNIT_COLUMNS, "xs", "ys", "cx", "cy", "bounds"])
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     return frame
 
 
-def _highlight_words(valued: pd.DataFrame, empty: pd.DataFrame, highlight: str | None, unit: str) -> str:
+def _highlight_words(valued: list[dict], empty: list[dict], highlight: str | None, unit: str) -> str:
     """' Your council, Gateshead: 22.2%, ranked =40 of 152 drawn (outlined and labelled).' ('' without
-    one). No rank in a year whose every figure carries a caveat that forbids comparison."""
+    one). No rank in a year whose every figure carries a caveat that forbids comparison. `valued`
+    rows highest first, `empty` the rows without a value."""
     if not highlight:
         return ""
-    mine = valued[valued["area_code"] == highlight]
-    if mine.empty:
-        missing = empty[empty["area_code"] == highlight]
-        return f" Your council, {missing['area_name'].iloc[0]}: no data." if len(missing) else ""
-    row = mine.iloc[0]
+    mine = [row for row in valued if row["area_code"] == highlight]
+    if not mine:
+        missing = [row for row in empty if row["area_code"] == highlight]
+        return f" Your council, {missing[0]['area_name']}: no data." if missing else ""
+    row = mine[0]
     rank = ""
-    if not (valued["compared_with_england"] == "not_compared").all():
-        ranks = dict(zip(valued["area_code"], tie_ranks(valued["value"].tolist(), 1 if unit == "percent" else 0)))
+    if not all(r["compared_with_england"] == "not_compared" for r in valued):
+        ranks = dict(zip([r["area_code"] for r in valued],
+                         tie_ranks([r["value"] for r in valued], 1 if unit == "percent" else 0)))
         rank = f", ranked {ranks[highlight]} of {len(valued)} drawn"
     return f" Your council, {row['area_name']}: {format_value(row['value'], unit)}{rank} (outlined and labelled)."
 
@@ -403,11 +461,16 @@ def describe_map(units: pd.DataFrame, *, what: str, drawing: str, unit: str,
                  england_value: float | None, highlight: str | None = None) -> str:
     """A text alternative: what is drawn, the range, highest and lowest, the reader's council,
     and against England."""
-    valued = units.dropna(subset=["value"]).sort_values(["value", "area_name"], ascending=[False, True])
-    empty = units[units["value"].isna()]
-    if valued.empty:
+    # Rows as dicts from column lists: pandas' dropna/sort_values/value_counts copy or box every
+    # cell, most of this function's time when it ran on the frame.
+    rows = records(units, ["area_code", "area_name", "value", "compared_with_england", "quality_flag"])
+    # Highest first, then by name (sorted is stable, as the sort it replaces).
+    valued = sorted((row for row in rows if not is_missing(row["value"])),
+                    key=lambda row: (-row["value"], row["area_name"]))
+    empty = [row for row in rows if is_missing(row["value"])]
+    if not valued:
         return f"{drawing} of {what}: no council has a value."
-    top, bottom = valued.iloc[0], valued.iloc[-1]
+    top, bottom = valued[0], valued[-1]
     text = (f"{drawing} of {what}, darker for higher values. {len(valued)} councils have a value, from "
             f"{format_value(bottom['value'], unit)} to {format_value(top['value'], unit)}. "
             f"Highest: {top['area_name']} ({format_value(top['value'], unit)}). "
@@ -415,29 +478,31 @@ def describe_map(units: pd.DataFrame, *, what: str, drawing: str, unit: str,
     text += _highlight_words(valued, empty, highlight, unit)
     # Above or below England means something for a rate, not for a count or a sum of money.
     if england_value is not None and not is_missing(england_value) and unit in INTENSIVE_UNITS:
-        compared = valued["compared_with_england"].value_counts()
-        not_compared = int(compared.get("not_compared", 0))
+        compared = Counter(row["compared_with_england"] for row in valued
+                           if isinstance(row["compared_with_england"], str))
+        not_compared = compared.get("not_compared", 0)
         text += f" England: {format_value(england_value, unit)}"
         if not_compared == len(valued):
             # Counting councils above England would rank what the publisher says not to compare.
             text += f". {CAVEAT_MARK} Not compared with England because of a caveat: every council."
         else:
-            above = int((valued["value"] > england_value).sum())
-            below = int((valued["value"] < england_value).sum())
+            above = sum(row["value"] > england_value for row in valued)
+            below = sum(row["value"] < england_value for row in valued)
             text += f"; {above} councils above it and {below} below."
-            if compared.drop("not_compared", errors="ignore").sum():
-                text += (f" Significantly higher than England (95% interval): {int(compared.get('higher', 0))}; "
-                         f"significantly lower: {int(compared.get('lower', 0))}; "
-                         f"similar: {int(compared.get('similar', 0))}.")
+            if sum(n for how, n in compared.items() if how != "not_compared"):
+                text += (f" Significantly higher than England (95% interval): {compared.get('higher', 0)}; "
+                         f"significantly lower: {compared.get('lower', 0)}; "
+                         f"similar: {compared.get('similar', 0)}.")
             if not_compared:
                 text += f" {CAVEAT_MARK} Not compared with England because of a caveat: {not_compared}."
-    flagged = valued[marked(valued).to_numpy()]
-    if len(flagged):
-        names = ", ".join(sorted(flagged["area_name"]))
+    flagged = [row for row, own in zip(valued, own_caveats([row["value"] for row in valued],
+                                                           [row["quality_flag"] for row in valued])) if own]
+    if flagged:
+        names = ", ".join(sorted(row["area_name"] for row in flagged))
         text += (f" {CAVEAT_MARK} Dotted for a caveat of their own ({len(flagged)}): {names}." if len(flagged) <= 30
                  else f" {CAVEAT_MARK} Dotted for a caveat of their own: {len(flagged)} councils (listed in the table).")
-    if len(empty):
-        names = ", ".join(sorted(empty["area_name"]))
+    if empty:
+        names = ", ".join(sorted(row["area_name"] for row in empty))
         text += f" No data for {len(empty)}: {names}." if len(empty) <= 12 else \
             f" No data for {len(empty)} (hatched; listed below the map)."
     return text

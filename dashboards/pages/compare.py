@@ -4,7 +4,10 @@ reader's own council found by name and marked. The chart comes first: a compact 
 native selects (a side panel on wide screens), then the chart, its caveats and its links."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import dash
+import numpy as np
 import pandas as pd
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, dcc, html
 from dash.exceptions import MissingCallbackContextException
@@ -13,7 +16,7 @@ from .. import caveats, db
 from ..components import (MARKS_FOOTNOTE, caveat_list, comparison_table, control_bar, council_finder,
                           message, page_shell, select_control, source_line)
 from ..context import warehouse
-from ..figures import CAVEAT_MARK, HIGHLIGHT_COLOUR, highlight_label
+from ..figures import CAVEAT_MARK, HIGHLIGHT_COLOUR, highlight_label, is_missing
 from ..figures.compare import legend_entries
 from ..labels import AGE_BANDS, CLIENT_GROUPS
 from ..neighbours import METHOD as NEIGHBOURS_METHOD
@@ -143,23 +146,46 @@ def _comparable_year_note(view: CompareView, catalogue: pd.DataFrame) -> html.P 
                   className="comparable-note", id="compare-not-comparable")
 
 
-def _council_notes(view: CompareView, typed: str | None, ranked: pd.DataFrame) -> list:
+def _council_notes(view: CompareView, typed: str | None, ranked: pd.DataFrame | "_Ranked") -> list:
     """A typed name that matches no council, or the reader's council outside the areas shown."""
     if typed and typed.strip() and view.council is None:
         return [message(f"No council is called \u201c{typed.strip()[:60]}\u201d: choose a name from the list "
                         "that appears as you type.", element_id="compare-council-message")]
     if not view.council or view.scope == "regions":
         return []
-    if view.council in set(ranked.loc[ranked["value"].notna(), "area_code"]):
+    if not isinstance(ranked, _Ranked):
+        ranked = _Ranked.of(ranked)
+    if view.council in ranked.valued:
         return []
     home = db.area(warehouse(), view.council)
-    if view.council in set(ranked["area_code"]):
+    if view.council in ranked.codes:
         text = [f"{home['area_name']} (your council) has no figure for this year and breakdown."]
     else:
         own_region = CompareView(view.selection, "region", home["region_code"], view.council)
         text = [f"{home['area_name']} (your council) is not among the councils shown: ",
                 html.A("compare the councils of its region", href="/" + own_region.query()), "."]
     return [html.P(text, className="council-note", id="compare-council-absent")]
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """The ranked areas' positions in the chart's rows and their codes: what the panel asks of
+    them, without copying the rows' ~35 columns for it."""
+    positions: np.ndarray
+    codes: list[str]
+    valued: set[str]                # codes with a value
+    names: list[str]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, kind: str | None = None) -> "_Ranked":
+        positions = np.arange(len(rows)) if kind is None else np.flatnonzero(rows["area_type"].to_numpy() == kind)
+        codes = rows["area_code"].to_numpy()[positions].tolist()
+        present = ~np.isnan(rows["value"].to_numpy(dtype=float)[positions])
+        return cls(positions, codes, {code for code, has in zip(codes, present) if has},
+                   rows["area_name"].to_numpy()[positions].tolist() if "area_name" in rows else [])
 
 
 def compare_panel(view: CompareView, measures: pd.DataFrame, typed: str | None = None) -> list:
@@ -171,13 +197,13 @@ def compare_panel(view: CompareView, measures: pd.DataFrame, typed: str | None =
     unit = measure["unit"]
     rows = chart.rows
     kind = "region" if view.scope == "regions" else "council"
-    ranked = rows[rows["area_type"] == kind]
-    if ranked["value"].notna().sum() == 0:
+    ranked = _Ranked.of(rows, kind)
+    if not ranked.valued:
         return [message(f"No {kind} has a value for {measure['label'].lower()}, {mid_sentence(chart.subtitle)}. "
                         "Choose another year or breakdown.")]
     catalogue = db.catalogue(warehouse())
-    mine = view.council if view.scope != "regions" and view.council in set(ranked["area_code"]) else None
-    mine_name = ranked.loc[ranked["area_code"] == mine, "area_name"].iloc[0] if mine else None
+    mine = view.council if view.scope != "regions" and view.council in ranked.codes else None
+    mine_name = ranked.names[ranked.codes.index(mine)] if mine else None
     spec = chart.figure_spec()
     return [
         *_council_notes(view, typed, ranked),
@@ -195,7 +221,7 @@ def compare_panel(view: CompareView, measures: pd.DataFrame, typed: str | None =
                          className="describe", id="compare-describe"),
         ) if part is not None], className="chart"),
         share_panel(chart),
-        source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna()))),
+        source_line(db.sources(warehouse(), sorted({s for s in rows["source_id"].tolist() if not is_missing(s)})),
                     measure_ids=[view.selection.measure_id]),
         _table(view, chart, measure, ranked),
         html.P(MARKS_FOOTNOTE + " " + (COUNT_METHOD if is_count(unit) else METHOD + " " + RECENT_TREND_METHOD
@@ -206,13 +232,18 @@ def compare_panel(view: CompareView, measures: pd.DataFrame, typed: str | None =
     ]
 
 
-def _table(view: CompareView, chart, measure, ranked: pd.DataFrame) -> dict:
+def _table(view: CompareView, chart, measure, ranked: _Ranked) -> dict:
     rows = chart.rows
-    comparators = rows[~rows.index.isin(ranked.index)].sort_values("area_type")
+    others = np.setdiff1d(np.arange(len(rows)), ranked.positions)
+    # The comparators by area_type as sort_values orders them (numpy's quicksort, the same sort).
+    others = others[np.argsort(rows["area_type"].to_numpy(dtype=object)[others], kind="quicksort")]
     if view.scope == "regions":
         # The table ranks the rows typed 'council': here the regions are what is ranked.
-        ranked = ranked.assign(area_type="council")
-    return comparison_table(pd.concat([ranked, comparators]), trend_marks=_trend_marks(view, measure),
+        table = pd.concat([rows.take(ranked.positions).assign(area_type="council"), rows.take(others)])
+    else:
+        # The ranked rows then the comparators in one take: the concat of two takes it replaces.
+        table = rows.take(np.concatenate([ranked.positions, others]))
+    return comparison_table(table, trend_marks=_trend_marks(view, measure),
                             caption=f"Data: {measure['label'].lower()}, {mid_sentence(chart.subtitle)}",
                             count_label="Numerator", base_label="Denominator", polarity=measure["polarity"],
                             unit=measure["unit"], flag_labels=db.flag_labels(warehouse()),

@@ -12,6 +12,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 from dash import Input, Output, callback, dcc, html, no_update
 
@@ -21,8 +22,8 @@ from ..charts import Chart, ChartRequestError, register
 from ..components import (MARKS_FOOTNOTE, caveat_list, comparison_table, control_bar, council_finder, message,
                           page_shell, select_control, source_line)
 from ..context import warehouse
-from ..figures import format_value, significance_style
-from ..figures.map import (area_map_spec, describe_map, for_page, hex_units, key_items, scale_words, shape_units,
+from ..figures import format_value, is_missing, records, significance_style
+from ..figures.map import (UNIT_COLUMNS, area_map_spec, describe_map, for_page, hex_units, key_items, scale_words, shape_units,
                            value_range)
 from ..labels import AGE_BANDS, CLIENT_GROUPS, breakdown_label
 from ..sharing import share_panel
@@ -80,13 +81,14 @@ def resolve_map(query: dict[str, str], catalogue: pd.DataFrame, regions=(),
 
 def _reference():
     wh = warehouse()
-    return db.catalogue(wh), db.measures(wh).set_index("measure_id")
+    # Indexed once per build, not on every callback.
+    return db.catalogue(wh), wh.cached("map_measures", lambda _: db.measures(wh).set_index("measure_id"))
 
 
 def _places() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The regions and the councils (every council the warehouse knows) a reader may choose."""
-    wh = warehouse()
-    return db.areas(wh, "region"), db.areas(wh, "council")
+    """The regions and the councils (every council the warehouse knows) a reader may choose:
+    read once per build (db.areas filters and sorts the areas table each time it is asked)."""
+    return warehouse().cached("map_places", lambda wh: (db.areas(wh, "region"), db.areas(wh, "council")))
 
 
 def _view(query: dict[str, str]) -> tuple[MapView | None, pd.DataFrame, pd.DataFrame]:
@@ -155,10 +157,12 @@ class _Geography:
     attribution: str
 
 
-def _placed(councils: pd.DataFrame, placement: geography.Placement) -> pd.DataFrame:
-    placed = councils[councils["area_code"].isin(placement.drawn)].copy()
-    placed["geo_code"] = placed["area_code"].map(placement.drawn)
-    return placed
+def _placed(councils: pd.DataFrame, placement: geography.Placement) -> dict[str, dict]:
+    """geo_code -> the values of the council drawn on it (in the councils' order, so a later
+    council drawn on the same unit wins, as before)."""
+    drawn = placement.drawn
+    return {drawn[row["area_code"]]: {**row, "geo_code": drawn[row["area_code"]]}
+            for row in records(councils, UNIT_COLUMNS[1:]) if row["area_code"] in drawn}
 
 
 def _change_notes(changes: pd.DataFrame) -> dict[str, str]:
@@ -174,35 +178,59 @@ def _change_notes(changes: pd.DataFrame) -> dict[str, str]:
     return notes
 
 
+def _change_notes_now() -> dict[str, str]:
+    """_change_notes for this build's changes, worked out once per build."""
+    return warehouse().cached("map_change_notes", lambda wh: _change_notes(db.area_changes(wh)))
+
+
+@dataclass(frozen=True)
+class _Councils:
+    """What the map asks of the warehouse's councils on every call, read once per build:
+    db.areas filters and sorts the whole areas table each time it is asked."""
+    frame: pd.DataFrame             # db.areas(council)
+    codes: frozenset[str]
+    regions: dict[str, str]         # area code -> region code
+
+
+def _councils() -> _Councils:
+    def load(wh) -> _Councils:
+        areas = _places()[1]
+        return _Councils(areas, frozenset(areas["area_code"]), dict(zip(areas["area_code"], areas["region_code"])))
+    return warehouse().cached("map_councils", load)
+
+
 def _same_area_and_lifetimes():
     """Per database build: which codes are the same area, and when each code was in use."""
     wh = warehouse()
-    changes, areas = db.area_changes(wh), db.areas(wh, "council")
-    return (wh.cached("map_same_area", lambda _: geography.same_area_codes(changes)),
-            wh.cached("map_lifetimes", lambda _: geography.code_lifetimes(areas, changes)))
+    # Read inside the loads: db.areas filters and sorts the areas table on every call.
+    return (wh.cached("map_same_area", lambda _: geography.same_area_codes(db.area_changes(wh))),
+            wh.cached("map_lifetimes", lambda _: geography.code_lifetimes(db.areas(wh, "council"),
+                                                                          db.area_changes(wh))))
 
 
 def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
     """Every council of the period on the layout or boundaries that fit it (all England: a
     region's map is cut from it, so the layout does not change with the region)."""
     wh, s = warehouse(), view.selection
-    areas = db.areas(wh, "council")
     same_area, lifetimes = _same_area_and_lifetimes()
-    valued = councils.dropna(subset=["value"])
+    # Column lists: councils.dropna and isin copy all ~35 columns of the observations.
+    codes = councils["area_code"].tolist()
+    has_value = councils["value"].notna().to_numpy()
+    valued_codes = [code for code, present in zip(codes, has_value) if present]
     if view.view == "hex":
         hexmaps = geography.load_hexmaps()
         # The best layout depends only on which councils have values in the period.
-        key = f"map_hexmap:{s.period}:{hash(tuple(sorted(valued['area_code'])))}"
+        key = f"map_hexmap:{s.period}:{hash(tuple(sorted(valued_codes)))}"
         hexmap, chosen = wh.cached(key, lambda _: geography.choose_hexmap(
-            valued["area_code"], hexmaps, s.period, same_area, lifetimes))
+            valued_codes, hexmaps, s.period, same_area, lifetimes))
         boundary = geography.boundary_label(hexmap.codes, lifetimes)
-        drawing_all = geography.place(councils["area_code"], hexmap.codes, same_area)
+        drawing_all = geography.place(codes, hexmap.codes, same_area)
         units = hex_units(hexmap, _placed(councils, drawing_all))
         year = geography.boundary_year(hexmap.codes, lifetimes)
         # Public text says what a layout is, never the file it came from.
         layout_name = f"a hex layout of {year} councils" if year else "a hex layout of councils"
         statement = (f"Hex cartogram on {boundary}: {layout_name} ({len(hexmap.hexes)} councils), the best "
-                     f"match of {len(hexmaps)} layout{'s' if len(hexmaps) != 1 else ''} to the {len(valued)} "
+                     f"match of {len(hexmaps)} layout{'s' if len(hexmaps) != 1 else ''} to the {len(valued_codes)} "
                      f"councils with a value in {s.period}.")
         first, last = geography.valid_periods(hexmap.codes, lifetimes)
         if (first and s.period < first) or (last and s.period > last):
@@ -213,25 +241,28 @@ def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
         boundaries = geography.load_boundaries()
         year = geography.period_year(s.period)
         shapes = boundaries.for_year(year) if boundaries.has_years else list(boundaries.shapes)
-        codes = {shape.code for shape in shapes}
-        chosen = geography.place(valued["area_code"], codes, same_area)
-        drawing_all = geography.place(councils["area_code"], codes, same_area)
+        shape_codes = {shape.code for shape in shapes}
+        chosen = geography.place(valued_codes, shape_codes, same_area)
+        drawing_all = geography.place(codes, shape_codes, same_area)
         units = shape_units(shapes, _placed(councils, drawing_all))
         if boundaries.has_years:
             boundary = f"council boundaries in force in {s.period} (1 April {year})"
             statement = f"Boundary map of {boundary}: {len(shapes)} councils, outlines simplified."
         else:
-            boundary = geography.boundary_label(codes, lifetimes)
+            boundary = geography.boundary_label(shape_codes, lifetimes)
             statement = (f"Boundary map on {boundary}: {len(shapes)} councils, outlines simplified. The "
                          "boundaries have no years, so they are drawn for every period.")
         drawing, subtitle, attribution = "Boundary map", boundary[0].upper() + boundary[1:], boundaries.attribution
-    unplaced = valued[valued["area_code"].isin(chosen.unplaced)]
+    off_map = set(chosen.unplaced)
+    # (A take of no rows costs as much as of many: every column is rebuilt.)
+    unplaced = councils.take([i for i, (code, present) in enumerate(zip(codes, has_value))
+                              if present and code in off_map]) if off_map else councils.iloc[:0]
     # Three columns zipped: itertuples over every column costs ~4 ms in the callback.
     moved = [(name, code, drawing_all.drawn[code])
-             for name, code in zip(councils["area_name"].tolist(), councils["area_code"].tolist())
+             for name, code in zip(councils["area_name"].tolist(), codes)
              if drawing_all.drawn.get(code, code) != code]
     # A hex with no data still opens a profile: under the warehouse's code for the same area.
-    known = set(areas["area_code"]) | set(councils["area_code"])
+    known = _councils().codes | set(codes)
     units["area_code"] = [code if code in known else
                           next(iter(sorted(same_area.get(code, frozenset()) & known)), code)
                           for code in units["area_code"]]
@@ -241,11 +272,11 @@ def _geography(view: MapView, councils: pd.DataFrame) -> _Geography:
 def _in_region(geo: _Geography, region: str, region_name: str) -> _Geography:
     """The map of all England cut to one region's councils: the axes then zoom to them."""
     same_area, _ = _same_area_and_lifetimes()
-    areas = db.areas(warehouse(), "council")
-    inside = [found == region for found in geography.region_of(geo.units["area_code"], areas, same_area)]
+    known = _councils()
+    inside = [found == region for found in geography.region_of(geo.units["area_code"], known.frame, same_area)]
     units = geo.units[inside].reset_index(drop=True)
     unplaced = geo.unplaced[geo.unplaced["region_code"] == region]
-    regions = dict(zip(areas["area_code"], areas["region_code"]))
+    regions = known.regions
     moved = [item for item in geo.moved if regions.get(item[1]) == region]
     statement = f"{geo.statement} Zoomed to the {len(units)} councils of {region_name}. {REGION_SCALE}"
     return replace(geo, units=units, unplaced=unplaced, moved=moved, statement=statement)
@@ -260,20 +291,29 @@ def _list(heading: str, items: list, list_id: str, intro: str | None = None) -> 
     return [html.H2(heading), *body]
 
 
+def _by_name(rows: list[dict]) -> list[dict]:
+    """Rows in area_name order, ties as DataFrame.sort_values("area_name") leaves them (its
+    default sort, numpy's quicksort, is not stable: the same sort keeps the lists as they were)."""
+    order = np.argsort(np.array([row["area_name"] for row in rows], dtype=object), kind="quicksort")
+    return [rows[i] for i in order]
+
+
 def _lists(geo: _Geography, changes_note: dict[str, str], kind: str, unit: str) -> list:
     unit_word = "hex" if kind == "hex" else "shape"
     parts = []
     if len(geo.unplaced):
-        items = [html.Li(f"{row.area_name} ({row.area_code}): {format_value(row.value, unit)}"
-                         + (f"; {changes_note[row.area_code]}" if row.area_code in changes_note else ""))
-                 for row in geo.unplaced.sort_values("area_name").itertuples()]
+        unplaced = records(geo.unplaced, ["area_name", "area_code", "value"])
+        items = [html.Li(f"{row['area_name']} ({row['area_code']}): {format_value(row['value'], unit)}"
+                         + (f"; {changes_note[row['area_code']]}" if row['area_code'] in changes_note else ""))
+                 for row in _by_name(unplaced)]
         parts += _list(f"Councils with a value and no {unit_word} in this layout ({len(items)})", items,
                        "map-unplaced", "They are not drawn on the map; their values are in the table.")
-    empty = geo.units[geo.units["value"].isna()].sort_values("area_name")
+    empty = _by_name([row for row in records(geo.units, ["area_name", "geo_code", "value"])
+                      if is_missing(row["value"])])
     if len(empty):
-        items = [html.Li(f"{row.area_name} ({row.geo_code})"
-                         + (f"; {changes_note[row.geo_code]}" if row.geo_code in changes_note else ""))
-                 for row in empty.itertuples()]
+        items = [html.Li(f"{row['area_name']} ({row['geo_code']})"
+                         + (f"; {changes_note[row['geo_code']]}" if row['geo_code'] in changes_note else ""))
+                 for row in empty]
         plural = "Hexes" if kind == "hex" else "Shapes"
         parts += _list(f"{plural} with no data, hatched grey ({len(items)})", items, "map-empty")
     if geo.moved:
@@ -283,44 +323,102 @@ def _lists(geo: _Geography, changes_note: dict[str, str], kind: str, unit: str) 
     return [html.Div(parts, className="map-notes", id="map-notes")] if parts else []
 
 
-def _observed(view: MapView) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The period's council rows (all England) and the comparators: the region's row when a
-    region is chosen, then England's."""
+@dataclass(frozen=True)
+class _Observed:
+    """The selection's rows as db.observations orders them (councils first, highest value
+    first) and where in them the map's rows are: positions, taken from the frame once, as a
+    boolean mask or a take copies every one of its ~35 columns."""
+    rows: pd.DataFrame
+    councils: np.ndarray            # positions of the councils' rows, in the frame's order
+    comparators: list[int]          # positions of the region's row (when one is chosen), then England's
+    england: int | None             # position of England's row
+
+    def at(self, positions) -> pd.DataFrame:
+        """The rows at ascending positions: a slice, not a copy, when they lead the frame."""
+        if len(positions) == 0 or positions[-1] == len(positions) - 1:
+            return self.rows.iloc[:len(positions)]
+        return self.rows.take(positions)
+
+    def comparator_rows(self) -> pd.DataFrame:
+        found = self.rows.take(self.comparators)
+        # The comparators' area_code leads their columns (it did as the index they were picked by).
+        return found[_code_first(found.columns)].reset_index(drop=True)
+
+    def table(self, councils: np.ndarray, hatched: pd.DataFrame) -> pd.DataFrame:
+        """_table_order of these councils, the hatched rows and the comparators, in one take of
+        the frame (and one concat with hatched rows): councils with a value (highest first, as
+        queried), councils without, the areas hatched with no row, then the region and England."""
+        if len(hatched) and not (len(councils) and self.comparators):
+            # An empty part changes what dtypes concat gives: the steps as they always were.
+            return _table_order(pd.concat([self.at(councils), hatched], ignore_index=True), self.comparator_rows())
+        present = ~np.isnan(self.rows["value"].to_numpy()[councils])
+        order = np.concatenate([councils[present], councils[~present], self.comparators]).astype(int)
+        table = self.rows.take(order)
+        if len(hatched):
+            # The same columns and dtypes as concatenating councils and hatched rows, then the
+            # comparators (the steps this replaces): concat finds the same common dtypes either way.
+            split = len(councils)
+            table = pd.concat([table.iloc[:split], hatched, table.iloc[split:]], ignore_index=True)
+        columns = _code_first(table.columns)
+        return (table if list(table.columns) == columns else table[columns]).reset_index(drop=True)
+
+
+def _code_first(columns) -> list[str]:
+    return ["area_code", *(column for column in columns if column != "area_code")]
+
+
+def _selection_rows(view: MapView) -> _Observed:
     s = view.selection
     rows = db.observations(warehouse(), measure_id=s.measure_id, period=s.period, age_band=s.age_band,
                            client_group=s.client_group)
-    comparators = [code for code in (view.region, db.ENGLAND) if code]
-    found = rows[rows["area_code"].isin(comparators)]
-    return rows[rows["area_type"] == "council"], found.set_index("area_code").reindex(
-        [c for c in comparators if c in set(found["area_code"])]).reset_index()
+    first = {}
+    for position, code in enumerate(rows["area_code"].tolist()):
+        first.setdefault(code, position)
+    comparators = [first[code] for code in (view.region, db.ENGLAND) if code and code in first]
+    return _Observed(rows, np.flatnonzero(rows["area_type"].to_numpy() == "council"), comparators,
+                     first.get(db.ENGLAND))
+
+
+def _observed(view: MapView) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period's council rows (all England) and the comparators: the region's row when a
+    region is chosen, then England's."""
+    observed = _selection_rows(view)
+    return observed.at(observed.councils), observed.comparator_rows()
 
 
 def _hatched_rows(geo: _Geography, councils: pd.DataFrame, view: MapView,
                   changes_note: dict[str, str]) -> pd.DataFrame:
     """Areas hatched on the map that the publication has no row for, as missing rows, so the
     data behind the map names every area it draws."""
-    empty = geo.units[geo.units["value"].isna() & ~geo.units["area_code"].isin(councils["area_code"])]
-    empty = empty.drop_duplicates("area_code")
-    if empty.empty:
-        return empty.iloc[:0, :0]
+    listed = set(councils["area_code"].tolist())
+    empty, seen = [], set()
+    for row in records(geo.units, ["area_code", "area_name", "geo_code", "value"]):
+        if is_missing(row["value"]) and row["area_code"] not in listed and row["area_code"] not in seen:
+            seen.add(row["area_code"])
+            empty.append(row)
+    if not empty:
+        return pd.DataFrame()
     s = view.selection
-    regions = db.areas(warehouse(), "council").set_index("area_code")["region_code"]
+    regions = _councils().regions
     notes = []
-    for row in empty.itertuples():
-        change = changes_note.get(row.geo_code) or changes_note.get(row.area_code)
+    for row in empty:
+        change = changes_note.get(row["geo_code"]) or changes_note.get(row["area_code"])
         notes.append(f"Hatched on the map: no figure for this area in {s.period}"
                      + (f" ({change})." if change else " in the loaded publication."))
-    return pd.DataFrame({"area_code": empty["area_code"], "area_name": empty["area_name"], "area_type": "council",
-                         "region_code": empty["area_code"].map(regions), "period": s.period,
-                         "measure_id": s.measure_id, "age_band": s.age_band, "client_group": s.client_group,
-                         "value_status": "missing", "note": notes})
+    return pd.DataFrame({"area_code": [row["area_code"] for row in empty],
+                         "area_name": [row["area_name"] for row in empty], "area_type": "council",
+                         "region_code": [regions.get(row["area_code"], np.nan) for row in empty],
+                         "period": s.period, "measure_id": s.measure_id, "age_band": s.age_band,
+                         "client_group": s.client_group, "value_status": "missing", "note": notes})
 
 
 def _table_order(councils: pd.DataFrame, comparators: pd.DataFrame) -> pd.DataFrame:
     """Councils with a value (highest first, as queried), councils without, then the region and
     England: the order the table lists them in."""
-    parts = [councils[councils["value"].notna()], councils[councils["value"].isna()], comparators]
-    return pd.concat([part for part in parts if len(part)], ignore_index=True).reindex(columns=comparators.columns)
+    present = councils["value"].notna().to_numpy()
+    ordered = councils.take(np.concatenate([np.flatnonzero(present), np.flatnonzero(~present)]))
+    parts = [part for part in (ordered, comparators) if len(part)]
+    return pd.concat(parts, ignore_index=True).reindex(columns=comparators.columns)
 
 
 def _mid_sentence(label: str) -> str:
@@ -357,19 +455,23 @@ def map_drawing(view: MapView, measures: pd.DataFrame) -> MapDrawing:
     wh, s = warehouse(), view.selection
     measure = measures.loc[s.measure_id]
     unit, polarity = measure["unit"], measure["polarity"]
-    councils, comparators = _observed(view)
-    england = comparators[comparators["area_code"] == db.ENGLAND]
+    observed = _selection_rows(view)
+    values = observed.rows["value"].to_numpy()
+    positions = observed.councils
+    councils = observed.at(positions)
     breakdown = breakdown_label(s.age_band, s.client_group)
     what = _what(view, measure)
-    if councils["value"].notna().sum() == 0:
+    if np.isnan(values[positions]).all():
         raise ChartRequestError(f"No council has a value for {what}. Choose another year or breakdown.", status=404)
-    england_value = england["value"].iloc[0] if len(england) and pd.notna(england["value"].iloc[0]) else None
+    england_value = values[observed.england] if observed.england is not None and \
+        not np.isnan(values[observed.england]) else None
     geo = _geography(view, councils)
-    colour_values = geo.units["value"]          # England's scale, on a region's map too
+    colour_values = geo.units["value"].tolist()          # England's scale, on a region's map too
     if view.region:
         geo = _in_region(geo, view.region, _area_name(view.region))
-        councils = councils[councils["region_code"] == view.region]
-    changes_note = _change_notes(db.area_changes(wh))
+        positions = positions[observed.rows["region_code"].to_numpy()[positions] == view.region]
+        councils = observed.rows.take(positions)
+    changes_note = _change_notes_now()
     colour_title = measure["label"] + (" (%)" if unit == "percent" else "")
     place = _area_name(view.region) if view.region else "England"
     spec = area_map_spec(geo.units, title=f"{measure['label']}: {breakdown}, {s.period}"
@@ -380,7 +482,7 @@ def map_drawing(view: MapView, measures: pd.DataFrame) -> MapDrawing:
                          labels=view.view == "hex", colour_range=value_range(colour_values, unit),
                          highlight=view.council)
     hatched = _hatched_rows(geo, councils, view, changes_note)
-    rows = _table_order(pd.concat([councils, hatched], ignore_index=True) if len(hatched) else councils, comparators)
+    rows = observed.table(positions, hatched)
     mine = f", {_area_name(view.council)} highlighted" if view.council else ""
     chart = Chart(
         view="map", title=measure["label"],
@@ -428,8 +530,13 @@ def _footer(rows: pd.DataFrame, what: str, measure: pd.Series, council: str | No
 
 
 def _sources(rows: pd.DataFrame) -> html.P:
-    return source_line(db.sources(warehouse(), sorted(set(rows["source_id"].dropna()))),
-                       measure_ids=sorted(set(rows["measure_id"].dropna())))
+    return source_line(db.sources(warehouse(), sorted(_present(rows["source_id"]))),
+                       measure_ids=sorted(_present(rows["measure_id"])))
+
+
+def _present(column: pd.Series) -> set:
+    """The column's distinct values, missing ones left out (Series.dropna copies the index too)."""
+    return {value for value in column.tolist() if not is_missing(value)}
 
 
 def _key(spec: dict) -> html.Ul | None:

@@ -1,8 +1,8 @@
 """Pure pieces of the Compare page: URL state, similar councils, the ranked bar figure."""
 import pandas as pd
 
-from dashboards.figures.compare import describe_ranking, ranked_bars
-from dashboards.neighbours import nearest_councils
+from dashboards.figures.compare import describe_ranking, ranked_bars, ranked_bars_spec
+from dashboards.neighbours import nearest_codes, nearest_councils, standardise
 from dashboards.state import CompareView, Selection, options_for, resolve_compare, resolve_selection
 
 CATALOGUE = pd.DataFrame({
@@ -160,3 +160,38 @@ def test_a_year_no_council_may_be_compared_in_offers_the_latest_that_can():
     assert latest_comparable(catalogue, flagged) == Selection("sds_users", "2023-24", "all", "all")
     assert latest_comparable(catalogue, Selection("sds_users", "2023-24", "all", "all")) is None
     assert latest_comparable(catalogue.assign(comparable_councils=0), flagged) is None
+
+
+def test_nearest_codes_from_a_standardised_year_match_nearest_councils():
+    profile = pd.DataFrame({
+        "area_code": ["A", "B", "C", "D", "E", "F"], "area_name": list("ABCDEF"),
+        "region_code": ["R1", "R1", "R2", "R2", "R1", "R2"],
+        "adults": [100_000, 105_000, 100_000, 400_000, 1_000_000, None],
+        "older": [20_000, 21_000, 20_000, 60_000, 150_000, 1_000]})
+    everyone = standardise(profile)
+    for code in "ABCDE":
+        for count in (1, 3, 15):
+            assert nearest_codes(everyone, code, count) == tuple(nearest_councils(profile, code, count)["area_code"])
+    assert nearest_codes(everyone, "A", 3) == ("B", "C", "E")
+    some = standardise(profile, {"A", "C", "D"})
+    assert nearest_codes(some, "A", 3) == ("C", "D") == \
+        tuple(nearest_councils(profile, "A", 3, candidates={"C", "D"})["area_code"])
+    assert nearest_codes(some, "B") is None and nearest_codes(everyone, "F") is None   # ask nearest_councils
+
+
+def test_the_ranked_bars_are_a_plain_spec_that_validates_and_still_reads_as_a_figure():
+    import copy
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.utils
+
+    spec = ranked_bars_spec(ROWS, REFERENCES, value_title="%", title="t")
+    assert type(dict(spec)) is dict and set(spec) == {"data", "layout"}
+    # Exactly what the Figure serialised to, Plotly's default template included.
+    as_figure = go.Figure(dict(spec), _validate=False).to_plotly_json()
+    dumped = [json.dumps(x, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True) for x in (spec, as_figure)]
+    assert dumped[0] == dumped[1] and "template" in spec["layout"]
+    assert len(go.Figure(dict(spec)).data) == 6                     # valid when validated in full
+    assert list(spec.layout.yaxis.categoryarray) == ["Alpha", "Delta", "Beta"]   # read as a Figure
+    assert type(copy.deepcopy(spec)) is type(spec) and copy.deepcopy(spec) == spec

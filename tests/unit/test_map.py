@@ -603,3 +603,20 @@ def test_an_unknown_region_or_council_is_refused_not_dropped(full_client):
     assert full_client.get("/download/map.csv?region=E92000001").status_code == 200     # all England, said so
     embed = full_client.get("/embed/map?period=2024-25&council=E08000037").data.decode()
     assert "Gateshead (your council)" in embed and "Gateshead highlighted" in embed
+
+
+def test_a_maps_extent_is_the_same_from_each_units_bounds_as_from_every_point():
+    from dashboards.figures.map import own_caveats
+
+    units = _many_units(45)
+    assert "bounds" in units
+    options = dict(title="T", subtitle="S", colour_title="C", unit="percent", kind="hex", highlight="E06000007")
+    with_bounds = area_map_spec(units, **options)
+    without = area_map_spec(units.drop(columns="bounds"), **options)
+    assert with_bounds == without
+    xs = [x for trace in with_bounds["data"] if trace.get("fill") == "toself" and trace.get("meta")
+          for x in trace["x"] if x is not None]
+    assert with_bounds["layout"]["xaxis"]["range"][0] < min(xs) and with_bounds["layout"]["xaxis"]["range"][1] > max(xs)
+    # A unit's own caveat: a flag not every valued unit shares; missing values are never marked.
+    assert own_caveats([1.0, 2.0, float("nan")], ["a", "a; b", "b"]) == [False, True, False]
+    assert own_caveats([1.0, 2.0], ["a", "a"]) == [False, False]
