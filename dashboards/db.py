@@ -692,9 +692,11 @@ def areas(warehouse: Warehouse, area_type: str | None = None) -> pd.DataFrame:
 def councils_alive(warehouse: Warehouse, period: str) -> pd.DataFrame:
     """Councils that existed at 31 March of the period's end (first and last periods inclusive)."""
     def load(wh: Warehouse) -> pd.DataFrame:
-        return wh.query("SELECT * FROM areas WHERE area_type = 'council' AND coalesce(first_period, "
-                        "'0000-00') <= ? AND ? <= coalesce(last_period, '9999-99') ORDER BY area_name",
-                        [period, period])
+        # From the areas in memory, not a query: a page's first request for each year paid ~15 ms.
+        councils = areas(wh, "council")
+        alive = (councils["first_period"].fillna("0000-00") <= period) & \
+            (councils["last_period"].fillna("9999-99") >= period)
+        return councils[alive].sort_values("area_name", kind="stable").reset_index(drop=True)
     return warehouse.cached(f"councils_alive:{period}", load)
 
 
