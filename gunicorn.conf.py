@@ -28,15 +28,17 @@ bind = os.environ.get("BIND", "127.0.0.1:8050")
 preload_app = True
 
 # Applied here, in the master, before the app is imported (deploy/allocator.py says why):
-# benchmarks/memory.py's worker after 3,000 requests went from 288 MB PSS (+33 MB since 1,000)
-# to ~225 MB (+2 to +6 MB) with this, the trims after requests and the freeze below.
+# benchmarks/memory.py's worker after 3,000 requests went from 288-300 MB PSS (+33 MB since 1,000)
+# to 211-223 MB (+3 to +6 MB) with this, the trims after requests and the freeze below.
 allocator.tune()
 
 
 def when_ready(server):
     """Freeze what the master holds once the app is imported (and before any worker forks):
     the workers' garbage collector then never walks it, and walking it (writing each object's
-    GC header) copied those shared pages into every worker, ~15 MB of each one's own memory."""
+    GC header) copied those shared pages into every worker: ~10-15 MB less PSS per worker.
+    (The app's heavy imports stay in the master, shared: SciPy and openpyxl cost ~21 MB there,
+    ~7 MB of each worker's PSS; imported lazily they would be private to each worker using them.)"""
     gc.collect()
     gc.freeze()
 
