@@ -29,7 +29,7 @@ preload_app = True
 
 # Applied here, in the master, before the app is imported (deploy/allocator.py says why):
 # benchmarks/memory.py's worker after 3,000 requests went from 288-300 MB PSS (+33 MB since 1,000)
-# to 211-223 MB (+3 to +6 MB) with this, the trims after requests and the freeze below.
+# to 211-237 MB (+3 to +7 MB) with this, the trims after requests and the freeze below.
 allocator.tune()
 
 
