@@ -27,6 +27,7 @@ Two caches per worker, both emptied by a new build:
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import sys
@@ -529,6 +530,14 @@ def _read_whole_table_soon(warehouse: Warehouse) -> None:
     reader = threading.Timer(READ_WHOLE_TABLE_AFTER, read)
     reader.name, reader.daemon = "read-app-table", True
     reader.start()
+    # A process ending mid-read (a short CLI run, a worker stopped early) would kill the thread
+    # inside DuckDB, which aborts the process: not yet started, it is cancelled; else awaited.
+    atexit.register(_stop_reader, reader)
+
+
+def _stop_reader(reader: threading.Timer) -> None:
+    reader.cancel()
+    reader.join(timeout=10)
 
 
 def _groups(warehouse: Warehouse, keys: list[tuple[str, str]]) -> list[pd.DataFrame]:
@@ -646,6 +655,28 @@ def observations(warehouse: Warehouse, *, area_codes: list[str] | None = None,
     if len(parts) == 1:
         return parts[0].reset_index(drop=True)
     return _ordered(pd.concat([part for part in parts if len(part)], ignore_index=True))
+
+
+SERIES_COLUMNS = ("area_code", "measure_id", "period", "value", "numerator", "denominator")
+
+
+def series_counts(warehouse: Warehouse, *, measure_id: str, age_band: str, client_group: str,
+                  area_type: str) -> pd.DataFrame:
+    """Every year's value and counts (SERIES_COLUMNS) of one measure and breakdown, in no
+    particular order: what a recent-trend test reads for each area. From the table in memory
+    when it is there; else by a narrow query, so a new worker's first page does not wait for the
+    whole table (~0.4 s) to be read for one series (the table is read soon after, as usual)."""
+    with warehouse.reading() as build:
+        whole = "observation_table" in build.cache
+    if not whole:
+        _read_whole_table_soon(warehouse)
+        return warehouse.query(
+            f"SELECT {', '.join(SERIES_COLUMNS)} FROM app_observations WHERE measure_id = ? AND age_band = ? "
+            "AND client_group = ? AND area_type = ?", [measure_id, age_band, client_group, area_type])
+    periods = sorted({period for measure, period in _group_keys(warehouse) if measure == measure_id})
+    rows = observations(warehouse, measure_id=measure_id, period=periods, age_band=age_band,
+                        client_group=client_group, area_type=area_type)
+    return rows[list(SERIES_COLUMNS)]
 
 
 def catalogue(warehouse: Warehouse) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import plotly.io as pio
 
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14, "color": "#1a1a1a"}
 NOTE_MARK = "\u2020"          # dagger: this value has a data-quality note in the table
@@ -109,3 +110,17 @@ def format_value(value: object, unit: str = "percent") -> str:
 
 def axis_suffix(unit: str) -> str:
     return "%" if unit == "percent" else ""
+
+
+def plotly_default_template() -> dict | None:
+    """The template a go.Figure writes into its layout (Plotly's default, as JSON), for figures
+    built as plain dicts (cheaper per request) to serialise exactly as the Figure did. Made once
+    per default, when the app is loaded (in the server's master, shared by its workers)."""
+    name = pio.templates.default
+    if name not in _TEMPLATES:
+        _TEMPLATES[name] = pio.templates[name].to_plotly_json() if name else None
+    return _TEMPLATES[name]
+
+
+_TEMPLATES: dict[object, dict | None] = {}
+plotly_default_template()

@@ -8,9 +8,9 @@ import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
-from . import FONT, HIGHLIGHT_COLOUR, axis_suffix, format_value, highlight_label, is_missing
+from . import (FONT, HIGHLIGHT_COLOUR, axis_suffix, format_value, highlight_label, is_missing,
+               plotly_default_template)
 
 # One colour and marker per client group, fixed so a group looks the same in every view.
 # Colours are at least 3:1 against white (WCAG 1.4.11); the marker shape and the legend carry
@@ -139,17 +139,6 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return [dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns))]
 
 
-def _default_template() -> dict:
-    """The template go.Figure gives a figure (Plotly's default), as plain JSON: made once."""
-    name = pio.templates.default
-    if name not in _TEMPLATES:
-        _TEMPLATES[name] = pio.templates[name].to_plotly_json()
-    return _TEMPLATES[name]
-
-
-_TEMPLATES: dict[str, dict] = {}
-
-
 def dot_chart(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], unit: str = "percent",
               highlight: str | None = None, value_title: str | None = None) -> go.Figure:
     """dot_chart_spec as a go.Figure, wrapped without per-property validation."""
@@ -165,7 +154,7 @@ def dot_chart_spec(values: pd.DataFrame, england: pd.DataFrame, *, order: list[s
     as it is. The unit tests check the two are the same and validate the figure in full."""
     traces, layout = _dot_chart_parts(values, england, order=order, unit=unit, highlight=highlight,
                                       value_title=value_title)
-    return {"data": traces, "layout": {**layout, "template": _default_template()}}
+    return {"data": traces, "layout": {**layout, "template": plotly_default_template()}}
 
 
 def _dot_chart_parts(values: pd.DataFrame, england: pd.DataFrame, *, order: list[str], unit: str = "percent",

@@ -6,11 +6,10 @@ from collections import Counter
 
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from . import (CAVEAT_MARK, FONT, HIGHLIGHT_COLOUR, HIGHLIGHT_OUTLINE, NOTE_MARK, REFERENCE_STYLES,
-               format_value, highlight_label, is_missing, records, significance_style, tie_ranks,
-               comparable_ranks)
+               comparable_ranks, format_value, highlight_label, is_missing, plotly_default_template, records,
+               significance_style, tie_ranks)
 from ..labels import flag_codes, flag_words
 
 # Counts are not compared with England: one neutral colour, no significance key.
@@ -135,18 +134,6 @@ class FigureSpec(dict):
         return getattr(figure, name)
 
 
-def _default_template() -> dict | None:
-    """The layout's template as go.Figure(...).to_plotly_json() gives it (Plotly's default), so the
-    plain spec serialises exactly as the Figure did."""
-    name = pio.templates.default
-    if name not in _TEMPLATES:
-        _TEMPLATES[name] = go.Figure(_validate=False).to_plotly_json()["layout"].get("template")
-    return _TEMPLATES[name]
-
-
-_TEMPLATES: dict[object, dict | None] = {}
-
-
 def _ranked_rows(councils: pd.DataFrame, columns: list[str], *, highest_first: bool) -> list[dict]:
     """The rows with a value as dicts, lowest first with names Z-A on a tie (the bars' order,
     bottom up), or highest_first with names A-Z; rows equal on both keep their order, as the
@@ -218,7 +205,7 @@ def ranked_bars_spec(councils: pd.DataFrame, references: pd.DataFrame, *, value_
         "margin": {"l": 10, "r": 60, "t": 90, "b": 130 if compared else 60},
         "height": max(380, per_bar * len(rows) + (220 if compared else 150)),
         "plot_bgcolor": "white", "font": FONT}
-    template = _default_template()
+    template = plotly_default_template()
     if template is not None:
         layout["template"] = template
     return FigureSpec(data=traces, layout=layout)

@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..gap_summary import GapSummary
-from . import FONT
-from .profile import plotly_template, year_of
+from . import FONT, plotly_default_template
+from .profile import year_of
 
 GAP_COLOUR = "#1d4f91"
 FIT_COLOUR = "#B35200"
@@ -74,7 +74,7 @@ def gap_figure(summary: GapSummary) -> dict:
         "yaxis": {"title": {"text": "Points from England"}, "gridcolor": "#d9d9d9",
                   "zeroline": True, "zerolinecolor": "#1a1a1a", "zerolinewidth": 2, "ticksuffix": "", "automargin": True},
         "legend": {"orientation": "h", "yref": "container", "y": 1, "yanchor": "top", "x": 0},
-        "showlegend": True, "template": plotly_template(),
+        "showlegend": True, "template": plotly_default_template(),
     }
     return {"data": traces, "layout": layout}
 

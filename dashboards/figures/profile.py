@@ -8,13 +8,12 @@ its flag in the hover and the caveat mark in the words beside it.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import CAVEAT_MARK, FONT, NOTE_MARK, format_value, is_missing, significance_style
+from . import CAVEAT_MARK, FONT, NOTE_MARK, format_value, is_missing, plotly_default_template, significance_style
 from ..labels import breakdown_label, flag_codes, flag_words
 
 AGE_ORDER = ["all", "18-64", "under-65", "65+", "65-84", "85+"]
@@ -215,13 +214,6 @@ def describe_dots(latest: pd.DataFrame, area_roles: list[Role], measure_labels: 
             text += f" ({CAVEAT_MARK} flagged: {flagged})"
         parts.append(f"{label}: {text}.")
     return " ".join(parts)
-
-
-@functools.cache
-def plotly_template() -> dict:
-    """The template a go.Figure writes into its layout (Plotly's default), for a figure built as
-    a plain dict to say the same; read once."""
-    return go.Figure().to_plotly_json()["layout"]["template"]
 
 
 def for_page(figure: go.Figure | dict) -> dict:
@@ -485,7 +477,7 @@ def trend_figure(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Dat
     go.Figure and turning it back into a dict costs a trend callback more than the drawing."""
     years = trend_years(selection, breaks)
     if not years:
-        return {"data": [], "layout": {"template": plotly_template()}}
+        return {"data": [], "layout": {"template": plotly_default_template()}}
     traces, shapes, annotations = [], [], []
     highest = 0.0
     drawn = area_roles if unit in SHARED_UNITS else area_roles[:1]
@@ -543,7 +535,7 @@ def trend_figure(selection: pd.DataFrame, area_roles: list[Role], breaks: pd.Dat
         # The legend below wraps about four names to a row: room for each row it needs.
         margin={"l": 10, "r": 20, "t": 60 + 18 * min(len(shown_breaks), 3), "b": 110 + 22 * max(0, (len(traces) - 1) // 4)},
         height=460 + 22 * max(0, (len(traces) - 1) // 4),
-        plot_bgcolor="white", font=FONT, template=plotly_template())
+        plot_bgcolor="white", font=FONT, template=plotly_default_template())
     return {"data": traces, "layout": layout}
 
 

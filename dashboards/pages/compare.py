@@ -258,11 +258,8 @@ def _trend_marks(view: CompareView, measure) -> dict[str, str] | None:
     s, wh = view.selection, warehouse()
 
     def produce() -> dict[str, str]:
-        catalogue = db.catalogue(wh)
-        # Every year of the measure, read from the groups in memory rather than by a query.
-        periods = sorted(set(catalogue.loc[catalogue["measure_id"] == s.measure_id, "period"]))
-        rows = db.observations(wh, measure_id=s.measure_id, period=periods, age_band=s.age_band,
-                               client_group=s.client_group, area_type="council")
+        rows = db.series_counts(wh, measure_id=s.measure_id, age_band=s.age_band, client_group=s.client_group,
+                                area_type="council")
         trends = recent_trends_by_area(rows, db.series_breaks(wh), measure["polarity"], s.period)
         return {code: table_mark(trend, s.period) for code, trend in trends.items()}
     return wh.remember(("compare_trend_marks", s.measure_id, s.period, s.age_band, s.client_group), produce)
