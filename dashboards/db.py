@@ -524,6 +524,7 @@ def _read_whole_table_soon(warehouse: Warehouse) -> None:
                     # year and measure pays for its own, and those are a callback's slowest.
                     for key, group in _all_groups(warehouse).items():
                         _group_index(warehouse, key, group)
+                    _table_index(warehouse)      # for requests over several years (~40 ms)
         except WarehouseUnavailable:
             pass        # the build went away: requests say so
     # A moment later: the request that asked first is answered before the read competes with it.

@@ -236,11 +236,10 @@ def recent_trends_by_area(rows: pd.DataFrame, breaks: pd.DataFrame, polarity: st
     breaks (measure rows have no area_code; boundary changes name theirs). Columns are read as
     lists once and split by area in Python: ~150 areas per table (see _trend_of)."""
     columns = [rows[c].tolist() for c in ("area_code", "measure_id", "period", "value", "numerator", "denominator")]
-    by_area: dict[tuple, list[list]] = {}
-    for code, measure_id, *cells in zip(*columns):
-        found = by_area.setdefault((code, measure_id), [[], [], [], []])
-        for column, cell in zip(found, cells):
-            column.append(cell)
+    positions: dict[tuple, list[int]] = {}
+    for position, key in enumerate(zip(columns[0], columns[1])):
+        positions.setdefault(key, []).append(position)
+    by_area = {key: [[column[i] for i in found] for column in columns[2:]] for key, found in positions.items()}
     # The same breaks as applicable_breaks(): the measure's own (no area) and the area's
     # boundary changes (no measure).
     break_rows = list(zip(*(breaks[c].tolist() if c in breaks else [None] * len(breaks)
