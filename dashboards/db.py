@@ -525,6 +525,8 @@ def _read_whole_table_soon(warehouse: Warehouse) -> None:
                     for key, group in _all_groups(warehouse).items():
                         _group_index(warehouse, key, group)
                     _table_index(warehouse)      # for requests over several years (~40 ms)
+                    for period in sorted({period for _, period in _group_keys(warehouse)}):
+                        councils_alive(warehouse, period)
         except WarehouseUnavailable:
             pass        # the build went away: requests say so
     # A moment later: the request that asked first is answered before the read competes with it.
