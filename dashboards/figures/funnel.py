@@ -23,12 +23,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from .. import funnel_limits
 from ..labels import flag_codes
 from . import (CAVEAT_MARK, FONT, HIGHLIGHT_COLOUR, HIGHLIGHT_OUTLINE, axis_suffix, format_value,
-               highlight_label, significance_style)
+               highlight_label, plotly_default_template, significance_style)
 from .map import label_side
 
 INSIDE_COLOUR = "#767676"   # grey, 4.5:1 against white
@@ -356,10 +355,10 @@ def page_layout(layout: dict) -> dict:
 def _with_default_template(layout: dict) -> dict:
     """The layout with Plotly's default template named in it, as a figure built from funnel_spec
     carries it: given with the rest, the template takes the same place in the page's JSON."""
-    default = pio.templates.default
-    if default is None or "template" in layout:
+    template = plotly_default_template()
+    if template is None or "template" in layout:
         return layout
-    return {**layout, "template": pio.templates[default] if isinstance(default, str) else default}
+    return {**layout, "template": template}
 
 
 def for_page(figure: go.Figure | dict) -> go.Figure:
